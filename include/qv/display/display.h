@@ -1,0 +1,76 @@
+// The display back-end seam.
+//
+// Contract (every back-end):
+// - Created, configured, used and destroyed on the display thread (qv-display).
+// - configure() is called before the first frame and again whenever
+//   relayout() returns true (terminal resized). It returns the ScaleTarget the
+//   scale stage must produce; width 0 means "give me the decoded frame as it
+//   is" (null, hash).
+// - present() shows one frame now (timing is decided by the scheduler, never
+//   here). The FrameRef stays owned by the caller, which keeps it as "the
+//   frame on screen" for redraws. Errors are returned, never printed.
+// - drawStatus() redraws the status line only (pause, key feedback).
+// - The destructor restores everything the back-end changed on the terminal
+//   or device.
+#pragma once
+
+#include "qv/core/result.h"
+#include "qv/media/frame.h"
+#include "qv/media/scaler.h"
+#include "qv/media/stream_spec.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qv {
+
+struct DisplayOptions {
+    int sizeCols = 0, sizeRows = 0;   // --size override (0: ask the terminal)
+    int outFd = 1;                    // where terminal back-ends write
+    bool statusLine = true;
+    int colorMode = 0;                // 0 auto, 24 truecolor, 256
+    int tolerance = -1;               // blocks: colour tolerance (-1: default)
+};
+
+class Display {
+public:
+    virtual ~Display() = default;
+    virtual const char *name() const = 0;
+    virtual Result<ScaleTarget> configure(const StreamSpec &spec) = 0;
+    virtual Result<void> present(const FrameRef &frame) = 0;
+    // The status line to draw with the next present() (one write per frame).
+    virtual void setStatus(const std::string &line) { (void)line; }
+    // Draw the status line now (paused, key feedback).
+    virtual Result<void> drawStatus(const std::string &line) { (void)line; return {}; }
+    virtual bool wantsStatus() const { return false; }
+    // True when the output geometry changed and configure() must run again.
+    virtual bool relayout() { return false; }
+    // Bytes written to the terminal so far (for the bench and --stats).
+    virtual int64_t bytesWritten() const { return 0; }
+    // Whether it owns a terminal (keys, raw mode, alternate screen).
+    virtual bool isTerminal() const { return false; }
+};
+
+struct ProbeResult {
+    bool usable = false;
+    std::string why;
+};
+
+struct DisplayEntry {
+    const char *name;
+    const char *description;
+    int autoPriority;   // higher wins in auto; negative: never picked by auto
+    std::function<ProbeResult(const DisplayOptions &)> probe;
+    std::function<Result<std::unique_ptr<Display>>(const DisplayOptions &)> create;
+};
+
+// Every back-end compiled in.
+const std::vector<DisplayEntry> &displayRegistry();
+// Resolve "auto" or a name; the error names the choices.
+Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const DisplayOptions &opt);
+// The --display=help table.
+std::string displayHelp(const DisplayOptions &opt);
+
+} // namespace qv

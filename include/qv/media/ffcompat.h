@@ -1,0 +1,125 @@
+// The one place that knows FFmpeg version differences (4.3 .. 7.x).
+// Everything else calls these helpers instead of testing version macros.
+#pragma once
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avutil.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/display.h>
+#include <libavutil/frame.h>
+}
+
+#include <cstdint>
+#include <string>
+
+namespace qv::ff {
+
+// libavformat 59 (FFmpeg 5.0) made AVInputFormat/AVCodec pointers const.
+#if LIBAVFORMAT_VERSION_MAJOR >= 59
+using InputFormatPtr = const AVInputFormat *;
+using CodecPtr = const AVCodec *;
+#else
+using InputFormatPtr = AVInputFormat *;
+using CodecPtr = AVCodec *;
+#endif
+
+// AVChannelLayout arrived in libavutil 57.24 (FFmpeg 5.1); the old mask API
+// was removed in 7.0.
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100)
+#define QV_FF_CH_LAYOUT 1
+#else
+#define QV_FF_CH_LAYOUT 0
+#endif
+
+inline int channels(const AVCodecParameters *p) {
+#if QV_FF_CH_LAYOUT
+    return p->ch_layout.nb_channels;
+#else
+    return p->channels;
+#endif
+}
+
+inline std::string channelLayoutName(const AVCodecParameters *p) {
+    char buf[128] = {0};
+#if QV_FF_CH_LAYOUT
+    if (av_channel_layout_describe(&p->ch_layout, buf, sizeof buf) < 0) return {};
+#else
+    av_get_channel_layout_string(buf, sizeof buf, p->channels, p->channel_layout);
+#endif
+    return buf;
+}
+
+// Key-frame flag: AV_FRAME_FLAG_KEY since libavutil 58.7 (FFmpeg 6.1).
+inline bool isKeyFrame(const AVFrame *f) {
+#if defined(AV_FRAME_FLAG_KEY)
+    return (f->flags & AV_FRAME_FLAG_KEY) != 0;
+#else
+    return f->key_frame != 0;
+#endif
+}
+
+// Size of the packet a frame came from (deprecated in 7.x, still present).
+inline int packetSize(const AVFrame *f) {
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+    return f->pkt_size;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+}
+
+// Frame duration in stream time base: AVFrame::duration since libavutil 57.30
+// (FFmpeg 5.1 has it from 57.30.100 on), pkt_duration before.
+inline int64_t frameDuration(const AVFrame *f) {
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 30, 100)
+    return f->duration;
+#else
+    return f->pkt_duration;
+#endif
+}
+
+// Display matrix of a stream: coded side data moved to codecpar in 7.x
+// (libavcodec 60.29 / libavformat 60.15).
+inline const int32_t *displayMatrix(const AVStream *st) {
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(60, 29, 100)
+    const AVPacketSideData *sd = av_packet_side_data_get(
+        st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
+        AV_PKT_DATA_DISPLAYMATRIX);
+    return sd && sd->size >= 9 * 4 ? reinterpret_cast<const int32_t *>(sd->data) : nullptr;
+#else
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+#if LIBAVFORMAT_VERSION_MAJOR >= 59
+    size_t size = 0;
+#else
+    int size = 0;
+#endif
+    const uint8_t *d = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+    return d && size >= 9 * 4 ? reinterpret_cast<const int32_t *>(d) : nullptr;
+#endif
+}
+
+// Whether a stream is an attached picture (cover art), never "the video".
+inline bool isAttachedPic(const AVStream *st) {
+    return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
+}
+
+// avcodec_close() is deprecated in 7.x; avcodec_free_context() is enough.
+
+// FFmpeg error code to text.
+inline std::string errText(int err) {
+    char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+    av_strerror(err, buf, sizeof buf);
+    return buf;
+}
+
+} // namespace qv::ff

@@ -1,0 +1,41 @@
+// FrameRef: an owned, refcounted AVFrame plus the facts qv needs about it.
+// Frames move between stages by reference (std::move of the FrameRef); the
+// picture data is never copied between stages.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+struct AVFrame;
+
+namespace qv {
+
+struct AvFrameDeleter {
+    void operator()(AVFrame *f) const;
+};
+using AvFramePtr = std::unique_ptr<AVFrame, AvFrameDeleter>;
+AvFramePtr allocFrame();
+
+constexpr int64_t kNoTs = INT64_MIN;
+
+struct FrameInfo {
+    int64_t ptsNs = 0;          // presentation time, ns from the stream start
+    int64_t durationNs = 0;     // nominal duration of this frame
+    int64_t pts = kNoTs;        // raw pts in the stream time base
+    int64_t dts = kNoTs;        // raw dts of the packet it came from
+    int tbNum = 1, tbDen = 1;   // stream time base
+    int64_t ordinal = 0;        // presentation ordinal (0-based)
+    bool ordinalExact = true;   // false after a seek (estimated from pts)
+    int pktSize = 0;            // bytes of the packet it came from
+    char pictType = '?';        // I, P, B, ...
+    bool key = false;
+    uint32_t serial = 0;        // pipeline serial at decode time
+    int64_t decodeNs = 0;       // time spent in the decoder for it
+};
+
+struct FrameRef {
+    AvFramePtr frame;
+    FrameInfo info;
+};
+
+} // namespace qv

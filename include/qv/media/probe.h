@@ -1,0 +1,49 @@
+// qv info and qv thumb: facts about a file, and one exact frame as PNG.
+#pragma once
+
+#include "qv/core/result.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qv {
+
+struct StreamFacts {
+    int index = 0;
+    std::string type;          // video, audio, subtitle, data, attachment
+    std::string codec, codecLong, profile;
+    int width = 0, height = 0;
+    int sarNum = 0, sarDen = 0, darNum = 0, darDen = 0;
+    double rotation = 0;       // degrees, as ffprobe reports it
+    std::string pixFmt;
+    int fpsNum = 0, fpsDen = 0;          // average frame rate
+    int sampleRate = 0, channels = 0;
+    std::string channelLayout, sampleFmt;
+    int64_t bitRate = 0;
+    int64_t durationMs = -1, startMs = 0;
+    int64_t frames = 0;        // from the container, 0 when unknown
+    bool attachedPic = false;
+};
+
+struct MediaFacts {
+    std::string path, format, formatLong;
+    int64_t durationMs = -1, startMs = 0, bitRate = 0, sizeBytes = 0;
+    std::vector<StreamFacts> streams;
+};
+
+Result<MediaFacts> probeFile(const std::string &path, bool useMmap);
+std::string factsToText(const MediaFacts &f);
+std::string factsToJson(const MediaFacts &f);
+
+struct ThumbRequest {
+    int64_t atNs = 0;
+    int64_t frame = -1;        // >= 0: by frame number instead of time
+    int width = 0;             // 0: the display width
+    int threads = 0;
+    bool useMmap = true;
+};
+
+Result<void> writeThumb(const std::string &path, const std::string &outPng, const ThumbRequest &req);
+
+} // namespace qv

@@ -1,0 +1,52 @@
+// Scaler: one swscale conversion from a decoded frame to the size and pixel
+// format a display asked for, applying the stream's orientation. Output
+// buffers come from a pool (reused, so the steady state allocates nothing).
+// Used from one thread at a time.
+#pragma once
+
+#include "qv/core/result.h"
+#include "qv/media/frame.h"
+#include "qv/media/stream_spec.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+struct AVFrame;
+struct SwsContext;
+struct AVBufferPool;
+
+namespace qv {
+
+enum class ScaleQuality { Fast, Area, Good };
+
+struct ScaleTarget {
+    int width = 0, height = 0;   // after orientation
+    int pixFmt = -1;             // AVPixelFormat (packed RGB24/RGBA or planar YUV)
+    Orientation orientation = Orientation::Normal;
+    ScaleQuality quality = ScaleQuality::Area;
+};
+
+class Scaler {
+public:
+    Scaler();
+    ~Scaler();
+    Scaler(const Scaler &) = delete;
+    Scaler &operator=(const Scaler &) = delete;
+
+    // Convert src into dst (a frame shell; its buffer comes from the pool).
+    Result<void> convert(const AVFrame *src, const ScaleTarget &t, AVFrame *dst);
+
+private:
+    Result<void> ensurePool(int bytes);
+    SwsContext *sws_ = nullptr;
+    AVBufferPool *pool_ = nullptr;
+    int poolBytes_ = 0;
+    std::vector<uint8_t> rotateTmp_;   // for orientations: scale, then turn
+};
+
+// Turn a packed image (bpp bytes per pixel). dst has the oriented size.
+void orientPacked(const uint8_t *src, int srcW, int srcH, int srcStride, int bpp,
+                  Orientation o, uint8_t *dst, int dstStride);
+
+} // namespace qv

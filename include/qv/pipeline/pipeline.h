@@ -1,0 +1,41 @@
+// The player: decode -> scale -> encode -> display, one thread per stage
+// (qv-decode, qv-scale, qv-encode, qv-display), joined by bounded SPSC rings
+// whose items carry frames and, in band, flush(serial), end and error.
+//
+// Ownership: the decode stage owns the VideoSource; the scale stage owns the
+// Scaler; the display stage owns the Display calls, the clock, the keys and
+// the frame on screen. A seek bumps the pipeline serial (atomic); every
+// stage drops items of an older serial where it meets them. No stage takes
+// another stage's lock; no stage exits the process.
+#pragma once
+
+#include "qv/core/exit_code.h"
+#include "qv/display/display.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace qv {
+
+struct PlayOptions {
+    std::string input;                 // empty: the built-in demo
+    std::string display = "auto";
+    DisplayOptions displayOpt;
+    bool sync = true;                  // false: --no-sync
+    int64_t maxFrames = -1;            // --frames
+    int64_t startNs = 0;               // --start
+    double speed = 1.0;
+    bool loop = false;
+    bool stats = false;
+    bool useMmap = true;
+    int threads = 0;                   // libavcodec threads (0: one per core)
+    // Test hook, called on the display thread after each presented frame.
+    std::function<void(int64_t presented)> onPresented;
+};
+
+// Plays until the end, q, --frames or a signal. Prints at most one error
+// line (and --stats) after the terminal is restored.
+ExitCode play(const PlayOptions &opt);
+
+} // namespace qv

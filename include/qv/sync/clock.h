@@ -1,0 +1,79 @@
+// The presentation clock and the frame scheduler.
+//
+// One time base: steady_clock nanoseconds. Deadlines are absolute,
+// anchor + (pts - anchorPts) / speed, so skew never accumulates; the clock is
+// re-anchored on seek, pause, resume and speed change. The master is a wall
+// clock anchored at the first presented frame (audio comes later).
+//
+// decide() is a pure function: the display loop feeds it the facts and
+// obeys; tests feed it a fake clock.
+#pragma once
+
+#include <cstdint>
+
+namespace qv {
+
+int64_t monotonicNs();
+
+// Every threshold with the reason it has its value.
+struct SyncTuning {
+    // Never freeze: while behind, still present a frame at least this often
+    // (~10 fps) instead of dropping everything.
+    int64_t maxFreezeNs = 100000000;
+    // A frame this close to its deadline is presented now: waking up for
+    // less than this costs more than the error it saves.
+    int64_t earlyToleranceNs = 2000000;
+    // Later than this (a stall: suspended terminal, slow disk), re-anchor on
+    // the frame instead of dropping seconds of video.
+    int64_t resyncNs = 1000000000;
+};
+
+class PlaybackClock {
+public:
+    void reset() { anchored_ = false; }
+    bool anchored() const { return anchored_; }
+    void anchor(int64_t nowNs, int64_t ptsNs) {
+        anchorWall_ = nowNs;
+        anchorPts_ = ptsNs;
+        anchored_ = true;
+    }
+    double speed() const { return speed_; }
+    // Change speed, keeping the picture at ptsNs where it is now.
+    void setSpeed(double s, int64_t nowNs, int64_t ptsNs) {
+        speed_ = s;
+        if (anchored_) anchor(nowNs, ptsNs);
+    }
+    int64_t deadline(int64_t ptsNs) const {
+        return anchorWall_ + static_cast<int64_t>(static_cast<double>(ptsNs - anchorPts_) / speed_);
+    }
+    // Stream position the clock says should be on screen at nowNs.
+    int64_t positionAt(int64_t nowNs) const {
+        return anchorPts_ + static_cast<int64_t>(static_cast<double>(nowNs - anchorWall_) * speed_);
+    }
+
+private:
+    int64_t anchorWall_ = 0;
+    int64_t anchorPts_ = 0;
+    double speed_ = 1.0;
+    bool anchored_ = false;
+};
+
+enum class Verdict { Wait, Present, DropLate, Resync };
+
+struct SchedInput {
+    int64_t nowNs = 0;
+    int64_t deadlineNs = 0;       // of the frame at the head of the queue
+    int64_t durationNs = 0;       // of that frame
+    int64_t lastPresentNs = -1;   // when the previous frame was presented (-1: none yet)
+    bool newerReady = false;      // another frame is queued behind it
+    bool sync = true;             // false: --no-sync, present as fast as frames come
+};
+
+struct Decision {
+    Verdict verdict = Verdict::Present;
+    int64_t waitUntilNs = 0;      // for Wait
+};
+
+Decision decide(const SchedInput &in, const SyncTuning &t);
+
+} // namespace qv

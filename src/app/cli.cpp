@@ -1,0 +1,164 @@
+#include "cli.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace qv::app {
+
+const std::vector<OptionSpec> &optionTable() {
+    static const std::vector<OptionSpec> table = {
+        {"display", 0, "NAME", "play", "where to show the video: auto, blocks, null, hash, or help (list them and why each can or cannot run here)"},
+        {"no-audio", 0, nullptr, "play", "play no audio (audio output is not built yet; accepted so scripts can say it)"},
+        {"no-sync", 0, nullptr, "play", "present frames as fast as they come, no clock"},
+        {"frames", 0, "N", "play", "stop after N presented frames"},
+        {"start", 0, "TIME", "play", "start at TIME (seconds, or [[hh:]mm:]ss[.frac]); lands on the exact frame"},
+        {"speed", 0, "X", "play", "playback speed factor (0.1 to 16)"},
+        {"size", 0, "COLSxROWS", "play", "terminal size to draw for, also when stdout is not a terminal"},
+        {"colors", 0, "MODE", "play", "terminal colours: auto (truecolor when COLORTERM says so), truecolor, 256"},
+        {"block-tolerance", 0, "N", "play", "blocks: redraw a cell only when a colour moved by more than N (0-255, default 6; 0 exact)"},
+        {"stats", 0, nullptr, "play", "at exit print frames decoded, presented, dropped by reason, busy time per stage, queue high-water marks"},
+        {"loop", 0, nullptr, "play", "start again at the end"},
+        {"threads", 0, "N", "all", "decoder threads (default: one per core)"},
+        {"no-mmap", 0, nullptr, "all", "read local files with read() instead of mmap"},
+        {"json", 0, nullptr, "info", "info: print JSON (the stable format in the README)"},
+        {"output", 'o', "FILE", "thumb", "thumb: the PNG file to write"},
+        {"at", 0, "TIME", "thumb", "thumb: the exact frame shown at TIME (default 0)"},
+        {"frame", 0, "N", "thumb", "thumb: frame number N (0-based, presentation order)"},
+        {"width", 0, "W", "thumb", "thumb: scale to W pixels wide (default: the display width)"},
+        {"verbose", 'v', nullptr, "all", "more messages (repeat for FFmpeg's own log)"},
+        {"help", 'h', nullptr, "all", "show this help"},
+        {"version", 0, nullptr, "all", "show the version"},
+    };
+    return table;
+}
+
+namespace {
+const OptionSpec *findLong(const std::string &n) {
+    for (const auto &o : optionTable())
+        if (n == o.longName) return &o;
+    return nullptr;
+}
+const OptionSpec *findShort(char c) {
+    for (const auto &o : optionTable())
+        if (o.shortName == c) return &o;
+    return nullptr;
+}
+} // namespace
+
+Result<ParsedArgs> parseArgs(int argc, char **argv) {
+    ParsedArgs a;
+    bool commandSeen = false;
+    bool noMoreOptions = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string s = argv[i];
+        if (!noMoreOptions && s == "--") {
+            noMoreOptions = true;
+            continue;
+        }
+        if (!noMoreOptions && s.size() > 2 && s[0] == '-' && s[1] == '-') {
+            std::string name = s.substr(2), value;
+            bool hasValue = false;
+            if (auto eq = name.find('='); eq != std::string::npos) {
+                value = name.substr(eq + 1);
+                name = name.substr(0, eq);
+                hasValue = true;
+            }
+            const OptionSpec *o = findLong(name);
+            if (!o) return Error::make(ErrorKind::Usage, "unknown option --" + name + " (see qv --help)");
+            if (o->argName && !hasValue) {
+                if (i + 1 >= argc) return Error::make(ErrorKind::Usage, "--" + name + " needs " + o->argName);
+                value = argv[++i];
+            } else if (!o->argName && hasValue) {
+                return Error::make(ErrorKind::Usage, "--" + name + " takes no value");
+            }
+            if (name == "verbose") ++a.verbose;
+            a.values[name] = value;
+            continue;
+        }
+        if (!noMoreOptions && s.size() >= 2 && s[0] == '-' && s[1] != '-') {
+            for (size_t k = 1; k < s.size(); ++k) {
+                const OptionSpec *o = findShort(s[k]);
+                if (!o) return Error::make(ErrorKind::Usage, std::string("unknown option -") + s[k] + " (see qv --help)");
+                std::string value;
+                if (o->argName) {
+                    if (k + 1 < s.size()) value = s.substr(k + 1);
+                    else if (i + 1 < argc) value = argv[++i];
+                    else return Error::make(ErrorKind::Usage, std::string("-") + s[k] + " needs " + o->argName);
+                    k = s.size();
+                }
+                if (std::strcmp(o->longName, "verbose") == 0) ++a.verbose;
+                a.values[o->longName] = value;
+            }
+            continue;
+        }
+        if (!commandSeen && a.positional.empty() && (s == "play" || s == "info" || s == "thumb")) {
+            a.command = s;
+            commandSeen = true;
+            continue;
+        }
+        a.positional.push_back(s);
+    }
+    for (const auto &kv : a.values) {
+        const OptionSpec *o = findLong(kv.first);
+        const std::string c = o->commands;
+        if (c != "all" && c != a.command)
+            return Error::make(ErrorKind::Usage, "--" + kv.first + " is an option of '" + c + "', not of '" + a.command + "'");
+    }
+    return a;
+}
+
+std::string helpText() {
+    std::string h =
+        "usage: qv [play] [FILE|URL] [options]   play (no FILE: the built-in demo)\n"
+        "       qv info FILE [--json]            what the file holds\n"
+        "       qv thumb FILE -o OUT.png [--at TIME | --frame N] [--width W]\n"
+        "\noptions:\n";
+    for (const auto &o : optionTable()) {
+        std::string left = "  ";
+        left += o.shortName ? std::string("-") + o.shortName + ", " : std::string("    ");
+        left += std::string("--") + o.longName;
+        if (o.argName) left += std::string("=") + o.argName;
+        if (left.size() < 28) left.resize(28, ' ');
+        else left += "\n" + std::string(28, ' ');
+        h += left + o.help + "\n";
+    }
+    h += "\nkeys: SPACE/p pause, . step, LEFT/RIGHT -5/+5 s, DOWN/UP -60/+60 s, [ ] speed, \\ speed 1x,\n"
+         "      i status line, q/ESC quit\n";
+    return h;
+}
+
+Result<int64_t> parseTime(const std::string &s) {
+    if (s.empty()) return Error::make(ErrorKind::Usage, "empty time");
+    double total = 0;
+    size_t start = 0;
+    int parts = 0;
+    while (true) {
+        size_t colon = s.find(':', start);
+        std::string part = s.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        char *end = nullptr;
+        double v = std::strtod(part.c_str(), &end);
+        if (part.empty() || !end || *end != 0 || v < 0)
+            return Error::make(ErrorKind::Usage, "bad time '" + s + "' (seconds, or [[hh:]mm:]ss[.frac])");
+        total = total * 60 + v;
+        if (++parts > 3) return Error::make(ErrorKind::Usage, "bad time '" + s + "'");
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+    }
+    return static_cast<int64_t>(total * 1e9 + 0.5);
+}
+
+Result<int64_t> parseSize(const std::string &s) {
+    char *end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (!end || end == s.c_str() || v < 0) return Error::make(ErrorKind::Usage, "bad size '" + s + "'");
+    std::string unit = end;
+    double mul = 1;
+    if (unit.empty() || unit == "B") mul = 1;
+    else if (unit == "K" || unit == "KiB" || unit == "k") mul = 1024;
+    else if (unit == "M" || unit == "MiB") mul = 1024.0 * 1024;
+    else if (unit == "G" || unit == "GiB") mul = 1024.0 * 1024 * 1024;
+    else return Error::make(ErrorKind::Usage, "bad size unit in '" + s + "'");
+    return static_cast<int64_t>(v * mul);
+}
+
+} // namespace qv::app

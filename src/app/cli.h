@@ -1,0 +1,43 @@
+// The command line: one option table is the source of truth for the parser,
+// --help and the README's option list (tests check all three agree).
+#pragma once
+
+#include "qv/core/result.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace qv::app {
+
+struct OptionSpec {
+    const char *longName;    // without the leading "--"
+    char shortName;          // 0: none
+    const char *argName;     // nullptr: a flag
+    const char *commands;    // which commands take it: "play", "info", "thumb", "all"
+    const char *help;
+};
+
+const std::vector<OptionSpec> &optionTable();
+
+struct ParsedArgs {
+    std::string command = "play";
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> values;   // long name -> value ("" for flags)
+    int verbose = 0;
+    bool has(const char *name) const { return values.count(name) != 0; }
+    std::string get(const char *name, const std::string &def = {}) const {
+        auto it = values.find(name);
+        return it == values.end() ? def : it->second;
+    }
+};
+
+Result<ParsedArgs> parseArgs(int argc, char **argv);
+std::string helpText();
+
+// "90", "1.5", "01:30", "1:02:03.5" -> nanoseconds.
+Result<int64_t> parseTime(const std::string &s);
+// "1M", "256MiB", "1000000" -> bytes.
+Result<int64_t> parseSize(const std::string &s);
+
+} // namespace qv::app

@@ -1,0 +1,54 @@
+// BlockEncoder: RGB24 picture -> terminal bytes with Unicode half blocks.
+// Each cell shows two vertically stacked pixels (upper half block: fg = top,
+// bg = bottom). Only cells that changed since the previous frame are sent;
+// SGR colour changes are sent only when the current colour is not already
+// close enough. Pure logic: no I/O, no allocation after reset().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qv::term {
+
+struct BlockEncoderConfig {
+    bool truecolor = true;   // false: xterm 256-colour palette
+    // A cell is redrawn only when a colour moved by more than this (max
+    // channel difference); the current SGR colour is reused within it too.
+    // 0 = exact.
+    int tolerance = 0;
+};
+
+class BlockEncoder {
+public:
+    // Picture of cols x rows cells placed at 1-based terminal (row0, col0).
+    // Forgets what is on screen: the next encode() redraws every cell.
+    void reset(int cols, int rows, int row0, int col0, const BlockEncoderConfig &cfg);
+    // Forget what is on screen (after the terminal was cleared).
+    void invalidate();
+    // rgb: cols x (2*rows) pixels, RGB24 with the given stride. Appends the
+    // bytes that bring the screen to this picture; ends with SGR reset.
+    // Returns the number of cells written.
+    int encode(const uint8_t *rgb, int stride, std::string &out);
+
+    int cols() const { return cols_; }
+    int rows() const { return rows_; }
+
+    // xterm 256-colour index for an RGB colour, and that index's RGB.
+    static int paletteIndex(uint32_t rgb);
+    static uint32_t paletteRgb(int index);
+
+private:
+    bool close(uint32_t a, uint32_t b) const;
+    void setColors(std::string &out, bool wantFg, uint32_t fg, bool wantBg, uint32_t bg);
+    void appendColor(std::string &out, bool fg, uint32_t c);
+
+    int cols_ = 0, rows_ = 0, row0_ = 1, col0_ = 1;
+    BlockEncoderConfig cfg_;
+    std::vector<uint32_t> top_, bottom_;   // what is on screen, per cell
+    std::vector<uint8_t> valid_;
+    uint32_t curFg_ = 0, curBg_ = 0;
+    bool fgKnown_ = false, bgKnown_ = false;
+};
+
+} // namespace qv::term

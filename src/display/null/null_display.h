@@ -1,0 +1,5 @@
+#pragma once
+#include "qv/display/display.h"
+namespace qv {
+DisplayEntry nullDisplayEntry();
+}

@@ -1,0 +1,57 @@
+#include "qv/display/display.h"
+
+#include "blocks/blocks_display.h"
+#include "hash/hash_display.h"
+#include "null/null_display.h"
+
+#include <unistd.h>
+
+namespace qv {
+
+const std::vector<DisplayEntry> &displayRegistry() {
+    static const std::vector<DisplayEntry> all = {
+        blocksDisplayEntry(),
+        nullDisplayEntry(),
+        hashDisplayEntry(),
+    };
+    return all;
+}
+
+Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const DisplayOptions &opt) {
+    const auto &all = displayRegistry();
+    if (name == "auto") {
+        // The best usable back-end by priority; null when nothing else runs
+        // (stdout is not a terminal).
+        const DisplayEntry *best = nullptr;
+        for (const auto &e : all) {
+            if (e.autoPriority < 0) continue;
+            if (!e.probe(opt).usable) continue;
+            if (!best || e.autoPriority > best->autoPriority) best = &e;
+        }
+        if (best) return best->create(opt);
+        return Error::make(ErrorKind::Display, "no display can run here (see --display=help)");
+    }
+    for (const auto &e : all) {
+        if (name != e.name) continue;
+        ProbeResult p = e.probe(opt);
+        if (!p.usable) return Error::make(ErrorKind::Display, std::string("display '") + e.name + "' cannot run here: " + p.why);
+        return e.create(opt);
+    }
+    std::string names;
+    for (const auto &e : all) names += std::string(names.empty() ? "" : ", ") + e.name;
+    return Error::make(ErrorKind::Usage, "unknown display '" + name + "' (choices: auto, " + names + ", help)");
+}
+
+std::string displayHelp(const DisplayOptions &opt) {
+    std::string out = "displays compiled in (auto picks the usable one with the highest priority):\n";
+    char line[512];
+    for (const auto &e : displayRegistry()) {
+        ProbeResult p = e.probe(opt);
+        std::snprintf(line, sizeof line, "  %-8s %-4s prio %3d  %s\n           %s\n", e.name,
+                      p.usable ? "yes" : "no", e.autoPriority, e.description, p.why.c_str());
+        out += line;
+    }
+    return out;
+}
+
+} // namespace qv

@@ -1,0 +1,170 @@
+// FileSource: demux + decode of the best video stream of a file or URL.
+#include "input.h"
+
+#include "qv/core/log.h"
+#include "qv/media/source.h"
+
+#include <chrono>
+
+namespace qv {
+namespace {
+
+int64_t nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+class FileSource final : public VideoSource {
+public:
+    Result<void> init(const std::string &path, const SourceOptions &opt) {
+        auto in = Input::open(path, opt.useMmap);
+        if (!in) return in.takeError();
+        in_ = std::move(in.value());
+        vidx_ = in_->bestVideoStream();
+        if (vidx_ < 0) return Error::make(ErrorKind::NoVideo, "no video stream");
+        st_ = in_->fmt()->streams[vidx_];
+        for (unsigned i = 0; i < in_->fmt()->nb_streams; ++i)
+            if (static_cast<int>(i) != vidx_) in_->fmt()->streams[i]->discard = AVDISCARD_ALL;
+        auto dec = openDecoder(path, st_, opt.threads);
+        if (!dec) return dec.takeError();
+        dec_ = std::move(dec.value());
+        spec_ = in_->videoSpec(vidx_);
+        if (spec_.pixFmt < 0) spec_.pixFmt = dec_->pix_fmt;
+        tb_ = st_->time_base;
+        startPts_ = st_->start_time != AV_NOPTS_VALUE ? st_->start_time : AV_NOPTS_VALUE;
+        frameNs_ = av_rescale(1000000000, spec_.fpsDen, spec_.fpsNum);
+        pkt_.reset(av_packet_alloc());
+        if (!pkt_) return Error::make(ErrorKind::Internal, "out of memory");
+        return {};
+    }
+
+    const StreamSpec &spec() const override { return spec_; }
+
+    Result<NextStatus> next(FrameRef &out) override {
+        if (!out.frame) out.frame = allocFrame();
+        AVFrame *f = out.frame.get();
+        for (;;) {
+            int64_t t0 = nowNs();
+            int r = avcodec_receive_frame(dec_.get(), f);
+            pendingDecodeNs_ += nowNs() - t0;
+            if (r >= 0) {
+                fill(out);
+                return NextStatus::Frame;
+            }
+            if (r == AVERROR_EOF) return NextStatus::End;
+            if (r != AVERROR(EAGAIN)) {
+                // A frame the decoder gave up on: skip it, count it.
+                stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
+                if (++consecutiveErrors_ > kMaxConsecutiveErrors && !anyFrame_)
+                    return avError(ErrorKind::Decode, in_->path(), "cannot decode the video", r);
+                continue;
+            }
+            if (draining_) return NextStatus::End;
+            r = av_read_frame(in_->fmt(), pkt_.get());
+            if (r < 0) {
+                if (r != AVERROR_EOF && r != AVERROR(EAGAIN))
+                    log::info("%s: read error, treating as end: %s", in_->path().c_str(),
+                              ff::errText(r).c_str());
+                if (r == AVERROR(EAGAIN)) continue;
+                draining_ = true;
+                avcodec_send_packet(dec_.get(), nullptr);
+                continue;
+            }
+            if (pkt_->stream_index != vidx_) {
+                av_packet_unref(pkt_.get());
+                continue;
+            }
+            stats_.packets.fetch_add(1, std::memory_order_relaxed);
+            t0 = nowNs();
+            r = avcodec_send_packet(dec_.get(), pkt_.get());
+            pendingDecodeNs_ += nowNs() - t0;
+            av_packet_unref(pkt_.get());
+            if (r < 0 && r != AVERROR(EAGAIN)) {
+                stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
+                if (++consecutiveErrors_ > kMaxConsecutiveErrors && !anyFrame_)
+                    return avError(ErrorKind::Decode, in_->path(), "cannot decode the video", r);
+            }
+        }
+    }
+
+    Result<void> seek(int64_t ns) override {
+        int64_t base = startPts_ != AV_NOPTS_VALUE ? startPts_ : 0;
+        int64_t ts = base + av_rescale_q(ns, AVRational{1, 1000000000}, tb_);
+        int r = avformat_seek_file(in_->fmt(), vidx_, INT64_MIN, ts, ts, 0);
+        if (r < 0) r = av_seek_frame(in_->fmt(), vidx_, ts, AVSEEK_FLAG_BACKWARD);
+        if (r < 0 && ns <= 0) r = avformat_seek_file(in_->fmt(), -1, INT64_MIN, 0, 0, AVSEEK_FLAG_BYTE);
+        if (r < 0) return avError(ErrorKind::Format, in_->path(), "cannot seek", r);
+        avcodec_flush_buffers(dec_.get());   // keep the decoder, drop its state
+        draining_ = false;
+        lastPtsNs_ = kNoTs;
+        // Ordinals are exact only when counted from the start.
+        ordinalExact_ = ns <= 0;
+        ordinal_ = 0;
+        return {};
+    }
+
+private:
+    void fill(FrameRef &out) {
+        AVFrame *f = out.frame.get();
+        FrameInfo &i = out.info;
+        anyFrame_ = true;
+        consecutiveErrors_ = 0;
+        int64_t pts = f->best_effort_timestamp;
+        if (startPts_ == AV_NOPTS_VALUE && pts != AV_NOPTS_VALUE) startPts_ = pts;
+        i.tbNum = tb_.num;
+        i.tbDen = tb_.den;
+        i.pts = pts == AV_NOPTS_VALUE ? kNoTs : pts;
+        i.dts = f->pkt_dts == AV_NOPTS_VALUE ? kNoTs : f->pkt_dts;
+        int64_t dur = ff::frameDuration(f);
+        i.durationNs = dur > 0 ? av_rescale_q(dur, tb_, AVRational{1, 1000000000}) : frameNs_;
+        if (pts != AV_NOPTS_VALUE)
+            i.ptsNs = av_rescale_q(pts - startPts_, tb_, AVRational{1, 1000000000});
+        else
+            i.ptsNs = lastPtsNs_ == kNoTs ? 0 : lastPtsNs_ + frameNs_;
+        lastPtsNs_ = i.ptsNs;
+        if (ordinalExact_) {
+            i.ordinal = ordinal_++;
+        } else {
+            i.ordinal = frameNs_ > 0 ? (i.ptsNs + frameNs_ / 2) / frameNs_ : 0;
+        }
+        i.ordinalExact = ordinalExact_;
+        i.pktSize = ff::packetSize(f);
+        i.pictType = av_get_picture_type_char(f->pict_type);
+        i.key = ff::isKeyFrame(f);
+        i.decodeNs = pendingDecodeNs_;
+        stats_.decodeNs.fetch_add(pendingDecodeNs_, std::memory_order_relaxed);
+        stats_.framesDecoded.fetch_add(1, std::memory_order_relaxed);
+        pendingDecodeNs_ = 0;
+    }
+
+    static constexpr int kMaxConsecutiveErrors = 200;
+    std::unique_ptr<Input> in_;
+    CodecCtxPtr dec_;
+    PacketPtr pkt_;
+    AVStream *st_ = nullptr;
+    int vidx_ = -1;
+    StreamSpec spec_;
+    AVRational tb_{1, 1};
+    int64_t startPts_ = AV_NOPTS_VALUE;
+    int64_t frameNs_ = 40000000;
+    int64_t lastPtsNs_ = kNoTs;
+    int64_t ordinal_ = 0;
+    bool ordinalExact_ = true;
+    bool draining_ = false;
+    bool anyFrame_ = false;
+    int consecutiveErrors_ = 0;
+    int64_t pendingDecodeNs_ = 0;
+};
+
+} // namespace
+
+Result<std::unique_ptr<VideoSource>> openFileSource(const std::string &path,
+                                                    const SourceOptions &opt) {
+    auto src = std::make_unique<FileSource>();
+    auto r = src->init(path, opt);
+    if (!r) return r.takeError();
+    return std::unique_ptr<VideoSource>(std::move(src));
+}
+
+} // namespace qv

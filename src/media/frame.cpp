@@ -1,0 +1,51 @@
+#include "qv/media/frame.h"
+#include "qv/media/stream_spec.h"
+
+#include <cmath>
+
+extern "C" {
+#include <libavutil/display.h>
+#include <libavutil/frame.h>
+}
+
+namespace qv {
+
+void AvFrameDeleter::operator()(AVFrame *f) const { av_frame_free(&f); }
+
+AvFramePtr allocFrame() { return AvFramePtr(av_frame_alloc()); }
+
+const char *orientationName(Orientation o) {
+    switch (o) {
+    case Orientation::Normal: return "normal";
+    case Orientation::Rotate90Cw: return "rotate 90 cw";
+    case Orientation::Rotate90Ccw: return "rotate 90 ccw";
+    case Orientation::Transpose: return "transpose";
+    case Orientation::AntiTranspose: return "anti-transpose";
+    case Orientation::Rotate180: return "rotate 180";
+    case Orientation::HFlip: return "hflip";
+    case Orientation::VFlip: return "vflip";
+    }
+    return "?";
+}
+
+// Mirrors the decision FFmpeg's command-line tool makes when it autorotates,
+// so that qv shows what ffmpeg/ffplay show.
+Orientation orientationFromMatrix(const int32_t *m) {
+    if (!m) return Orientation::Normal;
+    double theta = -av_display_rotation_get(m);
+    if (std::isnan(theta)) return Orientation::Normal;
+    theta -= 360 * std::floor(theta / 360 + 0.9 / 360);
+    if (std::fabs(theta - 90) < 1.0) return m[3] > 0 ? Orientation::Transpose : Orientation::Rotate90Cw;
+    if (std::fabs(theta - 270) < 1.0) return m[3] < 0 ? Orientation::AntiTranspose : Orientation::Rotate90Ccw;
+    if (std::fabs(theta - 180) < 1.0) {
+        bool h = m[0] < 0, v = m[4] < 0;
+        if (h && v) return Orientation::Rotate180;
+        if (h) return Orientation::HFlip;
+        if (v) return Orientation::VFlip;
+        return Orientation::Normal;
+    }
+    if (std::fabs(theta) < 1.0 && m[4] < 0) return Orientation::VFlip;
+    return Orientation::Normal;
+}
+
+} // namespace qv

@@ -1,0 +1,116 @@
+#include "qv/media/scaler.h"
+
+extern "C" {
+#include <libavutil/buffer.h>
+#include <libavutil/frame.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+}
+
+#include <cstring>
+
+namespace qv {
+
+Scaler::Scaler() = default;
+
+Scaler::~Scaler() {
+    sws_freeContext(sws_);
+    av_buffer_pool_uninit(&pool_);
+}
+
+Result<void> Scaler::ensurePool(int bytes) {
+    if (pool_ && poolBytes_ == bytes) return {};
+    // Frames still out hold references to the old pool: uninit frees it when
+    // the last one comes back.
+    av_buffer_pool_uninit(&pool_);
+    pool_ = av_buffer_pool_init(static_cast<size_t>(bytes), nullptr);
+    poolBytes_ = bytes;
+    if (!pool_) return Error::make(ErrorKind::Internal, "out of memory", "av_buffer_pool_init");
+    return {};
+}
+
+void orientPacked(const uint8_t *src, int w, int h, int ss, int bpp, Orientation o, uint8_t *dst,
+                  int ds) {
+    const bool swap = swapsAxes(o);
+    const int dw = swap ? h : w, dh = swap ? w : h;
+    for (int y = 0; y < dh; ++y) {
+        uint8_t *out = dst + y * ds;
+        for (int x = 0; x < dw; ++x) {
+            int sx = x, sy = y;
+            switch (o) {
+            case Orientation::Normal: break;
+            case Orientation::Rotate90Cw: sx = y; sy = h - 1 - x; break;
+            case Orientation::Rotate90Ccw: sx = w - 1 - y; sy = x; break;
+            case Orientation::Transpose: sx = y; sy = x; break;
+            case Orientation::AntiTranspose: sx = w - 1 - y; sy = h - 1 - x; break;
+            case Orientation::Rotate180: sx = w - 1 - x; sy = h - 1 - y; break;
+            case Orientation::HFlip: sx = w - 1 - x; break;
+            case Orientation::VFlip: sy = h - 1 - y; break;
+            }
+            std::memcpy(out + x * bpp, src + sy * ss + sx * bpp, static_cast<size_t>(bpp));
+        }
+    }
+}
+
+Result<void> Scaler::convert(const AVFrame *src, const ScaleTarget &t, AVFrame *dst) {
+    const auto fmt = static_cast<AVPixelFormat>(t.pixFmt);
+    const bool swap = swapsAxes(t.orientation);
+    const bool turn = t.orientation != Orientation::Normal;
+    const int sw = swap ? t.height : t.width;    // size before turning
+    const int sh = swap ? t.width : t.height;
+    if (sw <= 0 || sh <= 0) return Error::make(ErrorKind::Internal, "empty scale target");
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
+    if (turn && (!desc || (desc->flags & AV_PIX_FMT_FLAG_PLANAR) || desc->nb_components < 3))
+        return Error::make(ErrorKind::Internal, "orientation needs a packed output format");
+
+    int flags = t.quality == ScaleQuality::Fast ? SWS_FAST_BILINEAR
+              : t.quality == ScaleQuality::Area ? SWS_AREA
+                                                : SWS_BICUBIC;
+    flags |= SWS_ACCURATE_RND;
+    sws_ = sws_getCachedContext(sws_, src->width, src->height, static_cast<AVPixelFormat>(src->format),
+                                sw, sh, fmt, flags, nullptr, nullptr, nullptr);
+    if (!sws_) return Error::make(ErrorKind::Internal, "unsupported conversion", "sws_getCachedContext");
+
+    // Colour matrix and range from the frame (BT.601 for SD, BT.709 for HD
+    // when the stream does not say).
+    int cs = src->colorspace;
+    if (cs == AVCOL_SPC_UNSPECIFIED || cs == AVCOL_SPC_RGB)
+        cs = src->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
+    const int *inv = nullptr, *tbl = nullptr;
+    int srcRange = 0, dstRange = 0, bri = 0, con = 0, sat = 0;
+    if (sws_getColorspaceDetails(sws_, const_cast<int **>(&inv), &srcRange, const_cast<int **>(&tbl),
+                                 &dstRange, &bri, &con, &sat) >= 0) {
+        if (src->color_range == AVCOL_RANGE_JPEG) srcRange = 1;
+        sws_setColorspaceDetails(sws_, sws_getCoefficients(cs), srcRange, tbl, dstRange, bri, con, sat);
+    }
+
+    const int bytes = av_image_get_buffer_size(fmt, t.width, t.height, 32);
+    if (bytes <= 0) return Error::make(ErrorKind::Internal, "bad output size");
+    auto r = ensurePool(bytes);
+    if (!r) return r;
+    av_frame_unref(dst);
+    dst->buf[0] = av_buffer_pool_get(pool_);
+    if (!dst->buf[0]) return Error::make(ErrorKind::Internal, "out of memory");
+    av_image_fill_arrays(dst->data, dst->linesize, dst->buf[0]->data, fmt, t.width, t.height, 32);
+    dst->width = t.width;
+    dst->height = t.height;
+    dst->format = fmt;
+    dst->pts = src->pts;
+
+    if (!turn) {
+        sws_scale(sws_, src->data, src->linesize, 0, src->height, dst->data, dst->linesize);
+        return {};
+    }
+    const int bpp = av_get_padded_bits_per_pixel(desc) / 8;
+    const int tmpStride = sw * bpp;
+    if (rotateTmp_.size() < static_cast<size_t>(tmpStride) * sh)
+        rotateTmp_.resize(static_cast<size_t>(tmpStride) * sh);   // grows once per size
+    uint8_t *tmp[4] = {rotateTmp_.data(), nullptr, nullptr, nullptr};
+    int tmpLs[4] = {tmpStride, 0, 0, 0};
+    sws_scale(sws_, src->data, src->linesize, 0, src->height, tmp, tmpLs);
+    orientPacked(rotateTmp_.data(), sw, sh, tmpStride, bpp, t.orientation, dst->data[0], dst->linesize[0]);
+    return {};
+}
+
+} // namespace qv

@@ -1,0 +1,29 @@
+// What travels on the rings between stages.
+#pragma once
+
+#include "qv/core/result.h"
+#include "qv/media/frame.h"
+#include "qv/pipeline/spsc_ring.h"
+
+#include <variant>
+
+namespace qv {
+
+struct FlushItem {
+    uint32_t serial;   // a discontinuity: reset, re-anchor the clock
+};
+struct EndItem {
+    uint32_t serial;
+};
+struct ErrorItem {
+    Error error;
+};
+using Item = std::variant<FrameRef, FlushItem, EndItem, ErrorItem>;
+
+// About three frames per link: that is the memory bound and the back-pressure.
+constexpr size_t kLinkCapacity = 3;
+using Link = SpscRing<Item, kLinkCapacity>;
+// Empty frame shells going back from the display to the decoder.
+using ShellRing = SpscRing<AvFramePtr, 16>;
+
+} // namespace qv

@@ -1,0 +1,126 @@
+#include "qv/tui/keys.h"
+
+#include <cstring>
+
+namespace qv::tui {
+
+void KeyParser::feed(const char *data, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        if (len_ == sizeof buf_) consume(1);   // garbage: never wedge
+        buf_[len_++] = data[i];
+    }
+}
+
+void KeyParser::consume(size_t n) {
+    if (n >= len_) {
+        len_ = 0;
+        return;
+    }
+    std::memmove(buf_, buf_ + n, len_ - n);
+    len_ -= n;
+}
+
+namespace {
+// Parse a CSI/SS3 sequence at the start of s (s[0] == ESC). Returns its
+// length, 0 when incomplete, and sets k.
+size_t parseEscape(const char *s, size_t n, Key &k) {
+    if (n < 2) return 0;
+    if (s[1] != '[' && s[1] != 'O') {
+        // Alt+key: report the key itself.
+        k = Key{KeyCode::Char, s[1]};
+        return 2;
+    }
+    size_t i = 2;
+    while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == ';')) ++i;
+    if (i >= n) return 0;
+    const char final = s[i];
+    const std::string params(s + 2, i - 2);
+    const bool shift = params.find(";2") != std::string::npos;
+    k = Key{KeyCode::Unknown, 0};
+    switch (final) {
+    case 'A': k.code = KeyCode::Up; break;
+    case 'B': k.code = KeyCode::Down; break;
+    case 'C': k.code = shift ? KeyCode::ShiftRight : KeyCode::Right; break;
+    case 'D': k.code = shift ? KeyCode::ShiftLeft : KeyCode::Left; break;
+    case 'H': k.code = KeyCode::Home; break;
+    case 'F': k.code = KeyCode::End; break;
+    case '~':
+        if (params == "5") k.code = KeyCode::PageUp;
+        else if (params == "6") k.code = KeyCode::PageDown;
+        else if (params == "1" || params == "7") k.code = KeyCode::Home;
+        else if (params == "4" || params == "8") k.code = KeyCode::End;
+        break;
+    default: break;
+    }
+    return i + 1;
+}
+} // namespace
+
+bool KeyParser::next(Key &out, bool flushEscape) {
+    while (len_ > 0) {
+        const char c = buf_[0];
+        if (c == '\x1b') {
+            Key k;
+            size_t used = parseEscape(buf_, len_, k);
+            if (used == 0) {
+                if (!flushEscape) return false;
+                consume(1);
+                out = Key{KeyCode::Escape, 0};
+                return true;
+            }
+            if (used == 2 && buf_[1] == '\x1b') {   // ESC ESC: the first is a lone ESC
+                consume(1);
+                out = Key{KeyCode::Escape, 0};
+                return true;
+            }
+            consume(used);
+            out = k;
+            return true;
+        }
+        consume(1);
+        if (c == '\r' || c == '\n') out = Key{KeyCode::Enter, 0};
+        else if (c == 0x7f || c == 0x08) out = Key{KeyCode::Backspace, 0};
+        else if (c == 0x03) out = Key{KeyCode::Char, 'q'};   // Ctrl+C in raw mode quits
+        else out = Key{KeyCode::Char, c};
+        return true;
+    }
+    return false;
+}
+
+Command commandFor(const Key &k) {
+    switch (k.code) {
+    case KeyCode::Left: case KeyCode::ShiftLeft: return Command::SeekBack;
+    case KeyCode::Right: case KeyCode::ShiftRight: return Command::SeekForward;
+    case KeyCode::Up: return Command::SeekForwardLong;
+    case KeyCode::Down: return Command::SeekBackLong;
+    case KeyCode::Escape: return Command::Quit;
+    case KeyCode::Char:
+        switch (k.ch) {
+        case 'q': case 'Q': return Command::Quit;
+        case ' ': case 'p': return Command::TogglePause;
+        case '.': return Command::StepForward;
+        case '[': return Command::SpeedDown;
+        case ']': return Command::SpeedUp;
+        case '{': case '}': case '\\': return Command::SpeedReset;
+        case 'i': case 'I': return Command::ToggleStatus;
+        default: return Command::None;
+        }
+    default: return Command::None;
+    }
+}
+
+const std::vector<KeyHelp> &keyHelp() {
+    static const std::vector<KeyHelp> table = {
+        {"SPACE, p", "pause / resume"},
+        {".", "step one frame forward (pauses)"},
+        {"LEFT / RIGHT", "seek -5 s / +5 s (to the keyframe before)"},
+        {"DOWN / UP", "seek -60 s / +60 s"},
+        {"[ / ]", "speed down / up (x0.8 / x1.25)"},
+        {"\\ or { }", "speed back to 1x"},
+        {"i", "show / hide the status line"},
+        {"q, ESC, Ctrl+C", "quit"},
+    };
+    return table;
+}
+
+} // namespace qv::tui
