@@ -331,7 +331,7 @@ private:
             }
             return false;
         }
-        lastPresentNs_ = now;
+        lastPresentNs_ = monotonicNs();   // the freeze guard counts from the end of present()
         presentTimes_[presentCount_ % kFpsWindow] = now;
         ++presentCount_;
         const int64_t n = stats_.presented.fetch_add(1, std::memory_order_relaxed) + 1;

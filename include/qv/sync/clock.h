@@ -64,7 +64,7 @@ struct SchedInput {
     int64_t nowNs = 0;
     int64_t deadlineNs = 0;       // of the frame at the head of the queue
     int64_t durationNs = 0;       // of that frame
-    int64_t lastPresentNs = -1;   // when the previous frame was presented (-1: none yet)
+    int64_t lastPresentNs = -1;   // when the previous present() returned (-1: none yet)
     bool newerReady = false;      // another frame is queued behind it
     bool sync = true;             // false: --no-sync, present as fast as frames come
 };

@@ -1,0 +1,35 @@
+"""Helpers shared by the integration tests (real tools only: qv, ffmpeg, tmux)."""
+import os
+import subprocess
+import sys
+
+QV = os.environ.get("QV", "build/qv")
+FFMPEG = os.environ.get("FFMPEG", "ffmpeg")
+FFPROBE = os.environ.get("FFPROBE", "ffprobe") or "ffprobe"
+CLIPS = os.environ.get("QV_CLIPS", "build/tests")
+MEDIA = os.environ.get("QV_MEDIA", "")
+
+_failures = []
+_checks = [0]
+
+
+def clip(name):
+    return os.path.join(CLIPS, name)
+
+
+def run(cmd, timeout=120, **kw):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, **kw)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def check(cond, what):
+    _checks[0] += 1
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        _failures.append(what)
+    return cond
+
+
+def finish():
+    print(f"{_checks[0] - len(_failures)} of {_checks[0]} checks passed")
+    sys.exit(1 if _failures or _checks[0] == 0 else 0)

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""The terminal player in a real terminal (tmux): it draws, the status line
+advances, pause stops it, '.' advances exactly one frame, a resize re-lays
+the picture, q exits with the terminal restored; SIGTERM and SIGHUP restore
+it too."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+from common import QV, check, clip, finish
+
+SOCK = f"qv-test-{os.getpid()}"
+tmp = tempfile.mkdtemp(prefix="qv-tmux-")
+BLOCKS = set("\u2580\u2584\u2588")
+
+
+def tmux(*args):
+    return subprocess.run(["tmux", "-L", SOCK, *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=20).stdout.decode(errors="replace")
+
+
+def screen():
+    return tmux("capture-pane", "-p", "-t", "s")
+
+
+def frame_no(text=None):
+    text = text if text is not None else screen()
+    m = re.findall(r"frame ~?(\d+)", text)
+    return int(m[-1]) if m else None
+
+
+def wait_for(pred, timeout=10.0, step=0.05):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+def start(args, name):
+    before, after, code = (os.path.join(tmp, f"{name}.{k}") for k in ("before", "after", "code"))
+    script = (f"stty -g > {before}; env COLORTERM=truecolor {QV} {args}; echo $? > {code}; "
+              f"stty -g > {after}; echo QVDONE; sleep 600")
+    tmux("kill-server")
+    tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30", "sh", "-c", script)
+    return before, after, code
+
+
+def pane(fmt):
+    return tmux("display-message", "-p", "-t", "s", fmt).strip()
+
+
+def qv_pid():
+    shell = pane("#{pane_pid}")
+    out = subprocess.run(["pgrep", "-P", shell, "-f", os.path.basename(QV)], stdout=subprocess.PIPE).stdout.split()
+    if out:
+        return int(out[0])
+    # sh may exec env which execs qv in the same process
+    return None
+
+
+def restored(before, after, code, want, label):
+    check(wait_for(lambda: os.path.exists(code) and os.path.getsize(code) > 0, 10), f"{label}: qv exited")
+    rc = int(open(code).read().strip() or -1) if os.path.exists(code) else None
+    check(rc == want, f"{label}: exit code {rc} (want {want})")
+    wait_for(lambda: "QVDONE" in screen(), 5)
+    check(open(before).read() == open(after).read(), f"{label}: tty modes restored (stty -g equal)")
+    check(pane("#{alternate_on}") == "0", f"{label}: alternate screen left")
+    check(pane("#{cursor_flag}") == "1", f"{label}: cursor visible")
+    text = screen()
+    check(not (BLOCKS & set(text)), f"{label}: no picture left on the normal screen")
+
+
+if shutil.which("tmux") is None:
+    print("tmux missing")
+    raise SystemExit(1)
+
+# 1. Play, watch, pause, step, resize, quit.
+before, after, code = start(clip("h264-long.mkv"), "play")
+drawn = wait_for(lambda: sum(ch in BLOCKS for ch in screen()) > 500, 10)
+check(bool(drawn), "the picture is drawn with half blocks")
+f1 = wait_for(lambda: frame_no(), 5)
+time.sleep(1.0)
+f2 = frame_no()
+check(f1 is not None and f2 is not None and f2 - f1 >= 15,
+      f"the status line advances while playing ({f1} -> {f2} in 1 s at 30 fps)")
+tmux("send-keys", "-t", "s", "space")
+check(bool(wait_for(lambda: "||" in screen().splitlines()[-1], 3)), "space pauses (status shows ||)")
+p1 = frame_no()
+time.sleep(0.8)
+p2 = frame_no()
+check(p1 == p2, f"paused: the frame number stays ({p1} -> {p2})")
+tmux("send-keys", "-t", "s", ".")
+s1 = wait_for(lambda: frame_no() if frame_no() != p2 else None, 3)
+check(s1 == p2 + 1, f"'.' steps exactly one frame ({p2} -> {s1})")
+tmux("send-keys", "-t", "s", ".")
+s2 = wait_for(lambda: frame_no() if frame_no() != s1 else None, 3)
+check(s2 == s1 + 1, f"'.' again steps one more ({s1} -> {s2})")
+
+
+def picture_width(text):
+    return max((sum(ch in BLOCKS or ch == " " for ch in line.rstrip()) for line in text.splitlines()[:-1]),
+               default=0)
+
+
+w_before = max(len(l.rstrip()) for l in screen().splitlines()[:-1])
+tmux("resize-window", "-t", "s", "-x", "60", "-y", "20")
+ok = wait_for(lambda: len(screen().splitlines()) == 20 and
+              max(len(l.rstrip()) for l in screen().splitlines()[:-1]) <= 60 and
+              sum(ch in BLOCKS for ch in screen()) > 200, 5)
+text = screen()
+check(bool(ok), f"resize re-lays the picture into 60x20 (was {w_before} wide)")
+check(frame_no(text) == s2, f"resized while paused: still frame {s2} ({frame_no(text)})")
+check("||" in text.splitlines()[-1], "resized: the status line is on the last row")
+tmux("send-keys", "-t", "s", "q")
+restored(before, after, code, 0, "q")
+
+# 2. SIGTERM and SIGHUP restore the terminal.
+for sig, want in ((15, 143), (1, 129)):
+    before, after, code = start(clip("h264-long.mkv"), f"sig{sig}")
+    wait_for(lambda: sum(ch in BLOCKS for ch in screen()) > 500, 10)
+    pids = subprocess.run(["pgrep", "-f", f"^{QV} "], stdout=subprocess.PIPE).stdout.split()
+    check(len(pids) >= 1, f"signal {sig}: found qv ({pids})")
+    for p in pids:
+        os.kill(int(p), sig)
+    restored(before, after, code, want, f"kill -{sig}")
+
+# 3. ESC alone quits (told apart from arrow keys by its timeout), arrows do not.
+before, after, code = start(clip("h264-long.mkv"), "esc")
+wait_for(lambda: frame_no(), 10)
+tmux("send-keys", "-t", "s", "Right")
+time.sleep(0.3)
+check(not os.path.exists(code) or os.path.getsize(code) == 0, "an arrow key does not quit")
+tmux("send-keys", "-t", "s", "Escape")
+restored(before, after, code, 0, "ESC")
+
+tmux("kill-server")
+shutil.rmtree(tmp, ignore_errors=True)
+finish()

@@ -1,0 +1,111 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "media/mmap_io.h"
+#include "qv/media/scaler.h"
+#include "qv/media/source.h"
+#include "qv/media/stream_spec.h"
+
+extern "C" {
+#include <libavutil/display.h>
+}
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using namespace qv;
+
+TEST_CASE("mmap reader: reads, seeks, and survives the file shrinking") {
+    char path[] = "/tmp/qv-mmap-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    std::vector<uint8_t> data(3 * 65536);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = uint8_t(i * 7);
+    REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+    auto in = MmapInput::open(path);
+    REQUIRE(in.ok());
+    MmapInput &m = *in.value();
+    uint8_t buf[100];
+    CHECK(m.read(buf, 100) == 100);
+    CHECK(std::memcmp(buf, data.data(), 100) == 0);
+    CHECK(m.seek(0, 0x10000 /*AVSEEK_SIZE*/) == static_cast<int64_t>(data.size()));
+    CHECK(m.seek(-10, SEEK_END) == static_cast<int64_t>(data.size() - 10));
+    CHECK(m.read(buf, 100) == 10);   // bounds-checked at the end
+    CHECK(m.read(buf, 100) == 0);
+    // Shrink the file under the mapping: reading past the new end must not
+    // kill the process with SIGBUS.
+    REQUIRE(ftruncate(fd, 1000) == 0);
+    CHECK(m.seek(100000, SEEK_SET) == 100000);
+    CHECK(m.read(buf, 100) == 0);
+    CHECK(m.fellBack());
+    CHECK(m.seek(900, SEEK_SET) == 900);
+    CHECK(m.read(buf, 100) == 100);
+    CHECK(std::memcmp(buf, data.data() + 900, 100) == 0);
+    ::close(fd);
+    ::unlink(path);
+}
+
+TEST_CASE("orientation from display matrices, as ffmpeg autorotates") {
+    int32_t m[9];
+    // ffmpeg turns a +90 matrix with transpose=clock, a -90 one with cclock.
+    av_display_rotation_set(m, 90);
+    CHECK(orientationFromMatrix(m) == Orientation::Rotate90Cw);
+    av_display_rotation_set(m, -90);
+    CHECK(orientationFromMatrix(m) == Orientation::Rotate90Ccw);
+    av_display_rotation_set(m, 180);
+    CHECK(orientationFromMatrix(m) == Orientation::Rotate180);
+    av_display_rotation_set(m, 0);
+    CHECK(orientationFromMatrix(m) == Orientation::Normal);
+    CHECK(orientationFromMatrix(nullptr) == Orientation::Normal);
+}
+
+TEST_CASE("orientPacked turns pixels the right way") {
+    // 3x2 image, 1 byte per pixel: 1 2 3 / 4 5 6
+    const uint8_t src[6] = {1, 2, 3, 4, 5, 6};
+    uint8_t dst[6];
+    orientPacked(src, 3, 2, 3, 1, Orientation::Rotate90Cw, dst, 2);
+    CHECK(std::vector<uint8_t>(dst, dst + 6) == std::vector<uint8_t>{4, 1, 5, 2, 6, 3});
+    orientPacked(src, 3, 2, 3, 1, Orientation::Rotate90Ccw, dst, 2);
+    CHECK(std::vector<uint8_t>(dst, dst + 6) == std::vector<uint8_t>{3, 6, 2, 5, 1, 4});
+    orientPacked(src, 3, 2, 3, 1, Orientation::Transpose, dst, 2);
+    CHECK(std::vector<uint8_t>(dst, dst + 6) == std::vector<uint8_t>{1, 4, 2, 5, 3, 6});
+    orientPacked(src, 3, 2, 3, 1, Orientation::HFlip, dst, 3);
+    CHECK(std::vector<uint8_t>(dst, dst + 6) == std::vector<uint8_t>{3, 2, 1, 6, 5, 4});
+}
+
+TEST_CASE("demo source: frames, timestamps, seek") {
+    auto src = openDemoSource(64, 36, 25, 2);
+    CHECK(src->spec().width == 64);
+    FrameRef f;
+    REQUIRE(src->next(f).value() == NextStatus::Frame);
+    CHECK(f.info.ordinal == 0);
+    REQUIRE(src->next(f).value() == NextStatus::Frame);
+    CHECK(f.info.ptsNs == 40000000);
+    REQUIRE(src->seek(1000000000).ok());
+    REQUIRE(src->next(f).value() == NextStatus::Frame);
+    CHECK(f.info.ordinal == 25);
+    int n = 1;
+    while (src->next(f).value() == NextStatus::Frame) ++n;
+    CHECK(n == 25);
+}
+
+TEST_CASE("file source: missing, directory, not media") {
+    SourceOptions o;
+    auto a = openFileSource("/nonexistent/x.mp4", o);
+    REQUIRE_FALSE(a.ok());
+    CHECK(a.error().kind == ErrorKind::Open);
+    auto b = openFileSource("/tmp", o);
+    REQUIRE_FALSE(b.ok());
+    CHECK(b.error().kind == ErrorKind::Open);
+    char path[] = "/tmp/qv-notmedia-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(::write(fd, "hello, this is not a video file\n", 32) == 32);
+    ::close(fd);
+    auto c = openFileSource(path, o);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().kind == ErrorKind::Format);
+    ::unlink(path);
+}

@@ -1,0 +1,85 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "qv/tui/keys.h"
+#include "qv/tui/status_line.h"
+
+using namespace qv::tui;
+
+TEST_CASE("plain keys and arrows") {
+    KeyParser p;
+    p.feed(" .q\x1b[C\x1b[D\x1b[A\x1b[B", 15);
+    Key k;
+    REQUIRE(p.next(k));
+    CHECK(commandFor(k) == Command::TogglePause);
+    REQUIRE(p.next(k));
+    CHECK(commandFor(k) == Command::StepForward);
+    REQUIRE(p.next(k));
+    CHECK(commandFor(k) == Command::Quit);
+    REQUIRE(p.next(k));
+    CHECK(k.code == KeyCode::Right);
+    REQUIRE(p.next(k));
+    CHECK(k.code == KeyCode::Left);
+    REQUIRE(p.next(k));
+    CHECK(commandFor(k) == Command::SeekForwardLong);
+    REQUIRE(p.next(k));
+    CHECK(commandFor(k) == Command::SeekBackLong);
+    CHECK_FALSE(p.next(k));
+}
+
+TEST_CASE("shift arrows, SS3 arrows and page keys") {
+    KeyParser p;
+    const char seq[] = "\x1b[1;2C\x1bOD\x1b[5~\x1b[6~";
+    p.feed(seq, sizeof seq - 1);
+    Key k;
+    REQUIRE(p.next(k));
+    CHECK(k.code == KeyCode::ShiftRight);
+    REQUIRE(p.next(k));
+    CHECK(k.code == KeyCode::Left);
+    REQUIRE(p.next(k));
+    CHECK(k.code == KeyCode::PageUp);
+    REQUIRE(p.next(k));
+    CHECK(k.code == KeyCode::PageDown);
+}
+
+TEST_CASE("a lone ESC waits for the timeout, a split sequence is joined") {
+    KeyParser p;
+    p.feed("\x1b", 1);
+    Key k;
+    CHECK_FALSE(p.next(k));          // could be the start of a sequence
+    CHECK(p.pendingEscape());
+    p.feed("[C", 2);                 // the rest arrived
+    REQUIRE(p.next(k));
+    CHECK(k.code == KeyCode::Right);
+    p.feed("\x1b", 1);
+    CHECK_FALSE(p.next(k));
+    REQUIRE(p.next(k, true));        // timeout passed
+    CHECK(k.code == KeyCode::Escape);
+    CHECK(commandFor(k) == Command::Quit);
+}
+
+TEST_CASE("status line shows the frame facts") {
+    StatusInfo s;
+    s.posNs = 61500000000LL;
+    s.durationNs = 120000000000LL;
+    s.ordinal = 1537;
+    s.totalFrames = 3000;
+    s.ptsNs = 61480000000LL;
+    s.pictType = 'B';
+    s.pktSize = 1234;
+    s.fps = 25;
+    s.drops = 3;
+    s.driftNs = 1500000;
+    s.paused = true;
+    std::string out;
+    formatStatus(s, out);
+    CHECK(out == "|| 01:01.5 / 02:00.0  frame 1537/3000  pts 61.480  B  1234 B  25.0 fps  drop 3  drift +1.5 ms  1.00x");
+    s.ordinalExact = false;
+    s.key = true;
+    s.pictType = 'I';
+    s.paused = false;
+    formatStatus(s, out);
+    CHECK(out.find("> 01:01.5") == 0);
+    CHECK(out.find("frame ~1537/3000") != std::string::npos);
+    CHECK(out.find(" I* ") != std::string::npos);
+}
