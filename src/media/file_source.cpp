@@ -76,6 +76,7 @@ public:
                 continue;
             }
             stats_.packets.fetch_add(1, std::memory_order_relaxed);
+            if (pkt_->flags & AV_PKT_FLAG_CORRUPT) stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
             t0 = nowNs();
             r = avcodec_send_packet(dec_.get(), pkt_.get());
             pendingDecodeNs_ += nowNs() - t0;
@@ -109,6 +110,8 @@ private:
         AVFrame *f = out.frame.get();
         FrameInfo &i = out.info;
         anyFrame_ = true;
+        if (f->decode_error_flags || (f->flags & AV_FRAME_FLAG_CORRUPT))
+            stats_.corruptFrames.fetch_add(1, std::memory_order_relaxed);
         consecutiveErrors_ = 0;
         int64_t pts = f->best_effort_timestamp;
         if (startPts_ == AV_NOPTS_VALUE && pts != AV_NOPTS_VALUE) startPts_ = pts;

@@ -70,7 +70,7 @@ Result<MediaFacts> probeFile(const std::string &path, bool useMmap) {
         f.codec = d ? d->name : "unknown";
         f.codecLong = d && d->long_name ? d->long_name : "";
         const char *prof = avcodec_profile_name(p->codec_id, p->profile);
-        f.profile = prof ? prof : "";
+        f.profile = prof ? prof : p->profile >= 0 ? std::to_string(p->profile) : "";
         f.bitRate = p->bit_rate;
         f.durationMs = toMs(s->duration, s->time_base);
         f.startMs = s->start_time != AV_NOPTS_VALUE ? toMs(s->start_time, s->time_base) : 0;

@@ -612,10 +612,10 @@ void printStats(const Player &p, const std::string &title, int64_t bytes) {
                  "  frames: decoded %" PRId64 ", presented %" PRId64 ", dropped %" PRId64
                  " (late %" PRId64 ", stale after seek %" PRId64 "), skipped to start %" PRId64
                  ", resyncs %" PRId64 "\n"
-                 "  packets: %" PRId64 ", corrupt skipped %" PRId64 "\n",
+                 "  packets: %" PRId64 ", corrupt skipped %" PRId64 ", frames with concealed errors %" PRId64 "\n",
                  title.c_str(), ss.framesDecoded.load(), s.presented.load(),
                  s.droppedLate.load() + s.droppedStale.load(), s.droppedLate.load(), s.droppedStale.load(),
-                 s.skippedToTarget.load(), s.resyncs.load(), ss.packets.load(), ss.corruptPackets.load());
+                 s.skippedToTarget.load(), s.resyncs.load(), ss.packets.load(), ss.corruptPackets.load(), ss.corruptFrames.load());
     std::fprintf(stderr, "  busy ms:");
     for (int i = 0; i < kStages; ++i)
         std::fprintf(stderr, " %s %.1f%s", kStageNames[i], s.busyNs[i].load() / 1e6, i + 1 < kStages ? "," : "\n");

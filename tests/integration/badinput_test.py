@@ -90,8 +90,9 @@ import re
 m = re.search(r"presented (\d+)", err)
 presented = int(m.group(1)) if m else 0
 check(presented > 300, f"corrupt mid-stream: most frames still presented ({presented} of 600)")
-m = re.search(r"corrupt skipped (\d+)", err)
-check(m is not None and int(m.group(1)) > 0, f"corrupt mid-stream: skipped packets counted ({m.group(0) if m else err!r})")
+m = re.search(r"corrupt skipped (\d+), frames with concealed errors (\d+)", err)
+check(m is not None and int(m.group(1)) + int(m.group(2)) > 0,
+      f"corrupt mid-stream: damage counted ({m.group(0) if m else err!r})")
 
 shutil.rmtree(tmp, ignore_errors=True)
 finish()

@@ -47,6 +47,7 @@ def start(args, name):
     script = (f"stty -g > {before}; env COLORTERM=truecolor {QV} {args}; echo $? > {code}; "
               f"stty -g > {after}; echo QVDONE; sleep 600")
     tmux("kill-server")
+    time.sleep(0.3)
     tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30", "sh", "-c", script)
     return before, after, code
 

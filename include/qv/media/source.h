@@ -21,6 +21,7 @@ struct SourceStats {
     std::atomic<int64_t> packets{0};
     std::atomic<int64_t> framesDecoded{0};
     std::atomic<int64_t> corruptPackets{0};   // skipped, playback went on
+    std::atomic<int64_t> corruptFrames{0};    // decoded with errors concealed
     std::atomic<int64_t> decodeNs{0};
 };
 
