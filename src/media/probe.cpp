@@ -218,7 +218,7 @@ Result<AvFramePtr> exactFrame(Input &in, int vidx, AVCodecContext *dec, const Th
     int64_t margin = 0;
     for (int attempt = 0; attempt < 8; ++attempt) {
         int64_t seekTo = byFrame ? start : target - margin;
-        if (attempt > 0 || seekTo > start || byFrame) {
+        if (attempt > 0 || (!byFrame && seekTo > start)) {   // a fresh open is at the start
             if (avformat_seek_file(in.fmt(), vidx, INT64_MIN, seekTo, seekTo, 0) < 0 && seekTo > start)
                 avformat_seek_file(in.fmt(), vidx, INT64_MIN, start, start, 0);
             avcodec_flush_buffers(dec);
