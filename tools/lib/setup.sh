@@ -1,0 +1,45 @@
+# Shared set-up for tools/qv, tools/test and tools/bench (sourced, bash).
+# Installs only what is missing (one dpkg-query, no apt when all is there),
+# configures build/ once and lets ninja rebuild only what changed.
+
+QV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+QV_BUILD=${QV_BUILD:-$QV_ROOT/build}
+
+QV_RUN_PKGS=(meson ninja-build g++ pkgconf
+             libavformat-dev libavcodec-dev libavutil-dev libswscale-dev)
+QV_TEST_PKGS=(ffmpeg doctest-dev tmux python3 util-linux procps file)
+
+qv_sudo() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "qv setup: need root (or sudo) to install packages: $*" >&2; return 1; fi
+}
+
+qv_missing() {
+  local p st out=()
+  for p in "$@"; do
+    st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+    [[ $st == ii* ]] || out+=("$p")
+  done
+  echo "${out[@]}"
+}
+
+qv_install() {
+  local missing
+  missing=$(qv_missing "$@")
+  [[ -z $missing ]] && return 0
+  echo "qv setup: installing $missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q >&2
+  # shellcheck disable=SC2086
+  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 install -y -q \
+    --no-install-recommends $missing >&2
+}
+
+# qv_build [builddir] [meson options...]
+qv_build() {
+  local dir=${1:-$QV_BUILD}; shift || true
+  if [[ ! -f $dir/build.ninja ]]; then
+    meson setup "$dir" "$QV_ROOT" "$@" >&2
+  fi
+  ninja -C "$dir" >&2
+}
