@@ -148,7 +148,8 @@ Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threa
     int r = avcodec_parameters_to_context(ctx.get(), st->codecpar);
     if (r < 0) return avError(ErrorKind::Decode, path, "avcodec_parameters_to_context", r);
     ctx->pkt_timebase = st->time_base;
-    ctx->thread_count = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+    // 0: FFmpeg picks (cores + 1 frame threads), as the ffmpeg CLI does.
+    ctx->thread_count = threads > 0 ? threads : 0;
     ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     r = avcodec_open2(ctx.get(), codec, nullptr);
     if (r < 0) return avError(ErrorKind::Decode, path, "cannot open the decoder", r);

@@ -513,6 +513,7 @@ private:
                             in.deadlineNs = now;
                         }
                         const bool wasStep = stepPending_;
+                        if (wasStep) in.deadlineNs = now;   // a step is on time by definition
                         if (!presentFrame(f, now, in.deadlineNs)) break;
                         if (wasStep) {
                             stepPending_ = false;

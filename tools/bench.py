@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""The benchmarks of issue 2, each as a ratio against a peer measured in the
+same invocation. usage: bench.py QV [--quick]"""
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+QV = sys.argv[1]
+QUICK = "--quick" in sys.argv
+REPS = 3 if QUICK else 5
+work = tempfile.mkdtemp(prefix="qv-bench-")
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+def timed(cmd, reps=REPS, stdout=subprocess.DEVNULL):
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def peak_rss_kib(cmd):
+    code = ("import resource,subprocess,sys;subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,"
+            "stderr=subprocess.DEVNULL);print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    return int(sh([sys.executable, "-c", code] + cmd).stdout.decode().strip())
+
+
+def have(p):
+    return sh(["sh", "-c", f"command -v {p}"]).returncode == 0
+
+
+cpu = sh(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo"]).stdout.decode().split(":")[-1].strip()
+print(f"# qv bench, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, {cpu}")
+print(f"# ffmpeg: {sh(['ffmpeg','-version']).stdout.decode().splitlines()[0]}")
+if have("mpv"):
+    print(f"# mpv: {sh(['mpv','--version']).stdout.decode().splitlines()[0]}")
+if have("timg"):
+    v = sh(['timg', '--version']); print('# timg: ' + (v.stdout + v.stderr).decode().strip().splitlines()[0])
+
+clip = os.path.join(work, "h264-1080p.mp4")
+secs = "5" if QUICK else "10"
+sh(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-t", secs,
+    "-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "60", "-pix_fmt", "yuv420p", clip])
+frames = int(float(secs) * 30)
+print(f"\n## throughput: {frames} frames of 1080p30 H.264 (testsrc2), median of {REPS}")
+t_qv = timed([QV, "play", clip, "--display=null", "--no-sync", "--no-audio"])
+t_ff = timed(["ffmpeg", "-nostdin", "-threads", "0", "-i", clip, "-f", "null", "-"])
+print(f"qv  play --display=null --no-sync : {t_qv:.3f} s  ({frames / t_qv:.0f} fps)")
+print(f"ffmpeg -threads 0 -f null         : {t_ff:.3f} s  ({frames / t_ff:.0f} fps)")
+print(f"ratio ffmpeg/qv time              : {t_ff / t_qv:.2f}x  (goal >= 1.00x)")
+
+print(f"\n## start-up to the first presented frame (same clip), median of {REPS}")
+s_qv = timed([QV, "play", clip, "--display=null", "--frames=1", "--no-audio"])
+s_ff = timed(["ffmpeg", "-nostdin", "-i", clip, "-frames:v", "1", "-f", "null", "-"])
+print(f"qv     : {s_qv * 1000:.0f} ms")
+print(f"ffmpeg : {s_ff * 1000:.0f} ms   ratio ffmpeg/qv {s_ff / s_qv:.2f}x")
+if have("mpv"):
+    s_mpv = timed(["mpv", "--no-config", "--vo=null", "--ao=null", "--frames=1", clip])
+    print(f"mpv    : {s_mpv * 1000:.0f} ms   ratio mpv/qv {s_mpv / s_qv:.2f}x")
+
+print("\n## terminal bytes per frame at 160x48 cells")
+samples = [("testsrc2 1080p (synthetic)", clip, frames)]
+shared = os.path.join(root, "..", "shared", "media", "hevc-1920x1080-aac.ts")
+if os.path.exists(shared):
+    samples.append(("hevc-1920x1080-aac.ts (camera-like content)", shared, 120))
+for label, f, n in samples:
+    out = os.path.join(work, "term.out")
+    with open(out, "wb") as o:
+        subprocess.run([QV, "play", f, "--display=blocks", "--size=160x48", "--no-sync", "--no-audio",
+                        "--colors=truecolor"], stdout=o, stderr=subprocess.DEVNULL)
+    qv_b = os.path.getsize(out) / n
+    print(f"{label}:")
+    print(f"  qv blocks (tolerance 6) : {qv_b / 1024:.1f} KiB/frame")
+    with open(out, "wb") as o:
+        subprocess.run([QV, "play", f, "--display=blocks", "--size=160x48", "--no-sync", "--no-audio",
+                        "--colors=truecolor", "--block-tolerance=0"], stdout=o, stderr=subprocess.DEVNULL)
+    print(f"  qv blocks (exact)       : {os.path.getsize(out) / n / 1024:.1f} KiB/frame")
+    if have("timg"):
+        with open(out, "wb") as o:
+            subprocess.run(["timg", "-ph", "-g160x48", "--frames", str(n), f], stdout=o, stderr=subprocess.DEVNULL,
+                           env=dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor"))
+        t_b = os.path.getsize(out) / n
+        print(f"  timg -ph                : {t_b / 1024:.1f} KiB/frame   qv/timg {qv_b / t_b:.2f} (goal <= 0.50)")
+    if have("mpv"):
+        with open(out, "wb") as o:
+            subprocess.run(["mpv", "--no-config", "--vo=tct", "--vo-tct-width=160", "--vo-tct-height=48",
+                            "--ao=null", "--untimed", f"--frames={n}", "--really-quiet", f],
+                           stdout=o, stderr=subprocess.DEVNULL)
+        m_b = os.path.getsize(out) / n
+        print(f"  mpv --vo=tct            : {m_b / 1024:.1f} KiB/frame   qv/mpv {qv_b / m_b:.2f}")
+
+print("\n## peak RSS playing the 1080p clip (no display, no sync)")
+r_qv = peak_rss_kib([QV, "play", clip, "--display=null", "--no-sync", "--no-audio"])
+print(f"qv  : {r_qv / 1024:.1f} MiB")
+if have("mpv"):
+    r_mpv = peak_rss_kib(["mpv", "--no-config", "--vo=null", "--ao=null", "--untimed", clip])
+    print(f"mpv : {r_mpv / 1024:.1f} MiB   ratio qv/mpv {r_qv / r_mpv:.2f}")
+r_ff = peak_rss_kib(["ffmpeg", "-nostdin", "-i", clip, "-f", "null", "-"])
+print(f"ffmpeg -f null : {r_ff / 1024:.1f} MiB   ratio qv/ffmpeg {r_qv / r_ff:.2f}")
