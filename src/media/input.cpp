@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstring>
 #include <sys/stat.h>
-#include <thread>
 
 namespace qv {
 namespace {

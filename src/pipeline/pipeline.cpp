@@ -467,8 +467,7 @@ private:
                     finish(ExitCode::Ok);
                     break;
                 }
-                if (current) endReached_ = true;
-                continue;
+                continue;   // paused at the end: stay, a seek may come
             } else if (auto *err = std::get_if<ErrorItem>(head)) {
                 error_ = err->error;
                 hasError_ = true;
@@ -591,7 +590,6 @@ private:
     bool stepPending_ = false;
     bool statusVisible_ = true;
     bool resizePending_ = false;
-    bool endReached_ = false;
     bool done_ = false;
     ExitCode exit_ = ExitCode::Ok;
     Error error_;

@@ -38,8 +38,6 @@ public:
         // ffmpeg's rawvideo output time base is 1/frame rate.
         encTb_ = AVRational{spec.fpsDen > 0 ? spec.fpsDen : 1, spec.fpsNum > 0 ? spec.fpsNum : 25};
         if (!headerDone_) {
-            const char *fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(spec.pixFmt));
-            (void)fmt;
             int n = std::snprintf(line_, sizeof line_,
                                   "#format: frame checksums\n#version: 2\n#hash: MD5\n#software: %s\n#tb 0: %d/%d\n"
                                   "#media_type 0: video\n#codec_id 0: rawvideo\n#dimensions 0: %dx%d\n"
@@ -75,11 +73,9 @@ public:
         const int size = av_image_get_buffer_size(fmt, f->width, f->height, 1);
 
         const FrameInfo &i = ref.info;
-        const AVRational tb{i.tbNum, i.tbDen};
         int64_t pts = i.pts != kNoTs ? av_rescale_q(i.ptsNs + startOffsetNs_, AVRational{1, 1000000000}, encTb_)
                                      : frames_;
         int64_t dur = av_rescale_q(i.durationNs, AVRational{1, 1000000000}, encTb_);
-        (void)tb;
         if (dur < 1) dur = 1;
         ++frames_;
         int n = std::snprintf(line_, sizeof line_, "0, %10" PRId64 ", %10" PRId64 ", %8" PRId64 ", %8d, ",
