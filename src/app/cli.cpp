@@ -20,7 +20,15 @@ const std::vector<OptionSpec> &optionTable() {
         {"loop", 0, nullptr, "play", "start again at the end"},
         {"threads", 0, "N", "all", "decoder threads (default: one per core)"},
         {"no-mmap", 0, nullptr, "all", "read local files with read() instead of mmap"},
-        {"json", 0, nullptr, "info", "info: print JSON (the stable format in the README)"},
+        {"seek", 0, "MODE", "play", "what LEFT/RIGHT/UP/DOWN do: keyframe (default, fastest) or exact (land on the frame); SHIFT+LEFT/RIGHT always seek exactly 1 s"},
+        {"pause", 0, nullptr, "play", "start paused on the first frame"},
+        {"start-frame", 0, "N", "play", "start at frame N (0-based, presentation order), exactly"},
+        {"step-cache", 0, "SIZE", "play", "memory for frames kept for back-stepping (default 256MiB; e.g. 64M, 1G)"},
+        {"input-ipc", 0, "PATH", "play", "take JSON commands on a Unix socket at PATH (see the README)"},
+        {"frame-log", 0, "FILE", "play", "write one line per presented or dropped frame to FILE"},
+        {"screenshot-dir", 0, "DIR", "play", "where the s key writes PNGs (default: the current directory)"},
+        {"json", 0, nullptr, "info,frames", "info, frames: print JSON (the stable formats in the README)"},
+        {"hash", 0, nullptr, "frames", "frames: add each picture's md5, as ffmpeg -f framemd5 computes it"},
         {"output", 'o', "FILE", "thumb", "thumb: the PNG file to write"},
         {"at", 0, "TIME", "thumb", "thumb: the exact frame shown at TIME (default 0)"},
         {"frame", 0, "N", "thumb", "thumb: frame number N (0-based, presentation order)"},
@@ -91,7 +99,7 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
             }
             continue;
         }
-        if (!commandSeen && a.positional.empty() && (s == "play" || s == "info" || s == "thumb")) {
+        if (!commandSeen && a.positional.empty() && (s == "play" || s == "info" || s == "thumb" || s == "frames")) {
             a.command = s;
             commandSeen = true;
             continue;
@@ -101,7 +109,7 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
     for (const auto &kv : a.values) {
         const OptionSpec *o = findLong(kv.first);
         const std::string c = o->commands;
-        if (c != "all" && c != a.command)
+        if (c != "all" && ("," + c + ",").find("," + a.command + ",") == std::string::npos)
             return Error::make(ErrorKind::Usage, "--" + kv.first + " is an option of '" + c + "', not of '" + a.command + "'");
     }
     return a;
@@ -112,6 +120,7 @@ std::string helpText() {
         "usage: qv [play] [FILE|URL] [options]   play (no FILE: the built-in demo)\n"
         "       qv info FILE [--json]            what the file holds\n"
         "       qv thumb FILE -o OUT.png [--at TIME | --frame N] [--width W]\n"
+        "       qv frames FILE [--json] [--hash]     one line per frame, in presentation order\n"
         "\noptions:\n";
     for (const auto &o : optionTable()) {
         std::string left = "  ";
@@ -122,8 +131,9 @@ std::string helpText() {
         else left += "\n" + std::string(28, ' ');
         h += left + o.help + "\n";
     }
-    h += "\nkeys: SPACE/p pause, . step, LEFT/RIGHT -5/+5 s, DOWN/UP -60/+60 s, [ ] speed, \\ speed 1x,\n"
-         "      i status line, q/ESC quit\n";
+    h += "\nkeys: SPACE/p pause, . step, , step back, LEFT/RIGHT -5/+5 s, DOWN/UP -60/+60 s,\n"
+         "      SHIFT+LEFT/RIGHT or j/l exact -1/+1 s, PGUP/PGDN or < > keyframes, HOME/END,\n"
+         "      g N ENTER go to frame, s screenshot, [ ] speed, \\ speed 1x, i status line, q/ESC quit\n";
     return h;
 }
 

@@ -1,6 +1,7 @@
 // qv: the command-line entry. Parses, dispatches to play / info / thumb, and
 // maps every failure to one line on stderr and a documented exit code.
 #include "cli.h"
+#include "commands.h"
 
 #include "qv/core/exit_code.h"
 #include "qv/core/log.h"
@@ -121,6 +122,27 @@ int runPlay(const app::ParsedArgs &a) {
         o.displayOpt.tolerance = t;
     }
     if (a.has("threads")) o.threads = std::atoi(a.get("threads").c_str());
+    if (a.has("seek")) {
+        const std::string m = a.get("seek");
+        if (m != "exact" && m != "keyframe") return usage("--seek needs exact or keyframe");
+        o.seekExact = m == "exact";
+    }
+    if (a.has("start-frame")) {
+        if (a.has("start")) return usage("--start and --start-frame cannot both be given");
+        char *end = nullptr;
+        long long n = std::strtoll(a.get("start-frame").c_str(), &end, 10);
+        if (!end || *end || n < 0) return usage("--start-frame needs a frame number >= 0");
+        o.startFrame = n;
+    }
+    if (a.has("step-cache")) {
+        auto b = app::parseSize(a.get("step-cache"));
+        if (!b) return usage("--step-cache: " + b.error().message);
+        o.stepCacheBytes = b.value();
+    }
+    o.startPaused = a.has("pause");
+    o.ipcPath = a.get("input-ipc");
+    o.frameLogPath = a.get("frame-log");
+    if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
     if (o.display == "help") {
         std::string h = displayHelp(o.displayOpt);
         std::fwrite(h.data(), 1, h.size(), stdout);
@@ -148,5 +170,6 @@ int main(int argc, char **argv) {
     }
     if (a.command == "info") return runInfo(a);
     if (a.command == "thumb") return runThumb(a);
+    if (a.command == "frames") return app::runFrames(a);
     return runPlay(a);
 }

@@ -52,6 +52,7 @@ Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap
         }
         if (S_ISDIR(st.st_mode)) return Error::make(ErrorKind::Open, "is a directory");
         regular = S_ISREG(st.st_mode);
+        in->regular_ = regular;
         if (regular && st.st_size == 0) return Error::make(ErrorKind::Format, "empty file (0 bytes)");
         if (::access(path.c_str(), R_OK) != 0) {
             Error e = Error::make(ErrorKind::Open, std::strerror(errno), "access(" + path + ")");

@@ -35,12 +35,15 @@ public:
     AVFormatContext *fmt() const { return fmt_.get(); }
     const std::string &path() const { return path_; }
     bool viaMmap() const { return io_ != nullptr; }
+    // Not a regular local file (URL, pipe, device): no second pass over it.
+    bool isStream() const { return !regular_; }
     // Index of the best video stream (cover art excluded), or -1.
     int bestVideoStream() const;
     StreamSpec videoSpec(int index) const;
 
 private:
     std::string path_;
+    bool regular_ = false;
     std::unique_ptr<MmapInput> io_;   // outlives fmt_ (declared first)
     FormatCtxPtr fmt_;
 };

@@ -1,4 +1,5 @@
 #include "qv/media/probe.h"
+#include "qv/media/packet_index.h"
 
 #include "input.h"
 #include "qv/media/frame.h"
@@ -8,6 +9,7 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include <atomic>
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
@@ -46,7 +48,7 @@ std::string jsonEscape(const std::string &s) {
 
 } // namespace
 
-Result<MediaFacts> probeFile(const std::string &path, bool useMmap) {
+Result<MediaFacts> probeFile(const std::string &path, bool useMmap, bool scan) {
     auto in = Input::open(path, useMmap);
     if (!in) return in.takeError();
     AVFormatContext *fmt = in.value()->fmt();
@@ -105,6 +107,15 @@ Result<MediaFacts> probeFile(const std::string &path, bool useMmap) {
         }
         m.streams.push_back(f);
     }
+    const int best = in.value()->bestVideoStream();
+    if (scan && best >= 0) {
+        std::atomic<bool> cancel{false};
+        if (auto idx = scanPackets(path, cancel)) {
+            StreamFacts &f = m.streams[static_cast<size_t>(best)];
+            f.exactFrames = idx.value()->frameCount();
+            f.keyframes = idx.value()->keyOrdinals();
+        }
+    }
     return m;
 }
 
@@ -130,6 +141,10 @@ std::string factsToText(const MediaFacts &m) {
                 o += b;
             }
             if (s.attachedPic) o += ", cover art";
+            if (s.exactFrames >= 0) {
+                std::snprintf(b, sizeof b, ", %" PRId64 " frames (%zu keyframes)", s.exactFrames, s.keyframes.size());
+                o += b;
+            }
         } else if (s.type == "audio") {
             std::snprintf(b, sizeof b, ", %d Hz, %s (%d ch), %s", s.sampleRate, s.channelLayout.c_str(), s.channels,
                           s.sampleFmt.c_str());
@@ -189,6 +204,15 @@ std::string factsToJson(const MediaFacts &m) {
             o += b;
             std::snprintf(b, sizeof b, "\"attached_pic\": %s", s.attachedPic ? "true" : "false");
             o += b;
+            if (s.exactFrames >= 0) {
+                std::snprintf(b, sizeof b, ", \"exact_frames\": %" PRId64 ", \"keyframes\": [", s.exactFrames);
+                o += b;
+                for (size_t k = 0; k < s.keyframes.size(); ++k) {
+                    std::snprintf(b, sizeof b, "%s%" PRId64, k ? ", " : "", s.keyframes[k]);
+                    o += b;
+                }
+                o += "]";
+            }
         } else if (s.type == "audio") {
             num("sample_rate", s.sampleRate);
             num("channels", s.channels);

@@ -3,8 +3,11 @@
 #include "items.h"
 #include "qv/core/log.h"
 #include "qv/core/signals.h"
+#include "qv/ipc/ipc.h"
+#include "qv/media/probe.h"
 #include "qv/media/scaler.h"
 #include "qv/media/source.h"
+#include "qv/pipeline/step_cache.h"
 #include "qv/sync/clock.h"
 #include "qv/tui/keys.h"
 #include "qv/tui/status_line.h"
@@ -14,12 +17,17 @@ extern "C" {
 #include <libavutil/frame.h>
 }
 
+#include <mutex>
+#include <sys/stat.h>
+#include <vector>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
 #include <csignal>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <poll.h>
@@ -39,6 +47,9 @@ struct Stats {
     std::atomic<int64_t> droppedLate{0};
     std::atomic<int64_t> droppedStale{0};
     std::atomic<int64_t> skippedToTarget{0};
+    std::atomic<int64_t> reseeks{0};          // exact seeks that landed late and went further back
+    std::atomic<int64_t> cacheFilled{0};      // frames decoded for the step cache
+    std::atomic<int64_t> cacheHits{0};        // steps served from the step cache
     std::atomic<int64_t> resyncs{0};
     std::atomic<int64_t> busyNs[kStages] = {};
 };
@@ -66,9 +77,39 @@ class Player {
 public:
     Player(const PlayOptions &opt, std::unique_ptr<VideoSource> src, std::unique_ptr<Display> disp, int sigFd,
            int ttyFd)
-        : opt_(opt), src_(std::move(src)), display_(std::move(disp)), sigFd_(sigFd), ttyFd_(ttyFd) {
+        : opt_(opt), src_(std::move(src)), display_(std::move(disp)), sigFd_(sigFd), ttyFd_(ttyFd),
+          cache_(opt.stepCacheBytes) {
         status_.reserve(1024);
         spec_ = src_->spec();
+        paused_ = opt.startPaused;
+        stepPending_ = opt.startPaused;
+    }
+
+    ~Player() {
+        for (auto &t : shots_)
+            if (t.joinable()) t.join();
+        if (frameLog_) std::fclose(frameLog_);
+    }
+
+    // Opens --frame-log and --input-ipc; false with a message on failure.
+    bool openSideChannels(std::string &err) {
+        if (!opt_.frameLogPath.empty()) {
+            frameLog_ = std::fopen(opt_.frameLogPath.c_str(), "w");
+            if (!frameLog_) {
+                err = opt_.frameLogPath + ": cannot write the frame log: " + std::strerror(errno);
+                return false;
+            }
+            std::setvbuf(frameLog_, nullptr, _IOLBF, 1 << 16);
+            std::fprintf(frameLog_, "# event\tordinal\tpts_s\tdts_s\ttype\tkey\tmonotonic_ns\n");
+        }
+        if (!opt_.ipcPath.empty()) {
+            std::string e;
+            if (!ipc_.listen(opt_.ipcPath, e)) {
+                err = opt_.ipcPath + ": cannot listen for --input-ipc: " + e;
+                return false;
+            }
+        }
+        return true;
     }
 
     ExitCode run() {
@@ -104,9 +145,11 @@ private:
         control_.notify();
     }
     bool stale(uint32_t serial) const { return serial != serial_.load(std::memory_order_acquire); }
-    uint32_t requestSeek(int64_t targetNs, bool exact) {
+    uint32_t requestSeek(int64_t targetNs, bool exact, int64_t ordinal = -1, bool fill = false) {
         seekTarget_.store(targetNs, std::memory_order_release);
         seekExact_.store(exact, std::memory_order_release);
+        seekOrdinal_.store(ordinal, std::memory_order_release);
+        seekFill_.store(fill, std::memory_order_release);
         uint32_t s = serial_.fetch_add(1, std::memory_order_acq_rel) + 1;
         toScale_.wakeAll();
         toEncode_.wakeAll();
@@ -121,11 +164,41 @@ private:
     }
 
     // ---- qv-decode ----
+    // Exact targets: with the packet index, an ordinal (seek to the keyframe
+    // it decodes from, decode and discard up to it; when the first frame is
+    // already past it, go one more keyframe back, up to kMaxBack times);
+    // without it, a time (skip frames whose middle is before it).
+    static constexpr int kMaxBack = 8;
     void decodeLoop() {
         nameThread("qv-decode");
         uint32_t serial = serial_.load();
         int64_t skipBefore = kNoTs;
-        if (opt_.startNs > 0) {
+        int64_t skipOrdinal = -1;
+        bool fill = false;
+        int back = 0;
+        bool firstAfterSeek = false;
+        std::shared_ptr<const PacketIndex> idx;
+        auto seekOrdinal = [&](int64_t ord, bool toCache) {
+            if (!idx) idx = src_->index();
+            if (!idx || idx->frameCount() <= 0) return false;
+            ord = std::clamp<int64_t>(ord, 0, idx->frameCount() - 1);
+            if (auto r = src_->seekToOrdinal(ord, 0); !r) {
+                log::info("seek failed: %s", r.error().message.c_str());
+                return false;
+            }
+            back = 0;
+            skipOrdinal = ord;
+            fill = toCache;
+            firstAfterSeek = true;
+            skipBefore = kNoTs;
+            return true;
+        };
+        if (opt_.startFrame >= 0) {
+            idx = src_->waitIndex();
+            if (!idx || !seekOrdinal(opt_.startFrame, false))
+                log::warn("%s: --start-frame needs the packet index, which this input has not; starting at the beginning",
+                          spec_.title.c_str());
+        } else if (opt_.startNs > 0) {
             if (auto r = src_->seek(opt_.startNs); !r)
                 log::warn("%s: cannot seek to the start time: %s", spec_.title.c_str(), r.error().message.c_str());
             skipBefore = opt_.startNs;
@@ -141,10 +214,19 @@ private:
             if (want != serial) {
                 serial = want;
                 const int64_t target = seekTarget_.load(std::memory_order_acquire);
+                const bool exact = seekExact_.load(std::memory_order_acquire);
+                int64_t ord = seekOrdinal_.load(std::memory_order_acquire);
+                const bool toCache = seekFill_.load(std::memory_order_acquire);
+                if (!idx) idx = src_->index();
+                if (exact && ord < 0 && idx) ord = idx->ordinalAt(target);
                 int64_t t0 = monotonicNs();
-                if (auto r = src_->seek(target); !r) log::info("seek failed: %s", r.error().message.c_str());
+                if (!(ord >= 0 && seekOrdinal(ord, toCache))) {
+                    skipOrdinal = -1;
+                    fill = false;
+                    if (auto r = src_->seek(target); !r) log::info("seek failed: %s", r.error().message.c_str());
+                    skipBefore = exact ? target : kNoTs;
+                }
                 stats_.busyNs[kDecode] += monotonicNs() - t0;
-                skipBefore = seekExact_.load(std::memory_order_acquire) ? target : kNoTs;
                 ended = false;
                 Item it = FlushItem{serial};
                 if (!toScale_.push(it)) break;
@@ -179,17 +261,41 @@ private:
                         continue;
                     }
                 }
+                skipOrdinal = -1;   // the target is past the end: show what there is
                 Item it = EndItem{serial};
                 if (!toScale_.push(it)) break;
                 ended = true;
                 continue;
             }
             ++framesThisPass;
-            if (skipBefore != kNoTs && fr.info.ptsNs + fr.info.durationNs / 2 <= skipBefore) {
-                stats_.skippedToTarget.fetch_add(1, std::memory_order_relaxed);
-                continue;   // decoded on the way to an exact target
+            if (skipOrdinal >= 0) {
+                const int64_t o = fr.info.ordinalExact ? fr.info.ordinal : idx->ordinalAt(fr.info.ptsNs);
+                if (firstAfterSeek && o > skipOrdinal && back < kMaxBack) {
+                    // Landed past the target (open GOP, MPEG-TS, a loose
+                    // container index): one keyframe further back.
+                    ++back;
+                    stats_.reseeks.fetch_add(1, std::memory_order_relaxed);
+                    if (src_->seekToOrdinal(skipOrdinal, back)) continue;
+                }
+                firstAfterSeek = false;
+                if (o < skipOrdinal) {
+                    if (!fill) {
+                        stats_.skippedToTarget.fetch_add(1, std::memory_order_relaxed);
+                        continue;
+                    }
+                    fr.info.cacheOnly = true;   // the display keeps it for back-steps
+                    stats_.cacheFilled.fetch_add(1, std::memory_order_relaxed);
+                } else {
+                    skipOrdinal = -1;
+                    fill = false;
+                }
+            } else if (skipBefore != kNoTs) {
+                if (fr.info.ptsNs + fr.info.durationNs / 2 <= skipBefore) {
+                    stats_.skippedToTarget.fetch_add(1, std::memory_order_relaxed);
+                    continue;   // decoded on the way to an exact target
+                }
+                skipBefore = kNoTs;
             }
-            skipBefore = kNoTs;
             fr.info.serial = serial;
             Item it = std::move(fr);
             toScale_.push(it, [&] { return quit_.load(std::memory_order_acquire) || stale(serial); });
@@ -269,6 +375,7 @@ private:
             return;
         }
         target_.store(packTarget(t.value()), std::memory_order_release);
+        cache_.clear();   // the frames in it were scaled for the old size
     }
 
     void recycle(FrameRef &fr) {
@@ -278,24 +385,48 @@ private:
         fr.frame.reset();
     }
 
-    void updateStatus(const char *message = nullptr) {
+    void say(const char *fmt, ...) __attribute__((format(printf, 2, 3))) {
+        va_list ap;
+        va_start(ap, fmt);
+        std::vsnprintf(message_, sizeof message_, fmt, ap);
+        va_end(ap);
+        messageUntilNs_ = monotonicNs() + 2000000000LL;
+    }
+
+    void updateStatus() {
         if (!display_->wantsStatus()) return;
         tui::StatusInfo s;
+        const FrameInfo &i = current_.info;
         s.paused = paused_;
         s.speed = clock_.speed();
-        s.posNs = current_.info.ptsNs;
+        s.posNs = i.ptsNs;
         s.durationNs = spec_.durationNs;
-        s.ordinal = current_.info.ordinal;
-        s.ordinalExact = current_.info.ordinalExact;
-        s.totalFrames = spec_.frameCountEstimate;
-        s.ptsNs = current_.info.ptsNs;
-        s.pictType = current_.info.pictType;
-        s.key = current_.info.key;
-        s.pktSize = current_.info.pktSize;
+        s.ordinal = i.ordinal;
+        s.ordinalExact = i.ordinalExact;
+        s.totalFrames = index_ ? index_->frameCount() : spec_.frameCountEstimate;
+        s.ptsNs = i.ptsNs;
+        s.hasDts = i.dts != kNoTs;
+        if (s.hasDts) s.dtsSec = static_cast<double>(i.dts) * i.tbNum / i.tbDen;
+        s.pictType = i.pictType;
+        s.key = i.key;
+        s.pktSize = i.pktSize;
+        s.decodeNs = i.decodeNs;
         s.fps = presentedFps();
         s.drops = stats_.droppedLate.load();
         s.driftNs = lastDriftNs_;
-        s.message = message;
+        s.queues[0] = static_cast<int>(toScale_.size());
+        s.queues[1] = static_cast<int>(toEncode_.size());
+        s.queues[2] = static_cast<int>(toDisplay_.size());
+        if (index_ && i.ordinalExact) {
+            tui::formatGopMap(index_->keyOrdinals(), index_->frameCount(), i.ordinal, 24, gopMap_);
+            s.gopMap = gopMap_;
+        }
+        if (gotoActive_) {
+            std::snprintf(prompt_, sizeof prompt_, "go to frame: %s_", gotoDigits_);
+            s.message = prompt_;
+        } else if (monotonicNs() < messageUntilNs_) {
+            s.message = message_;
+        }
         if (!statusVisible_) {
             status_.clear();
         } else {
@@ -311,6 +442,37 @@ private:
         const int64_t oldest = presentTimes_[(presentCount_ - n) % kFpsWindow];
         if (newest <= oldest) return 0;
         return (n - 1) * 1e9 / static_cast<double>(newest - oldest);
+    }
+
+    void logFrame(const char *event, const FrameInfo &i, int64_t now) {
+        if (!frameLog_) return;
+        const double pts = static_cast<double>(i.ptsNs) / 1e9;
+        if (i.dts != kNoTs)
+            std::fprintf(frameLog_, "%s\t%s%" PRId64 "\t%.6f\t%.6f\t%c\t%d\t%" PRId64 "\n", event,
+                         i.ordinalExact ? "" : "~", i.ordinal, pts, static_cast<double>(i.dts) * i.tbNum / i.tbDen,
+                         i.pictType, i.key ? 1 : 0, now);
+        else
+            std::fprintf(frameLog_, "%s\t%s%" PRId64 "\t%.6f\t-\t%c\t%d\t%" PRId64 "\n", event,
+                         i.ordinalExact ? "" : "~", i.ordinal, pts, i.pictType, i.key ? 1 : 0, now);
+    }
+
+    int64_t gopOf(int64_t ordinal) const {
+        if (!index_) return -1;
+        const int64_t k = index_->prevKey(ordinal + 1);
+        return k;
+    }
+
+    // Keeps a reference to the frame on screen in the step cache (paused
+    // only: playback must not allocate or hold memory).
+    void cacheCurrent() {
+        if (!current_.frame || !current_.info.ordinalExact || !index_) return;
+        if (cache_.contains(current_.info.ordinal)) return;
+        FrameRef c;
+        c.frame = allocFrame();
+        if (av_frame_ref(c.frame.get(), current_.frame.get()) < 0) return;
+        c.info = current_.info;
+        c.info.cacheOnly = false;
+        cache_.put(std::move(c), gopOf(c.info.ordinal));
     }
 
     bool presentFrame(FrameRef &fr, int64_t now, int64_t deadline) {
@@ -334,10 +496,136 @@ private:
         lastPresentNs_ = monotonicNs();   // the freeze guard counts from the end of present()
         presentTimes_[presentCount_ % kFpsWindow] = now;
         ++presentCount_;
+        logFrame("presented", current_.info, now);
+        if (paused_) cacheCurrent();
+        answerWaiting();
         const int64_t n = stats_.presented.fetch_add(1, std::memory_order_relaxed) + 1;
         if (opt_.onPresented) opt_.onPresented(n);
         if (opt_.maxFrames > 0 && n >= opt_.maxFrames) finish(ExitCode::Ok);
         return true;
+    }
+
+    // Shows a frame from the step cache now; false when it is not there.
+    bool presentCached(int64_t ordinal) {
+        FrameRef f;
+        if (!cache_.get(ordinal, f)) return false;
+        stats_.cacheHits.fetch_add(1, std::memory_order_relaxed);
+        f.info.serial = displaySerial_;
+        const int64_t now = monotonicNs();
+        lastFromCache_ = true;
+        stepPending_ = false;
+        stepTarget_ = -1;
+        presentFrame(f, now, now);
+        return true;
+    }
+
+    void dropStale() {
+        Item it;
+        while (FrameRef *f = peekFrame()) {
+            if (f->info.serial == displaySerial_) break;
+            toDisplay_.tryPop(it);
+            if (auto *fr = std::get_if<FrameRef>(&it)) {
+                logFrame("dropped-stale", fr->info, monotonicNs());
+                recycle(*fr);
+            }
+            stats_.droppedStale.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+
+    // Go to an exact ordinal: from the step cache when it is there, else a
+    // seek (fill: keep the frames decoded on the way for back-steps).
+    void gotoOrdinal(int64_t ordinal, bool fill) {
+        if (index_) ordinal = std::clamp<int64_t>(ordinal, 0, std::max<int64_t>(index_->frameCount() - 1, 0));
+        if (paused_ && presentCached(ordinal)) return;
+        const int64_t ns = index_ ? index_->ptsNsOf(ordinal) : ordinal * frameNs();
+        displaySerial_ = requestSeek(ns, true, index_ ? ordinal : -1, fill && index_ != nullptr);
+        clock_.reset();
+        lastFromCache_ = false;
+        stepPending_ = paused_;
+        stepTarget_ = paused_ && index_ ? ordinal : -1;
+        stepSeekIssued_ = ordinal;
+        dropStale();
+    }
+
+    int64_t frameNs() const {
+        return spec_.fpsNum > 0 ? int64_t(1000000000) * spec_.fpsDen / spec_.fpsNum : 40000000;
+    }
+
+    bool exactHere() const { return current_.frame && current_.info.ordinalExact && index_; }
+
+    void stepForward() {
+        paused_ = true;
+        if (exactHere()) {
+            const int64_t want = current_.info.ordinal + 1;
+            if (want >= index_->frameCount()) {
+                say("last frame");
+                answerWaiting();
+                return;
+            }
+            if (presentCached(want)) return;
+            stepTarget_ = want;
+            stepSeekIssued_ = -1;
+        } else {
+            stepTarget_ = -1;
+        }
+        stepPending_ = true;
+    }
+
+    void stepBack() {
+        paused_ = true;
+        if (!current_.frame) return;
+        if (!exactHere()) {
+            // No index yet: an exact seek by time to the frame before.
+            if (current_.info.ptsNs <= 0) {
+                say("first frame");
+                answerWaiting();
+                return;
+            }
+            say("back-step by time (index not ready)");
+            seekBy(-std::max<int64_t>(current_.info.durationNs, 1) / 2 - 1, true);
+            return;
+        }
+        const int64_t want = current_.info.ordinal - 1;
+        if (want < 0) {
+            say("first frame");
+            answerWaiting();
+            return;
+        }
+        if (presentCached(want)) return;
+        // First press in this GOP: decode from its keyframe to want once,
+        // keeping every frame on the way.
+        gotoOrdinal(want, true);
+    }
+
+    void jumpKey(bool forward) {
+        if (!exactHere()) {
+            say("keyframe jumps wait for the packet index");
+            answerWaiting();
+            return;
+        }
+        const int64_t k = forward ? index_->nextKey(current_.info.ordinal) : index_->prevKey(current_.info.ordinal);
+        if (k < 0) {
+            say(forward ? "no keyframe after this one" : "no keyframe before this one");
+            answerWaiting();
+            return;
+        }
+        gotoOrdinal(k, false);
+    }
+
+    void resume() {
+        paused_ = false;
+        stepPending_ = false;
+        stepTarget_ = -1;
+        clock_.reset();   // re-anchor on the next frame
+        // After cache steps the decoder is elsewhere: continue from the
+        // frame after the one on screen.
+        if (exactHere()) {
+            const int64_t next = current_.info.ordinal + 1;
+            FrameRef *h = peekFrame();
+            const bool aligned = h ? h->info.serial == displaySerial_ && h->info.ordinal == next : !lastFromCache_;
+            if (!aligned && next < index_->frameCount()) gotoOrdinal(next, false);
+        }
+        lastFromCache_ = false;
     }
 
     void onCommand(tui::Command c) {
@@ -346,18 +634,32 @@ private:
         case tui::Command::None: return;
         case tui::Command::Quit: finish(ExitCode::Ok); return;
         case tui::Command::TogglePause:
-            paused_ = !paused_;
-            stepPending_ = false;
-            if (!paused_) clock_.reset();   // re-anchor on the next frame
+            if (paused_) resume();
+            else paused_ = true;
             break;
-        case tui::Command::StepForward:
-            paused_ = true;
-            stepPending_ = true;
+        case tui::Command::StepForward: stepForward(); break;
+        case tui::Command::StepBack: stepBack(); break;
+        case tui::Command::SeekBack: seekBy(-5000000000LL, opt_.seekExact); break;
+        case tui::Command::SeekForward: seekBy(5000000000LL, opt_.seekExact); break;
+        case tui::Command::SeekBackLong: seekBy(-60000000000LL, opt_.seekExact); break;
+        case tui::Command::SeekForwardLong: seekBy(60000000000LL, opt_.seekExact); break;
+        case tui::Command::SeekBackExact: seekBy(-1000000000LL, true); break;
+        case tui::Command::SeekForwardExact: seekBy(1000000000LL, true); break;
+        case tui::Command::PrevKeyframe: jumpKey(false); break;
+        case tui::Command::NextKeyframe: jumpKey(true); break;
+        case tui::Command::FirstFrame:
+            if (index_) gotoOrdinal(0, false);
+            else seekBy(-current_.info.ptsNs, true);
             break;
-        case tui::Command::SeekBack: seekBy(-5000000000LL); break;
-        case tui::Command::SeekForward: seekBy(5000000000LL); break;
-        case tui::Command::SeekBackLong: seekBy(-60000000000LL); break;
-        case tui::Command::SeekForwardLong: seekBy(60000000000LL); break;
+        case tui::Command::LastFrame:
+            if (index_) gotoOrdinal(index_->frameCount() - 1, false);
+            else say("the last frame needs the packet index");
+            break;
+        case tui::Command::GotoFrame:
+            gotoActive_ = true;
+            gotoDigits_[0] = 0;
+            break;
+        case tui::Command::Screenshot: screenshot(-1); break;
         case tui::Command::SpeedDown:
         case tui::Command::SpeedUp:
         case tui::Command::SpeedReset: {
@@ -370,6 +672,10 @@ private:
         }
         case tui::Command::ToggleStatus: statusVisible_ = !statusVisible_; break;
         }
+        redrawStatus();
+    }
+
+    void redrawStatus() {
         updateStatus();
         (void)display_->drawStatus(status_);
     }
@@ -381,14 +687,197 @@ private:
         if (target < 0) target = 0;
         displaySerial_ = requestSeek(target, exact);
         clock_.reset();
+        lastFromCache_ = false;
+        stepTarget_ = -1;
         if (paused_) stepPending_ = true;   // show where we landed, stay paused
-        // Drop what is queued for the display now: it is all stale.
-        Item it;
-        while (FrameRef *f = peekFrame()) {
-            if (f->info.serial == displaySerial_) break;
-            toDisplay_.tryPop(it);
-            if (auto *fr = std::get_if<FrameRef>(&it)) recycle(*fr);
-            stats_.droppedStale.fetch_add(1, std::memory_order_relaxed);
+        dropStale();   // what is queued for the display now is all stale
+    }
+
+    // The frame on screen as a full-size PNG (the exact frame decoded again
+    // on a worker thread, with rotation and SAR applied, as qv thumb does).
+    // client >= 0: answer that IPC client when written.
+    void screenshot(int ipcClient, int64_t requestId = 0) {
+        if (opt_.input.empty() || !current_.frame) {
+            say("screenshots need a file");
+            if (ipcClient >= 0) replyError(ipcClient, requestId, "screenshots need a file");
+            return;
+        }
+        const FrameInfo i = current_.info;
+        const char *slash = std::strrchr(opt_.input.c_str(), '/');
+        std::string base = slash ? slash + 1 : opt_.input;
+        if (auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) base.resize(dot);
+        char name[96];
+        std::snprintf(name, sizeof name, "-f%06" PRId64 "-pts%.3f.png", i.ordinal, static_cast<double>(i.ptsNs) / 1e9);
+        const std::string path = opt_.screenshotDir + "/" + base + name;
+        ThumbRequest req;
+        req.useMmap = opt_.useMmap;
+        if (i.ordinalExact && index_) req.frame = i.ordinal;
+        else req.atNs = i.ptsNs;
+        const std::string input = opt_.input;
+        if (ipcClient >= 0) {
+            auto r = writeThumb(input, path, req);
+            if (r) replyOk(ipcClient, requestId, "\"" + ipc::jsonEscape(path) + "\"");
+            else replyError(ipcClient, requestId, r.error().message);
+            return;
+        }
+        say("saving %s", path.c_str());
+        shots_.emplace_back([this, input, path, req] {
+            auto r = writeThumb(input, path, req);
+            std::lock_guard<std::mutex> lk(shotMutex_);
+            shotResult_ = r ? "saved " + path : "screenshot failed: " + r.error().message;
+            shotDone_.store(true, std::memory_order_release);
+        });
+        ++shotsInFlight_;
+    }
+
+    // ---- --input-ipc ----
+    void replyOk(int client, int64_t id, const std::string &data) {
+        char head[64];
+        std::snprintf(head, sizeof head, "{\"request_id\": %" PRId64 ", \"error\": \"success\"", id);
+        ipc_.reply(client, std::string(head) + (data.empty() ? "" : ", \"data\": " + data) + "}");
+    }
+    void replyError(int client, int64_t id, const std::string &msg) {
+        char head[64];
+        std::snprintf(head, sizeof head, "{\"request_id\": %" PRId64 ", \"error\": \"", id);
+        ipc_.reply(client, std::string(head) + ipc::jsonEscape(msg) + "\"}");
+    }
+
+    std::string frameJson() const {
+        const FrameInfo &i = current_.info;
+        char b[256];
+        std::snprintf(b, sizeof b,
+                      "{\"ordinal\": %" PRId64 ", \"exact\": %s, \"pts\": %.6f, \"type\": \"%c\", \"key\": %s, "
+                      "\"paused\": %s}",
+                      i.ordinal, i.ordinalExact ? "true" : "false", static_cast<double>(i.ptsNs) / 1e9, i.pictType,
+                      i.key ? "true" : "false", paused_ ? "true" : "false");
+        return b;
+    }
+
+    // Answers the requests that wait for the next frame on screen.
+    void answerWaiting() {
+        if (waiting_.empty()) return;
+        const std::string data = frameJson();
+        for (const auto &w : waiting_) replyOk(w.first, w.second, data);
+        waiting_.clear();
+    }
+
+    std::string property(const std::string &name, bool &ok) const {
+        ok = true;
+        const FrameInfo &i = current_.info;
+        char b[64];
+        auto num = [&](int64_t v) {
+            std::snprintf(b, sizeof b, "%" PRId64, v);
+            return std::string(b);
+        };
+        auto real = [&](double v) {
+            std::snprintf(b, sizeof b, "%.6f", v);
+            return std::string(b);
+        };
+        if (name == "ordinal" || name == "frame" || name == "estimated-frame-number") return num(i.ordinal);
+        if (name == "ordinal-exact") return i.ordinalExact ? "true" : "false";
+        if (name == "pts" || name == "time-pos" || name == "playback-time") return real(i.ptsNs / 1e9);
+        if (name == "dts") return i.dts != kNoTs ? real(static_cast<double>(i.dts) * i.tbNum / i.tbDen) : "null";
+        if (name == "pict-type") return std::string("\"") + i.pictType + "\"";
+        if (name == "key") return i.key ? "true" : "false";
+        if (name == "pkt-size") return num(i.pktSize);
+        if (name == "pause" || name == "paused") return paused_ ? "true" : "false";
+        if (name == "frame-count" || name == "estimated-frame-count")
+            return num(index_ ? index_->frameCount() : spec_.frameCountEstimate);
+        if (name == "index-ready") return index_ ? "true" : "false";
+        if (name == "duration") return real(spec_.durationNs / 1e9);
+        if (name == "presented") return num(stats_.presented.load());
+        if (name == "dropped") return num(stats_.droppedLate.load());
+        if (name == "step-cache-bytes") return num(cache_.bytes());
+        if (name == "step-cache-frames") return num(static_cast<int64_t>(cache_.size()));
+        if (name == "step-cache-budget") return num(cache_.budget());
+        if (name == "step-cache-hits") return num(stats_.cacheHits.load());
+        if (name == "decoded") return num(src_->stats().framesDecoded.load());
+        if (name == "speed") return real(clock_.speed());
+        if (name == "filename") return "\"" + ipc::jsonEscape(spec_.title) + "\"";
+        if (name == "frame-info") return frameJson();
+        ok = false;
+        return {};
+    }
+
+    static bool truthy(const std::string &v) { return v == "yes" || v == "true" || v == "1" || v == "on"; }
+
+    void handleIpc(int client, const std::string &line) {
+        const ipc::Request r = ipc::parseRequest(line);
+        if (!r.ok) {
+            replyError(client, r.requestId, r.error);
+            return;
+        }
+        const std::string &c = r.args[0];
+        auto arg = [&](size_t k) { return k < r.args.size() ? r.args[k] : std::string(); };
+        auto waitFrame = [&] { waiting_.emplace_back(client, r.requestId); };
+        if (c == "quit") {
+            replyOk(client, r.requestId, "");
+            finish(ExitCode::Ok);
+        } else if (c == "frame-step") {
+            waitFrame();
+            stepForward();
+        } else if (c == "frame-back-step") {
+            waitFrame();
+            stepBack();
+        } else if (c == "prev-keyframe" || c == "next-keyframe") {
+            waitFrame();
+            jumpKey(c == "next-keyframe");
+        } else if (c == "goto-frame") {
+            char *end = nullptr;
+            const long long n = std::strtoll(arg(1).c_str(), &end, 10);
+            if (arg(1).empty() || *end || n < 0) return replyError(client, r.requestId, "goto-frame needs a frame number");
+            if (!index_) index_ = src_->waitIndex();
+            if (!index_) return replyError(client, r.requestId, "this input has no packet index");
+            if (n >= index_->frameCount()) return replyError(client, r.requestId, "no such frame");
+            waitFrame();
+            if (paused_ && current_.frame && current_.info.ordinalExact && current_.info.ordinal == n) answerWaiting();
+            else gotoOrdinal(n, false);
+        } else if (c == "seek") {
+            char *end = nullptr;
+            const double v = std::strtod(arg(1).c_str(), &end);
+            if (arg(1).empty() || *end) return replyError(client, r.requestId, "seek needs a number of seconds");
+            const std::string flags = arg(2) + "+" + arg(3);
+            const bool absolute = flags.find("absolute") != std::string::npos;
+            bool exact = opt_.seekExact;
+            if (flags.find("exact") != std::string::npos) exact = true;
+            if (flags.find("keyframe") != std::string::npos) exact = false;
+            const int64_t ns = static_cast<int64_t>(v * 1e9);
+            waitFrame();
+            seekBy(absolute ? ns - current_.info.ptsNs : ns, exact);
+        } else if (c == "set" || c == "set_property") {
+            if (arg(1) != "pause") return replyError(client, r.requestId, "only pause can be set");
+            const bool p = truthy(arg(2));
+            if (p != paused_) onCommand(tui::Command::TogglePause);
+            replyOk(client, r.requestId, "");
+        } else if (c == "cycle" && arg(1) == "pause") {
+            onCommand(tui::Command::TogglePause);
+            replyOk(client, r.requestId, "");
+        } else if (c == "get" || c == "get_property") {
+            bool ok = false;
+            const std::string v = property(arg(1), ok);
+            if (!ok) return replyError(client, r.requestId, "property unavailable");
+            replyOk(client, r.requestId, v);
+        } else if (c == "screenshot") {
+            screenshot(client, r.requestId);
+        } else if (c == "keypress") {
+            tui::KeyParser kp;
+            const std::string k = arg(1);
+            kp.feed(k.data(), k.size());
+            tui::Key key;
+            while (kp.next(key, true)) handleKey(key);
+            replyOk(client, r.requestId, "");
+        } else {
+            replyError(client, r.requestId, "unknown command " + c);
+        }
+    }
+
+    void readIpc() {
+        if (!ipc_.listening()) return;
+        ipcLines_.clear();
+        ipc_.read(ipcLines_);
+        for (const auto &l : ipcLines_) {
+            if (done_) break;
+            handleIpc(l.client, l.text);
         }
     }
 
@@ -410,6 +899,35 @@ private:
         }
     }
 
+    // The g N ENTER prompt takes keys before the key map.
+    void handleKey(const tui::Key &k) {
+        if (gotoActive_) {
+            size_t n = std::strlen(gotoDigits_);
+            if (k.code == tui::KeyCode::Char && k.ch >= '0' && k.ch <= '9') {
+                if (n + 1 < sizeof gotoDigits_) {
+                    gotoDigits_[n] = k.ch;
+                    gotoDigits_[n + 1] = 0;
+                }
+            } else if (k.code == tui::KeyCode::Backspace) {
+                if (n > 0) gotoDigits_[n - 1] = 0;
+            } else if (k.code == tui::KeyCode::Enter) {
+                gotoActive_ = false;
+                if (n > 0) {
+                    const int64_t target = std::strtoll(gotoDigits_, nullptr, 10);
+                    if (!index_) say("go to frame waits for the packet index");
+                    else if (target >= index_->frameCount())
+                        say("no frame %" PRId64 " (%" PRId64 " frames)", target, index_->frameCount());
+                    else gotoOrdinal(target, false);
+                }
+            } else {
+                gotoActive_ = false;   // ESC or any other key cancels
+            }
+            redrawStatus();
+            return;
+        }
+        onCommand(tui::commandFor(k));
+    }
+
     void readKeys(bool flushEscape) {
         if (ttyFd_ < 0) return;
         char buf[64];
@@ -420,7 +938,7 @@ private:
             escSinceNs_ = monotonicNs();
         }
         tui::Key k;
-        while (!done_ && keys_.next(k, flushEscape)) onCommand(tui::commandFor(k));
+        while (!done_ && keys_.next(k, flushEscape)) handleKey(k);
     }
 
     void displayLoop() {
@@ -429,18 +947,32 @@ private:
         clock_.setSpeed(opt_.speed, 0, 0);
         updateStatus();
         while (!done_) {
+            if (!index_) {
+                index_ = src_->index();
+                if (index_ && current_.frame) redrawStatus();
+            }
             readSignals();
             const bool escDue = keys_.pendingEscape() && monotonicNs() - escSinceNs_ >= tui::kEscTimeoutMs * 1000000LL;
             readKeys(escDue);
+            readIpc();
+            if (shotDone_.load(std::memory_order_acquire)) {
+                shotDone_.store(false);
+                shotsInFlight_ = 0;
+                std::lock_guard<std::mutex> lk(shotMutex_);
+                say("%s", shotResult_.c_str());
+                redrawStatus();
+            }
             if (done_) break;
             if (resizePending_ || display_->relayout()) {
                 resizePending_ = false;
                 configureDisplay();
                 if (done_) break;
                 // Paused: show the same frame again at the new size.
-                if (paused_ && current_.frame) seekBy(0, true);
-                updateStatus();
-                (void)display_->drawStatus(status_);
+                if (paused_ && current_.frame) {
+                    if (exactHere()) gotoOrdinal(current_.info.ordinal, false);
+                    else seekBy(0, true);
+                }
+                redrawStatus();
             }
 
             int64_t timeoutNs = -1;
@@ -461,6 +993,14 @@ private:
                 const bool current = end->serial == displaySerial_;
                 Item it;
                 toDisplay_.tryPop(it);
+                if (current && stepPending_) {
+                    // A step or seek past the last frame: stay on what is shown.
+                    stepPending_ = false;
+                    stepTarget_ = -1;
+                    say("end of file");
+                    answerWaiting();
+                    redrawStatus();
+                }
                 if (current && !paused_) {
                     // Let the last frame stay for its duration, then stop.
                     sleepUntil(lastPresentNs_ + static_cast<int64_t>(current_.info.durationNs / clock_.speed()));
@@ -480,9 +1020,39 @@ private:
                 if (fr.info.serial != displaySerial_) {
                     Item it;
                     toDisplay_.tryPop(it);
+                    logFrame("dropped-stale", std::get<FrameRef>(it).info, monotonicNs());
                     recycle(std::get<FrameRef>(it));
                     stats_.droppedStale.fetch_add(1, std::memory_order_relaxed);
                     continue;
+                }
+                if (fr.info.cacheOnly) {
+                    // Decoded on the way to a back-step target: keep it.
+                    Item it;
+                    toDisplay_.tryPop(it);
+                    FrameRef &f = std::get<FrameRef>(it);
+                    if (f.info.ordinalExact && index_) {
+                        const int64_t gop = gopOf(f.info.ordinal);
+                        cache_.put(std::move(f), gop);
+                    } else {
+                        recycle(f);
+                    }
+                    continue;
+                }
+                if (stepPending_ && stepTarget_ >= 0 && fr.info.ordinalExact) {
+                    if (fr.info.ordinal < stepTarget_) {
+                        // Already decoded, on the way to the target.
+                        Item it;
+                        toDisplay_.tryPop(it);
+                        FrameRef &f = std::get<FrameRef>(it);
+                        stats_.skippedToTarget.fetch_add(1, std::memory_order_relaxed);
+                        if (index_) cache_.put(std::move(f), gopOf(f.info.ordinal));
+                        else recycle(f);
+                        continue;
+                    }
+                    if (fr.info.ordinal > stepTarget_ && stepSeekIssued_ != stepTarget_) {
+                        gotoOrdinal(stepTarget_, false);   // the target is behind what is queued
+                        continue;
+                    }
                 }
                 if (!paused_ || stepPending_) {
                     const int64_t now = monotonicNs();
@@ -503,6 +1073,7 @@ private:
                         FrameRef &f = std::get<FrameRef>(it);
                         if (d.verdict == Verdict::DropLate) {
                             stats_.droppedLate.fetch_add(1, std::memory_order_relaxed);
+                            logFrame("dropped-late", f.info, now);
                             recycle(f);
                             continue;
                         }
@@ -513,17 +1084,20 @@ private:
                         }
                         const bool wasStep = stepPending_;
                         if (wasStep) in.deadlineNs = now;   // a step is on time by definition
-                        if (!presentFrame(f, now, in.deadlineNs)) break;
                         if (wasStep) {
                             stepPending_ = false;
-                            clock_.reset();
+                            stepTarget_ = -1;
+                            lastFromCache_ = false;
                         }
+                        if (!presentFrame(f, now, in.deadlineNs)) break;
+                        if (wasStep) clock_.reset();
                         continue;
                     }
                 }
             }
             sleepOnEvents(waitData, timeoutNs);
         }
+        answerWaiting();
     }
 
     void sleepUntil(int64_t when) {
@@ -541,13 +1115,26 @@ private:
             const int64_t escLeft = escSinceNs_ + tui::kEscTimeoutMs * 1000000LL - monotonicNs();
             if (timeoutNs < 0 || escLeft < timeoutNs) timeoutNs = escLeft > 0 ? escLeft : 0;
         }
-        struct pollfd fds[3];
-        int n = 0;
-        if (sigFd_ >= 0) fds[n++] = {sigFd_, POLLIN, 0};
-        if (ttyFd_ >= 0) fds[n++] = {ttyFd_, POLLIN, 0};
+        // Look for the index and for screenshot results now and then.
+        if ((!index_ || shotsInFlight_ > 0) && (timeoutNs < 0 || timeoutNs > 100000000)) timeoutNs = 100000000;
+        if (messageUntilNs_ > 0) {
+            const int64_t left = messageUntilNs_ - monotonicNs();
+            if (left <= 0) {
+                messageUntilNs_ = 0;
+                redrawStatus();   // the message expired
+            } else if (timeoutNs < 0 || left < timeoutNs) {
+                timeoutNs = left;
+            }
+        }
+        pollFds_.clear();
+        if (sigFd_ >= 0) pollFds_.push_back({sigFd_, POLLIN, 0});
+        if (ttyFd_ >= 0) pollFds_.push_back({ttyFd_, POLLIN, 0});
+        ipcFds_.clear();
+        ipc_.pollFds(ipcFds_);
+        for (int fd : ipcFds_) pollFds_.push_back({fd, POLLIN, 0});
         Waiter &w = toDisplay_.dataWaiter();
         if (waitData) {
-            fds[n++] = {w.eventFd(), POLLIN, 0};
+            pollFds_.push_back({w.eventFd(), POLLIN, 0});
             w.prepare();
             if (!toDisplay_.empty() || toDisplay_.closed()) {
                 w.cancel();
@@ -555,7 +1142,7 @@ private:
             }
         }
         const int ms = timeoutNs < 0 ? -1 : static_cast<int>((timeoutNs + 999999) / 1000000);
-        ::poll(fds, static_cast<nfds_t>(n), ms);
+        ::poll(pollFds_.data(), static_cast<nfds_t>(pollFds_.size()), ms);
         if (waitData) {
             w.cancel();
             w.drainEventFd();
@@ -576,6 +1163,8 @@ private:
     std::atomic<uint32_t> serial_{0};
     std::atomic<int64_t> seekTarget_{0};
     std::atomic<bool> seekExact_{false};
+    std::atomic<int64_t> seekOrdinal_{-1};
+    std::atomic<bool> seekFill_{false};
     std::atomic<uint64_t> target_{0};
     std::atomic<bool> quit_{false};
     Waiter control_;
@@ -601,6 +1190,30 @@ private:
     int64_t escSinceNs_ = 0;
     tui::KeyParser keys_;
     std::string status_;
+    // navigation
+    std::shared_ptr<const PacketIndex> index_;
+    StepCache cache_;
+    int64_t stepTarget_ = -1;       // ordinal a pending step must land on
+    int64_t stepSeekIssued_ = -1;   // target a seek was already asked for
+    bool lastFromCache_ = false;    // the frame on screen came from the cache
+    bool gotoActive_ = false;
+    char gotoDigits_[20] = {0};
+    char prompt_[48] = {0};
+    char message_[160] = {0};
+    int64_t messageUntilNs_ = 0;
+    char gopMap_[32] = {0};
+    // side channels
+    FILE *frameLog_ = nullptr;
+    ipc::Server ipc_;
+    std::vector<ipc::Server::Line> ipcLines_;
+    std::vector<std::pair<int, int64_t>> waiting_;   // IPC requests answered at the next present
+    std::vector<struct pollfd> pollFds_;
+    std::vector<int> ipcFds_;
+    std::vector<std::thread> shots_;
+    std::mutex shotMutex_;
+    std::string shotResult_;
+    std::atomic<bool> shotDone_{false};
+    int shotsInFlight_ = 0;
 };
 
 void printStats(const Player &p, const std::string &title, int64_t bytes) {
@@ -611,10 +1224,13 @@ void printStats(const Player &p, const std::string &title, int64_t bytes) {
                  "  frames: decoded %" PRId64 ", presented %" PRId64 ", dropped %" PRId64
                  " (late %" PRId64 ", stale after seek %" PRId64 "), skipped to start %" PRId64
                  ", resyncs %" PRId64 "\n"
-                 "  packets: %" PRId64 ", corrupt skipped %" PRId64 ", frames with concealed errors %" PRId64 "\n",
+                 "  packets: %" PRId64 ", corrupt skipped %" PRId64 ", frames with concealed errors %" PRId64 "\n"
+                 "  navigation: re-seeks %" PRId64 ", frames decoded for the step cache %" PRId64
+                 ", steps from the cache %" PRId64 "\n",
                  title.c_str(), ss.framesDecoded.load(), s.presented.load(),
                  s.droppedLate.load() + s.droppedStale.load(), s.droppedLate.load(), s.droppedStale.load(),
-                 s.skippedToTarget.load(), s.resyncs.load(), ss.packets.load(), ss.corruptPackets.load(), ss.corruptFrames.load());
+                 s.skippedToTarget.load(), s.resyncs.load(), ss.packets.load(), ss.corruptPackets.load(), ss.corruptFrames.load(),
+                 s.reseeks.load(), s.cacheFilled.load(), s.cacheHits.load());
     std::fprintf(stderr, "  busy ms:");
     for (int i = 0; i < kStages; ++i)
         std::fprintf(stderr, " %s %.1f%s", kStageNames[i], s.busyNs[i].load() / 1e6, i + 1 < kStages ? "," : "\n");
@@ -666,6 +1282,14 @@ ExitCode play(const PlayOptions &opt) {
     ExitCode code;
     std::unique_ptr<Player> player(new Player(opt, std::move(src), std::move(display), sigFd,
                                               term ? term->inputFd() : -1));
+    std::string sideErr;
+    if (!player->openSideChannels(sideErr)) {
+        player.reset();
+        term.reset();
+        log::error("%s", sideErr.c_str());
+        if (sigFd >= 0) ::close(sigFd);
+        return ExitCode::Output;
+    }
     code = player->run();
     const int64_t bytes = player->bytesWritten();
     std::unique_ptr<Display> d = player->takeDisplay();

@@ -89,16 +89,29 @@ bool KeyParser::next(Key &out, bool flushEscape) {
 
 Command commandFor(const Key &k) {
     switch (k.code) {
-    case KeyCode::Left: case KeyCode::ShiftLeft: return Command::SeekBack;
-    case KeyCode::Right: case KeyCode::ShiftRight: return Command::SeekForward;
+    case KeyCode::Left: return Command::SeekBack;
+    case KeyCode::Right: return Command::SeekForward;
+    case KeyCode::ShiftLeft: return Command::SeekBackExact;
+    case KeyCode::ShiftRight: return Command::SeekForwardExact;
     case KeyCode::Up: return Command::SeekForwardLong;
     case KeyCode::Down: return Command::SeekBackLong;
+    case KeyCode::PageUp: return Command::PrevKeyframe;
+    case KeyCode::PageDown: return Command::NextKeyframe;
+    case KeyCode::Home: return Command::FirstFrame;
+    case KeyCode::End: return Command::LastFrame;
     case KeyCode::Escape: return Command::Quit;
     case KeyCode::Char:
         switch (k.ch) {
         case 'q': case 'Q': return Command::Quit;
         case ' ': case 'p': return Command::TogglePause;
         case '.': return Command::StepForward;
+        case ',': return Command::StepBack;
+        case 'j': return Command::SeekBackExact;      // twins of SHIFT+LEFT/RIGHT for the
+        case 'l': return Command::SeekForwardExact;   // Linux console, where SHIFT is invisible
+        case '<': return Command::PrevKeyframe;
+        case '>': return Command::NextKeyframe;
+        case 'g': return Command::GotoFrame;
+        case 's': return Command::Screenshot;
         case '[': return Command::SpeedDown;
         case ']': return Command::SpeedUp;
         case '{': case '}': case '\\': return Command::SpeedReset;
@@ -113,8 +126,14 @@ const std::vector<KeyHelp> &keyHelp() {
     static const std::vector<KeyHelp> table = {
         {"SPACE, p", "pause / resume"},
         {".", "step one frame forward (pauses)"},
-        {"LEFT / RIGHT", "seek -5 s / +5 s (to the keyframe before)"},
+        {",", "step one frame back (pauses; later presses in the same GOP come from the step cache)"},
+        {"LEFT / RIGHT", "seek -5 s / +5 s (keyframe, or exact with --seek=exact)"},
         {"DOWN / UP", "seek -60 s / +60 s"},
+        {"SHIFT+LEFT / RIGHT, j / l", "seek exactly -1 s / +1 s"},
+        {"PGUP / PGDN, < / >", "previous / next keyframe"},
+        {"HOME / END", "first / last frame"},
+        {"g N ENTER", "go to frame N (ESC cancels)"},
+        {"s", "save the frame on screen as PNG (full size; named with ordinal and pts)"},
         {"[ / ]", "speed down / up (x0.8 / x1.25)"},
         {"\\ or { }", "speed back to 1x"},
         {"i", "show / hide the status line"},

@@ -1,5 +1,6 @@
 #include "qv/tui/status_line.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -21,16 +22,44 @@ void formatStatus(const StatusInfo &s, std::string &out) {
     if (s.totalFrames > 0) std::snprintf(total, sizeof total, "/%" PRId64, s.totalFrames);
     else total[0] = 0;
     const char *state = s.paused ? "||" : ">";
+    char dts[32] = "dts -";
+    if (s.hasDts) std::snprintf(dts, sizeof dts, "dts %.3f", s.dtsSec);
     int n = std::snprintf(line, sizeof line,
-                          "%s %s / %s  frame %s%" PRId64 "%s  pts %.3f  %c%s  %d B  %.1f fps  drop %" PRId64
-                          "  drift %+.1f ms  %.2fx%s%s",
+                          "%s %s / %s  frame %s%" PRId64 "%s  pts %.3f %s  %c%s %d B  dec %.1f ms%s%s  %s%s"
+                          "%.1f fps  drop %" PRId64 "  q %d/%d/%d  drift %+.1f ms  %.2fx",
                           state, pos, dur, s.ordinalExact ? "" : "~", s.ordinal, total,
-                          static_cast<double>(s.ptsNs) / 1e9, s.pictType, s.key ? "*" : "", s.pktSize,
-                          s.fps, s.drops, static_cast<double>(s.driftNs) / 1e6, s.speed,
-                          s.message ? "  " : "", s.message ? s.message : "");
+                          static_cast<double>(s.ptsNs) / 1e9, dts, s.pictType, s.key ? "*" : "", s.pktSize,
+                          static_cast<double>(s.decodeNs) / 1e6, s.message ? "  " : "", s.message ? s.message : "",
+                          s.gopMap ? s.gopMap : "", s.gopMap ? "  " : "", s.fps, s.drops, s.queues[0], s.queues[1],
+                          s.queues[2], static_cast<double>(s.driftNs) / 1e6, s.speed);
     if (n < 0) n = 0;
     if (static_cast<size_t>(n) >= sizeof line) n = sizeof line - 1;
     out.assign(line, static_cast<size_t>(n));
+}
+
+void formatGopMap(const std::vector<int64_t> &keys, int64_t total, int64_t ordinal, int width, char *out) {
+    out[0] = 0;
+    if (width < 3 || keys.empty()) return;
+    // keys[i] <= ordinal < keys[i + 1]
+    size_t i = 0;
+    while (i + 1 < keys.size() && keys[i + 1] <= ordinal) ++i;
+    const int64_t lo = keys[i > 0 ? i - 1 : 0];
+    int64_t hi = i + 2 < keys.size() ? keys[i + 2] : (i + 1 < keys.size() ? keys[i + 1] : total - 1);
+    if (total > 0 && i + 2 >= keys.size() && i + 1 < keys.size()) hi = std::max<int64_t>(keys[i + 1], total - 1);
+    if (hi <= lo) hi = lo + 1;
+    const int64_t span = hi - lo;
+    auto col = [&](int64_t o) {
+        int64_t c = (o - lo) * (width - 1) / span;
+        return static_cast<int>(c < 0 ? 0 : c > width - 1 ? width - 1 : c);
+    };
+    for (int c = 0; c < width; ++c) out[c] = '-';
+    for (int64_t k : keys)
+        if (k >= lo && k <= hi) out[col(k)] = 'K';
+    if (ordinal >= lo && ordinal <= hi) {
+        const int c = col(ordinal);
+        out[c] = out[c] == 'K' && std::binary_search(keys.begin(), keys.end(), ordinal) ? '#' : '|';
+    }
+    out[width] = 0;
 }
 
 } // namespace qv::tui

@@ -27,10 +27,12 @@ struct FrameInfo {
     int64_t ordinal = 0;        // presentation ordinal (0-based)
     bool ordinalExact = true;   // false after a seek (estimated from pts)
     int pktSize = 0;            // bytes of the packet it came from
+    int64_t pktPos = -1;        // byte position of that packet, -1: unknown
     char pictType = '?';        // I, P, B, ...
     bool key = false;
     uint32_t serial = 0;        // pipeline serial at decode time
     int64_t decodeNs = 0;       // time spent in the decoder for it
+    bool cacheOnly = false;     // decoded to fill the step cache, not to show
 };
 
 struct FrameRef {

@@ -23,6 +23,10 @@ struct StreamFacts {
     int64_t bitRate = 0;
     int64_t durationMs = -1, startMs = 0;
     int64_t frames = 0;        // from the container, 0 when unknown
+    // Video stream qv plays, from the packet scan: the exact frame count and
+    // the ordinals of the keyframes (frameCount -1: no scan).
+    int64_t exactFrames = -1;
+    std::vector<int64_t> keyframes;
     bool attachedPic = false;
 };
 
@@ -32,7 +36,7 @@ struct MediaFacts {
     std::vector<StreamFacts> streams;
 };
 
-Result<MediaFacts> probeFile(const std::string &path, bool useMmap);
+Result<MediaFacts> probeFile(const std::string &path, bool useMmap, bool scan = true);
 std::string factsToText(const MediaFacts &f);
 std::string factsToJson(const MediaFacts &f);
 

@@ -8,6 +8,7 @@
 
 #include "qv/core/result.h"
 #include "qv/media/frame.h"
+#include "qv/media/packet_index.h"
 #include "qv/media/stream_spec.h"
 
 #include <atomic>
@@ -30,6 +31,8 @@ enum class NextStatus { Frame, End };
 struct SourceOptions {
     int threads = 0;          // libavcodec threads, 0 = one per core
     bool useMmap = true;      // local files through the mmap AVIO
+    bool index = true;        // scan the packet index on a background thread
+    bool fast = false;        // skip the loop filter (facts only, not pictures)
 };
 
 class VideoSource {
@@ -39,6 +42,18 @@ public:
     virtual Result<NextStatus> next(FrameRef &out) = 0;
     // Seek so that the next frames start at the keyframe at or before ns.
     virtual Result<void> seek(int64_t ns) = 0;
+    // The packet index once its scan finished (null before, and for sources
+    // without one). Thread-safe.
+    virtual std::shared_ptr<const PacketIndex> index() const { return nullptr; }
+    // Blocks until the scan finished; null when there is none or it failed.
+    virtual std::shared_ptr<const PacketIndex> waitIndex() { return nullptr; }
+    // Seek to the keyframe from which ordinal decodes (back: that many
+    // keyframes further back). Needs the index.
+    virtual Result<void> seekToOrdinal(int64_t ordinal, int back) {
+        (void)ordinal;
+        (void)back;
+        return Error::make(ErrorKind::Internal, "no packet index");
+    }
     const SourceStats &stats() const { return stats_; }
 
 protected:

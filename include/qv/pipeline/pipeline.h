@@ -30,6 +30,13 @@ struct PlayOptions {
     bool stats = false;
     bool useMmap = true;
     int threads = 0;                   // libavcodec threads (0: one per core)
+    bool seekExact = false;            // --seek=exact: arrow keys land on the frame
+    int64_t startFrame = -1;           // --start-frame
+    bool startPaused = false;          // --pause
+    int64_t stepCacheBytes = 256LL << 20;   // --step-cache
+    std::string ipcPath;               // --input-ipc
+    std::string frameLogPath;          // --frame-log
+    std::string screenshotDir = ".";   // --screenshot-dir
     // Test hook, called on the display thread after each presented frame.
     std::function<void(int64_t presented)> onPresented;
 };

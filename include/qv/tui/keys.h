@@ -36,8 +36,9 @@ private:
 };
 
 enum class Command {
-    None, Quit, TogglePause, StepForward, SeekBack, SeekForward, SeekBackLong,
-    SeekForwardLong, SpeedDown, SpeedUp, SpeedReset, ToggleStatus,
+    None, Quit, TogglePause, StepForward, StepBack, SeekBack, SeekForward, SeekBackLong,
+    SeekForwardLong, SeekBackExact, SeekForwardExact, PrevKeyframe, NextKeyframe, FirstFrame,
+    LastFrame, GotoFrame, Screenshot, SpeedDown, SpeedUp, SpeedReset, ToggleStatus,
 };
 
 Command commandFor(const Key &k);

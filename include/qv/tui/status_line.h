@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace qv::tui {
 
@@ -14,16 +15,28 @@ struct StatusInfo {
     bool ordinalExact = true;
     int64_t totalFrames = 0;     // 0: unknown
     int64_t ptsNs = 0;
+    bool hasDts = false;
+    double dtsSec = 0;           // the dts of the frame's packet, in seconds
     char pictType = '?';
     bool key = false;
     int pktSize = 0;
     double fps = 0;
     int64_t drops = 0;
     int64_t driftNs = 0;         // presented minus deadline of the frame on screen
+    int64_t decodeNs = 0;        // decoder time spent on the frame on screen
+    int queues[3] = {0, 0, 0};   // items waiting: decode->scale, scale->encode, encode->display
+    const char *gopMap = nullptr;    // formatGopMap()
     const char *message = nullptr;   // short feedback (e.g. "seek +5s")
 };
 
 // Replaces out's contents; no allocation when out has capacity.
 void formatStatus(const StatusInfo &s, std::string &out);
+
+// A map of the keyframes around ordinal: width characters spanning from the
+// keyframe before the previous one to the keyframe after the next one; 'K'
+// marks keyframes, '|' the current frame ('#' when it is a keyframe), '-'
+// the rest. keys: keyframe ordinals, ascending. Writes a NUL-terminated
+// string of at most width characters into out (width + 1 bytes). Pure.
+void formatGopMap(const std::vector<int64_t> &keys, int64_t total, int64_t ordinal, int width, char *out);
 
 } // namespace qv::tui

@@ -3,6 +3,8 @@
 // the oracle for what qv decoded.
 #include "hash_display.h"
 
+#include "qv/media/frame_hash.h"
+
 extern "C" {
 #include <libavformat/version.h>
 #include <libavutil/frame.h>
@@ -50,28 +52,10 @@ public:
     }
 
     Result<void> present(const FrameRef &ref) override {
-        const AVFrame *f = ref.frame.get();
-        const auto fmt = static_cast<AVPixelFormat>(f->format);
-        const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
-        if (!desc) return Error::make(ErrorKind::Internal, "unknown pixel format");
-        int linesizes[4];
-        if (av_image_fill_linesizes(linesizes, fmt, f->width) < 0)
-            return Error::make(ErrorKind::Internal, "bad frame geometry");
-        av_md5_init(md5_);
-        const int planes = av_pix_fmt_count_planes(fmt);
-        for (int p = 0; p < planes && p < 4; ++p) {
-            int h = f->height;
-            if ((p == 1 || p == 2) && !(desc->flags & AV_PIX_FMT_FLAG_RGB))
-                h = -((-h) >> desc->log2_chroma_h);
-            const uint8_t *row = f->data[p];
-            for (int y = 0; y < h; ++y, row += f->linesize[p])
-                av_md5_update(md5_, row, linesizes[p]);
-        }
-        if (desc->flags & AV_PIX_FMT_FLAG_PAL) av_md5_update(md5_, f->data[1], 256 * 4);
-        uint8_t digest[16];
-        av_md5_final(md5_, digest);
-        const int size = av_image_get_buffer_size(fmt, f->width, f->height, 1);
-
+        char hex[33];
+        int size = 0;
+        if (!frameMd5(ref.frame.get(), md5_, hex, &size))
+            return Error::make(ErrorKind::Internal, "unknown pixel format");
         const FrameInfo &i = ref.info;
         int64_t pts = i.pts != kNoTs ? av_rescale_q(i.ptsNs + startOffsetNs_, AVRational{1, 1000000000}, encTb_)
                                      : frames_;
@@ -80,11 +64,8 @@ public:
         ++frames_;
         int n = std::snprintf(line_, sizeof line_, "0, %10" PRId64 ", %10" PRId64 ", %8" PRId64 ", %8d, ",
                               pts, pts, dur, size);
-        for (int k = 0; k < 16; ++k) {
-            static const char hex[] = "0123456789abcdef";
-            line_[n++] = hex[digest[k] >> 4];
-            line_[n++] = hex[digest[k] & 15];
-        }
+        std::memcpy(line_ + n, hex, 32);
+        n += 32;
         line_[n++] = '\n';
         append(line_, static_cast<size_t>(n));
         if (failed_) return Error::make(ErrorKind::Output, std::strerror(errno), "write(stdout)");

@@ -73,7 +73,26 @@ TEST_CASE("status line shows the frame facts") {
     s.paused = true;
     std::string out;
     formatStatus(s, out);
-    CHECK(out == "|| 01:01.5 / 02:00.0  frame 1537/3000  pts 61.480  B  1234 B  25.0 fps  drop 3  drift +1.5 ms  1.00x");
+    s.hasDts = true;
+    s.dtsSec = 61.4;
+    s.decodeNs = 2300000;
+    s.queues[0] = 3;
+    s.queues[1] = 1;
+    s.queues[2] = 2;
+    CHECK(out.empty() == false);
+    formatStatus(s, out);
+    CHECK(out == "|| 01:01.5 / 02:00.0  frame 1537/3000  pts 61.480 dts 61.400  B 1234 B  dec 2.3 ms  "
+                 "25.0 fps  drop 3  q 3/1/2  drift +1.5 ms  1.00x");
+    char map[25];
+    formatGopMap({0, 1500, 1550, 1600}, 3000, 1537, 24, map);
+    s.gopMap = map;
+    s.message = "saved x.png";
+    formatStatus(s, out);
+    CHECK(out.find("dec 2.3 ms  saved x.png  K") != std::string::npos);
+    CHECK(out.find(map) != std::string::npos);
+    s.gopMap = nullptr;
+    s.message = nullptr;
+    s.hasDts = false;
     s.ordinalExact = false;
     s.key = true;
     s.pictType = 'I';
@@ -82,4 +101,40 @@ TEST_CASE("status line shows the frame facts") {
     CHECK(out.find("> 01:01.5") == 0);
     CHECK(out.find("frame ~1537/3000") != std::string::npos);
     CHECK(out.find(" I* ") != std::string::npos);
+    CHECK(out.find("dts -") != std::string::npos);
+}
+
+TEST_CASE("GOP map marks the keyframes around the frame") {
+    char m[33];
+    // keys 0, 100, 200, 300; frame 150: span 0..300 over 31 columns
+    formatGopMap({0, 100, 200, 300}, 400, 150, 31, m);
+    CHECK(std::string(m) == "K---------K----|----K---------K");
+    // on a keyframe: '#'
+    formatGopMap({0, 100, 200, 300}, 400, 100, 31, m);
+    CHECK(std::string(m) == "K---------#---------K---------K");
+    // last GOP: runs to the last frame
+    formatGopMap({0, 100}, 200, 150, 21, m);
+    CHECK(std::string(m) == "K---------K----|-----");
+    // no keyframes known: empty
+    formatGopMap({}, 0, 5, 21, m);
+    CHECK(std::string(m).empty());
+}
+
+TEST_CASE("navigation keys") {
+    CHECK(commandFor(Key{KeyCode::Char, ','}) == Command::StepBack);
+    CHECK(commandFor(Key{KeyCode::ShiftLeft, 0}) == Command::SeekBackExact);
+    CHECK(commandFor(Key{KeyCode::Char, 'j'}) == Command::SeekBackExact);
+    CHECK(commandFor(Key{KeyCode::Char, 'l'}) == Command::SeekForwardExact);
+    CHECK(commandFor(Key{KeyCode::PageUp, 0}) == Command::PrevKeyframe);
+    CHECK(commandFor(Key{KeyCode::Char, '>'}) == Command::NextKeyframe);
+    CHECK(commandFor(Key{KeyCode::Char, 'g'}) == Command::GotoFrame);
+    CHECK(commandFor(Key{KeyCode::Home, 0}) == Command::FirstFrame);
+    CHECK(commandFor(Key{KeyCode::Char, 's'}) == Command::Screenshot);
+    KeyParser p;
+    p.feed("\x1b[1;2D\x1b[6~", 10);
+    Key k;
+    REQUIRE(p.next(k));
+    CHECK(k.code == KeyCode::ShiftLeft);
+    REQUIRE(p.next(k));
+    CHECK(k.code == KeyCode::PageDown);
 }

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Frame-accurate navigation, driven through --input-ipc, checked by md5.
+
+qv plays with the hash display, paused; every frame it presents is one line
+of ffmpeg framemd5 format on stdout. Each command's reply names the ordinal
+it landed on; the test knows which ordinal each command must land on, and
+at the end checks every presented picture against ffmpeg's own framemd5 for
+that ordinal. Also: the step cache serves back-steps without decoding and
+stays inside a tiny budget.
+"""
+import json
+import os
+import socket
+import subprocess
+import time
+
+from common import FFMPEG, FFPROBE, MEDIA, QV, check, clip, finish, run
+
+
+class Session:
+    def __init__(self, path, *extra):
+        self.sock = f"/tmp/qv-nav-{os.getpid()}.sock"
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        self.p = subprocess.Popen([QV, "play", path, "--display=hash", "--no-audio", "--pause",
+                                   "--input-ipc=" + self.sock, *extra],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(500):
+            if os.path.exists(self.sock):
+                break
+            time.sleep(0.01)
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(60)
+        self.s.connect(self.sock)
+        self.f = self.s.makefile("rw")
+        self.n = 0
+
+    def cmd(self, *args):
+        self.n += 1
+        self.f.write(json.dumps({"command": list(args), "request_id": self.n}) + "\n")
+        self.f.flush()
+        line = self.f.readline()
+        r = json.loads(line) if line else {"error": "no reply"}
+        return r
+
+    def get(self, prop):
+        return self.cmd("get", prop).get("data")
+
+    def first_frame(self):
+        for _ in range(1000):
+            if self.get("presented"):
+                return
+            time.sleep(0.01)
+
+    def settle(self):
+        """Waits until the decoder stopped reading ahead (the rings are full)."""
+        last = -1
+        for _ in range(100):
+            d = self.get("decoded")
+            if d == last:
+                return d
+            last = d
+            time.sleep(0.1)
+        return last
+
+    def close(self):
+        try:
+            self.cmd("quit")
+        except OSError:
+            pass
+        out, err = self.p.communicate(timeout=60)
+        md5s = [l.split(",")[-1].strip() for l in out.decode().splitlines() if l and not l.startswith("#")]
+        return self.p.returncode, md5s, err.decode()
+
+
+def framemd5(path):
+    rc, out, _ = run([FFMPEG, "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-f", "framemd5", "-"],
+                     timeout=300)
+    return [l.split(",")[-1].strip() for l in out.splitlines() if l and not l.startswith("#")]
+
+
+def frame_times(path):
+    """Seconds from the stream start for each ordinal (None for raw streams)."""
+    rc, out, _ = run([FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries",
+                      "stream=start_time:frame=pts_time", "-show_frames", "-of", "json", path], timeout=300)
+    j = json.loads(out)
+    ts = [f.get("pts_time") for f in j["frames"]]
+    if any(t in (None, "N/A") for t in ts):
+        return None
+    start = float(j["streams"][0].get("start_time", 0) or 0)
+    return [float(t) - start for t in ts]
+
+
+def navigate(path):
+    name = os.path.basename(path)
+    rc, out, _ = run([QV, "info", path, "--json"])
+    v = [s for s in json.loads(out)["streams"] if s["type"] == "video"][0]
+    n, keys = v["exact_frames"], v["keyframes"]
+    times = frame_times(path)
+    fps = eval(v["frame_rate"].replace("/", "/")) if v["frame_rate"] != "0/0" else 25
+    ref = framemd5(path)
+    if not check(len(ref) == n, f"{name}: ffmpeg decodes {len(ref)} frames, the index says {n}"):
+        return
+    s = Session(path)
+    want = [0]          # ordinals presented, in order (the first frame on start)
+    landed = []         # (command, expected, got)
+
+    def do(expect, presents, *args):
+        r = s.cmd(*args)
+        got = (r.get("data") or {}).get("ordinal") if isinstance(r.get("data"), dict) else None
+        landed.append((" ".join(map(str, args)), expect, got, r.get("error")))
+        if presents:
+            want.append(expect)
+
+    s.first_frame()
+    mid = n // 2
+    do(mid, True, "goto-frame", mid)
+    for k in range(1, 5):
+        do(mid - k, True, "frame-back-step")
+    do(mid - 3, True, "frame-step")
+    do(mid - 2, True, "frame-step")
+    later = [k for k in keys if k > 2]
+    if later:
+        k1 = later[0]
+        do(k1, True, "goto-frame", k1)
+        do(k1 - 1, True, "frame-back-step")   # across the keyframe: fills the GOP before
+        do(k1 - 2, True, "frame-back-step")
+        do(k1 - 1, True, "frame-step")
+        do(k1, True, "frame-step")
+        do(k1 + 1, True, "frame-step")
+    do(n - 1, True, "goto-frame", n - 1)
+    do(n - 1, False, "frame-step")           # at the end: stays
+    do(n - 2, True, "frame-back-step")
+    pk = max(k for k in keys if k < n - 2)
+    do(pk, True, "prev-keyframe")
+    t = (n * 2) // 3
+    when = times[t] if times else t / fps
+    do(t, True, "seek", when + 0.001, "absolute+exact")
+    do(0, True, "goto-frame", 0)
+    do(0, False, "frame-back-step")          # at the start: stays
+    rc, md5s, err = s.close()
+    wrong = [l for l in landed if l[1] != l[2] or l[3] != "success"]
+    check(not wrong, f"{name}: every command lands on its frame" + (f" (first wrong: {wrong[0]})" if wrong else ""))
+    check(rc == 0, f"{name}: exits 0 ({err.strip()[:200]})")
+    expect = [ref[o] for o in want]
+    bad = [k for k, (a, b) in enumerate(zip(md5s, expect)) if a != b]
+    check(len(md5s) == len(expect) and not bad,
+          f"{name}: {len(md5s)} presented pictures, each the md5 ffmpeg gives its ordinal"
+          + (f" (first wrong: present #{bad[0]}, ordinal {want[bad[0]]})" if bad else f" ({len(expect)} expected)"))
+
+
+def step_cache():
+    path = clip("h264-long.mkv")   # 640x360 yuv420p: 345600 bytes a frame, keyframe every 60
+    ref = framemd5(path)
+    budget = 2 * 1024 * 1024        # six frames
+    s = Session(path, "--step-cache=2M")
+    s.first_frame()
+    s.cmd("goto-frame", 100)
+    got, over = [], []
+    for k in range(1, 13):
+        r = s.cmd("frame-back-step")
+        got.append(r["data"]["ordinal"])
+        b = s.get("step-cache-bytes")
+        if b > budget:
+            over.append(b)
+    check(got == list(range(99, 87, -1)), f"step cache budget: back-steps land on 99..88 ({got})")
+    check(not over, f"step cache budget: at most {budget} bytes held after every step ({over[:3]})")
+    check(s.get("step-cache-frames") <= 6, "step cache budget: at most six frames held")
+    rc, md5s, _ = s.close()
+    check(md5s == [ref[o] for o in [0, 100] + got], "step cache budget: every picture right after evictions")
+
+    # With room, the first back-step in a GOP decodes the span once; the
+    # rest come from the cache without decoding anything.
+    s = Session(path)
+    s.first_frame()
+    s.cmd("goto-frame", 170)
+    s.cmd("frame-back-step")
+    decoded = s.settle()
+    hits0 = s.get("step-cache-hits")
+    for _ in range(20):
+        s.cmd("frame-back-step")
+    check(s.get("ordinal") == 149, "step cache: 21 back-steps from 170 land on 149")
+    check(s.get("decoded") == decoded, f"step cache: later back-steps in the GOP decode nothing "
+          f"({s.get('decoded') - decoded} frames decoded)")
+    check(s.get("step-cache-hits") - hits0 == 20, "step cache: 20 back-steps served from the cache")
+    rc, md5s, _ = s.close()
+    check(md5s == [ref[o] for o in [0, 170] + list(range(169, 148, -1))], "step cache: every picture right")
+
+
+for c in ["h264-bframes.mp4", "hevc.mkv", "vp9.webm", "mpeg2-sar.ts", "h264-raw.264", "h264-opengop.mkv",
+          "h264-vfr.mkv"]:
+    navigate(clip(c))
+if MEDIA and os.path.isdir(MEDIA):
+    for c in ["hevc-1920x1080-aac.ts", "h264-main-longgop-bframes-352x288.264", "h264-editlist-1920x1080-aac.mp4",
+              "vp8-175x143-odd.ivf"]:
+        if os.path.exists(os.path.join(MEDIA, c)):
+            navigate(os.path.join(MEDIA, c))
+step_cache()
+finish()
