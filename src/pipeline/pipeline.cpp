@@ -418,7 +418,7 @@ private:
         s.queues[1] = static_cast<int>(toEncode_.size());
         s.queues[2] = static_cast<int>(toDisplay_.size());
         if (index_ && i.ordinalExact) {
-            tui::formatGopMap(index_->keyOrdinals(), index_->frameCount(), i.ordinal, 24, gopMap_);
+            tui::formatGopMap(index_->keyOrdinals(), index_->frameCount(), i.ordinal, 16, gopMap_);
             s.gopMap = gopMap_;
         }
         if (gotoActive_) {

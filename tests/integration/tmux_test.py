@@ -140,6 +140,69 @@ check(not os.path.exists(code) or os.path.getsize(code) == 0, "an arrow key does
 tmux("send-keys", "-t", "s", "Escape")
 restored(before, after, code, 0, "ESC")
 
+# 4. Navigation with the keys, ordinals read from the status line: go to a
+#    frame, step back (the first press fills the step cache) and forward,
+#    keyframe jumps, exact 1 s seeks, first/last frame, a screenshot.
+import struct
+
+shots = os.path.join(tmp, "shots")
+os.makedirs(shots)
+before, after, code = start(f"{clip('h264-long.mkv')} --pause --screenshot-dir={shots}", "nav")
+# exact ordinals (no '~') once the packet index is ready: 600 frames
+check(bool(wait_for(lambda: re.search(r"frame \d+/600 ", screen()), 10)), "paused start: status shows frame 0/600")
+check(frame_no() == 0, f"starts on frame 0 ({frame_no()})")
+
+
+def keys(*k):
+    tmux("send-keys", "-t", "s", *k)
+
+
+def lands(label, want):
+    got = wait_for(lambda: frame_no() if frame_no() == want else None, 5)
+    check(got == want, f"{label}: frame {want} ({frame_no()})")
+
+
+keys("g", "1", "2", "0")
+check(bool(wait_for(lambda: "go to frame: 120_" in screen(), 3)), "g shows the go-to prompt")
+keys("Enter")
+lands("g 120 ENTER", 120)
+gmap = re.findall(r"[-K|#]{16}", screen().splitlines()[-1])
+check(bool(gmap) and "#" in gmap[0] and gmap[0].count("K") >= 2, f"the GOP map marks frame 120 on a keyframe ({gmap})")
+keys(",")
+lands("',' back across the keyframe", 119)
+for k in range(3):
+    keys(",")
+    lands(f"',' again (#{k + 2})", 118 - k)
+keys(".")
+lands("'.' forward from the cache", 117)
+keys("NPage")
+lands("PGDN: next keyframe", 120)
+keys("NPage")
+lands("PGDN again", 180)
+keys("PPage")
+lands("PGUP: previous keyframe", 120)
+keys("<")
+lands("'<': previous keyframe", 60)
+keys("l")
+lands("'l': exactly +1 s at 30 fps", 90)
+keys("S-Left")
+lands("SHIFT+LEFT: exactly -1 s", 60)
+keys("End")
+lands("END: last frame", 599)
+keys("Home")
+lands("HOME: first frame", 0)
+keys("g", "4", "2", "Enter")
+lands("g 42 ENTER", 42)
+keys("s")
+png = wait_for(lambda: [f for f in os.listdir(shots) if f.endswith(".png")], 10)
+check(bool(png) and png[0].startswith("h264-long-f000042-pts1.400"), f"'s' writes NAME-fORDINAL-ptsSECONDS.png ({png})")
+if png:
+    head = open(os.path.join(shots, png[0]), "rb").read(24)
+    check(head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", head[16:24]) == (640, 360),
+          "the screenshot is a full-size 640x360 PNG")
+keys("q")
+restored(before, after, code, 0, "navigation")
+
 tmux("kill-server")
 shutil.rmtree(tmp, ignore_errors=True)
 finish()
