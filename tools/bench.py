@@ -108,3 +108,136 @@ if have("mpv"):
     print(f"mpv : {r_mpv / 1024:.1f} MiB   ratio qv/mpv {r_qv / r_mpv:.2f}")
 r_ff = peak_rss_kib(["ffmpeg", "-nostdin", "-i", clip, "-f", "null", "-"])
 print(f"ffmpeg -f null : {r_ff / 1024:.1f} MiB   ratio qv/ffmpeg {r_qv / r_ff:.2f}")
+
+# ---------------------------------------------------------------- issue 3
+import json
+import socket
+
+print("\n## navigation (issue 3): 1080p25 H.264, 250 frames between keyframes")
+nav = os.path.join(work, "h264-1080p-gop250.mp4")
+sh(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25", "-t", "20",
+    "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", "250", "-keyint_min", "250", "-sc_threshold", "0",
+    "-pix_fmt", "yuv420p", nav])
+NAV_FRAMES = 500
+
+
+def ipc_connect(path, proc):
+    for _ in range(500):
+        if os.path.exists(path):
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(path)
+                return s.makefile("rw")
+            except OSError:
+                pass
+        time.sleep(0.01)
+    proc.kill()
+    raise SystemExit("no IPC socket at " + path)
+
+
+def qv_session(*extra, env=None, display="null"):
+    sock = os.path.join(work, "qv.sock")
+    p = subprocess.Popen([QV, "play", nav, "--display=" + display, "--size=160x48", "--no-audio", "--pause", "--input-ipc=" + sock, *extra],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    f = ipc_connect(sock, p)
+
+    def cmd(*args):
+        t0 = time.perf_counter()
+        f.write(json.dumps({"command": list(args)}) + "\n")
+        f.flush()
+        r = json.loads(f.readline())
+        return time.perf_counter() - t0, r
+
+    for _ in range(500):
+        if cmd("get", "presented")[1].get("data"):
+            break
+        time.sleep(0.01)
+    return p, cmd
+
+
+# The packet scan against ffprobe's demux-only packet count.
+rc = sh([QV, "info", "--json", nav])
+scan_ms = json.loads(rc.stdout)["streams"][0]["scan_ms"]
+t_probe = timed(["ffprobe", "-v", "error", "-count_packets", "-show_entries", "stream=nb_read_packets", nav])
+print(f"packet index scan : {scan_ms:.1f} ms for 20 s of video = {20000 / scan_ms:.0f}x real time (goal >= 20x)")
+print(f"ffprobe -count_packets (whole process) : {t_probe * 1000:.0f} ms")
+
+# qv frames against ffprobe -show_frames (both decode every frame).
+t_frames = timed([QV, "frames", nav], reps=3)
+t_ffp = timed(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_frames", "-show_entries",
+               "frame=pts,pkt_dts,pict_type,key_frame,pkt_pos,pkt_size", nav], reps=3)
+print(f"qv frames         : {t_frames:.2f} s   ffprobe -show_frames: {t_ffp:.2f} s   ratio ffprobe/qv {t_ffp / t_frames:.2f}x")
+
+# Decoding the span the first back-step needs (frames 0..239) as a baseline.
+t_span = timed(["ffmpeg", "-nostdin", "-threads", "0", "-i", nav, "-frames:v", "240", "-f", "null", "-"], reps=3)
+print(f"baseline: ffmpeg decodes frames 0..239 : {t_span * 1000:.0f} ms (process included)")
+
+# With the terminal display (160x48 cells, output to /dev/null), so each
+# present includes the block encoding.
+p, cmd = qv_session(display="blocks")
+cmd("goto-frame", 240)
+time.sleep(0.5)
+first, r = cmd("frame-back-step")
+later = [cmd("frame-back-step")[0] for _ in range(30)]
+cmd("goto-frame", 300)
+time.sleep(0.5)
+fwd = [cmd("frame-step")[0] for _ in range(30)]
+cmd("quit")
+p.wait()
+med_back = statistics.median(later)
+print(f"qv back-step (blocks display): first press in the GOP {first * 1000:.0f} ms (decodes 0..239), "
+      f"then median {med_back * 1000:.2f} ms (goal <= 5 ms), forward step median {statistics.median(fwd) * 1000:.2f} ms")
+
+
+def seeks(env):
+    p, cmd = qv_session(env=env)
+    ts = [cmd("goto-frame", o)[0] for o in (400, 100, 450, 50, 300, 200, 480, 10)]
+    cmd("quit")
+    p.wait()
+    return statistics.median(ts)
+
+
+t_flush = seeks(None)
+t_reopen = seeks(dict(os.environ, QV_BENCH_REOPEN="1"))
+print(f"exact seek (goto-frame) median: decoder flushed {t_flush * 1000:.0f} ms, "
+      f"reopened {t_reopen * 1000:.0f} ms (reopen/flush {t_reopen / t_flush:.2f})")
+
+if have("mpv"):
+    # mpv sends no property-change while paused: poll time-pos until it moves.
+    sock = os.path.join(work, "mpv.sock")
+    p = subprocess.Popen(["mpv", "--no-config", "--vo=null", "--ao=null", "--pause", "--hr-seek=yes",
+                          "--input-ipc-server=" + sock, "--start=9.64", nav],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    f = ipc_connect(sock, p)
+    rid = [0]
+
+    def mpv_req(*c):
+        rid[0] += 1
+        f.write(json.dumps({"command": list(c), "request_id": rid[0]}) + "\n")
+        f.flush()
+        while True:
+            r = json.loads(f.readline())
+            if r.get("request_id") == rid[0]:
+                return r
+
+    def mpv_pos():
+        return mpv_req("get_property", "time-pos").get("data")
+
+    for _ in range(1000):
+        if mpv_pos() is not None:
+            break
+        time.sleep(0.01)
+    time.sleep(1.0)
+    m_times = []
+    for _ in range(5 if QUICK else 10):
+        cur = mpv_pos()
+        t0 = time.perf_counter()
+        mpv_req("frame-back-step")
+        while mpv_pos() == cur and time.perf_counter() - t0 < 30:
+            time.sleep(0.001)
+        m_times.append(time.perf_counter() - t0)
+    mpv_req("quit")
+    p.wait(timeout=10)
+    m_med = statistics.median(m_times)
+    print(f"mpv frame-back-step (--input-ipc-server, --vo=null, from frame 241): median {m_med * 1000:.0f} ms   "
+          f"ratio mpv/qv {m_med / med_back:.0f}x (qv's presses after the first)")

@@ -5,6 +5,7 @@
 #include "qv/media/source.h"
 
 #include <chrono>
+#include <cstdlib>
 
 namespace qv {
 namespace {
@@ -30,6 +31,9 @@ public:
         if (!dec) return dec.takeError();
         dec_ = std::move(dec.value());
         if (opt.fast) dec_->skip_loop_filter = AVDISCARD_ALL;
+        threads_ = opt.threads;
+        const char *reopen = std::getenv("QV_BENCH_REOPEN");
+        reopenOnSeek_ = reopen && *reopen == '1';
         const ff::InputFormatPtr ifmt = in_->fmt()->iformat;
         byteSeek_ = !(ifmt->flags & AVFMT_NO_BYTE_SEEK) && ((ifmt->flags & AVFMT_TS_DISCONT) || !ifmt->read_seek);
         if (opt.index && !in_->isStream()) builder_ = std::make_unique<IndexBuilder>(path);
@@ -151,7 +155,13 @@ private:
     }
 
     void resetAfterSeek(bool fromStart) {
-        avcodec_flush_buffers(dec_.get());   // keep the decoder, drop its state
+        if (reopenOnSeek_) {
+            // tools/bench only (QV_BENCH_REOPEN=1): what a seek costs when
+            // the decoder is closed and opened again instead of flushed.
+            if (auto dec = openDecoder(in_->path(), st_, threads_)) dec_ = std::move(dec.value());
+        } else {
+            avcodec_flush_buffers(dec_.get());   // keep the decoder, drop its state
+        }
         draining_ = false;
         lastPtsNs_ = kNoTs;
         ordinalExact_ = fromStart;
@@ -251,6 +261,8 @@ private:
     std::unique_ptr<IndexBuilder> builder_;
     std::shared_ptr<const PacketIndex> idx_;   // decode thread's copy
     bool byteSeek_ = false;
+    bool reopenOnSeek_ = false;
+    int threads_ = 0;
 
     static constexpr int kMaxConsecutiveErrors = 200;
     std::unique_ptr<Input> in_;

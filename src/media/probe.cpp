@@ -114,6 +114,7 @@ Result<MediaFacts> probeFile(const std::string &path, bool useMmap, bool scan) {
             StreamFacts &f = m.streams[static_cast<size_t>(best)];
             f.exactFrames = idx.value()->frameCount();
             f.keyframes = idx.value()->keyOrdinals();
+            f.scanMs = static_cast<double>(idx.value()->scanNs) / 1e6;
         }
     }
     return m;
@@ -212,6 +213,8 @@ std::string factsToJson(const MediaFacts &m) {
                     o += b;
                 }
                 o += "]";
+                std::snprintf(b, sizeof b, ", \"scan_ms\": %.1f", s.scanMs);
+                o += b;
             }
         } else if (s.type == "audio") {
             num("sample_rate", s.sampleRate);

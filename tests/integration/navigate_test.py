@@ -187,6 +187,43 @@ def step_cache():
     check(md5s == [ref[o] for o in [0, 170] + list(range(169, 148, -1))], "step cache: every picture right")
 
 
+def start_frame_and_log():
+    path = clip("h264-bframes.mp4")
+    ref = framemd5(path)
+    rc, out, err = run([QV, "play", path, "--display=hash", "--no-sync", "--no-audio", "--start-frame=37",
+                        "--frames=3"])
+    md5s = [l.split(",")[-1].strip() for l in out.splitlines() if l and not l.startswith("#")]
+    check(rc == 0 and md5s == ref[37:40], f"--start-frame=37 presents frames 37, 38, 39 ({rc}, {len(md5s)} frames)")
+    log = f"/tmp/qv-framelog-{os.getpid()}.tsv"
+    rc, out, err = run([QV, "play", path, "--display=null", "--no-audio", "--frame-log=" + log])
+    rows = [l.split("\t") for l in open(log).read().splitlines() if not l.startswith("#")]
+    os.unlink(log)
+    pres = [r for r in rows if r[0] == "presented"]
+    check(rc == 0 and len(rows) == 50, f"--frame-log: one line per frame ({len(rows)} of 50)")
+    check([int(r[1]) for r in pres] == list(range(len(pres))) and len(pres) > 40,
+          f"--frame-log: presented ordinals in order ({len(pres)} presented)")
+    times = [int(r[6]) for r in rows]
+    check(times == sorted(times), "--frame-log: monotonic times ascend")
+    check(all(r[4] in "IPB" and r[5] in "01" for r in rows), "--frame-log: picture type and key flag columns")
+    s = Session(path, "--screenshot-dir=/tmp")
+    s.first_frame()
+    s.cmd("goto-frame", 12)
+    r = s.cmd("screenshot")
+    s.close()
+    png = r.get("data") or ""
+    check(r.get("error") == "success" and png.endswith("h264-bframes-f000012-pts0.480.png") and os.path.exists(png),
+          f"IPC screenshot writes the frame on screen ({r})")
+    if os.path.exists(png):
+        rc, out, _ = run([FFMPEG, "-v", "error", "-i", png, "-f", "framemd5", "-pix_fmt", "rgb24", "-"])
+        rc2, out2, _ = run([QV, "thumb", path, "--frame", "12", "-o", png + ".ref.png"])
+        rc3, out3, _ = run([FFMPEG, "-v", "error", "-i", png + ".ref.png", "-f", "framemd5", "-pix_fmt", "rgb24", "-"])
+        h = lambda t: [l.split(",")[-1] for l in t.splitlines() if l and not l.startswith("#")]
+        check(h(out) and h(out) == h(out3), "the screenshot is the exact frame (same picture as qv thumb --frame 12)")
+        os.unlink(png)
+        os.unlink(png + ".ref.png")
+
+
+start_frame_and_log()
 for c in ["h264-bframes.mp4", "hevc.mkv", "vp9.webm", "mpeg2-sar.ts", "h264-raw.264", "h264-opengop.mkv",
           "h264-vfr.mkv"]:
     navigate(clip(c))

@@ -27,6 +27,7 @@ struct StreamFacts {
     // the ordinals of the keyframes (frameCount -1: no scan).
     int64_t exactFrames = -1;
     std::vector<int64_t> keyframes;
+    double scanMs = 0;         // how long the packet scan took
     bool attachedPic = false;
 };
 
