@@ -42,6 +42,7 @@ int runFrames(const ParsedArgs &a) {
     VideoSource &s = *src.value();
     // Ordinals come from the packet index; the scan is much faster than
     // decoding, so waiting for it costs little.
+    s.startIndex();
     s.waitIndex();
     AVMD5 *md5 = hash ? av_md5_alloc() : nullptr;
     static char outBuf[1 << 16];

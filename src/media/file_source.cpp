@@ -36,7 +36,7 @@ public:
         reopenOnSeek_ = reopen && *reopen == '1';
         const ff::InputFormatPtr ifmt = in_->fmt()->iformat;
         byteSeek_ = !(ifmt->flags & AVFMT_NO_BYTE_SEEK) && ((ifmt->flags & AVFMT_TS_DISCONT) || !ifmt->read_seek);
-        if (opt.index && !in_->isStream()) builder_ = std::make_unique<IndexBuilder>(path);
+        path_ = path;
         spec_ = in_->videoSpec(vidx_);
         if (spec_.pixFmt < 0) spec_.pixFmt = dec_->pix_fmt;
         tb_ = st_->time_base;
@@ -48,6 +48,10 @@ public:
     }
 
     const StreamSpec &spec() const override { return spec_; }
+
+    void startIndex() override {
+        if (!builder_ && !in_->isStream()) builder_ = std::make_unique<IndexBuilder>(path_);
+    }
 
     std::shared_ptr<const PacketIndex> index() const override { return builder_ ? builder_->ready() : nullptr; }
     std::shared_ptr<const PacketIndex> waitIndex() override { return builder_ ? builder_->wait() : nullptr; }
@@ -262,6 +266,7 @@ private:
     std::shared_ptr<const PacketIndex> idx_;   // decode thread's copy
     bool byteSeek_ = false;
     bool reopenOnSeek_ = false;
+    std::string path_;
     int threads_ = 0;
 
     static constexpr int kMaxConsecutiveErrors = 200;

@@ -176,6 +176,7 @@ private:
         int64_t skipOrdinal = -1;
         bool fill = false;
         int back = 0;
+        int timeBack = 0;
         bool firstAfterSeek = false;
         std::shared_ptr<const PacketIndex> idx;
         auto seekOrdinal = [&](int64_t ord, bool toCache) {
@@ -198,10 +199,13 @@ private:
             if (!idx || !seekOrdinal(opt_.startFrame, false))
                 log::warn("%s: --start-frame needs the packet index, which this input has not; starting at the beginning",
                           spec_.title.c_str());
+        } else if (opt_.startNs > 0 && (idx = src_->waitIndex()) && seekOrdinal(idx->ordinalAt(opt_.startNs), false)) {
+            // exact, by ordinal
         } else if (opt_.startNs > 0) {
             if (auto r = src_->seek(opt_.startNs); !r)
                 log::warn("%s: cannot seek to the start time: %s", spec_.title.c_str(), r.error().message.c_str());
             skipBefore = opt_.startNs;
+            firstAfterSeek = true;
         }
         {
             Item it = FlushItem{serial};
@@ -225,6 +229,8 @@ private:
                     fill = false;
                     if (auto r = src_->seek(target); !r) log::info("seek failed: %s", r.error().message.c_str());
                     skipBefore = exact ? target : kNoTs;
+                    timeBack = 0;
+                    firstAfterSeek = exact;
                 }
                 stats_.busyNs[kDecode] += monotonicNs() - t0;
                 ended = false;
@@ -290,6 +296,15 @@ private:
                     fill = false;
                 }
             } else if (skipBefore != kNoTs) {
+                if (firstAfterSeek && fr.info.ptsNs - fr.info.durationNs / 2 > skipBefore && timeBack < kMaxBack &&
+                    skipBefore > 0) {
+                    // No index: landed past the target; seek 1, 2, 4 ... s earlier.
+                    const int64_t margin = int64_t(1000000000) << timeBack;
+                    ++timeBack;
+                    stats_.reseeks.fetch_add(1, std::memory_order_relaxed);
+                    if (src_->seek(std::max<int64_t>(0, skipBefore - margin))) continue;
+                }
+                firstAfterSeek = false;
                 if (fr.info.ptsNs + fr.info.durationNs / 2 <= skipBefore) {
                     stats_.skippedToTarget.fetch_add(1, std::memory_order_relaxed);
                     continue;   // decoded on the way to an exact target
@@ -685,6 +700,21 @@ private:
         int64_t target = current_.info.ptsNs + deltaNs;
         if (spec_.durationNs > 0 && target > spec_.durationNs) target = spec_.durationNs - 1;
         if (target < 0) target = 0;
+        if (exactHere() && index_->frameCount() > 0) {
+            // With the index every seek is by ordinal; a keyframe seek picks
+            // the keyframe itself (forward: never one before the frame on
+            // screen), so MPEG-TS keyframe seeks cannot land mid-GOP.
+            int64_t o = index_->ordinalAt(target);
+            const int64_t cur = current_.info.ordinal;
+            if (!exact) {
+                int64_t k = index_->prevKey(o + 1);
+                if (deltaNs > 0 && k <= cur) k = index_->nextKey(cur);
+                if (k < 0) k = deltaNs > 0 ? index_->frameCount() - 1 : 0;
+                o = k;
+            }
+            gotoOrdinal(o, false);
+            return;
+        }
         displaySerial_ = requestSeek(target, exact);
         clock_.reset();
         lastFromCache_ = false;
@@ -1272,6 +1302,11 @@ ExitCode play(const PlayOptions &opt) {
         return exitCodeFor(disp.error().kind);
     }
     std::unique_ptr<Display> display = std::move(disp.value());
+
+    // The packet index serves navigation, the inspector and the frame log; a
+    // headless run without them (null or hash, nothing scripted) skips it.
+    const bool headless = !display->isTerminal() && opt.ipcPath.empty() && opt.frameLogPath.empty();
+    if (!headless || opt.startFrame >= 0 || opt.startNs > 0) src->startIndex();
 
     // The terminal guard is created before the threads and destroyed after.
     std::unique_ptr<tui::TerminalGuard> term;

@@ -223,7 +223,22 @@ def start_frame_and_log():
         os.unlink(png + ".ref.png")
 
 
+def start_time(path, at):
+    """--start lands on the frame on screen at that time (nearest frame start),
+    also in MPEG-TS, whose timestamp seeks land mid-GOP."""
+    name = os.path.basename(path)
+    times = frame_times(path)
+    ref = framemd5(path)
+    want = min(range(len(times)), key=lambda k: abs(times[k] - at))
+    rc, out, err = run([QV, "play", path, "--display=hash", "--no-sync", "--no-audio", f"--start={at}", "--frames=2"])
+    md5s = [l.split(",")[-1].strip() for l in out.splitlines() if l and not l.startswith("#")]
+    check(rc == 0 and md5s == ref[want:want + 2], f"{name}: --start={at} presents frames {want}, {want + 1} exactly")
+
+
 start_frame_and_log()
+start_time(clip("mpeg2-sar.ts"), 0.53)
+if MEDIA and os.path.exists(os.path.join(MEDIA, "hevc-1920x1080-aac.ts")):
+    start_time(os.path.join(MEDIA, "hevc-1920x1080-aac.ts"), 1.3)
 for c in ["h264-bframes.mp4", "hevc.mkv", "vp9.webm", "mpeg2-sar.ts", "h264-raw.264", "h264-opengop.mkv",
           "h264-vfr.mkv"]:
     navigate(clip(c))

@@ -31,7 +31,6 @@ enum class NextStatus { Frame, End };
 struct SourceOptions {
     int threads = 0;          // libavcodec threads, 0 = one per core
     bool useMmap = true;      // local files through the mmap AVIO
-    bool index = true;        // scan the packet index on a background thread
     bool fast = false;        // skip the loop filter (facts only, not pictures)
 };
 
@@ -42,6 +41,9 @@ public:
     virtual Result<NextStatus> next(FrameRef &out) = 0;
     // Seek so that the next frames start at the keyframe at or before ns.
     virtual Result<void> seek(int64_t ns) = 0;
+    // Starts the packet scan on a background thread (no-op for inputs that
+    // cannot be read twice: pipes, URLs; and for the demo).
+    virtual void startIndex() {}
     // The packet index once its scan finished (null before, and for sources
     // without one). Thread-safe.
     virtual std::shared_ptr<const PacketIndex> index() const { return nullptr; }
