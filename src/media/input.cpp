@@ -76,8 +76,14 @@ Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap
     const std::string url = path == "-" ? "pipe:0" : path;
     int r = avformat_open_input(&fmt, url.c_str(), nullptr, nullptr);   // frees fmt on failure
     if (r < 0) {
-        if (r == AVERROR(ENOENT) || r == AVERROR(EACCES))
-            return avError(ErrorKind::Open, path, "cannot open", r);
+        // Nothing there, not allowed, or no server: an open failure, not a
+        // format one.
+        if (r == AVERROR(ENOENT) || r == AVERROR(EACCES) || r == AVERROR(ECONNREFUSED) ||
+            r == AVERROR(EHOSTUNREACH) || r == AVERROR(ENETUNREACH) || r == AVERROR(ETIMEDOUT) ||
+            r == AVERROR_HTTP_BAD_REQUEST || r == AVERROR_HTTP_UNAUTHORIZED || r == AVERROR_HTTP_FORBIDDEN ||
+            r == AVERROR_HTTP_NOT_FOUND || r == AVERROR_HTTP_OTHER_4XX || r == AVERROR_HTTP_SERVER_ERROR ||
+            r == AVERROR_PROTOCOL_NOT_FOUND)
+            return Error::make(ErrorKind::Open, "cannot open (" + ff::errText(r) + ")", "avformat_open_input(" + path + ")");
         return Error::make(ErrorKind::Format,
                            "not a playable media file (" + ff::errText(r) + ")",
                            "avformat_open_input(" + path + ")");

@@ -1128,6 +1128,18 @@ private:
             sleepOnEvents(waitData, timeoutNs);
         }
         answerWaiting();
+        if (!hasError_) {
+            auto r = display_->finish();
+            if (!r && exit_ == ExitCode::Ok) {
+                if (r.error().native == EPIPE) {
+                    exit_ = static_cast<ExitCode>(128 + SIGPIPE);
+                } else {
+                    error_ = r.takeError();
+                    hasError_ = true;
+                    exit_ = exitCodeFor(error_.kind);
+                }
+            }
+        }
     }
 
     void sleepUntil(int64_t when) {

@@ -53,7 +53,7 @@ def compare(path):
                 check(qs["channel_layout"] == fs["channel_layout"], f"{tag}: layout {qs['channel_layout']}")
 
 
-for c in ("h264-bframes.mp4", "hevc.mkv", "vp9.webm", "mpeg2-sar.ts", "audio-only.m4a"):
+for c in ("h264-bframes.mp4", "hevc.mkv", "vp9.webm", "mpeg2-sar.ts", "audio-only.m4a", "h264-rotate90.mp4"):
     compare(clip(c))
 media = os.environ.get("QV_MEDIA", "")
 if media and os.path.isdir(media):

@@ -69,6 +69,7 @@ r = size(os.path.join(tmp, "q.png"))
 # MPEG-2 stores a 16:9 display aspect: SAR 64:45 on 720x576 -> 1024 wide.
 check(r == (1024, 576), f"720x576 at SAR 64:45 shows 1024x576 ({r})")
 thumb_vs_ffmpeg(clip("hevc.mkv"), at=1.0, width=160, label="--width 160")
+thumb_vs_ffmpeg(clip("h264-rotate90.mp4"), frame=7, label="rotation 90 (generated display matrix)")
 media = os.environ.get("QV_MEDIA", "")
 if media and os.path.exists(os.path.join(media, "h264-rotate-reflect-1080x720-aac.mp4")):
     rr = os.path.join(media, "h264-rotate-reflect-1080x720-aac.mp4")

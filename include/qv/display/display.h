@@ -49,6 +49,9 @@ public:
     virtual bool relayout() { return false; }
     // Bytes written to the terminal so far (for the bench and --stats).
     virtual int64_t bytesWritten() const { return 0; }
+    // Called once after the last frame (not after an error): write out what
+    // is buffered and report a failure (EPIPE becomes exit 141).
+    virtual Result<void> finish() { return {}; }
     // Whether it owns a terminal (keys, raw mode, alternate screen).
     virtual bool isTerminal() const { return false; }
 };

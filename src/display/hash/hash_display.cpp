@@ -68,11 +68,25 @@ public:
         n += 32;
         line_[n++] = '\n';
         append(line_, static_cast<size_t>(n));
-        if (failed_) return Error::make(ErrorKind::Output, std::strerror(errno), "write(stdout)");
-        return {};
+        // Flush often enough that a closed pipe is noticed while playing.
+        if (used_ >= kFlushAt) flush();
+        return status();
+    }
+
+    Result<void> finish() override {
+        flush();
+        return status();
     }
 
 private:
+    Result<void> status() const {
+        if (!failed_) return {};
+        Error e = Error::make(ErrorKind::Output, std::strerror(errno_), "write(stdout)");
+        e.source = ErrorSource::Posix;
+        e.native = errno_;
+        return e;
+    }
+
     void append(const char *s, size_t n) {
         if (used_ + n > sizeof buf_) flush();
         std::memcpy(buf_ + used_, s, n);
@@ -85,6 +99,7 @@ private:
             if (w < 0) {
                 if (errno == EINTR) continue;
                 failed_ = true;
+                errno_ = errno;
                 break;
             }
             off += static_cast<size_t>(w);
@@ -98,6 +113,8 @@ private:
     int64_t startOffsetNs_ = 0;
     bool headerDone_ = false;
     bool failed_ = false;
+    int errno_ = 0;
+    static constexpr size_t kFlushAt = 4096;
     int64_t frames_ = 0;
     char line_[1024];
     char buf_[64 * 1024];
