@@ -115,12 +115,16 @@ public:
     ExitCode run() {
         std::thread decode([this] { decodeLoop(); });
         std::thread scale([this] { scaleLoop(); });
-        std::thread encode([this] { encodeLoop(); });
+        // The encode stage is optional: it exists only when something is
+        // encoded (recording, later). Without it the scale stage feeds the
+        // display directly and no frame pays for an extra hand-off.
+        std::thread encode;
+        if (encodeStage_) encode = std::thread([this] { encodeLoop(); });
         std::thread display([this] { displayLoop(); });
         display.join();
         quit_.store(true);
         abortAll();
-        encode.join();
+        if (encode.joinable()) encode.join();
         scale.join();
         decode.join();
         return exit_;
@@ -129,6 +133,7 @@ public:
     const Stats &stats() const { return stats_; }
     const Error *error() const { return hasError_ ? &error_ : nullptr; }
     const VideoSource &source() const { return *src_; }
+    bool hasEncodeStage() const { return encodeStage_; }
     size_t highWater(int link) const {
         return link == 0 ? toScale_.highWater() : link == 1 ? toEncode_.highWater() : toDisplay_.highWater();
     }
@@ -321,6 +326,7 @@ private:
     // ---- qv-scale ----
     void scaleLoop() {
         nameThread("qv-scale");
+        Link &next = encodeStage_ ? toEncode_ : toDisplay_;
         Scaler scaler;
         AvFramePtr out = allocFrame();
         Item it;
@@ -337,7 +343,7 @@ private:
                     stats_.busyNs[kScale] += monotonicNs() - t0;
                     if (!r) {
                         Item e = ErrorItem{r.takeError()};
-                        toEncode_.push(e);
+                        next.push(e);
                         break;
                     }
                     av_frame_unref(fr->frame.get());
@@ -346,13 +352,13 @@ private:
             }
             const uint32_t s = serialOf(it);
             const bool isFrame = std::holds_alternative<FrameRef>(it);
-            if (!toEncode_.push(it, [&] {
+            if (!next.push(it, [&] {
                     return quit_.load(std::memory_order_acquire) || (isFrame && stale(s));
                 }) &&
                 quit_.load())
                 break;
         }
-        toEncode_.close();
+        next.close();
     }
 
     // ---- qv-encode: a pass-through until recording exists ----
@@ -430,7 +436,7 @@ private:
         s.drops = stats_.droppedLate.load();
         s.driftNs = lastDriftNs_;
         s.queues[0] = static_cast<int>(toScale_.size());
-        s.queues[1] = static_cast<int>(toEncode_.size());
+        s.queues[1] = encodeStage_ ? static_cast<int>(toEncode_.size()) : -1;
         s.queues[2] = static_cast<int>(toDisplay_.size());
         if (index_ && i.ordinalExact) {
             tui::formatGopMap(index_->keyOrdinals(), index_->frameCount(), i.ordinal, 16, gopMap_);
@@ -1201,6 +1207,7 @@ private:
     int ttyFd_ = -1;
 
     Link toScale_, toEncode_, toDisplay_;
+    const bool encodeStage_ = false;   // true once something encodes (recording)
     ShellRing shells_;
     std::atomic<uint32_t> serial_{0};
     std::atomic<int64_t> seekTarget_{0};
@@ -1276,8 +1283,12 @@ void printStats(const Player &p, const std::string &title, int64_t bytes) {
     std::fprintf(stderr, "  busy ms:");
     for (int i = 0; i < kStages; ++i)
         std::fprintf(stderr, " %s %.1f%s", kStageNames[i], s.busyNs[i].load() / 1e6, i + 1 < kStages ? "," : "\n");
-    std::fprintf(stderr, "  queue high-water (capacity %zu): decode->scale %zu, scale->encode %zu, encode->display %zu\n",
-                 kLinkCapacity, p.highWater(0), p.highWater(1), p.highWater(2));
+    if (p.hasEncodeStage())
+        std::fprintf(stderr, "  queue high-water (capacity %zu): decode->scale %zu, scale->encode %zu, encode->display %zu\n",
+                     kLinkCapacity, p.highWater(0), p.highWater(1), p.highWater(2));
+    else
+        std::fprintf(stderr, "  queue high-water (capacity %zu): decode->scale %zu, scale->display %zu (no encode stage)\n",
+                     kLinkCapacity, p.highWater(0), p.highWater(2));
     if (bytes > 0 && s.presented.load() > 0)
         std::fprintf(stderr, "  terminal: %" PRId64 " bytes, %" PRId64 " bytes/frame\n", bytes,
                      bytes / s.presented.load());

@@ -24,7 +24,9 @@ struct StatusInfo {
     int64_t drops = 0;
     int64_t driftNs = 0;         // presented minus deadline of the frame on screen
     int64_t decodeNs = 0;        // decoder time spent on the frame on screen
-    int queues[3] = {0, 0, 0};   // items waiting: decode->scale, scale->encode, encode->display
+    // Items waiting: decode->scale, scale->encode, encode->display (the
+    // display link); queues[1] < 0: there is no encode stage.
+    int queues[3] = {0, 0, 0};
     const char *gopMap = nullptr;    // formatGopMap()
     const char *message = nullptr;   // short feedback (e.g. "seek +5s")
 };

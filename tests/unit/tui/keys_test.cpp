@@ -90,6 +90,10 @@ TEST_CASE("status line shows the frame facts") {
     formatStatus(s, out);
     CHECK(out.find("dec 2.3 ms  saved x.png  K") != std::string::npos);
     CHECK(out.find(map) < 100);
+    s.queues[1] = -1;   // no encode stage
+    formatStatus(s, out);
+    CHECK(out.find(" q 3/2 ") != std::string::npos);
+    s.queues[1] = 1;
     CHECK(out.find(map) != std::string::npos);
     s.gopMap = nullptr;
     s.message = nullptr;
