@@ -7,7 +7,7 @@ namespace qv::app {
 
 const std::vector<OptionSpec> &optionTable() {
     static const std::vector<OptionSpec> table = {
-        {"display", 0, "NAME", "play", "where to show the video: auto, blocks, null, hash, or help (list them and why each can or cannot run here)"},
+        {"display", 0, "NAME", "play", "where to show the video: auto, blocks, sixel, kitty, null, hash, or help (list them and why each can or cannot run here)"},
         {"no-audio", 0, nullptr, "play", "play no audio (audio output is not built yet; accepted so scripts can say it)"},
         {"no-sync", 0, nullptr, "play", "present frames as fast as they come, no clock"},
         {"frames", 0, "N", "play", "stop after N presented frames"},

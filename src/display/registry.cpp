@@ -3,6 +3,7 @@
 #include "blocks/blocks_display.h"
 #include "hash/hash_display.h"
 #include "null/null_display.h"
+#include "pixel/pixel_display.h"
 
 #include <unistd.h>
 
@@ -11,6 +12,8 @@ namespace qv {
 const std::vector<DisplayEntry> &displayRegistry() {
     static const std::vector<DisplayEntry> all = {
         blocksDisplayEntry(),
+        sixelDisplayEntry(),
+        kittyDisplayEntry(),
         nullDisplayEntry(),
         hashDisplayEntry(),
     };

@@ -1,0 +1,207 @@
+// The pixel displays: the picture fitted to the terminal's pixel size
+// (TIOCGWINSZ; 10x20-pixel cells assumed where the terminal does not say),
+// written at the top of the screen inside synchronized update, the status
+// line on the last row. Shared by sixel and kitty; only the encoder differs.
+#include "pixel_display.h"
+
+#include "kitty_encoder.h"
+#include "sixel_encoder.h"
+#include "qv/tui/terminal.h"
+
+extern "C" {
+#include <libavutil/frame.h>
+#include <libavutil/pixfmt.h>
+}
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <poll.h>
+#include <unistd.h>
+
+namespace qv {
+namespace {
+
+enum class Proto { Sixel, Kitty };
+constexpr uint32_t kImageId = 7101;   // qv's image id in kitty
+
+class PixelDisplay final : public Display {
+public:
+    PixelDisplay(const DisplayOptions &o, Proto p) : opt_(o), proto_(p) {
+        out_.reserve(1 << 20);
+        status_.reserve(1024);
+    }
+    ~PixelDisplay() override {
+        if (proto_ == Proto::Kitty && shown_) {
+            out_.clear();
+            pixel::KittyEncoder::remove(kImageId, out_);
+            (void)writeOut();
+        }
+    }
+    const char *name() const override { return proto_ == Proto::Sixel ? "sixel" : "kitty"; }
+    bool wantsStatus() const override { return true; }
+    bool isTerminal() const override { return true; }
+    int64_t bytesWritten() const override { return bytes_; }
+
+    Result<ScaleTarget> configure(const StreamSpec &spec) override {
+        tui::TermSize ts;
+        if (opt_.sizeCols > 0 && opt_.sizeRows > 0) {
+            ts.cols = opt_.sizeCols;
+            ts.rows = opt_.sizeRows;
+        } else if (!tui::queryTermSize(opt_.outFd, ts)) {
+            ts.cols = 80;
+            ts.rows = 24;
+        }
+        size_ = ts;
+        cellW_ = ts.xpix > 0 ? ts.xpix / ts.cols : 10;
+        cellH_ = ts.ypix > 0 ? ts.ypix / ts.rows : 20;
+        if (cellW_ <= 0) cellW_ = 10;
+        if (cellH_ <= 0) cellH_ = 20;
+        // Sixel moves the cursor below the image: keep a row free for it
+        // and one for the status line, so nothing ever scrolls.
+        const int reserve = proto_ == Proto::Sixel ? 2 : 1;
+        const int picRows = std::max(1, ts.rows - reserve);
+        const int areaW = ts.cols * cellW_, areaH = picRows * cellH_;
+        double sar = spec.sarDen > 0 && spec.sarNum > 0 ? double(spec.sarNum) / spec.sarDen : 1.0;
+        double dar = spec.height > 0 ? spec.width * sar / spec.height : 16.0 / 9;
+        if (swapsAxes(spec.orientation)) dar = 1.0 / dar;
+        int w = areaW, h = static_cast<int>(std::lround(areaW / dar));
+        if (h > areaH) {
+            h = areaH;
+            w = static_cast<int>(std::lround(areaH * dar));
+        }
+        w = std::max(2, w & ~1);
+        h = std::max(2, h & ~1);
+        picW_ = w;
+        picH_ = h;
+        const int usedCols = (w + cellW_ - 1) / cellW_;
+        col0_ = 1 + std::max(0, (ts.cols - usedCols) / 2);
+        row0_ = 1;
+        clearPending_ = true;
+        lastStatus_.clear();
+        ScaleTarget t;
+        t.width = w;
+        t.height = h;
+        t.pixFmt = AV_PIX_FMT_RGB24;
+        t.orientation = spec.orientation;
+        t.quality = ScaleQuality::Fast;
+        return t;
+    }
+
+    bool relayout() override {
+        if (opt_.sizeCols > 0) return false;
+        tui::TermSize ts;
+        if (!tui::queryTermSize(opt_.outFd, ts)) return false;
+        return ts.cols != size_.cols || ts.rows != size_.rows || ts.xpix != size_.xpix || ts.ypix != size_.ypix;
+    }
+
+    Result<void> present(const FrameRef &ref) override {
+        const AVFrame *f = ref.frame.get();
+        out_.clear();
+        out_ += "\x1b[?2026h";
+        if (clearPending_) {
+            out_ += "\x1b[0m\x1b[2J";
+            clearPending_ = false;
+            lastStatus_.clear();
+        }
+        if (f->width == picW_ && f->height == picH_ && f->format == AV_PIX_FMT_RGB24) {
+            char pos[32];
+            int n = std::snprintf(pos, sizeof pos, "\x1b[%d;%dH", row0_, col0_);
+            out_.append(pos, static_cast<size_t>(n));
+            if (proto_ == Proto::Sixel) sixel_.encode(f->data[0], f->linesize[0], picW_, picH_, out_);
+            else kitty_.encode(f->data[0], f->linesize[0], picW_, picH_, kImageId, out_);
+            shown_ = true;
+        }
+        appendStatus();
+        out_ += "\x1b[?2026l";
+        return writeOut();
+    }
+
+    Result<void> drawStatus(const std::string &line) override {
+        status_ = line;
+        out_.clear();
+        out_ += "\x1b[?2026h";
+        if (!appendStatus()) return {};
+        out_ += "\x1b[?2026l";
+        return writeOut();
+    }
+
+    void setStatus(const std::string &line) override { status_ = line; }
+
+private:
+    bool appendStatus() {
+        if (!opt_.statusLine || status_ == lastStatus_) return false;
+        lastStatus_ = status_;
+        char pos[32];
+        int n = std::snprintf(pos, sizeof pos, "\x1b[0m\x1b[%d;1H", size_.rows);
+        out_.append(pos, static_cast<size_t>(n));
+        out_.append(status_, 0, std::min(status_.size(), static_cast<size_t>(size_.cols)));
+        out_ += "\x1b[K";
+        return true;
+    }
+
+    Result<void> writeOut() {
+        const char *p = out_.data();
+        size_t n = out_.size();
+        while (n > 0) {
+            ssize_t w = ::write(opt_.outFd, p, n);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                if (errno == EAGAIN) {
+                    struct pollfd pfd{opt_.outFd, POLLOUT, 0};
+                    poll(&pfd, 1, 100);
+                    continue;
+                }
+                Error e = Error::make(ErrorKind::Display, std::strerror(errno), "write(terminal)");
+                e.source = ErrorSource::Posix;
+                e.native = errno;
+                return e;
+            }
+            p += w;
+            n -= static_cast<size_t>(w);
+            bytes_ += w;
+        }
+        return {};
+    }
+
+    DisplayOptions opt_;
+    Proto proto_;
+    pixel::SixelEncoder sixel_;
+    pixel::KittyEncoder kitty_;
+    tui::TermSize size_;
+    int cellW_ = 10, cellH_ = 20;
+    int picW_ = 0, picH_ = 0, col0_ = 1, row0_ = 1;
+    std::string out_, status_, lastStatus_;
+    bool clearPending_ = true;
+    bool shown_ = false;
+    int64_t bytes_ = 0;
+};
+
+ProbeResult probeTerminal(const DisplayOptions &o, const char *what) {
+    if (o.sizeCols > 0) return ProbeResult{true, "--size given"};
+    if (!isatty(o.outFd)) return ProbeResult{false, "stdout is not a terminal"};
+    return ProbeResult{true, std::string("stdout is a terminal; auto does not pick it yet (no terminal detection): the "
+                                         "terminal must support ") +
+                                 what};
+}
+
+} // namespace
+
+DisplayEntry sixelDisplayEntry() {
+    return {"sixel", "terminal: sixel graphics (fixed 252-colour palette, ordered dither)", -1,
+            [](const DisplayOptions &o) { return probeTerminal(o, "sixel (xterm -ti vt340, foot, mlterm, WezTerm)"); },
+            [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
+                return std::unique_ptr<Display>(new PixelDisplay(o, Proto::Sixel));
+            }};
+}
+
+DisplayEntry kittyDisplayEntry() {
+    return {"kitty", "terminal: kitty graphics protocol (zlib RGB, one image replaced in place)", -1,
+            [](const DisplayOptions &o) { return probeTerminal(o, "the kitty graphics protocol (kitty, WezTerm, Konsole)"); },
+            [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
+                return std::unique_ptr<Display>(new PixelDisplay(o, Proto::Kitty));
+            }};
+}
+
+} // namespace qv

@@ -1,0 +1,133 @@
+#include "sixel_encoder.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+
+namespace qv::pixel {
+namespace {
+constexpr int kLevels[3] = {6, 7, 6};
+// 4x4 Bayer matrix (0..15).
+constexpr int kBayer[4][4] = {{0, 8, 2, 10}, {12, 4, 14, 6}, {3, 11, 1, 9}, {15, 7, 13, 5}};
+
+void appendInt(std::string &out, int v) {
+    char b[12];
+    int n = std::snprintf(b, sizeof b, "%d", v);
+    out.append(b, static_cast<size_t>(n));
+}
+} // namespace
+
+SixelEncoder::SixelEncoder(bool dither) : dither_(dither) {
+    for (int c = 0; c < 3; ++c) {
+        const int top = kLevels[c] - 1;
+        for (int t = 0; t < 16; ++t) {
+            // Threshold offset in level units: (t + 0.5) / 16 - 0.5; none without dithering.
+            const double off = dither ? (t + 0.5) / 16.0 - 0.5 : 0.0;
+            for (int v = 0; v < 256; ++v) {
+                int l = static_cast<int>(v * top / 255.0 + off + 0.5);
+                lut_[c][t][v] = static_cast<uint8_t>(std::clamp(l, 0, top));
+            }
+        }
+    }
+}
+
+void SixelEncoder::paletteRgb(int index, uint8_t rgb[3]) {
+    const int r = index / 42, g = (index / 6) % 7, b = index % 6;
+    rgb[0] = static_cast<uint8_t>(r * 255 / 5);
+    rgb[1] = static_cast<uint8_t>(g * 255 / 6);
+    rgb[2] = static_cast<uint8_t>(b * 255 / 5);
+}
+
+void SixelEncoder::emitRun(std::string &out, char ch, int n) {
+    if (n >= 4) {
+        out += '!';
+        appendInt(out, n);
+        out += ch;
+    } else {
+        out.append(static_cast<size_t>(n), ch);
+    }
+}
+
+void SixelEncoder::encode(const uint8_t *rgb, int stride, int w, int h, std::string &out) {
+    if (w <= 0 || h <= 0) return;
+    bits_.assign(static_cast<size_t>(kColors) * static_cast<size_t>(w), 0);
+    minx_.assign(kColors, w);
+    maxx_.assign(kColors, -1);
+    // DCS P1=0 (aspect from the raster attributes), P2=1 (unset pixels stay), q
+    out += "\x1bP0;1;0q\"1;1;";
+    appendInt(out, w);
+    out += ';';
+    appendInt(out, h);
+    // The palette: only the colours this picture uses.
+    anyUsed_.assign(kColors, 0);
+    all_.resize(static_cast<size_t>(w) * static_cast<size_t>(h));
+    uint8_t *all = all_.data();
+    for (int y = 0; y < h; ++y) {
+        const uint8_t *p = rgb + static_cast<ptrdiff_t>(y) * stride;
+        uint8_t *o = all + static_cast<size_t>(y) * static_cast<size_t>(w);
+        for (int x = 0; x < w; ++x, p += 3) {
+            const int t = kBayer[y & 3][x & 3];
+            const int c = lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]];
+            o[x] = static_cast<uint8_t>(c);
+            anyUsed_[static_cast<size_t>(c)] = 1;
+        }
+    }
+    for (int c = 0; c < kColors; ++c) {
+        if (!anyUsed_[static_cast<size_t>(c)]) continue;
+        uint8_t v[3];
+        paletteRgb(c, v);
+        out += '#';
+        appendInt(out, c);
+        out += ";2;";
+        appendInt(out, (v[0] * 100 + 127) / 255);
+        out += ';';
+        appendInt(out, (v[1] * 100 + 127) / 255);
+        out += ';';
+        appendInt(out, (v[2] * 100 + 127) / 255);
+    }
+    for (int y0 = 0; y0 < h; y0 += 6) {
+        used_.clear();
+        const int rows = std::min(6, h - y0);
+        for (int r = 0; r < rows; ++r) {
+            const uint8_t *o = all + static_cast<size_t>(y0 + r) * static_cast<size_t>(w);
+            for (int x = 0; x < w; ++x) {
+                const int c = o[x];
+                if (maxx_[static_cast<size_t>(c)] < 0) used_.push_back(c);
+                minx_[static_cast<size_t>(c)] = std::min(minx_[static_cast<size_t>(c)], x);
+                maxx_[static_cast<size_t>(c)] = std::max(maxx_[static_cast<size_t>(c)], x);
+                bits_[static_cast<size_t>(c) * static_cast<size_t>(w) + static_cast<size_t>(x)] |=
+                    static_cast<uint8_t>(1u << r);
+            }
+        }
+        std::sort(used_.begin(), used_.end());
+        for (size_t k = 0; k < used_.size(); ++k) {
+            const int c = used_[k];
+            const size_t cu = static_cast<size_t>(c);
+            uint8_t *row = bits_.data() + cu * static_cast<size_t>(w);
+            if (k > 0) out += '$';
+            out += '#';
+            appendInt(out, c);
+            if (minx_[cu] > 0) emitRun(out, '?', minx_[cu]);
+            char runCh = 0;
+            int runLen = 0;
+            for (int x = minx_[cu]; x <= maxx_[cu]; ++x) {
+                const char ch = static_cast<char>(63 + row[x]);
+                row[x] = 0;
+                if (ch == runCh) {
+                    ++runLen;
+                } else {
+                    if (runLen) emitRun(out, runCh, runLen);
+                    runCh = ch;
+                    runLen = 1;
+                }
+            }
+            if (runLen) emitRun(out, runCh, runLen);
+            minx_[cu] = w;
+            maxx_[cu] = -1;
+        }
+        out += '-';
+    }
+    out += "\x1b\\";
+}
+
+} // namespace qv::pixel

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""The pixel displays in real terminals under Xvfb: sixel in xterm (-ti
+vt340), kitty graphics in kitty (software GL). qv shows the first frame of
+a four-quadrant clip, paused; a screenshot of the X screen must show the
+four colours where the picture's quadrants are."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from common import FFMPEG, QV, check, finish, run
+
+tmp = tempfile.mkdtemp(prefix="qv-pixel-")
+clip = os.path.join(tmp, "quadrants.mkv")
+# top-left yellow, top-right green, bottom-left red, bottom-right blue
+run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i",
+     "nullsrc=s=320x240:r=25,geq=r='if(lt(Y,120),if(lt(X,160),255,0),if(lt(X,160),255,0))':"
+     "g='if(lt(Y,120),255,0)':b='if(gte(Y,120)*gte(X,160),255,0)'",
+     "-t", "1", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv444p", clip])
+
+for tool in ("Xvfb", "xterm", "kitty", "xwd", "convert"):
+    check(shutil.which(tool) is not None, f"{tool} is installed (tools/test installs it)")
+
+display = f":{90 + os.getpid() % 50}"
+xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(1.0)
+env = dict(os.environ, DISPLAY=display, LIBGL_ALWAYS_SOFTWARE="1")
+
+
+def screenshot(name):
+    png = os.path.join(tmp, name + ".png")
+    xwd = subprocess.run(["xwd", "-root", "-silent", "-display", display], stdout=subprocess.PIPE).stdout
+    subprocess.run(["convert", "xwd:-", png], input=xwd)
+    txt = subprocess.run(["convert", png, "-depth", "8", "txt:-"], stdout=subprocess.PIPE).stdout.decode()
+    pix = {}
+    for line in txt.splitlines()[1:]:
+        xy, rest = line.split(":", 1)
+        x, y = map(int, xy.split(","))
+        hexv = rest.split("#")[1][:6]
+        pix[(x, y)] = tuple(int(hexv[k:k + 2], 16) for k in (0, 2, 4))
+    return pix
+
+
+def near(a, b, tol=40):
+    return all(abs(p - q) <= tol for p, q in zip(a, b))
+
+
+def quadrants(pix, label):
+    """Finds the picture as the bounding box of the four quadrant colours and
+    checks each quadrant's centre."""
+    want = {"yellow": (255, 255, 0), "green": (0, 255, 0), "red": (255, 0, 0), "blue": (0, 0, 255)}
+    pts = [xy for xy, c in pix.items() if any(near(c, w) for w in want.values())]
+    if not check(len(pts) > 2000, f"{label}: the picture is on screen ({len(pts)} picture pixels)"):
+        return
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    w, h = x1 - x0 + 1, y1 - y0 + 1
+    check(abs(w / h - 4 / 3) < 0.05, f"{label}: 4:3 picture ({w}x{h})")
+    at = {"yellow": (x0 + w // 4, y0 + h // 4), "green": (x0 + 3 * w // 4, y0 + h // 4),
+          "red": (x0 + w // 4, y0 + 3 * h // 4), "blue": (x0 + 3 * w // 4, y0 + 3 * h // 4)}
+    for name, xy in at.items():
+        check(near(pix.get(xy, (-1, -1, -1)), want[name]), f"{label}: {name} at {xy} ({pix.get(xy)})")
+
+
+def play_in(term_cmd, label):
+    script = f"{QV} {clip} --display={label} --pause --no-audio; sleep 30"
+    p = subprocess.Popen(term_cmd + ["sh", "-c", script], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(6.0)
+    pix = screenshot(label)
+    quadrants(pix, label)
+    os.killpg(p.pid, signal.SIGTERM)
+    p.wait(timeout=10)
+
+
+play_in(["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numColorRegisters: 256",
+         "-xrm", "XTerm*sixelScrolling: true", "-e"], "sixel")
+play_in(["kitty", "--config", "NONE", "-o", "initial_window_width=900", "-o", "initial_window_height=700",
+         "-o", "remember_window_size=no"], "kitty")
+xvfb.terminate()
+shutil.rmtree(tmp, ignore_errors=True)
+finish()
