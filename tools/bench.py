@@ -259,3 +259,33 @@ if have("mpv"):
     m_med = statistics.median(m_times)
     print(f"mpv frame-back-step (--input-ipc-server, --vo=null, from frame 241): median {m_med * 1000:.0f} ms   "
           f"ratio mpv/qv {m_med / med_back:.0f}x (qv's presses after the first)")
+
+# ---------------------------------------------------------------- issue 5 (first part)
+print("\n## pixel terminals (issue 5): 100 frames of 640x360 H.264 into a 1600x960-pixel area (160x48 cells of 10x20)")
+pclip = os.path.join(work, "h264-640.mkv")
+sh(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-t", "4",
+    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", pclip])
+out = os.path.join(work, "pixel.out")
+
+
+def bytes_and_time(cmd, env=None):
+    with open(out, "wb") as o:
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=o, stderr=subprocess.DEVNULL, env=env)
+        t = time.perf_counter() - t0
+    return os.path.getsize(out) / 100, t
+
+
+q_s, q_st = bytes_and_time([QV, pclip, "--display=sixel", "--size=160x48", "--frames=100", "--no-sync", "--no-audio"])
+q_k, q_kt = bytes_and_time([QV, pclip, "--display=kitty", "--size=160x48", "--frames=100", "--no-sync", "--no-audio"])
+print(f"qv sixel : {q_s / 1024:.1f} KiB/frame, {100 / q_st:.0f} fps (decode included)")
+print(f"qv kitty : {q_k / 1024:.1f} KiB/frame, {100 / q_kt:.0f} fps")
+if have("mpv"):
+    m_s, m_st = bytes_and_time(["mpv", "--no-config", "--vo=sixel", "--vo-sixel-width=1600", "--vo-sixel-height=960",
+                                "--ao=null", "--untimed", "--frames=100", "--really-quiet", pclip])
+    print(f"mpv --vo=sixel (1600x960): {m_s / 1024:.1f} KiB/frame, {100 / m_st:.1f} fps   "
+          f"bytes qv/mpv {q_s / m_s:.2f} (goal <= 0.50), speed qv/mpv {m_st / q_st:.1f}x (goal >= 5x)")
+if have("timg"):
+    t_s, t_st = bytes_and_time(["timg", "-ps", "-g160x48", "--frames=100", pclip])
+    print(f"timg -ps -g160x48 (its own pixel guess): {t_s / 1024:.1f} KiB/frame, {100 / t_st:.1f} fps "
+          f"(not the same pixel area: no ratio)")
