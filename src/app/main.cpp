@@ -7,6 +7,7 @@
 #include "qv/core/log.h"
 #include "qv/media/probe.h"
 #include "qv/pipeline/pipeline.h"
+#include "qv/tui/term_detect.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -143,6 +144,19 @@ int runPlay(const app::ParsedArgs &a) {
     o.ipcPath = a.get("input-ipc");
     o.frameLogPath = a.get("frame-log");
     if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
+    if (o.display == "auto" || o.display == "help") {
+        // Ask the terminal what it can draw (a few tens of ms, answers never
+        // shown): auto picks kitty, then sixel, then blocks.
+        if (isatty(o.displayOpt.outFd) || o.display == "help") {
+            const tui::TermCaps caps = tui::detectTerminal();
+            o.displayOpt.detected = caps.probed;
+            o.displayOpt.kittyGraphics = caps.kitty;
+            o.displayOpt.sixelGraphics = caps.sixel;
+            o.displayOpt.termXpix = caps.xpix;
+            o.displayOpt.termYpix = caps.ypix;
+            o.displayOpt.detectWhy = caps.why;
+        }
+    }
     if (o.display == "help") {
         std::string h = displayHelp(o.displayOpt);
         std::fwrite(h.data(), 1, h.size(), stdout);

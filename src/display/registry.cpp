@@ -28,7 +28,8 @@ Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const Di
         const DisplayEntry *best = nullptr;
         for (const auto &e : all) {
             if (e.autoPriority < 0) continue;
-            if (!e.probe(opt).usable) continue;
+            const ProbeResult p = e.probe(opt);
+            if (!p.usable || !p.autoPick) continue;
             if (!best || e.autoPriority > best->autoPriority) best = &e;
         }
         if (best) return best->create(opt);
@@ -48,12 +49,16 @@ Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const Di
 std::string displayHelp(const DisplayOptions &opt) {
     std::string out = "displays compiled in (auto picks the usable one with the highest priority):\n";
     char line[512];
+    const DisplayEntry *best = nullptr;
     for (const auto &e : displayRegistry()) {
         ProbeResult p = e.probe(opt);
+        if (e.autoPriority >= 0 && p.usable && p.autoPick && (!best || e.autoPriority > best->autoPriority)) best = &e;
         std::snprintf(line, sizeof line, "  %-8s %-4s prio %3d  %s\n           %s\n", e.name,
                       p.usable ? "yes" : "no", e.autoPriority, e.description, p.why.c_str());
         out += line;
     }
+    out += std::string("terminal detection: ") + (opt.detected ? opt.detectWhy : "not run (no terminal)") + "\n";
+    out += std::string("auto: ") + (best ? best->name : "nothing") + "\n";
     return out;
 }
 

@@ -76,6 +76,26 @@ def play_in(term_cmd, label):
     p.wait(timeout=10)
 
 
+def detected_in(term_cmd, label, want):
+    """qv --display=help inside the terminal: what detection found, what auto picks."""
+    out = os.path.join(tmp, f"help-{label}.txt")
+    p = subprocess.Popen(term_cmd + ["sh", "-c", f"{QV} --display=help --size=100x34 > {out}"], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+    text = open(out).read() if os.path.exists(out) else ""
+    check(f"auto: {want}\n" in text, f"{label}: detection makes auto pick {want} "
+          f"({[l for l in text.splitlines() if l.startswith(('terminal detection', 'auto'))]})")
+
+
+XTERM = ["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numColorRegisters: 256", "-e"]
+KITTY = ["kitty", "--config", "NONE", "-o", "initial_window_width=900", "-o", "initial_window_height=700",
+         "-o", "remember_window_size=no"]
+detected_in(XTERM, "xterm", "sixel")
+detected_in(KITTY, "kitty", "kitty")
+
 play_in(["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numColorRegisters: 256",
          "-xrm", "XTerm*sixelScrolling: true", "-e"], "sixel")
 play_in(["kitty", "--config", "NONE", "-o", "initial_window_width=900", "-o", "initial_window_height=700",

@@ -85,6 +85,9 @@ if shutil.which("tmux") is None:
 before, after, code = start(clip("h264-long.mkv"), "play")
 drawn = wait_for(lambda: sum(ch in BLOCKS for ch in screen()) > 500, 10)
 check(bool(drawn), "the picture is drawn with half blocks")
+text = screen()
+check("Gi=31" not in text and "[?" not in text and "2c" not in text.splitlines()[-1],
+      "the terminal detection answers do not leak onto the screen")
 f1 = wait_for(lambda: frame_no(), 5)
 time.sleep(1.0)
 f2 = frame_no()
@@ -120,6 +123,14 @@ check(frame_no(text) == s2, f"resized while paused: still frame {s2} ({frame_no(
 check("||" in text.splitlines()[-1], "resized: the status line is on the last row")
 tmux("send-keys", "-t", "s", "q")
 restored(before, after, code, 0, "q")
+
+# 1b. Detection inside tmux (no passthrough): auto picks blocks.
+help_out = os.path.join(tmp, "help.txt")
+start(f"--display=help --size=100x30 > {help_out}", "help")
+wait_for(lambda: os.path.exists(help_out) and "auto:" in open(help_out).read(), 10)
+htext = open(help_out).read() if os.path.exists(help_out) else ""
+check("auto: blocks\n" in htext and "tmux" in htext, f"in tmux, detection makes auto pick blocks "
+      f"({[l for l in htext.splitlines() if l.startswith(('terminal detection', 'auto'))]})")
 
 # 2. SIGTERM and SIGHUP restore the terminal.
 for sig, want in ((15, 143), (1, 129)):

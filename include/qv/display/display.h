@@ -32,6 +32,11 @@ struct DisplayOptions {
     bool statusLine = true;
     int colorMode = 0;                // 0 auto, 24 truecolor, 256
     int tolerance = -1;               // blocks: colour tolerance (-1: default)
+    // What the terminal answered (tui/term_detect.h), for auto and help.
+    bool detected = false;
+    bool kittyGraphics = false, sixelGraphics = false;
+    int termXpix = 0, termYpix = 0;   // text area in pixels from 14t, 0: unknown
+    std::string detectWhy;
 };
 
 class Display {
@@ -59,6 +64,7 @@ public:
 struct ProbeResult {
     bool usable = false;
     std::string why;
+    bool autoPick = true;   // auto may choose it (when usable)
 };
 
 struct DisplayEntry {

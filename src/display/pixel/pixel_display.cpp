@@ -53,6 +53,10 @@ public:
             ts.cols = 80;
             ts.rows = 24;
         }
+        if (ts.xpix <= 0 && opt_.termXpix > 0 && opt_.sizeCols <= 0) {
+            ts.xpix = opt_.termXpix;   // the terminal said it through 14t
+            ts.ypix = opt_.termYpix;
+        }
         size_ = ts;
         cellW_ = ts.xpix > 0 ? ts.xpix / ts.cols : 10;
         cellH_ = ts.ypix > 0 ? ts.ypix / ts.rows : 20;
@@ -178,27 +182,35 @@ private:
     int64_t bytes_ = 0;
 };
 
-ProbeResult probeTerminal(const DisplayOptions &o, const char *what) {
-    if (o.sizeCols > 0) return ProbeResult{true, "--size given"};
-    if (!isatty(o.outFd)) return ProbeResult{false, "stdout is not a terminal"};
-    return ProbeResult{true, std::string("stdout is a terminal; auto does not pick it yet (no terminal detection): the "
-                                         "terminal must support ") +
-                                 what};
+ProbeResult probeTerminal(const DisplayOptions &o, bool supported, const char *what) {
+    ProbeResult r;
+    if (o.sizeCols > 0) {
+        r = ProbeResult{true, "--size given"};
+    } else if (!isatty(o.outFd)) {
+        return ProbeResult{false, "stdout is not a terminal"};
+    } else {
+        r.usable = true;
+        r.why = std::string("stdout is a terminal; ") +
+                (supported ? std::string("it answered that it supports ") + what
+                           : std::string("it did not answer that it supports ") + what + " (auto skips it)");
+    }
+    r.autoPick = supported;
+    return r;
 }
 
 } // namespace
 
 DisplayEntry sixelDisplayEntry() {
-    return {"sixel", "terminal: sixel graphics (fixed 252-colour palette, ordered dither)", -1,
-            [](const DisplayOptions &o) { return probeTerminal(o, "sixel (xterm -ti vt340, foot, mlterm, WezTerm)"); },
+    return {"sixel", "terminal: sixel graphics (fixed 252-colour palette)", 20,
+            [](const DisplayOptions &o) { return probeTerminal(o, o.sixelGraphics, "sixel (DA1 attribute 4)"); },
             [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
                 return std::unique_ptr<Display>(new PixelDisplay(o, Proto::Sixel));
             }};
 }
 
 DisplayEntry kittyDisplayEntry() {
-    return {"kitty", "terminal: kitty graphics protocol (zlib RGB, one image replaced in place)", -1,
-            [](const DisplayOptions &o) { return probeTerminal(o, "the kitty graphics protocol (kitty, WezTerm, Konsole)"); },
+    return {"kitty", "terminal: kitty graphics protocol (zlib RGB, one image replaced in place)", 30,
+            [](const DisplayOptions &o) { return probeTerminal(o, o.kittyGraphics, "the kitty graphics protocol"); },
             [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
                 return std::unique_ptr<Display>(new PixelDisplay(o, Proto::Kitty));
             }};
