@@ -108,13 +108,18 @@ public:
             out_ += "\x1b[0m\x1b[2J";
             clearPending_ = false;
             lastStatus_.clear();
+            sixel_.reset();   // the screen is empty: the next picture goes whole
         }
         if (f->width == picW_ && f->height == picH_ && f->format == AV_PIX_FMT_RGB24) {
-            char pos[32];
-            int n = std::snprintf(pos, sizeof pos, "\x1b[%d;%dH", row0_, col0_);
-            out_.append(pos, static_cast<size_t>(n));
-            if (proto_ == Proto::Sixel) sixel_.encode(f->data[0], f->linesize[0], picW_, picH_, out_);
-            else kitty_.encode(f->data[0], f->linesize[0], picW_, picH_, kImageId, out_);
+            if (proto_ == Proto::Sixel) {
+                // Only the cell rows that changed (sixel has no "replace").
+                sixel_.encodeDiff(f->data[0], f->linesize[0], picW_, picH_, cellH_, row0_, col0_, out_);
+            } else {
+                char pos[32];
+                int n = std::snprintf(pos, sizeof pos, "\x1b[%d;%dH", row0_, col0_);
+                out_.append(pos, static_cast<size_t>(n));
+                kitty_.encode(f->data[0], f->linesize[0], picW_, picH_, kImageId, out_);
+            }
             shown_ = true;
         }
         appendStatus();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
 
 namespace qv::pixel {
 namespace {
@@ -48,8 +49,73 @@ void SixelEncoder::emitRun(std::string &out, char ch, int n) {
     }
 }
 
+void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
+    all_.resize(static_cast<size_t>(w) * static_cast<size_t>(h));
+    for (int y = 0; y < h; ++y) {
+        const uint8_t *p = rgb + static_cast<ptrdiff_t>(y) * stride;
+        uint8_t *o = all_.data() + static_cast<size_t>(y) * static_cast<size_t>(w);
+        for (int x = 0; x < w; ++x, p += 3) {
+            const int t = kBayer[y & 3][x & 3];
+            o[x] = static_cast<uint8_t>(lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]]);
+        }
+    }
+}
+
 void SixelEncoder::encode(const uint8_t *rgb, int stride, int w, int h, std::string &out) {
     if (w <= 0 || h <= 0) return;
+    quantize(rgb, stride, w, h);
+    emitImage(w, 0, h, out);
+}
+
+void SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int cellH, int row0, int col0,
+                              std::string &out) {
+    if (w <= 0 || h <= 0 || cellH <= 0) return;
+    quantize(rgb, stride, w, h);
+    const int strips = (h + cellH - 1) / cellH;
+    auto moveTo = [&](int row) {
+        char b[32];
+        int n = std::snprintf(b, sizeof b, "\x1b[%d;%dH", row, col0);
+        out.append(b, static_cast<size_t>(n));
+    };
+    bool full = prevW_ != w || prevH_ != h;
+    std::vector<uint8_t> &changed = stripChanged_;
+    int nChanged = 0;
+    if (!full) {
+        changed.assign(static_cast<size_t>(strips), 0);
+        const size_t row = static_cast<size_t>(w);
+        for (int s = 0; s < strips; ++s) {
+            const int y0 = s * cellH, y1 = std::min(h, y0 + cellH);
+            const size_t off = static_cast<size_t>(y0) * row, len = static_cast<size_t>(y1 - y0) * row;
+            if (std::memcmp(all_.data() + off, prev_.data() + off, len) != 0) {
+                changed[static_cast<size_t>(s)] = 1;
+                ++nChanged;
+            }
+        }
+        full = nChanged * 4 > strips * 3;   // most rows changed: one image is cheaper
+    }
+    if (full) {
+        moveTo(row0);
+        emitImage(w, 0, h, out);
+    } else {
+        for (int s = 0; s < strips;) {
+            if (!changed[static_cast<size_t>(s)]) {
+                ++s;
+                continue;
+            }
+            int e = s;
+            while (e < strips && changed[static_cast<size_t>(e)]) ++e;
+            moveTo(row0 + s);
+            emitImage(w, s * cellH, std::min(h, e * cellH), out);
+            s = e;
+        }
+    }
+    prev_.assign(all_.begin(), all_.end());
+    prevW_ = w;
+    prevH_ = h;
+}
+
+void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {
+    const int h = yEnd - yBegin;
     bits_.assign(static_cast<size_t>(kColors) * static_cast<size_t>(w), 0);
     minx_.assign(kColors, w);
     maxx_.assign(kColors, -1);
@@ -58,22 +124,12 @@ void SixelEncoder::encode(const uint8_t *rgb, int stride, int w, int h, std::str
     appendInt(out, w);
     out += ';';
     appendInt(out, h);
-    // The palette: only the colours this picture uses.
-    anyUsed_.assign(kColors, 0);
-    all_.resize(static_cast<size_t>(w) * static_cast<size_t>(h));
-    uint8_t *all = all_.data();
-    for (int y = 0; y < h; ++y) {
-        const uint8_t *p = rgb + static_cast<ptrdiff_t>(y) * stride;
-        uint8_t *o = all + static_cast<size_t>(y) * static_cast<size_t>(w);
-        for (int x = 0; x < w; ++x, p += 3) {
-            const int t = kBayer[y & 3][x & 3];
-            const int c = lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]];
-            o[x] = static_cast<uint8_t>(c);
-            anyUsed_[static_cast<size_t>(c)] = 1;
-        }
-    }
+    // The palette: only the colours this image uses.
+    used_.assign(kColors, 0);
+    const uint8_t *all = all_.data() + static_cast<size_t>(yBegin) * static_cast<size_t>(w);
+    for (size_t k = 0, n = static_cast<size_t>(w) * static_cast<size_t>(h); k < n; ++k) used_[all[k]] = 1;
     for (int c = 0; c < kColors; ++c) {
-        if (!anyUsed_[static_cast<size_t>(c)]) continue;
+        if (!used_[static_cast<size_t>(c)]) continue;
         uint8_t v[3];
         paletteRgb(c, v);
         out += '#';

@@ -16,19 +16,31 @@ public:
     explicit SixelEncoder(bool dither = false);
     // Appends one complete sixel image (DCS ... ST) of the RGB24 picture.
     void encode(const uint8_t *rgb, int stride, int w, int h, std::string &out);
+    // Video: the picture sits at cell (row0, col0) with cells cellH pixels
+    // high. Only the cell rows whose pixels changed since the previous call
+    // are sent, each run of them as its own image after a cursor move (the
+    // whole picture when there is no previous one, the size changed, or most
+    // rows changed). reset() forgets the previous picture.
+    void encodeDiff(const uint8_t *rgb, int stride, int w, int h, int cellH, int row0, int col0, std::string &out);
+    void reset() { prevW_ = prevH_ = 0; }
     // The palette entry of a colour index, in 0..255 per channel.
     static void paletteRgb(int index, uint8_t rgb[3]);
     static constexpr int kColors = 252;
 
 private:
     void emitRun(std::string &out, char ch, int n);
+    void quantize(const uint8_t *rgb, int stride, int w, int h);
+    // One DCS image of index rows [y0, y1) of all_.
+    void emitImage(int w, int y0, int y1, std::string &out);
     bool dither_;
     uint8_t lut_[3][16][256];   // [channel][threshold][value] -> level index
     std::vector<uint8_t> bits_;         // [colour][x] six-bit masks of the band
     std::vector<int> minx_, maxx_;
-    std::vector<int> used_;
-    std::vector<uint8_t> anyUsed_;      // per colour: used in this picture
+    std::vector<int> used_;             // colours of a band; per-colour flags for the palette
+    std::vector<uint8_t> stripChanged_; // per cell row: changed since the previous picture
     std::vector<uint8_t> all_;          // the picture as colour indices
+    std::vector<uint8_t> prev_;         // the previous picture (encodeDiff)
+    int prevW_ = 0, prevH_ = 0;
 };
 
 } // namespace qv::pixel

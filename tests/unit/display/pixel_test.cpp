@@ -4,6 +4,7 @@
 #include "display/pixel/kitty_encoder.h"
 #include "display/pixel/sixel_encoder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -137,6 +138,39 @@ TEST_CASE("sixel: the palette is fixed, so a colour keeps its register across fr
     const std::string green = "#18;2;0;50;0";   // 3 * 6 = 18: green level 3 of 6
     CHECK(o1.find(green) != std::string::npos);
     CHECK(o2.find(green) != std::string::npos);
+}
+
+TEST_CASE("sixel video: only the cell rows that changed are sent, where they belong") {
+    const int w = 40, h = 60, cellH = 20;   // three cell rows
+    auto a = gradient(w, h);
+    auto b = a;
+    for (int y = 25; y < 30; ++y)            // a change inside the second cell row only
+        for (int x = 0; x < w; ++x) b[(static_cast<size_t>(y) * w + x) * 3 + 2] ^= 0xff;
+    SixelEncoder enc;
+    std::string first, second, third;
+    enc.encodeDiff(a.data(), w * 3, w, h, cellH, 5, 9, first);
+    CHECK(first.rfind("\x1b[5;9H\x1bP", 0) == 0);           // whole picture at its cell
+    enc.encodeDiff(b.data(), w * 3, w, h, cellH, 5, 9, second);
+    CHECK(second.rfind("\x1b[6;9H\x1bP", 0) == 0);          // only the second cell row
+    CHECK(second.find("\x1bP", 3) == second.rfind("\x1bP"));  // one image
+    int sw = 0, sh = 0;
+    auto part = decodeSixel(second, sw, sh);
+    CHECK(sw == w);
+    CHECK(sh == cellH);
+    // the strip decodes to rows 20..39 of the new picture, quantized
+    std::string whole;
+    SixelEncoder fresh;
+    fresh.encode(b.data(), w * 3, w, h, whole);
+    int fw = 0, fh = 0;
+    auto full = decodeSixel(whole, fw, fh);
+    REQUIRE(part.size() == static_cast<size_t>(w) * cellH * 3);
+    CHECK(std::equal(part.begin(), part.end(), full.begin() + static_cast<long>(w) * 20 * 3));
+    enc.encodeDiff(b.data(), w * 3, w, h, cellH, 5, 9, third);
+    CHECK(third.empty());                                         // nothing changed: nothing sent
+    enc.reset();
+    third.clear();
+    enc.encodeDiff(b.data(), w * 3, w, h, cellH, 5, 9, third);
+    CHECK(third.rfind("\x1b[5;9H\x1bP", 0) == 0);           // after reset: whole again
 }
 
 TEST_CASE("kitty: chunks of 4096 base64 characters carrying the zlib'd pixels") {
