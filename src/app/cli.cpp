@@ -15,6 +15,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"speed", 0, "X", "play", "playback speed factor (0.1 to 16)"},
         {"size", 0, "COLSxROWS", "play", "terminal size to draw for, also when stdout is not a terminal"},
         {"colors", 0, "MODE", "play", "terminal colours: auto (truecolor when COLORTERM says so), truecolor, 256"},
+        {"max-bandwidth", 0, "RATE", "play", "terminal displays: send at most RATE bytes per second (e.g. 500K, 2M), skipping frames"},
         {"block-tolerance", 0, "N", "play", "blocks: redraw a cell only when a colour moved by more than N (0-255, default 6; 0 exact)"},
         {"stats", 0, nullptr, "play", "at exit print frames decoded, presented, dropped by reason, busy time per stage, queue high-water marks"},
         {"loop", 0, nullptr, "play", "start again at the end"},

@@ -123,6 +123,11 @@ int runPlay(const app::ParsedArgs &a) {
         o.displayOpt.tolerance = t;
     }
     if (a.has("threads")) o.threads = std::atoi(a.get("threads").c_str());
+    if (a.has("max-bandwidth")) {
+        auto b = app::parseSize(a.get("max-bandwidth"));
+        if (!b || b.value() < 1000) return usage("--max-bandwidth needs a rate of at least 1000 bytes/s (e.g. 500K, 2M)");
+        o.displayOpt.maxBandwidth = b.value();
+    }
     if (a.has("seek")) {
         const std::string m = a.get("seek");
         if (m != "exact" && m != "keyframe") return usage("--seek needs exact or keyframe");

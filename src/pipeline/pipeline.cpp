@@ -46,6 +46,7 @@ struct Stats {
     std::atomic<int64_t> presented{0};
     std::atomic<int64_t> droppedLate{0};
     std::atomic<int64_t> droppedStale{0};
+    std::atomic<int64_t> droppedLink{0};      // the terminal link could not take it
     std::atomic<int64_t> skippedToTarget{0};
     std::atomic<int64_t> reseeks{0};          // exact seeks that landed late and went further back
     std::atomic<int64_t> cacheFilled{0};      // frames decoded for the step cache
@@ -433,7 +434,7 @@ private:
         s.pktSize = i.pktSize;
         s.decodeNs = i.decodeNs;
         s.fps = presentedFps();
-        s.drops = stats_.droppedLate.load();
+        s.drops = stats_.droppedLate.load() + stats_.droppedLink.load();
         s.driftNs = lastDriftNs_;
         s.queues[0] = static_cast<int>(toScale_.size());
         s.queues[1] = encodeStage_ ? static_cast<int>(toEncode_.size()) : -1;
@@ -822,7 +823,8 @@ private:
         if (name == "index-ready") return index_ ? "true" : "false";
         if (name == "duration") return real(spec_.durationNs / 1e9);
         if (name == "presented") return num(stats_.presented.load());
-        if (name == "dropped") return num(stats_.droppedLate.load());
+        if (name == "dropped") return num(stats_.droppedLate.load() + stats_.droppedLink.load());
+        if (name == "dropped-link") return num(stats_.droppedLink.load());
         if (name == "step-cache-bytes") return num(cache_.bytes());
         if (name == "step-cache-frames") return num(static_cast<int64_t>(cache_.size()));
         if (name == "step-cache-budget") return num(cache_.budget());
@@ -1119,6 +1121,13 @@ private:
                             in.deadlineNs = now;
                         }
                         const bool wasStep = stepPending_;
+                        if (!wasStep && !display_->wantsFrame(now)) {
+                            // The link (or --max-bandwidth) cannot take it now.
+                            stats_.droppedLink.fetch_add(1, std::memory_order_relaxed);
+                            logFrame("dropped-link", f.info, now);
+                            recycle(f);
+                            continue;
+                        }
                         if (wasStep) in.deadlineNs = now;   // a step is on time by definition
                         if (wasStep) {
                             stepPending_ = false;
@@ -1271,13 +1280,14 @@ void printStats(const Player &p, const std::string &title, int64_t bytes) {
     std::fprintf(stderr,
                  "qv stats: %s\n"
                  "  frames: decoded %" PRId64 ", presented %" PRId64 ", dropped %" PRId64
-                 " (late %" PRId64 ", stale after seek %" PRId64 "), skipped to start %" PRId64
+                 " (late %" PRId64 ", link %" PRId64 ", stale after seek %" PRId64 "), skipped to start %" PRId64
                  ", resyncs %" PRId64 "\n"
                  "  packets: %" PRId64 ", corrupt skipped %" PRId64 ", frames with concealed errors %" PRId64 "\n"
                  "  navigation: re-seeks %" PRId64 ", frames decoded for the step cache %" PRId64
                  ", steps from the cache %" PRId64 "\n",
                  title.c_str(), ss.framesDecoded.load(), s.presented.load(),
-                 s.droppedLate.load() + s.droppedStale.load(), s.droppedLate.load(), s.droppedStale.load(),
+                 s.droppedLate.load() + s.droppedLink.load() + s.droppedStale.load(), s.droppedLate.load(),
+                 s.droppedLink.load(), s.droppedStale.load(),
                  s.skippedToTarget.load(), s.resyncs.load(), ss.packets.load(), ss.corruptPackets.load(), ss.corruptFrames.load(),
                  s.reseeks.load(), s.cacheFilled.load(), s.cacheHits.load());
     std::fprintf(stderr, "  busy ms:");

@@ -32,6 +32,7 @@ struct DisplayOptions {
     bool statusLine = true;
     int colorMode = 0;                // 0 auto, 24 truecolor, 256
     int tolerance = -1;               // blocks: colour tolerance (-1: default)
+    int64_t maxBandwidth = 0;         // --max-bandwidth, bytes/s (0: no cap)
     // What the terminal answered (tui/term_detect.h), for auto and help.
     bool detected = false;
     bool kittyGraphics = false, sixelGraphics = false;
@@ -54,6 +55,10 @@ public:
     virtual bool relayout() { return false; }
     // Bytes written to the terminal so far (for the bench and --stats).
     virtual int64_t bytesWritten() const { return 0; }
+    // Asked before each timed frame: false skips it (the pipeline counts it
+    // as a drop for the link). Terminal back-ends answer from the link
+    // governor; steps are never asked.
+    virtual bool wantsFrame(int64_t nowNs) { (void)nowNs; return true; }
     // Called once after the last frame (not after an error): write out what
     // is buffered and report a failure (EPIPE becomes exit 141).
     virtual Result<void> finish() { return {}; }

@@ -10,7 +10,12 @@ extern "C" {
 #include <libavutil/pixfmt.h>
 }
 
+#include "display/link_governor.h"
+
+#include <chrono>
+#include <algorithm>
 #include <cerrno>
+#include <sys/ioctl.h>
 #include <cstdlib>
 #include <cstring>
 #include <poll.h>
@@ -52,7 +57,12 @@ public:
         const int statusRows = opt_.statusLine ? 1 : 0;
         int picRows = ts.rows - statusRows;
         if (picRows < 1) picRows = 1;
-        layout_ = term::fitPicture(spec, ts.cols, picRows, ts.xpix, ts.ypix, ts.rows);
+        // The link governor's level shrinks the picture (fewer cells, fewer bytes).
+        const double f = LinkGovernor::scaleOf(gov_.level());
+        const int cols = std::max(8, static_cast<int>(ts.cols * f)), rows = std::max(4, static_cast<int>(picRows * f));
+        layout_ = term::fitPicture(spec, std::min(cols, ts.cols), std::min(rows, picRows), ts.xpix, ts.ypix, ts.rows);
+        layout_.col0 += (ts.cols - std::min(cols, ts.cols)) / 2;
+        layout_.row0 += (picRows - std::min(rows, picRows)) / 2;
         term::BlockEncoderConfig cfg;
         cfg.truecolor = opt_.colorMode == 24 || (opt_.colorMode == 0 && envTruecolor());
         cfg.tolerance = opt_.tolerance >= 0 ? opt_.tolerance : kDefaultTolerance;
@@ -68,7 +78,14 @@ public:
         return t;
     }
 
+    bool wantsFrame(int64_t nowNs) override {
+        int queued = -1;
+        if (::ioctl(opt_.outFd, TIOCOUTQ, &queued) != 0) queued = -1;
+        return gov_.admit(nowNs, queued);
+    }
+
     bool relayout() override {
+        if (gov_.takeLevelChange()) return true;   // the link asks for another picture size
         if (opt_.sizeCols > 0) return false;
         tui::TermSize ts;
         if (!tui::queryTermSize(opt_.outFd, ts)) return false;
@@ -122,6 +139,20 @@ private:
     }
 
     Result<void> writeOut() {
+        const int64_t t0 = nowNs();
+        auto r = writeAll();
+        const int64_t t1 = nowNs();
+        gov_.wrote(t1, static_cast<int64_t>(out_.size()), t1 - t0);
+        return r;
+    }
+
+    static int64_t nowNs() {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
+
+    Result<void> writeAll() {
         const char *p = out_.data();
         size_t n = out_.size();
         while (n > 0) {
@@ -146,6 +177,7 @@ private:
     }
 
     DisplayOptions opt_;
+    LinkGovernor gov_{opt_.maxBandwidth};
     std::string status_;
     StreamSpec spec_;
     tui::TermSize size_;

@@ -13,7 +13,12 @@ extern "C" {
 #include <libavutil/pixfmt.h>
 }
 
+#include "display/link_governor.h"
+
+#include <chrono>
+#include <algorithm>
 #include <cerrno>
+#include <sys/ioctl.h>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -66,7 +71,8 @@ public:
         // and one for the status line, so nothing ever scrolls.
         const int reserve = proto_ == Proto::Sixel ? 2 : 1;
         const int picRows = std::max(1, ts.rows - reserve);
-        const int areaW = ts.cols * cellW_, areaH = picRows * cellH_;
+        const double f = LinkGovernor::scaleOf(gov_.level());   // smaller while the link is behind
+        const int areaW = static_cast<int>(ts.cols * cellW_ * f), areaH = static_cast<int>(picRows * cellH_ * f);
         double sar = spec.sarDen > 0 && spec.sarNum > 0 ? double(spec.sarNum) / spec.sarDen : 1.0;
         double dar = spec.height > 0 ? spec.width * sar / spec.height : 16.0 / 9;
         if (swapsAxes(spec.orientation)) dar = 1.0 / dar;
@@ -93,7 +99,14 @@ public:
         return t;
     }
 
+    bool wantsFrame(int64_t nowNs) override {
+        int queued = -1;
+        if (::ioctl(opt_.outFd, TIOCOUTQ, &queued) != 0) queued = -1;
+        return gov_.admit(nowNs, queued);
+    }
+
     bool relayout() override {
+        if (gov_.takeLevelChange()) return true;   // the link asks for another picture size
         if (opt_.sizeCols > 0) return false;
         tui::TermSize ts;
         if (!tui::queryTermSize(opt_.outFd, ts)) return false;
@@ -151,6 +164,20 @@ private:
     }
 
     Result<void> writeOut() {
+        const int64_t t0 = nowNs();
+        auto r = writeAll();
+        const int64_t t1 = nowNs();
+        gov_.wrote(t1, static_cast<int64_t>(out_.size()), t1 - t0);
+        return r;
+    }
+
+    static int64_t nowNs() {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
+
+    Result<void> writeAll() {
         const char *p = out_.data();
         size_t n = out_.size();
         while (n > 0) {
@@ -175,6 +202,7 @@ private:
     }
 
     DisplayOptions opt_;
+    LinkGovernor gov_{opt_.maxBandwidth};
     Proto proto_;
     pixel::SixelEncoder sixel_;
     pixel::KittyEncoder kitty_;

@@ -1,0 +1,64 @@
+#include "link_governor.h"
+
+#include <algorithm>
+
+namespace qv {
+
+double LinkGovernor::scaleOf(int level) {
+    static const double f[kLevels] = {1.0, 0.7, 0.5, 0.35};
+    return f[std::clamp(level, 0, kLevels - 1)];
+}
+
+bool LinkGovernor::admit(int64_t nowNs, int64_t queued) {
+    bool skip = false;
+    if (cap_ > 0) {
+        if (lastNs_ >= 0) tokens_ += static_cast<double>(cap_) * static_cast<double>(nowNs - lastNs_) / 1e9;
+        tokens_ = std::min(tokens_, static_cast<double>(cap_) / 4);   // at most 250 ms of burst
+        if (tokens_ < 0) skip = true;
+    }
+    lastNs_ = nowNs;
+    if (queued > 0 && queued > std::max<int64_t>(lastFrameBytes_ / 2, 2048)) skip = true;
+    // A pty (an SSH session) reports no output queue; a write that had to
+    // wait says the same: the kernel buffer was full, and it needs about as
+    // long again to drain what is in it.
+    if (nowNs < congestedUntilNs_) skip = true;
+    if (queued > 0) calm_ = 0;
+    decided(skip);
+    return !skip;
+}
+
+void LinkGovernor::wrote(int64_t nowNs, int64_t n, int64_t blockedNs) {
+    (void)nowNs;
+    lastFrameBytes_ = n;
+    if (cap_ > 0) tokens_ -= static_cast<double>(n);
+    if (blockedNs > kBlockedNs) {   // write() waited: the link is behind
+        congestedUntilNs_ = nowNs + blockedNs;
+        calm_ = 0;
+    }
+}
+
+void LinkGovernor::decided(bool skip) {
+    if (skip) {
+        ++skipped_;
+        ++windowSkips_;
+        calm_ = 0;
+    } else {
+        ++calm_;
+    }
+    if (++window_ >= 24) {
+        // Over half of the recent frames skipped: a smaller picture.
+        if (windowSkips_ * 2 > window_ && level_ + 1 < kLevels) {
+            ++level_;
+            changed_ = true;
+        }
+        window_ = windowSkips_ = 0;
+    }
+    // A long calm stretch: try a bigger picture again.
+    if (calm_ >= 90 && level_ > 0) {
+        --level_;
+        changed_ = true;
+        calm_ = 0;
+    }
+}
+
+} // namespace qv

@@ -1,0 +1,51 @@
+// LinkGovernor: keeps a terminal link (an SSH session) from filling up.
+// The terminal displays ask it before each frame: skip the frame (counted as
+// a drop) while the tty still holds more than half of the last frame's bytes
+// (TIOCOUTQ), while the last write had to wait (a pty reports no queue:
+// then the write's wait says the link is behind), or while --max-bandwidth's
+// token bucket is empty; when frames
+// keep being skipped, lower the level (a smaller picture costs fewer bytes),
+// and raise it again once the link has been keeping up for a while. Pure:
+// the display measures, this decides.
+#pragma once
+
+#include <cstdint>
+
+namespace qv {
+
+class LinkGovernor {
+public:
+    static constexpr int kLevels = 4;   // 0 full size .. 3 smallest
+    explicit LinkGovernor(int64_t capBytesPerSec = 0) : cap_(capBytesPerSec) {}
+    // Before a frame: queued = bytes still in the tty's output queue (-1:
+    // unknown). false: skip this frame.
+    bool admit(int64_t nowNs, int64_t queued);
+    // After writing a frame: n bytes, blockedNs spent inside write().
+    void wrote(int64_t nowNs, int64_t n, int64_t blockedNs);
+    int level() const { return level_; }
+    // True once after the level changed (the display lays out again).
+    bool takeLevelChange() {
+        const bool c = changed_;
+        changed_ = false;
+        return c;
+    }
+    // Picture scale for a level: 1, 0.7, 0.5, 0.35 of each dimension.
+    static double scaleOf(int level);
+    int64_t skipped() const { return skipped_; }
+
+private:
+    void decided(bool skip);
+    int64_t cap_;
+    double tokens_ = 0;
+    int64_t lastNs_ = -1;
+    int64_t lastFrameBytes_ = 0;
+    int level_ = 0;
+    bool changed_ = false;
+    int window_ = 0, windowSkips_ = 0;   // recent decisions
+    int calm_ = 0;                        // admitted frames in a row with an empty queue
+    int64_t skipped_ = 0;
+    int64_t congestedUntilNs_ = 0;
+    static constexpr int64_t kBlockedNs = 10000000;   // a write that waited 10 ms
+};
+
+} // namespace qv
