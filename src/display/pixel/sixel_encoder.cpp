@@ -1,6 +1,7 @@
 #include "sixel_encoder.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +9,10 @@
 namespace qv::pixel {
 namespace {
 constexpr int kLevels[3] = {6, 7, 6};
+// Within this much (0..255 per channel) of the left neighbour's palette
+// colour, a pixel takes that colour instead of its own nearest one: longer
+// runs, fewer colour switches per band. About half a palette step.
+constexpr int kKeep = 30;
 // 4x4 Bayer matrix (0..15).
 constexpr int kBayer[4][4] = {{0, 8, 2, 10}, {12, 4, 14, 6}, {3, 11, 1, 9}, {15, 7, 13, 5}};
 
@@ -19,6 +24,17 @@ void appendInt(std::string &out, int v) {
 } // namespace
 
 SixelEncoder::SixelEncoder(bool dither) : dither_(dither) {
+    for (int c = 0; c < kColors; ++c) {
+        levels_[c][0] = static_cast<uint8_t>(c / 42);
+        levels_[c][1] = static_cast<uint8_t>((c / 6) % 7);
+        levels_[c][2] = static_cast<uint8_t>(c % 6);
+    }
+    for (int ch = 0; ch < 3; ++ch)
+        for (int l = 0; l < kLevels[ch]; ++l)
+            for (int v = 0; v < 256; ++v) {
+                const int pv = l * 255 / (kLevels[ch] - 1);
+                keep_[ch][l][v] = std::abs(pv - v) <= kKeep ? 1 : 0;
+            }
     for (int c = 0; c < 3; ++c) {
         const int top = kLevels[c] - 1;
         for (int t = 0; t < 16; ++t) {
@@ -56,7 +72,14 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
         uint8_t *o = all_.data() + static_cast<size_t>(y) * static_cast<size_t>(w);
         for (int x = 0; x < w; ++x, p += 3) {
             const int t = kBayer[y & 3][x & 3];
-            o[x] = static_cast<uint8_t>(lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]]);
+            int c = lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]];
+            // Keep the left neighbour's colour when it is close enough: longer
+            // runs, fewer colour switches per band (a sixel's main cost).
+            if (x > 0 && c != o[x - 1]) {
+                const uint8_t *l = levels_[o[x - 1]];
+                if (keep_[0][l[0]][p[0]] & keep_[1][l[1]][p[1]] & keep_[2][l[2]][p[2]]) c = o[x - 1];
+            }
+            o[x] = static_cast<uint8_t>(c);
         }
     }
 }

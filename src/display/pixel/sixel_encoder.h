@@ -33,7 +33,9 @@ private:
     // One DCS image of index rows [y0, y1) of all_.
     void emitImage(int w, int y0, int y1, std::string &out);
     bool dither_;
-    uint8_t lut_[3][16][256];   // [channel][threshold][value] -> level index
+    uint8_t lut_[3][16][256];
+    uint8_t levels_[kColors][3];     // colour index -> level per channel
+    uint8_t keep_[3][8][256];        // [channel][level][value]: close enough to keep the run   // [channel][threshold][value] -> level index
     std::vector<uint8_t> bits_;         // [colour][x] six-bit masks of the band
     std::vector<int> minx_, maxx_;
     std::vector<int> used_;             // colours of a band; per-colour flags for the palette
