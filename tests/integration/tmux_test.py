@@ -132,6 +132,14 @@ htext = open(help_out).read() if os.path.exists(help_out) else ""
 check("auto: blocks\n" in htext and "tmux" in htext, f"in tmux, detection makes auto pick blocks "
       f"({[l for l in htext.splitlines() if l.startswith(('terminal detection', 'auto'))]})")
 
+# 1c. kitty graphics inside tmux: one clear line and the display exit code,
+#     not an empty screen.
+kitty_err = os.path.join(tmp, "kitty.err")
+before, after, code = start(f"{clip('h264-long.mkv')} --display=kitty 2> {kitty_err}", "kitty")
+restored(before, after, code, 7, "--display=kitty in tmux")
+ktext = open(kitty_err).read() if os.path.exists(kitty_err) else ""
+check(ktext.count("\n") == 1 and "tmux" in ktext and "kitty" in ktext, f"--display=kitty in tmux says why ({ktext.strip()})")
+
 # 2. SIGTERM and SIGHUP restore the terminal.
 for sig, want in ((15, 143), (1, 129)):
     before, after, code = start(clip("h264-long.mkv"), f"sig{sig}")

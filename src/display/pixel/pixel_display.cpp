@@ -21,6 +21,7 @@ extern "C" {
 #include <sys/ioctl.h>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <poll.h>
 #include <unistd.h>
@@ -243,7 +244,17 @@ DisplayEntry sixelDisplayEntry() {
 
 DisplayEntry kittyDisplayEntry() {
     return {"kitty", "terminal: kitty graphics protocol (zlib RGB, one image replaced in place)", 30,
-            [](const DisplayOptions &o) { return probeTerminal(o, o.kittyGraphics, "the kitty graphics protocol"); },
+            [](const DisplayOptions &o) {
+                // tmux swallows kitty graphics unless they are wrapped for its
+                // passthrough, which qv does not do yet: say so instead of
+                // drawing nothing.
+                const char *tmux = std::getenv("TMUX");
+                if (tmux && *tmux && o.sizeCols <= 0)
+                    return ProbeResult{false, "inside tmux, which does not pass kitty graphics through (qv does "
+                                              "not wrap them for tmux's allow-passthrough yet): use sixel or blocks",
+                                       false};
+                return probeTerminal(o, o.kittyGraphics, "the kitty graphics protocol");
+            },
             [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
                 return std::unique_ptr<Display>(new PixelDisplay(o, Proto::Kitty));
             }};
