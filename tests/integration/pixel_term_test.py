@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The pixel displays in real terminals under Xvfb: sixel in xterm (-ti
-vt340), kitty graphics in kitty (software GL). qv shows the first frame of
-a four-quadrant clip, paused; a screenshot of the X screen must show the
-four colours where the picture's quadrants are."""
+vt340), kitty graphics in kitty (software GL). qv shows a four-quadrant clip,
+paused on its first frame, and in xterm also paused on frame 20 (where one
+quadrant has turned from blue to white); a screenshot of the X screen must
+show the colours where the picture's quadrants are. Detection must make
+auto pick sixel in xterm and kitty in kitty."""
 import os
 import shutil
 import signal
@@ -14,10 +16,11 @@ from common import FFMPEG, QV, check, finish, run
 
 tmp = tempfile.mkdtemp(prefix="qv-pixel-")
 clip = os.path.join(tmp, "quadrants.mkv")
-# top-left yellow, top-right green, bottom-left red, bottom-right blue
+# top-left yellow, top-right green, bottom-left red, bottom-right blue for
+# the first half second (frames 0..12), white after (frames 13..24)
 run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i",
-     "nullsrc=s=320x240:r=25,geq=r='if(lt(Y,120),if(lt(X,160),255,0),if(lt(X,160),255,0))':"
-     "g='if(lt(Y,120),255,0)':b='if(gte(Y,120)*gte(X,160),255,0)'",
+     "nullsrc=s=320x240:r=25,geq=r='if(lt(Y,120),if(lt(X,160),255,0),if(lt(X,160),255,if(gte(T,0.5),255,0)))':"
+     "g='if(lt(Y,120),255,if(gte(X,160)*gte(T,0.5),255,0))':b='if(gte(Y,120)*gte(X,160),255,0)'",
      "-t", "1", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv444p", clip])
 
 for tool in ("Xvfb", "xterm", "kitty", "xwd", "convert"):
@@ -48,30 +51,38 @@ def near(a, b, tol=40):
     return all(abs(p - q) <= tol for p, q in zip(a, b))
 
 
-def quadrants(pix, label):
-    """Finds the picture as the bounding box of the four quadrant colours and
-    checks each quadrant's centre."""
+def quadrants(pix, label, late=False):
+    """Finds the picture as the bounding box of the quadrant colours and
+    checks each quadrant's centre (bottom-right: blue on the first frames,
+    white on the later ones)."""
     want = {"yellow": (255, 255, 0), "green": (0, 255, 0), "red": (255, 0, 0), "blue": (0, 0, 255)}
     pts = [xy for xy, c in pix.items() if any(near(c, w) for w in want.values())]
+    if late:
+        del want["blue"]
+        want["white"] = (255, 255, 255)
     if not check(len(pts) > 2000, f"{label}: the picture is on screen ({len(pts)} picture pixels)"):
         return
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
     w, h = x1 - x0 + 1, y1 - y0 + 1
     check(abs(w / h - 4 / 3) < 0.05, f"{label}: 4:3 picture ({w}x{h})")
+    if late:   # the white quadrant is not in the box's colours: the other three span it
+        w = x1 - x0 + 1
+        h = y1 - y0 + 1
     at = {"yellow": (x0 + w // 4, y0 + h // 4), "green": (x0 + 3 * w // 4, y0 + h // 4),
-          "red": (x0 + w // 4, y0 + 3 * h // 4), "blue": (x0 + 3 * w // 4, y0 + 3 * h // 4)}
+          "red": (x0 + w // 4, y0 + 3 * h // 4), ("white" if late else "blue"): (x0 + 3 * w // 4, y0 + 3 * h // 4)}
     for name, xy in at.items():
         check(near(pix.get(xy, (-1, -1, -1)), want[name]), f"{label}: {name} at {xy} ({pix.get(xy)})")
 
 
-def play_in(term_cmd, label):
-    script = f"{QV} {clip} --display={label} --pause --no-audio; sleep 30"
+def play_in(term_cmd, label, start_frame=None):
+    extra = f" --start-frame={start_frame}" if start_frame is not None else ""
+    script = f"{QV} {clip} --display={label} --pause --no-audio{extra}; sleep 30"
     p = subprocess.Popen(term_cmd + ["sh", "-c", script], env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(6.0)
     pix = screenshot(label)
-    quadrants(pix, label)
+    quadrants(pix, label + (f" paused on frame {start_frame}" if start_frame else ""), late=bool(start_frame))
     os.killpg(p.pid, signal.SIGTERM)
     p.wait(timeout=10)
 
@@ -98,6 +109,8 @@ detected_in(KITTY, "kitty", "kitty")
 
 play_in(["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numColorRegisters: 256",
          "-xrm", "XTerm*sixelScrolling: true", "-e"], "sixel")
+play_in(["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numColorRegisters: 256",
+         "-xrm", "XTerm*sixelScrolling: true", "-e"], "sixel", start_frame=20)
 play_in(["kitty", "--config", "NONE", "-o", "initial_window_width=900", "-o", "initial_window_height=700",
          "-o", "remember_window_size=no"], "kitty")
 xvfb.terminate()
