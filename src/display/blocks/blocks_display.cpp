@@ -10,15 +10,12 @@ extern "C" {
 #include <libavutil/pixfmt.h>
 }
 
-#include "display/link_governor.h"
+#include "display/term_out.h"
 
-#include <chrono>
 #include <algorithm>
 #include <cerrno>
-#include <sys/ioctl.h>
 #include <cstdlib>
 #include <cstring>
-#include <poll.h>
 #include <unistd.h>
 
 namespace qv {
@@ -41,7 +38,7 @@ public:
     const char *name() const override { return "blocks"; }
     bool wantsStatus() const override { return true; }
     bool isTerminal() const override { return true; }
-    int64_t bytesWritten() const override { return bytes_; }
+    int64_t bytesWritten() const override { return term_.bytes(); }
 
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
         spec_ = spec;
@@ -58,7 +55,7 @@ public:
         int picRows = ts.rows - statusRows;
         if (picRows < 1) picRows = 1;
         // The link governor's level shrinks the picture (fewer cells, fewer bytes).
-        const double f = LinkGovernor::scaleOf(gov_.level());
+        const double f = term_.scale();
         const int cols = std::max(8, static_cast<int>(ts.cols * f)), rows = std::max(4, static_cast<int>(picRows * f));
         layout_ = term::fitPicture(spec, std::min(cols, ts.cols), std::min(rows, picRows), ts.xpix, ts.ypix, ts.rows);
         layout_.col0 += (ts.cols - std::min(cols, ts.cols)) / 2;
@@ -78,14 +75,10 @@ public:
         return t;
     }
 
-    bool wantsFrame(int64_t nowNs) override {
-        int queued = -1;
-        if (::ioctl(opt_.outFd, TIOCOUTQ, &queued) != 0) queued = -1;
-        return gov_.admit(nowNs, queued);
-    }
+    bool wantsFrame(int64_t nowNs) override { return term_.admit(nowNs); }
 
     bool relayout() override {
-        if (gov_.takeLevelChange()) return true;   // the link asks for another picture size
+        if (term_.takeLevelChange()) return true;   // the link asks for another picture size
         if (opt_.sizeCols > 0) return false;
         tui::TermSize ts;
         if (!tui::queryTermSize(opt_.outFd, ts)) return false;
@@ -123,61 +116,13 @@ public:
 private:
     // Appends the status line when it changed; returns whether it did.
     bool appendStatus() {
-        if (!opt_.statusLine) return false;
-        if (status_ == lastStatus_) return false;
-        lastStatus_ = status_;
-        out_ += "\x1b[0m\x1b[";
-        char tmp[16];
-        int n = std::snprintf(tmp, sizeof tmp, "%d", size_.rows);
-        out_.append(tmp, static_cast<size_t>(n));
-        out_ += ";1H";
-        size_t len = status_.size();
-        if (len > static_cast<size_t>(size_.cols)) len = static_cast<size_t>(size_.cols);
-        out_.append(status_, 0, len);
-        out_ += "\x1b[K";
-        return true;
+        return opt_.statusLine && TermOut::appendStatus(out_, status_, lastStatus_, size_.rows, size_.cols);
     }
 
-    Result<void> writeOut() {
-        const int64_t t0 = nowNs();
-        auto r = writeAll();
-        const int64_t t1 = nowNs();
-        gov_.wrote(t1, static_cast<int64_t>(out_.size()), t1 - t0);
-        return r;
-    }
-
-    static int64_t nowNs() {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-            .count();
-    }
-
-    Result<void> writeAll() {
-        const char *p = out_.data();
-        size_t n = out_.size();
-        while (n > 0) {
-            ssize_t w = ::write(opt_.outFd, p, n);
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                if (errno == EAGAIN) {
-                    struct pollfd pfd{opt_.outFd, POLLOUT, 0};
-                    poll(&pfd, 1, 100);
-                    continue;
-                }
-                Error e = Error::make(ErrorKind::Display, std::strerror(errno), "write(terminal)");
-                e.source = ErrorSource::Posix;
-                e.native = errno;
-                return e;
-            }
-            p += w;
-            n -= static_cast<size_t>(w);
-            bytes_ += w;
-        }
-        return {};
-    }
+    Result<void> writeOut() { return term_.write(out_); }
 
     DisplayOptions opt_;
-    LinkGovernor gov_{opt_.maxBandwidth};
+    TermOut term_{opt_.outFd, opt_.maxBandwidth};
     std::string status_;
     StreamSpec spec_;
     tui::TermSize size_;
@@ -186,7 +131,6 @@ private:
     std::string out_;
     std::string lastStatus_;
     bool clearPending_ = true;
-    int64_t bytes_ = 0;
 };
 } // namespace
 

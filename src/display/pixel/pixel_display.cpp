@@ -13,17 +13,14 @@ extern "C" {
 #include <libavutil/pixfmt.h>
 }
 
-#include "display/link_governor.h"
+#include "display/term_out.h"
 
-#include <chrono>
 #include <algorithm>
 #include <cerrno>
-#include <sys/ioctl.h>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <poll.h>
 #include <unistd.h>
 
 namespace qv {
@@ -48,7 +45,7 @@ public:
     const char *name() const override { return proto_ == Proto::Sixel ? "sixel" : "kitty"; }
     bool wantsStatus() const override { return true; }
     bool isTerminal() const override { return true; }
-    int64_t bytesWritten() const override { return bytes_; }
+    int64_t bytesWritten() const override { return term_.bytes(); }
 
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
         tui::TermSize ts;
@@ -72,7 +69,7 @@ public:
         // and one for the status line, so nothing ever scrolls.
         const int reserve = proto_ == Proto::Sixel ? 2 : 1;
         const int picRows = std::max(1, ts.rows - reserve);
-        const double f = LinkGovernor::scaleOf(gov_.level());   // smaller while the link is behind
+        const double f = term_.scale();   // smaller while the link is behind
         const int areaW = static_cast<int>(ts.cols * cellW_ * f), areaH = static_cast<int>(picRows * cellH_ * f);
         double sar = spec.sarDen > 0 && spec.sarNum > 0 ? double(spec.sarNum) / spec.sarDen : 1.0;
         double dar = spec.height > 0 ? spec.width * sar / spec.height : 16.0 / 9;
@@ -100,14 +97,10 @@ public:
         return t;
     }
 
-    bool wantsFrame(int64_t nowNs) override {
-        int queued = -1;
-        if (::ioctl(opt_.outFd, TIOCOUTQ, &queued) != 0) queued = -1;
-        return gov_.admit(nowNs, queued);
-    }
+    bool wantsFrame(int64_t nowNs) override { return term_.admit(nowNs); }
 
     bool relayout() override {
-        if (gov_.takeLevelChange()) return true;   // the link asks for another picture size
+        if (term_.takeLevelChange()) return true;   // the link asks for another picture size
         if (opt_.sizeCols > 0) return false;
         tui::TermSize ts;
         if (!tui::queryTermSize(opt_.outFd, ts)) return false;
@@ -154,56 +147,13 @@ public:
 
 private:
     bool appendStatus() {
-        if (!opt_.statusLine || status_ == lastStatus_) return false;
-        lastStatus_ = status_;
-        char pos[32];
-        int n = std::snprintf(pos, sizeof pos, "\x1b[0m\x1b[%d;1H", size_.rows);
-        out_.append(pos, static_cast<size_t>(n));
-        out_.append(status_, 0, std::min(status_.size(), static_cast<size_t>(size_.cols)));
-        out_ += "\x1b[K";
-        return true;
+        return opt_.statusLine && TermOut::appendStatus(out_, status_, lastStatus_, size_.rows, size_.cols);
     }
 
-    Result<void> writeOut() {
-        const int64_t t0 = nowNs();
-        auto r = writeAll();
-        const int64_t t1 = nowNs();
-        gov_.wrote(t1, static_cast<int64_t>(out_.size()), t1 - t0);
-        return r;
-    }
-
-    static int64_t nowNs() {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-            .count();
-    }
-
-    Result<void> writeAll() {
-        const char *p = out_.data();
-        size_t n = out_.size();
-        while (n > 0) {
-            ssize_t w = ::write(opt_.outFd, p, n);
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                if (errno == EAGAIN) {
-                    struct pollfd pfd{opt_.outFd, POLLOUT, 0};
-                    poll(&pfd, 1, 100);
-                    continue;
-                }
-                Error e = Error::make(ErrorKind::Display, std::strerror(errno), "write(terminal)");
-                e.source = ErrorSource::Posix;
-                e.native = errno;
-                return e;
-            }
-            p += w;
-            n -= static_cast<size_t>(w);
-            bytes_ += w;
-        }
-        return {};
-    }
+    Result<void> writeOut() { return term_.write(out_); }
 
     DisplayOptions opt_;
-    LinkGovernor gov_{opt_.maxBandwidth};
+    TermOut term_{opt_.outFd, opt_.maxBandwidth};
     Proto proto_;
     pixel::SixelEncoder sixel_;
     pixel::KittyEncoder kitty_;
@@ -213,7 +163,6 @@ private:
     std::string out_, status_, lastStatus_;
     bool clearPending_ = true;
     bool shown_ = false;
-    int64_t bytes_ = 0;
 };
 
 ProbeResult probeTerminal(const DisplayOptions &o, bool supported, const char *what) {

@@ -1,0 +1,63 @@
+#include "term_out.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+namespace qv {
+namespace {
+int64_t nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+} // namespace
+
+Result<void> TermOut::write(const std::string &s) {
+    const int64_t t0 = nowNs();
+    const char *p = s.data();
+    size_t n = s.size();
+    while (n > 0) {
+        ssize_t w = ::write(fd_, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) {
+                struct pollfd pfd{fd_, POLLOUT, 0};
+                poll(&pfd, 1, 100);
+                continue;
+            }
+            Error e = Error::make(ErrorKind::Display, std::strerror(errno), "write(terminal)");
+            e.source = ErrorSource::Posix;
+            e.native = errno;
+            return e;
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+        bytes_ += w;
+    }
+    const int64_t t1 = nowNs();
+    gov_.wrote(t1, static_cast<int64_t>(s.size()), t1 - t0);
+    return {};
+}
+
+bool TermOut::admit(int64_t now) {
+    int queued = -1;
+    if (::ioctl(fd_, TIOCOUTQ, &queued) != 0) queued = -1;
+    return gov_.admit(now, queued);
+}
+
+bool TermOut::appendStatus(std::string &out, const std::string &status, std::string &last, int row, int cols) {
+    if (status == last) return false;
+    last = status;
+    char pos[32];
+    int n = std::snprintf(pos, sizeof pos, "\x1b[0m\x1b[%d;1H", row);
+    out.append(pos, static_cast<size_t>(n));
+    out.append(status, 0, std::min(status.size(), static_cast<size_t>(cols > 0 ? cols : 0)));
+    out += "\x1b[K";
+    return true;
+}
+
+} // namespace qv

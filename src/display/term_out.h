@@ -1,0 +1,36 @@
+// What the terminal back-ends (blocks, sixel, kitty) share: the write loop
+// (a whole frame in as few write() calls as the tty takes), byte counting,
+// the link governor fed with the tty's queue and each write's wait, and the
+// status row.
+#pragma once
+
+#include "display/link_governor.h"
+#include "qv/core/result.h"
+
+#include <cstdint>
+#include <string>
+
+namespace qv {
+
+class TermOut {
+public:
+    TermOut(int fd, int64_t maxBandwidth) : fd_(fd), gov_(maxBandwidth) {}
+    // Writes all of s (EINTR and EAGAIN handled); feeds the governor.
+    Result<void> write(const std::string &s);
+    // The governor's answer for the next frame (TIOCOUTQ measured here).
+    bool admit(int64_t nowNs);
+    bool takeLevelChange() { return gov_.takeLevelChange(); }
+    double scale() const { return LinkGovernor::scaleOf(gov_.level()); }
+    int64_t bytes() const { return bytes_; }
+
+    // Appends the status line on row `row`, clipped to `cols`, when it is
+    // not what was drawn last (`last` remembers it); returns whether.
+    static bool appendStatus(std::string &out, const std::string &status, std::string &last, int row, int cols);
+
+private:
+    int fd_;
+    LinkGovernor gov_;
+    int64_t bytes_ = 0;
+};
+
+} // namespace qv
