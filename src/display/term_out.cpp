@@ -1,5 +1,7 @@
 #include "term_out.h"
 
+#include "qv/sync/clock.h"
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -9,15 +11,8 @@
 #include <unistd.h>
 
 namespace qv {
-namespace {
-int64_t nowNs() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-} // namespace
-
 Result<void> TermOut::write(const std::string &s) {
-    const int64_t t0 = nowNs();
+    const int64_t t0 = monotonicNs();
     const char *p = s.data();
     size_t n = s.size();
     while (n > 0) {
@@ -38,7 +33,7 @@ Result<void> TermOut::write(const std::string &s) {
         n -= static_cast<size_t>(w);
         bytes_ += w;
     }
-    const int64_t t1 = nowNs();
+    const int64_t t1 = monotonicNs();
     gov_.wrote(t1, static_cast<int64_t>(s.size()), t1 - t0);
     return {};
 }

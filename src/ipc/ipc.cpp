@@ -155,23 +155,6 @@ Request parseRequest(const std::string &line) {
     return r;
 }
 
-std::string jsonEscape(const std::string &s) {
-    std::string o;
-    for (char ch : s) {
-        const unsigned char c = static_cast<unsigned char>(ch);
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += ch;
-        } else if (c < 0x20) {
-            char b[8];
-            std::snprintf(b, sizeof b, "\\u%04x", c);
-            o += b;
-        } else {
-            o += ch;
-        }
-    }
-    return o;
-}
 
 Server::~Server() {
     for (auto &c : clients_) ::close(c.fd);

@@ -3,18 +3,13 @@
 
 #include "qv/core/log.h"
 #include "qv/media/source.h"
+#include "qv/sync/clock.h"
 
 #include <chrono>
 #include <cstdlib>
 
 namespace qv {
 namespace {
-
-int64_t nowNs() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 class FileSource final : public VideoSource {
 public:
@@ -84,9 +79,9 @@ public:
         if (!out.frame) out.frame = allocFrame();
         AVFrame *f = out.frame.get();
         for (;;) {
-            int64_t t0 = nowNs();
+            int64_t t0 = monotonicNs();
             int r = avcodec_receive_frame(dec_.get(), f);
-            pendingDecodeNs_ += nowNs() - t0;
+            pendingDecodeNs_ += monotonicNs() - t0;
             if (r >= 0) {
                 fill(out);
                 return NextStatus::Frame;
@@ -125,9 +120,9 @@ public:
             m.pos = pkt_->pos;
             m.size = pkt_->size;
             pkt_->pts = seq_++;
-            t0 = nowNs();
+            t0 = monotonicNs();
             r = avcodec_send_packet(dec_.get(), pkt_.get());
-            pendingDecodeNs_ += nowNs() - t0;
+            pendingDecodeNs_ += monotonicNs() - t0;
             av_packet_unref(pkt_.get());
             if (r < 0 && r != AVERROR(EAGAIN)) {
                 stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);

@@ -1,6 +1,7 @@
 #include "qv/media/packet_index.h"
 
 #include "input.h"
+#include "qv/sync/clock.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,11 +11,6 @@
 
 namespace qv {
 namespace {
-int64_t monoNs() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 int64_t sortKey(const IndexEntry &e) { return e.pts != INT64_MIN ? e.pts : e.dts; }
 } // namespace
 
@@ -142,7 +138,7 @@ int64_t PacketIndex::nextKey(int64_t ordinal) const {
 }
 
 Result<std::shared_ptr<const PacketIndex>> scanPackets(const std::string &path, const std::atomic<bool> &cancel) {
-    const int64_t t0 = monoNs();
+    const int64_t t0 = monotonicNs();
     auto in = Input::open(path, true);
     if (!in) return in.takeError();
     AVFormatContext *fmt = in.value()->fmt();
@@ -185,7 +181,7 @@ Result<std::shared_ptr<const PacketIndex>> scanPackets(const std::string &path, 
     }
     idx->bytes = lastPos;
     idx->build(std::move(packets), timestamped);
-    idx->scanNs = monoNs() - t0;
+    idx->scanNs = monotonicNs() - t0;
     return std::shared_ptr<const PacketIndex>(std::move(idx));
 }
 

@@ -1,4 +1,5 @@
 #include "qv/media/probe.h"
+#include "qv/core/json.h"
 #include "qv/media/packet_index.h"
 
 #include "input.h"
@@ -25,26 +26,6 @@ int64_t toMs(int64_t v, AVRational tb) {
     return av_rescale_q(v, tb, AVRational{1, 1000});
 }
 
-std::string jsonEscape(const std::string &s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-        case '"': o += "\\\""; break;
-        case '\\': o += "\\\\"; break;
-        case '\n': o += "\\n"; break;
-        case '\t': o += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char b[8];
-                std::snprintf(b, sizeof b, "\\u%04x", c);
-                o += b;
-            } else {
-                o += c;
-            }
-        }
-    }
-    return o;
-}
 
 } // namespace
 

@@ -7,6 +7,8 @@
 // is polled by the display thread.
 #pragma once
 
+#include "qv/core/json.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,7 +26,7 @@ struct Request {
 // booleans (booleans become "yes"/"no"). Pure.
 Request parseRequest(const std::string &line);
 
-std::string jsonEscape(const std::string &s);
+using qv::jsonEscape;   // qv/core/json.h
 
 class Server {
 public:

@@ -132,16 +132,21 @@ void SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int 
             s = e;
         }
     }
-    prev_.assign(all_.begin(), all_.end());
+    prev_.swap(all_);   // all_ is rewritten whole by the next quantize()
     prevW_ = w;
     prevH_ = h;
 }
 
 void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {
     const int h = yEnd - yBegin;
-    bits_.assign(static_cast<size_t>(kColors) * static_cast<size_t>(w), 0);
-    minx_.assign(kColors, w);
-    maxx_.assign(kColors, -1);
+    // The band loop leaves bits_, minx_ and maxx_ cleared after each band,
+    // so they are set up only when the width changes.
+    if (bitsW_ != w) {
+        bits_.assign(static_cast<size_t>(kColors) * static_cast<size_t>(w), 0);
+        minx_.assign(kColors, w);
+        maxx_.assign(kColors, -1);
+        bitsW_ = w;
+    }
     // DCS P1=0 (aspect from the raster attributes), P2=1 (unset pixels stay), q
     out += "\x1bP0;1;0q\"1;1;";
     appendInt(out, w);

@@ -43,6 +43,7 @@ private:
     std::vector<uint8_t> all_;          // the picture as colour indices
     std::vector<uint8_t> prev_;         // the previous picture (encodeDiff)
     int prevW_ = 0, prevH_ = 0;
+    int bitsW_ = -1;                    // width bits_/minx_/maxx_ are set up for
 };
 
 } // namespace qv::pixel
