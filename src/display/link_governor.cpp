@@ -16,6 +16,10 @@ bool LinkGovernor::admit(int64_t nowNs, int64_t queued) {
         tokens_ = std::min(tokens_, static_cast<double>(cap_) / 4);   // at most 250 ms of burst
         if (tokens_ < 0) skip = true;
     }
+    if (lastNs_ >= 0 && nowNs > lastNs_) {
+        const int64_t d = std::min<int64_t>(nowNs - lastNs_, 200000000);
+        intervalNs_ = intervalNs_ > 0 ? (intervalNs_ * 7 + d) / 8 : d;
+    }
     lastNs_ = nowNs;
     if (queued > 0 && queued > std::max<int64_t>(lastFrameBytes_ / 2, 2048)) skip = true;
     // A pty (an SSH session) reports no output queue; a write that had to
@@ -31,10 +35,17 @@ void LinkGovernor::wrote(int64_t nowNs, int64_t n, int64_t blockedNs) {
     (void)nowNs;
     lastFrameBytes_ = n;
     if (cap_ > 0) tokens_ -= static_cast<double>(n);
-    if (blockedNs > kBlockedNs) {   // write() waited: the link is behind
+    // write() waited longer than a frame lasts: the link moved less than a
+    // frame's bytes in a frame's time. Once can be the reader's hiccup (a
+    // busy machine, a scheduler delay); twice in a row, or twice as long,
+    // is a link that is behind.
+    const int64_t frameNs = std::max<int64_t>(kBlockedNs, intervalNs_ > 0 ? intervalNs_ : kDefaultIntervalNs);
+    const bool slow = blockedNs > frameNs;
+    if ((slow && lastSlow_) || blockedNs > 2 * frameNs) {
         congestedUntilNs_ = nowNs + blockedNs;
         calm_ = 0;
     }
+    lastSlow_ = slow;
 }
 
 void LinkGovernor::decided(bool skip) {

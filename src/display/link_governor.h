@@ -1,8 +1,8 @@
 // LinkGovernor: keeps a terminal link (an SSH session) from filling up.
 // The terminal displays ask it before each frame: skip the frame (counted as
 // a drop) while the tty still holds more than half of the last frame's bytes
-// (TIOCOUTQ), while the last write had to wait (a pty reports no queue:
-// then the write's wait says the link is behind), or while --max-bandwidth's
+// (TIOCOUTQ), while the last writes waited longer than a frame lasts (a pty
+// reports no queue: then the write's wait says the link is behind), or while --max-bandwidth's
 // token bucket is empty; when frames
 // keep being skipped, lower the level (a smaller picture costs fewer bytes),
 // and raise it again once the link has been keeping up for a while. Pure:
@@ -45,7 +45,10 @@ private:
     int calm_ = 0;                        // admitted frames in a row with an empty queue
     int64_t skipped_ = 0;
     int64_t congestedUntilNs_ = 0;
-    static constexpr int64_t kBlockedNs = 10000000;   // a write that waited 10 ms
+    int64_t intervalNs_ = 0;   // average time between frames
+    bool lastSlow_ = false;    // the last write waited longer than a frame
+    static constexpr int64_t kBlockedNs = 10000000;           // never less than 10 ms
+    static constexpr int64_t kDefaultIntervalNs = 33333333;   // before the first interval
 };
 
 } // namespace qv

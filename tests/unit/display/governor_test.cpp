@@ -28,6 +28,23 @@ TEST_CASE("a write that waited: frames are skipped while the buffer drains") {
     CHECK(g.skipped() == 2);
 }
 
+TEST_CASE("one slow write is a hiccup; two in a row are a slow link") {
+    LinkGovernor g;
+    int64_t t = 0;
+    for (int i = 0; i < 10; ++i) {
+        CHECK(g.admit(t, -1));
+        g.wrote(t + ms, 20000, ms);
+        t += 33 * ms;
+    }
+    CHECK(g.admit(t, -1));
+    g.wrote(t + 45 * ms, 20000, 45 * ms);   // the reader stalled once for 45 ms
+    t += 66 * ms;
+    CHECK(g.admit(t, -1));                  // not skipped
+    g.wrote(t + 45 * ms, 20000, 45 * ms);   // and again: the link is behind
+    CHECK_FALSE(g.admit(t + 60 * ms, -1));
+    CHECK(g.skipped() == 1);
+}
+
 TEST_CASE("a full output queue skips; many skips lower the level, calm raises it") {
     LinkGovernor g;
     CHECK(g.admit(0, 0));
