@@ -7,8 +7,11 @@ namespace qv::app {
 
 const std::vector<OptionSpec> &optionTable() {
     static const std::vector<OptionSpec> table = {
-        {"display", 0, "NAME", "play", "where to show the video: auto, blocks, sixel, kitty, null, hash, or help (list them and why each can or cannot run here)"},
-        {"no-audio", 0, nullptr, "play", "play no audio (audio output is not built yet; accepted so scripts can say it)"},
+        {"display", 0, "NAME", "play", "where to show the video: auto, sdl, blocks, sixel, kitty, null, hash, or help (list them and why each can or cannot run here)"},
+        {"no-audio", 0, nullptr, "play", "play no sound (by default the best audio stream plays, and its clock leads the picture)"},
+        {"volume", 0, "N", "play", "start at volume N percent (0 to 150, default 100)"},
+        {"audio-delay", 0, "SECONDS", "play", "play the sound SECONDS later than the picture (negative: earlier)"},
+        {"geometry", 0, "WxH[+X+Y]", "play", "window displays: the window's size in pixels (and place)"},
         {"no-sync", 0, nullptr, "play", "present frames as fast as they come, no clock"},
         {"frames", 0, "N", "play", "stop after N presented frames"},
         {"start", 0, "TIME", "play", "start at TIME (seconds, or [[hh:]mm:]ss[.frac]); lands on the exact frame"},

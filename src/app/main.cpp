@@ -10,6 +10,7 @@
 #include "qv/tui/term_detect.h"
 
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -144,6 +145,31 @@ int runPlay(const app::ParsedArgs &a) {
         auto b = app::parseSize(a.get("step-cache"));
         if (!b) return usage("--step-cache: " + b.error().message);
         o.stepCacheBytes = b.value();
+    }
+    o.audio = !a.has("no-audio");
+    if (a.has("volume")) {
+        char *end = nullptr;
+        long v = std::strtol(a.get("volume").c_str(), &end, 10);
+        if (!end || *end || v < 0 || v > 150) return usage("--volume needs 0 to 150");
+        o.volume = static_cast<int>(v);
+    }
+    if (a.has("audio-delay")) {
+        char *end = nullptr;
+        double d = std::strtod(a.get("audio-delay").c_str(), &end);
+        if (!end || *end || std::fabs(d) > 60) return usage("--audio-delay needs seconds from -60 to 60");
+        o.audioDelayNs = static_cast<int64_t>(d * 1e9);
+    }
+    if (a.has("geometry")) {
+        int w = 0, h = 0, x = -1, y = -1;
+        const int n = std::sscanf(a.get("geometry").c_str(), "%dx%d+%d+%d", &w, &h, &x, &y);
+        if ((n != 2 && n != 4) || w < 16 || h < 16 || w > 16384 || h > 16384 || (n == 4 && (x < 0 || y < 0)))
+            return usage("--geometry needs WxH or WxH+X+Y, e.g. 1280x720+0+0");
+        o.displayOpt.windowW = w;
+        o.displayOpt.windowH = h;
+        if (n == 4) {
+            o.displayOpt.windowX = x;
+            o.displayOpt.windowY = y;
+        }
     }
     o.startPaused = a.has("pause");
     o.ipcPath = a.get("input-ipc");

@@ -4,6 +4,9 @@
 #include "hash/hash_display.h"
 #include "null/null_display.h"
 #include "pixel/pixel_display.h"
+#if QV_HAVE_SDL2
+#include "sdl/sdl_display.h"
+#endif
 
 #include <unistd.h>
 
@@ -16,6 +19,9 @@ const std::vector<DisplayEntry> &displayRegistry() {
         kittyDisplayEntry(),
         nullDisplayEntry(),
         hashDisplayEntry(),
+#if QV_HAVE_SDL2
+        sdlDisplayEntry(),
+#endif
     };
     return all;
 }

@@ -1,6 +1,8 @@
 #include "qv/pipeline/pipeline.h"
 
 #include "items.h"
+#include "qv/audio/audio.h"
+#include "qv/audio/audio_clock.h"
 #include "qv/core/log.h"
 #include "qv/core/signals.h"
 #include "qv/ipc/ipc.h"
@@ -76,11 +78,12 @@ void nameThread(const char *name) { pthread_setname_np(pthread_self(), name); }
 
 class Player {
 public:
-    Player(const PlayOptions &opt, std::unique_ptr<VideoSource> src, std::unique_ptr<Display> disp, int sigFd,
-           int ttyFd)
-        : opt_(opt), src_(std::move(src)), display_(std::move(disp)), sigFd_(sigFd), ttyFd_(ttyFd),
-          cache_(opt.stepCacheBytes) {
+    Player(const PlayOptions &opt, std::unique_ptr<VideoSource> src, std::unique_ptr<Display> disp,
+           std::unique_ptr<AudioPlayer> audio, int sigFd, int ttyFd)
+        : opt_(opt), src_(std::move(src)), display_(std::move(disp)), audio_(std::move(audio)), sigFd_(sigFd),
+          ttyFd_(ttyFd), cache_(opt.stepCacheBytes) {
         status_.reserve(1024);
+        avDiffs_.reserve(kAvDiffs);   // --stats: |A-V| per presented frame, allocated once
         spec_ = src_->spec();
         paused_ = opt.startPaused;
         stepPending_ = opt.startPaused;
@@ -139,6 +142,8 @@ public:
         return link == 0 ? toScale_.highWater() : link == 1 ? toEncode_.highWater() : toDisplay_.highWater();
     }
     int64_t bytesWritten() const { return display_->bytesWritten(); }
+    const AudioPlayer *audio() const { return audio_.get(); }
+    std::vector<int64_t> &avDiffs() { return avDiffs_; }
     std::unique_ptr<Display> takeDisplay() { return std::move(display_); }
 
 private:
@@ -497,8 +502,12 @@ private:
         cache_.put(std::move(c), gopOf(c.info.ordinal));
     }
 
-    bool presentFrame(FrameRef &fr, int64_t now, int64_t deadline) {
+    bool presentFrame(FrameRef &fr, int64_t now, int64_t deadline, bool timed = false) {
         lastDriftNs_ = opt_.sync ? now - deadline : 0;
+        if (timed && audio_ && avDiffs_.size() < kAvDiffs) {
+            int64_t apos = 0;
+            if (audio_->position(now, apos)) avDiffs_.push_back(fr.info.ptsNs - apos);
+        }
         std::swap(current_, fr);
         recycle(fr);
         updateStatus();
@@ -690,9 +699,34 @@ private:
             s = std::clamp(s, 0.1, 16.0);
             if (std::fabs(s - 1.0) < 0.01) s = 1.0;
             clock_.setSpeed(s, now, current_.info.ptsNs);
+            if (audio_) {
+                // The sound restarts at the frame on screen, resampled for the new speed.
+                audio_->setSpeed(s);
+                clock_.reset();
+            }
+            say("speed %.2fx", s);
             break;
         }
         case tui::Command::ToggleStatus: statusVisible_ = !statusVisible_; break;
+        case tui::Command::VolumeDown:
+        case tui::Command::VolumeUp:
+            if (!audio_) {
+                say("no audio");
+                break;
+            }
+            audio_->setVolume(audio_->volume() + (c == tui::Command::VolumeUp ? 10 : -10));
+            audio_->setMuted(false);
+            say("volume %d%%", audio_->volume());
+            break;
+        case tui::Command::Mute:
+            if (!audio_) {
+                say("no audio");
+                break;
+            }
+            audio_->setMuted(!audio_->muted());
+            say(audio_->muted() ? "muted" : "volume %d%%", audio_->volume());
+            break;
+        case tui::Command::Fullscreen: display_->toggleFullscreen(); break;
         }
         redrawStatus();
     }
@@ -831,6 +865,9 @@ private:
         if (name == "step-cache-hits") return num(stats_.cacheHits.load());
         if (name == "decoded") return num(src_->stats().framesDecoded.load());
         if (name == "speed") return real(clock_.speed());
+        if (name == "volume") return num(audio_ ? audio_->volume() : 0);
+        if (name == "mute") return audio_ && audio_->muted() ? "true" : "false";
+        if (name == "audio") return audio_ ? "true" : "false";
         if (name == "filename") return "\"" + ipc::jsonEscape(spec_.title) + "\"";
         if (name == "frame-info") return frameJson();
         ok = false;
@@ -992,6 +1029,16 @@ private:
             readSignals();
             const bool escDue = keys_.pendingEscape() && monotonicNs() - escSinceNs_ >= tui::kEscTimeoutMs * 1000000LL;
             readKeys(escDue);
+            if (display_->pollIntervalMs() >= 0) {
+                winKeys_.clear();
+                display_->pollInput(winKeys_);
+                if (!winKeys_.empty()) {
+                    winParser_.feed(winKeys_.data(), winKeys_.size());
+                    tui::Key k;
+                    while (!done_ && winParser_.next(k, true)) handleKey(k);
+                }
+            }
+            if (audio_ && (paused_ || stepPending_)) audio_->setPaused(true);
             readIpc();
             if (shotDone_.load(std::memory_order_acquire)) {
                 shotDone_.store(false);
@@ -1094,7 +1141,16 @@ private:
                 }
                 if (!paused_ || stepPending_) {
                     const int64_t now = monotonicNs();
-                    if (!clock_.anchored()) clock_.anchor(now, fr.info.ptsNs);
+                    const bool audible = audio_ && opt_.sync && !paused_ && !stepPending_;
+                    if (!clock_.anchored()) {
+                        clock_.anchor(now, fr.info.ptsNs);
+                        // The sound starts (again) at the frame that starts the picture.
+                        if (audible) audio_->start(fr.info.ptsNs);
+                    }
+                    // While the sound plays it is the master: the clock
+                    // follows the samples being heard.
+                    int64_t heard = 0;
+                    if (audible && audio_->position(now, heard)) clock_.anchor(now, heard);
                     SchedInput in;
                     in.nowNs = now;
                     in.deadlineNs = clock_.deadline(fr.info.ptsNs);
@@ -1134,7 +1190,7 @@ private:
                             stepTarget_ = -1;
                             lastFromCache_ = false;
                         }
-                        if (!presentFrame(f, now, in.deadlineNs)) break;
+                        if (!presentFrame(f, now, in.deadlineNs, !wasStep)) break;
                         if (wasStep) clock_.reset();
                         continue;
                     }
@@ -1143,6 +1199,7 @@ private:
             sleepOnEvents(waitData, timeoutNs);
         }
         answerWaiting();
+        if (audio_) audio_->setPaused(true);
         if (!hasError_) {
             auto r = display_->finish();
             if (!r && exit_ == ExitCode::Ok) {
@@ -1155,6 +1212,7 @@ private:
                 }
             }
         }
+        display_->release();
     }
 
     void sleepUntil(int64_t when) {
@@ -1174,6 +1232,8 @@ private:
         }
         // Look for the index and for screenshot results now and then.
         if ((!index_ || shotsInFlight_ > 0) && (timeoutNs < 0 || timeoutNs > 100000000)) timeoutNs = 100000000;
+        if (const int p = display_->pollIntervalMs(); p >= 0 && (timeoutNs < 0 || timeoutNs > p * 1000000LL))
+            timeoutNs = p * 1000000LL;
         if (messageUntilNs_ > 0) {
             const int64_t left = messageUntilNs_ - monotonicNs();
             if (left <= 0) {
@@ -1211,6 +1271,7 @@ private:
     PlayOptions opt_;
     std::unique_ptr<VideoSource> src_;
     std::unique_ptr<Display> display_;
+    std::unique_ptr<AudioPlayer> audio_;
     StreamSpec spec_;
     int sigFd_ = -1;
     int ttyFd_ = -1;
@@ -1247,6 +1308,10 @@ private:
     int64_t presentCount_ = 0;
     int64_t escSinceNs_ = 0;
     tui::KeyParser keys_;
+    tui::KeyParser winParser_;   // keys from a window display
+    std::string winKeys_;
+    static constexpr size_t kAvDiffs = 1 << 17;
+    std::vector<int64_t> avDiffs_;
     std::string status_;
     // navigation
     std::shared_ptr<const PacketIndex> index_;
@@ -1274,7 +1339,7 @@ private:
     int shotsInFlight_ = 0;
 };
 
-void printStats(const Player &p, const std::string &title, int64_t bytes) {
+void printStats(Player &p, const std::string &title, int64_t bytes) {
     const Stats &s = p.stats();
     const SourceStats &ss = p.source().stats();
     std::fprintf(stderr,
@@ -1299,6 +1364,19 @@ void printStats(const Player &p, const std::string &title, int64_t bytes) {
     else
         std::fprintf(stderr, "  queue high-water (capacity %zu): decode->scale %zu, scale->display %zu (no encode stage)\n",
                      kLinkCapacity, p.highWater(0), p.highWater(2));
+    if (const AudioPlayer *a = p.audio()) {
+        std::vector<int64_t> &d = p.avDiffs();
+        for (auto &v : d) v = v < 0 ? -v : v;
+        int64_t med = 0, p99 = 0;
+        medianP99(d.data(), d.size(), med, p99);
+        std::fprintf(stderr, "  audio: %s; broken packets skipped %" PRId64 ", underruns %" PRId64 "\n", a->describe().c_str(),
+                     a->decodeErrors(), a->underruns());
+        if (!d.empty())
+            std::fprintf(stderr, "  A-V: median %.1f ms, 99th percentile %.1f ms, over %zu frames\n", med / 1e6, p99 / 1e6,
+                         d.size());
+        else
+            std::fprintf(stderr, "  A-V: no frame was presented while the sound played\n");
+    }
     if (bytes > 0 && s.presented.load() > 0)
         std::fprintf(stderr, "  terminal: %" PRId64 " bytes, %" PRId64 " bytes/frame\n", bytes,
                      bytes / s.presented.load());
@@ -1328,6 +1406,21 @@ ExitCode play(const PlayOptions &opt) {
         src = std::move(r.value());
     }
 
+    // The sound: its own demuxer, decoder and thread. No audio stream, no
+    // device, a stream that cannot be decoded: a warning, and the video plays.
+    std::unique_ptr<AudioPlayer> audio;
+    if (opt.audio) {
+        AudioOptions ao;
+        ao.volume = opt.volume;
+        ao.delayNs = opt.audioDelayNs;
+        ao.speed = opt.speed;
+        ao.useMmap = opt.useMmap;
+        std::string why;
+        audio = opt.input.empty() ? AudioPlayer::openTone(ao, why) : AudioPlayer::open(opt.input, ao, why);
+        if (!audio && why != "no audio stream" && !(opt.input.empty() && !audioCompiledIn()))
+            log::warn("%s: %s; playing the video alone", title.c_str(), why.c_str());
+    }
+
     auto disp = createDisplay(opt.display, opt.displayOpt);
     if (!disp) {
         log::error("%s", disp.error().message.c_str());
@@ -1348,7 +1441,7 @@ ExitCode play(const PlayOptions &opt) {
         if (g) term = std::move(g.value());
     }
     ExitCode code;
-    std::unique_ptr<Player> player(new Player(opt, std::move(src), std::move(display), sigFd,
+    std::unique_ptr<Player> player(new Player(opt, std::move(src), std::move(display), std::move(audio), sigFd,
                                               term ? term->inputFd() : -1));
     std::string sideErr;
     if (!player->openSideChannels(sideErr)) {

@@ -116,6 +116,10 @@ Command commandFor(const Key &k) {
         case ']': return Command::SpeedUp;
         case '{': case '}': case '\\': return Command::SpeedReset;
         case 'i': case 'I': return Command::ToggleStatus;
+        case '9': case '/': return Command::VolumeDown;
+        case '0': case '*': return Command::VolumeUp;
+        case 'm': return Command::Mute;
+        case 'f': return Command::Fullscreen;
         default: return Command::None;
         }
     default: return Command::None;
@@ -134,9 +138,12 @@ const std::vector<KeyHelp> &keyHelp() {
         {"HOME / END", "first / last frame"},
         {"g N ENTER", "go to frame N (ESC cancels)"},
         {"s", "save the frame on screen as PNG (full size; named with ordinal and pts)"},
-        {"[ / ]", "speed down / up (x0.8 / x1.25)"},
+        {"[ / ]", "speed down / up (x1/1.1 / x1.1; audio follows, its pitch with it)"},
         {"\\ or { }", "speed back to 1x"},
         {"i", "show / hide the status line"},
+        {"9 / 0", "volume down / up (10% steps)"},
+        {"m", "mute / unmute"},
+        {"f", "fullscreen on / off (window displays)"},
         {"q, ESC, Ctrl+C", "quit"},
     };
     return table;

@@ -33,6 +33,8 @@ struct DisplayOptions {
     int colorMode = 0;                // 0 auto, 24 truecolor, 256
     int tolerance = -1;               // blocks: colour tolerance (-1: default)
     int64_t maxBandwidth = 0;         // --max-bandwidth, bytes/s (0: no cap)
+    int windowW = 0, windowH = 0;     // --geometry for window displays (0: the picture's size)
+    int windowX = -1, windowY = -1;   // -1: where the window system puts it
     // What the terminal answered (tui/term_detect.h), for auto and help.
     bool detected = false;
     bool kittyGraphics = false, sixelGraphics = false;
@@ -64,6 +66,17 @@ public:
     virtual Result<void> finish() { return {}; }
     // Whether it owns a terminal (keys, raw mode, alternate screen).
     virtual bool isTerminal() const { return false; }
+    // Window back-ends: the display loop wakes at least this often to call
+    // pollInput() (-1: never, the back-end has no events).
+    virtual int pollIntervalMs() const { return -1; }
+    // Keys pressed in the window, as the bytes a terminal would send for them
+    // (so one key map serves every display); "q" when the window was closed.
+    // Also redraws after expose and resize.
+    virtual void pollInput(std::string &keys) { (void)keys; }
+    virtual void toggleFullscreen() {}
+    // Called on the display thread after the last frame, on every exit path:
+    // back-ends whose toolkit wants its own thread tear down here.
+    virtual void release() {}
 };
 
 struct ProbeResult {

@@ -9,6 +9,7 @@ extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/display.h>
 #include <libavutil/frame.h>
+#include <libswresample/swresample.h>
 }
 
 #include <cstdint>
@@ -111,6 +112,44 @@ inline const int32_t *displayMatrix(const AVStream *st) {
 // Whether a stream is an attached picture (cover art), never "the video".
 inline bool isAttachedPic(const AVStream *st) {
     return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
+}
+
+// A resampler from a decoder's output to interleaved float at outRate with
+// outChannels (the default layout for that count). inRate may differ from the
+// decoder's rate: playing at speed s tells swr the input runs at rate * s.
+inline SwrContext *makeResampler(const AVCodecContext *dec, int inRate, int outRate, int outChannels) {
+    SwrContext *swr = nullptr;
+#if QV_FF_CH_LAYOUT
+    AVChannelLayout in = dec->ch_layout;
+    AVChannelLayout def;
+    if (in.order == AV_CHANNEL_ORDER_UNSPEC || in.nb_channels <= 0) {
+        av_channel_layout_default(&def, dec->ch_layout.nb_channels > 0 ? dec->ch_layout.nb_channels : 2);
+        in = def;
+    }
+    AVChannelLayout out;
+    av_channel_layout_default(&out, outChannels);
+    if (swr_alloc_set_opts2(&swr, &out, AV_SAMPLE_FMT_FLT, outRate, &in, dec->sample_fmt, inRate, 0, nullptr) < 0)
+        return nullptr;
+#else
+    int64_t inLayout = dec->channel_layout ? static_cast<int64_t>(dec->channel_layout)
+                                           : av_get_default_channel_layout(dec->channels > 0 ? dec->channels : 2);
+    swr = swr_alloc_set_opts(nullptr, av_get_default_channel_layout(outChannels), AV_SAMPLE_FMT_FLT, outRate,
+                             inLayout, dec->sample_fmt, inRate, 0, nullptr);
+    if (!swr) return nullptr;
+#endif
+    if (swr_init(swr) < 0) {
+        swr_free(&swr);
+        return nullptr;
+    }
+    return swr;
+}
+
+inline int decoderChannels(const AVCodecContext *dec) {
+#if QV_FF_CH_LAYOUT
+    return dec->ch_layout.nb_channels;
+#else
+    return dec->channels;
+#endif
 }
 
 // avcodec_close() is deprecated in 7.x; avcodec_free_context() is enough.

@@ -37,6 +37,9 @@ struct PlayOptions {
     std::string ipcPath;               // --input-ipc
     std::string frameLogPath;          // --frame-log
     std::string screenshotDir = ".";   // --screenshot-dir
+    bool audio = true;                 // false: --no-audio
+    int volume = 100;                  // --volume (%)
+    int64_t audioDelayNs = 0;          // --audio-delay
     // Test hook, called on the display thread after each presented frame.
     std::function<void(int64_t presented)> onPresented;
 };

@@ -39,6 +39,7 @@ enum class Command {
     None, Quit, TogglePause, StepForward, StepBack, SeekBack, SeekForward, SeekBackLong,
     SeekForwardLong, SeekBackExact, SeekForwardExact, PrevKeyframe, NextKeyframe, FirstFrame,
     LastFrame, GotoFrame, Screenshot, SpeedDown, SpeedUp, SpeedReset, ToggleStatus,
+    VolumeDown, VolumeUp, Mute, Fullscreen,
 };
 
 Command commandFor(const Key &k);
