@@ -10,7 +10,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"display", 0, "NAME", "play", "where to show the video: auto, sdl, blocks, sixel, kitty, null, hash, or help (list them and why each can or cannot run here)"},
         {"no-audio", 0, nullptr, "play", "play no sound (by default the best audio stream plays, and its clock leads the picture)"},
         {"volume", 0, "N", "play", "start at volume N percent (0 to 150, default 100)"},
-        {"audio-delay", 0, "SECONDS", "play", "play the sound SECONDS later than the picture (negative: earlier)"},
+        {"audio-delay", 0, "SECS", "play", "play the sound SECS seconds later than the picture (negative: earlier)"},
         {"geometry", 0, "WxH[+X+Y]", "play", "window displays: the window's size in pixels (and place)"},
         {"no-sync", 0, nullptr, "play", "present frames as fast as they come, no clock"},
         {"frames", 0, "N", "play", "stop after N presented frames"},

@@ -236,6 +236,10 @@ public:
         return true;
     }
 
+    bool playing() const override {
+        return started_ && !paused_ && !(ended_.load() && drained_.load());
+    }
+
     void setVolume(int v) override { volume_.store(std::clamp(v, 0, 150)); }
     int volume() const override { return volume_.load(); }
     void setMuted(bool m) override { muted_.store(m); }
@@ -292,6 +296,7 @@ private:
             playedFrames += take;
             if (curPos_ >= cur_->frames) release(cur_);
         }
+        drained_.store(done < frames && ended_.load(std::memory_order_relaxed), std::memory_order_relaxed);
         if (done < frames) {
             std::memset(out + done * ch, 0, sizeof(float) * size_t(frames - done) * size_t(ch));
             if (done > 0 || (stamped && !ended_.load(std::memory_order_relaxed))) underruns_.fetch_add(1);
@@ -380,6 +385,7 @@ private:
                 nextPts = kNoPts;
                 eof = false;
                 ended_.store(false);
+                drained_.store(false);
                 if (!restart(target, speed)) eof = true;
                 continue;
             }
@@ -511,6 +517,7 @@ private:
     std::atomic<double> startSpeed_{1.0};
     std::atomic<bool> quit_{false};
     std::atomic<bool> ended_{false};
+    std::atomic<bool> drained_{false};   // the callback ran out after the end
     std::atomic<bool> pausedFlag_{true};
     std::atomic<int> volume_{100};
     std::atomic<bool> muted_{false};

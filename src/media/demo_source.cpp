@@ -9,6 +9,7 @@ extern "C" {
 }
 
 #include <cstring>
+#include <string>
 
 namespace qv {
 namespace {
@@ -31,8 +32,9 @@ struct BufferPoolDeleter {
 
 class DemoSource final : public VideoSource {
 public:
-    DemoSource(int w, int h, int fps, int seconds) {
-        spec_.title = "demo";
+    DemoSource(int w, int h, int fps, int seconds, std::string title = "demo", int64_t durationNs = 0)
+        : audioOnly_(durationNs > 0) {
+        spec_.title = title;
         spec_.width = w & ~1;
         spec_.height = h & ~1;
         spec_.pixFmt = AV_PIX_FMT_YUV420P;
@@ -41,6 +43,11 @@ public:
         spec_.durationNs = int64_t(seconds) * 1000000000;
         spec_.frameCountEstimate = int64_t(seconds) * fps;
         spec_.codec = "demo";
+        if (audioOnly_) {
+            spec_.durationNs = durationNs;
+            spec_.frameCountEstimate = (durationNs * fps + 999999999) / 1000000000;
+            spec_.codec = "none (audio only)";
+        }
         total_ = spec_.frameCountEstimate;
         lumaSize_ = spec_.width * spec_.height;
         pool_.reset(av_buffer_pool_init(static_cast<size_t>(lumaSize_ * 3 / 2), nullptr));
@@ -116,7 +123,25 @@ private:
         if (m & 0x40) fillRect(f, x + s, y + 3 * s, 2 * s, s, kWhite);      // g
     }
 
+    // A file with only sound: a dark picture with a progress bar and the
+    // seconds played, so every display shows that time goes on.
+    void drawAudioOnly(AVFrame *f, int64_t n) {
+        const int w = f->width, h = f->height;
+        fillRect(f, 0, 0, w, h, kBlack);
+        const int64_t done = total_ > 1 ? n * w / (total_ - 1) : w;
+        fillRect(f, 0, h - h / 12, static_cast<int>(done), h / 12, kBars[5]);
+        const int s = h / 20 > 2 ? h / 20 : 2;
+        const int digits = 4, pitch = 5 * s;
+        int x0 = (w - digits * pitch) / 2, y0 = (h - 7 * s) / 2;
+        int64_t v = n * spec_.fpsDen / spec_.fpsNum;
+        for (int k = digits - 1; k >= 0; --k) {
+            digit(f, x0 + k * pitch, y0, s, static_cast<int>(v % 10));
+            v /= 10;
+        }
+    }
+
     void draw(AVFrame *f, int64_t n) {
+        if (audioOnly_) return drawAudioOnly(f, n);
         const int w = f->width, h = f->height;
         const int barW = (w + 7) / 8;
         const int shift = static_cast<int>((n * 4) % w);
@@ -147,6 +172,7 @@ private:
         }
     }
 
+    bool audioOnly_ = false;
     StreamSpec spec_;
     int64_t index_ = 0;
     int64_t total_ = 0;
@@ -158,6 +184,10 @@ private:
 
 std::unique_ptr<VideoSource> openDemoSource(int width, int height, int fps, int seconds) {
     return std::make_unique<DemoSource>(width, height, fps, seconds);
+}
+
+std::unique_ptr<VideoSource> openAudioOnlySource(const std::string &title, int64_t durationNs) {
+    return std::make_unique<DemoSource>(320, 180, 10, 0, title, durationNs > 0 ? durationNs : 1);
 }
 
 } // namespace qv

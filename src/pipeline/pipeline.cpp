@@ -1089,6 +1089,10 @@ private:
                 if (current && !paused_) {
                     // Let the last frame stay for its duration, then stop.
                     sleepUntil(lastPresentNs_ + static_cast<int64_t>(current_.info.durationNs / clock_.speed()));
+                    // And let the sound that goes with it finish (at most 2 s more).
+                    const int64_t limit = monotonicNs() + 2000000000LL;
+                    while (audio_ && audio_->playing() && !done_ && monotonicNs() < limit)
+                        sleepUntil(monotonicNs() + 10000000);
                     finish(ExitCode::Ok);
                     break;
                 }
@@ -1391,6 +1395,8 @@ ExitCode play(const PlayOptions &opt) {
 
     const std::string title = opt.input.empty() ? std::string("demo") : opt.input;
     std::unique_ptr<VideoSource> src;
+    Error srcError;
+    bool noVideo = false;
     if (opt.input.empty()) {
         src = openDemoSource();
     } else {
@@ -1398,27 +1404,14 @@ ExitCode play(const PlayOptions &opt) {
         so.threads = opt.threads;
         so.useMmap = opt.useMmap;
         auto r = openFileSource(opt.input, so);
-        if (!r) {
-            log::error("%s: %s", opt.input.c_str(), r.error().message.c_str());
+        if (r) src = std::move(r.value());
+        else if (r.error().kind == ErrorKind::NoVideo && opt.audio) noVideo = true;   // perhaps sound alone
+        if (!r) srcError = r.takeError();
+        if (!r && !noVideo) {
+            log::error("%s: %s", opt.input.c_str(), srcError.message.c_str());
             if (sigFd >= 0) ::close(sigFd);
-            return exitCodeFor(r.error().kind);
+            return exitCodeFor(srcError.kind);
         }
-        src = std::move(r.value());
-    }
-
-    // The sound: its own demuxer, decoder and thread. No audio stream, no
-    // device, a stream that cannot be decoded: a warning, and the video plays.
-    std::unique_ptr<AudioPlayer> audio;
-    if (opt.audio) {
-        AudioOptions ao;
-        ao.volume = opt.volume;
-        ao.delayNs = opt.audioDelayNs;
-        ao.speed = opt.speed;
-        ao.useMmap = opt.useMmap;
-        std::string why;
-        audio = opt.input.empty() ? AudioPlayer::openTone(ao, why) : AudioPlayer::open(opt.input, ao, why);
-        if (!audio && why != "no audio stream" && !(opt.input.empty() && !audioCompiledIn()))
-            log::warn("%s: %s; playing the video alone", title.c_str(), why.c_str());
     }
 
     auto disp = createDisplay(opt.display, opt.displayOpt);
@@ -1428,6 +1421,40 @@ ExitCode play(const PlayOptions &opt) {
         return exitCodeFor(disp.error().kind);
     }
     std::unique_ptr<Display> display = std::move(disp.value());
+
+    // The sound: its own demuxer, decoder and thread. No audio stream, no
+    // device, a stream that cannot be decoded: a warning, and the video
+    // plays. Not with --no-sync (no clock to follow) nor for the hash
+    // display (a check of the pictures).
+    std::unique_ptr<AudioPlayer> audio;
+    if (opt.audio && opt.sync && std::strcmp(display->name(), "hash") != 0) {
+        AudioOptions ao;
+        ao.volume = opt.volume;
+        ao.delayNs = opt.audioDelayNs;
+        ao.speed = opt.speed;
+        ao.useMmap = opt.useMmap;
+        std::string why;
+        audio = opt.input.empty() ? AudioPlayer::openTone(ao, why) : AudioPlayer::open(opt.input, ao, why);
+        if (!audio && noVideo) {
+            display.reset();
+            if (why == "no audio stream") log::error("%s: no video or audio stream", opt.input.c_str());
+            else log::error("%s: no video stream, and the sound cannot play: %s", opt.input.c_str(), why.c_str());
+            if (sigFd >= 0) ::close(sigFd);
+            return exitCodeFor(srcError.kind);
+        }
+        if (!audio && why != "no audio stream" && !(opt.input.empty() && !audioCompiledIn()))
+            log::warn("%s: %s; playing the video alone", title.c_str(), why.c_str());
+    }
+    if (noVideo) {
+        if (!audio) {
+            display.reset();
+            log::error("%s: %s", opt.input.c_str(), srcError.message.c_str());
+            if (sigFd >= 0) ::close(sigFd);
+            return exitCodeFor(srcError.kind);
+        }
+        const char *slash = std::strrchr(opt.input.c_str(), '/');
+        src = openAudioOnlySource(slash ? slash + 1 : opt.input, audio->durationNs());
+    }
 
     // The packet index serves navigation, the inspector and the frame log; a
     // headless run without them (null or hash, nothing scripted) skips it.

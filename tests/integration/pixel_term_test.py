@@ -88,9 +88,10 @@ def play_in(term_cmd, label, start_frame=None):
 
 
 def detected_in(term_cmd, label, want):
-    """qv --display=help inside the terminal: what detection found, what auto picks."""
+    """qv --display=help inside the terminal: what detection found, what auto picks
+    (DISPLAY unset, as over SSH without X forwarding: else auto picks the sdl window)."""
     out = os.path.join(tmp, f"help-{label}.txt")
-    p = subprocess.Popen(term_cmd + ["sh", "-c", f"{QV} --display=help --size=100x34 > {out}"], env=env,
+    p = subprocess.Popen(term_cmd + ["sh", "-c", f"env -u DISPLAY {QV} --display=help --size=100x34 > {out}"], env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         p.wait(timeout=30)

@@ -50,6 +50,9 @@ public:
     // while nothing of the current start() has played yet, while paused, and
     // after the sound ran out.
     virtual bool position(int64_t nowNs, int64_t &ptsNs) const = 0;
+    // Samples of the current start() are still to be heard (false once the
+    // sound ran out at the end of the stream, and while paused).
+    virtual bool playing() const = 0;
     virtual void setVolume(int percent) = 0;
     virtual int volume() const = 0;
     virtual void setMuted(bool muted) = 0;

@@ -67,5 +67,8 @@ Result<std::unique_ptr<VideoSource>> openFileSource(const std::string &path,
 // The built-in demo: a moving test pattern with a frame counter.
 std::unique_ptr<VideoSource> openDemoSource(int width = 640, int height = 360,
                                             int fps = 25, int seconds = 60);
+// For a file with only sound: a dark picture with a progress bar and the
+// seconds, 10 per second, as long as the sound.
+std::unique_ptr<VideoSource> openAudioOnlySource(const std::string &title, int64_t durationNs);
 
 } // namespace qv
