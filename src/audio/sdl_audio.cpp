@@ -197,13 +197,13 @@ public:
             uint32_t ser = 0;
             if (stamps_.load(s, ser) && ser == serial_.load()) {
                 const int64_t next = s.ptsNs + static_cast<int64_t>(static_cast<double>(s.spanNs) * s.speed);
-                if (std::llabs(next - (ptsNs + delayNs_)) < 40000000 && speedAt_ == speed_) {
+                if (std::llabs(next - (ptsNs - delayNs_)) < 40000000 && speedAt_ == speed_) {
                     setPaused(false);
                     return;
                 }
             }
         }
-        startPts_.store(ptsNs + delayNs_);
+        startPts_.store(ptsNs - delayNs_);
         speedAt_ = speed_;
         startSpeed_.store(speed_);
         serial_.fetch_add(1);
@@ -232,7 +232,7 @@ public:
         if (!stamps_.load(s, ser) || ser != serial_.load(std::memory_order_acquire) || s.spanNs <= 0) return false;
         // The sound ran out (end, or a long stall): no clock to follow.
         if (nowNs - s.callbackNs > s.latencyNs + s.spanNs + 200000000) return false;
-        ptsNs = heardAt(s, nowNs) - delayNs_;
+        ptsNs = heardAt(s, nowNs) + delayNs_;
         return true;
     }
 

@@ -1148,13 +1148,25 @@ private:
                     const bool audible = audio_ && opt_.sync && !paused_ && !stepPending_;
                     if (!clock_.anchored()) {
                         clock_.anchor(now, fr.info.ptsNs);
-                        // The sound starts (again) at the frame that starts the picture.
-                        if (audible) audio_->start(fr.info.ptsNs);
+                        // The sound starts (again) at the frame that starts
+                        // the picture; the picture waits for it to be heard
+                        // (at most kAudioStartWaitNs: a device that does not
+                        // start must not freeze the video).
+                        if (audible) {
+                            audio_->start(fr.info.ptsNs);
+                            audioWaitUntil_ = now + kAudioStartWaitNs;
+                        }
                     }
                     // While the sound plays it is the master: the clock
                     // follows the samples being heard.
                     int64_t heard = 0;
-                    if (audible && audio_->position(now, heard)) clock_.anchor(now, heard);
+                    if (audible && audio_->position(now, heard)) {
+                        clock_.anchor(now, heard);
+                        audioWaitUntil_ = 0;
+                    } else if (audible && now < audioWaitUntil_) {
+                        sleepOnEvents(false, 1000000);
+                        continue;
+                    }
                     SchedInput in;
                     in.nowNs = now;
                     in.deadlineNs = clock_.deadline(fr.info.ptsNs);
@@ -1315,6 +1327,8 @@ private:
     tui::KeyParser winParser_;   // keys from a window display
     std::string winKeys_;
     static constexpr size_t kAvDiffs = 1 << 17;
+    static constexpr int64_t kAudioStartWaitNs = 500000000;
+    int64_t audioWaitUntil_ = 0;   // the first frame after a start waits for the sound until then
     std::vector<int64_t> avDiffs_;
     std::string status_;
     // navigation
