@@ -10,6 +10,12 @@ import avsync
 from common import FFMPEG, QV, check, finish
 
 tmp = tempfile.mkdtemp(prefix="qv-synct-")
+
+
+def ms(v):
+    return "none" if v is None else f"{v:.1f}"
+
+
 clip12 = os.path.join(tmp, "sync12.mkv")
 avsync.make_clip(FFMPEG, clip12, 12)
 
