@@ -25,7 +25,7 @@ med, p99, signed = avsync.summary(r["offsets"])
 check(r["rc"] == 0, f"1x: exit {r['rc']}")
 check(len(r["offsets"]) >= 10, f"1x: {len(r['offsets'])} flashes paired with a tone (of {len(r['flashes'])})")
 check(med is not None and med <= 30 and p99 <= 60,
-      f"1x: |A-V| median {med} ms, 99th percentile {p99} ms (loose bound 30 / 60)")
+      f"1x: |A-V| median {ms(med)} ms, 99th percentile {ms(p99)} ms (loose bound 30 / 60)")
 
 # 2. After a seek (IPC, 3 s in, to 8 s): the flashes after it are in sync too.
 r = avsync.measure(QV, clip12, commands=[(3.0, ["seek", 8, "absolute", "exact"])])
@@ -34,12 +34,12 @@ check(r["rc"] == 0, f"seek: exit {r['rc']}")
 check(len(r["flashes"]) <= 10, f"seek: the seek skipped seconds ({len(r['flashes'])} flashes of 12)")
 check(len(r["offsets"]) >= 6, f"seek: {len(r['offsets'])} flashes paired with a tone")
 check(med is not None and med <= 30 and p99 <= 60,
-      f"seek: |A-V| median {med} ms, 99th percentile {p99} ms (loose bound 30 / 60)")
+      f"seek: |A-V| median {ms(med)} ms, 99th percentile {ms(p99)} ms (loose bound 30 / 60)")
 
 # 3. The measurement sees a broken sync: audio 200 ms late.
 r = avsync.measure(QV, clip12, extra=["--audio-delay=0.2", "--frames=180"])
 med, p99, signed = avsync.summary(r["offsets"])
 check(signed is not None and -250 <= signed <= -150,
-      f"--audio-delay=0.2: flash minus tone is {signed} ms (want about -200)")
-check(med is not None and med > 30, f"--audio-delay=0.2 fails the bound ({med} ms > 30)")
+      f"--audio-delay=0.2: flash minus tone is {ms(signed)} ms (want about -200)")
+check(med is not None and med > 30, f"--audio-delay=0.2 fails the bound ({ms(med)} ms > 30)")
 finish()
