@@ -345,6 +345,15 @@ private:
                 }
                 trimBefore = kNoPts;
             }
+            if (blk && blk->frames > 0) {
+                // Samples that do not continue the block start a new one
+                // (its pts must describe every sample in it).
+                const int64_t end = blk->ptsNs + static_cast<int64_t>(blk->frames * nsPerFrame);
+                if (std::llabs(pts - end) > 2000000) {
+                    if (!full_.push(blk, stale)) return false;
+                    blk = nullptr;
+                }
+            }
             while (frames > 0) {
                 if (!blk) {
                     if (!free_.pop(blk, stale)) return false;
@@ -450,10 +459,19 @@ private:
             int64_t pts = kNoPts;
             if (frame_->best_effort_timestamp != AV_NOPTS_VALUE)
                 pts = av_rescale_q(frame_->best_effort_timestamp, st_->time_base, {1, 1000000000}) - originNs_;
-            // Follow the running position unless the stream jumps (a gap):
-            // swr's own delay is a few samples.
-            if (nextPts != kNoPts && (pts == kNoPts || std::llabs(pts - nextPts) < 30000000)) pts = nextPts;
+            // Follow the running position (container timestamps are rounded,
+            // swr's own delay is a few samples) unless the stream jumps.
+            if (nextPts != kNoPts && (pts == kNoPts || std::llabs(pts - nextPts) <= 2000000)) pts = nextPts;
             if (pts == kNoPts) pts = 0;
+            if (nextPts != kNoPts && pts > nextPts && pts - nextPts < 1000000000) {
+                // A gap (lost or broken packets): silence keeps the clock
+                // even instead of letting the sound jump ahead.
+                const int n = static_cast<int>((pts - nextPts) * 1e-9 * outRate_ / speed);
+                if (n > 0) {
+                    buf.assign(size_t(n) * size_t(outChannels_), 0.0f);
+                    if (!emit(buf.data(), n, nextPts)) return;
+                }
+            }
             const int maxOut = swr_get_out_samples(swr_, frame_->nb_samples);
             if (maxOut <= 0) continue;
             buf.resize(size_t(maxOut) * size_t(outChannels_));

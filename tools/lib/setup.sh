@@ -6,9 +6,10 @@ QV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 QV_BUILD=${QV_BUILD:-$QV_ROOT/build}
 
 QV_RUN_PKGS=(meson ninja-build g++ pkgconf
-             libavformat-dev libavcodec-dev libavutil-dev libswscale-dev zlib1g-dev)
+             libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
+             libsdl2-dev zlib1g-dev)
 QV_TEST_PKGS=(ffmpeg doctest-dev tmux python3 util-linux procps file
-              xvfb xterm kitty x11-apps imagemagick)
+              xvfb xterm kitty x11-apps x11-utils xdotool imagemagick)
 
 qv_sudo() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
