@@ -696,15 +696,7 @@ private:
         case tui::Command::SpeedReset: {
             double s = clock_.speed();
             s = c == tui::Command::SpeedReset ? 1.0 : c == tui::Command::SpeedUp ? s * 1.1 : s / 1.1;
-            s = std::clamp(s, 0.1, 16.0);
-            if (std::fabs(s - 1.0) < 0.01) s = 1.0;
-            clock_.setSpeed(s, now, current_.info.ptsNs);
-            if (audio_) {
-                // The sound restarts at the frame on screen, resampled for the new speed.
-                audio_->setSpeed(s);
-                clock_.reset();
-            }
-            say("speed %.2fx", s);
+            setSpeed(s, now);
             break;
         }
         case tui::Command::ToggleStatus: statusVisible_ = !statusVisible_; break;
@@ -729,6 +721,18 @@ private:
         case tui::Command::Fullscreen: display_->toggleFullscreen(); break;
         }
         redrawStatus();
+    }
+
+    void setSpeed(double s, int64_t now) {
+        s = std::clamp(s, 0.1, 16.0);
+        if (std::fabs(s - 1.0) < 0.01) s = 1.0;
+        clock_.setSpeed(s, now, current_.info.ptsNs);
+        if (audio_) {
+            // The sound restarts at the next frame, resampled for the new speed.
+            audio_->setSpeed(s);
+            clock_.reset();
+        }
+        say("speed %.2fx", s);
     }
 
     void redrawStatus() {
@@ -920,7 +924,21 @@ private:
             waitFrame();
             seekBy(absolute ? ns - current_.info.ptsNs : ns, exact);
         } else if (c == "set" || c == "set_property") {
-            if (arg(1) != "pause") return replyError(client, r.requestId, "only pause can be set");
+            if (arg(1) == "speed") {
+                char *end = nullptr;
+                const double v = std::strtod(arg(2).c_str(), &end);
+                if (arg(2).empty() || *end || v < 0.1 || v > 16) return replyError(client, r.requestId, "speed needs 0.1 to 16");
+                setSpeed(v, monotonicNs());
+                redrawStatus();
+                return replyOk(client, r.requestId, "");
+            }
+            if (arg(1) == "volume" || arg(1) == "mute") {
+                if (!audio_) return replyError(client, r.requestId, "no audio");
+                if (arg(1) == "mute") audio_->setMuted(truthy(arg(2)));
+                else audio_->setVolume(std::atoi(arg(2).c_str()));
+                return replyOk(client, r.requestId, "");
+            }
+            if (arg(1) != "pause") return replyError(client, r.requestId, "pause, speed, volume and mute can be set");
             const bool p = truthy(arg(2));
             if (p != paused_) onCommand(tui::Command::TogglePause);
             replyOk(client, r.requestId, "");

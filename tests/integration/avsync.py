@@ -133,9 +133,10 @@ def measure(qv, clip, extra=(), commands=(), timeout=180):
     def when(k):
         # A buffer is sometimes seen a period late (stdio held the piece
         # that ends in it until the next write): the earliest estimate from
-        # the buffers around it is the true one.
+        # it and the buffers after it is the true one (only later ones: a
+        # pause before it would make earlier ones say too early).
         m_ = k // buf
-        w = min((written[x] + (m_ - x) * period for x in range(m_ - 8, m_ + 9) if x in written), default=None)
+        w = min((written[x] - (x - m_) * period for x in range(m_, m_ + 9) if x in written), default=None)
         if w is None:
             near = min(written, key=lambda x: abs(x - m_))
             w = written[near] + (m_ - near) * period

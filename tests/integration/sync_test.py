@@ -36,7 +36,15 @@ check(len(r["offsets"]) >= 6, f"seek: {len(r['offsets'])} flashes paired with a 
 check(med is not None and med <= 30 and p99 <= 60,
       f"seek: |A-V| median {ms(med)} ms, 99th percentile {ms(p99)} ms (loose bound 30 / 60)")
 
-# 3. The measurement sees a broken sync: audio 200 ms late.
+# 3. Pause, two steps, resume, then 1.5x: still in sync after each.
+r = avsync.measure(QV, clip12, commands=[(2.0, ["set", "pause", "yes"]), (2.5, ["frame-step"]), (2.8, ["frame-step"]),
+                                         (3.2, ["set", "pause", "no"]), (5.0, ["set", "speed", "1.5"])])
+med, p99, signed = avsync.summary(r["offsets"])
+check(r["rc"] == 0 and len(r["offsets"]) >= 10, f"pause/step/speed: exit {r['rc']}, {len(r['offsets'])} pairs")
+check(med is not None and med <= 30 and p99 <= 60,
+      f"pause/step/speed: |A-V| median {ms(med)} ms, 99th percentile {ms(p99)} ms (loose bound 30 / 60)")
+
+# 4. The measurement sees a broken sync: audio 200 ms late.
 r = avsync.measure(QV, clip12, extra=["--audio-delay=0.2", "--frames=180"])
 med, p99, signed = avsync.summary(r["offsets"])
 check(signed is not None and -250 <= signed <= -150,
