@@ -297,3 +297,57 @@ if have("timg"):
     t_s, t_st = bytes_and_time(["timg", "-ps", "-g160x48", "--frames=100", pclip])
     print(f"timg -ps -g160x48 (its own pixel guess): {t_s / 1024:.1f} KiB/frame, {100 / t_st:.1f} fps "
           f"(not the same pixel area: no ratio)")
+
+# ---------------------------------------------------------------- issue 4
+print("\n## SDL window and audio (issue 4)")
+sys.path.insert(0, os.path.join(root, "tests", "integration"))
+import avsync  # noqa: E402  (the same external measurement the sync test uses)
+
+sync_secs = 20 if QUICK else 60
+sclip = os.path.join(work, f"sync{sync_secs}.mkv")
+avsync.make_clip("ffmpeg", sclip, sync_secs)
+
+
+def sync_line(label, r):
+    med, p99, signed = avsync.summary(r["offsets"])
+    if med is None:
+        print(f"{label}: no measurement (exit {r['rc']})")
+        return
+    print(f"{label}: |A-V| median {med:.1f} ms, 99th percentile {p99:.1f} ms over {len(r['offsets'])} flashes "
+          f"(signed median {signed:+.1f} ms; goal median <= 20, p99 <= 45)")
+
+
+print(f"A/V sync, measured outside qv: white flash and 1 kHz burst every second of a {sync_secs} s clip; "
+      f"SDL disk driver into a FIFO read by the bench, flash times from --frame-log")
+sync_line(f"  1x, {sync_secs} s", avsync.measure(QV, sclip, timeout=sync_secs * 3))
+hops = [(3.0, ["seek", sync_secs * 2 // 3, "absolute"]), (7.0, ["seek", sync_secs // 3, "absolute", "exact"]),
+        (11.0, ["seek", -2, "relative"]), (15.0, ["seek", 5, "relative", "exact"])]
+sync_line("  4 seeks (keyframe, exact, back, forward)", avsync.measure(QV, sclip, commands=hops, timeout=sync_secs * 3))
+sync_line("  pause, 2 steps, resume, 1.5x, 0.75x",
+          avsync.measure(QV, sclip, extra=["--frames=" + str(30 * 12)],
+                         commands=[(2.0, ["set", "pause", "yes"]), (2.5, ["frame-step"]), (2.8, ["frame-step"]),
+                                   (3.2, ["set", "pause", "no"]), (5.0, ["set", "speed", "1.5"]),
+                                   (8.0, ["set", "speed", "0.75"])], timeout=120))
+
+# Start-up to the first frame in a window, against ffplay (Xvfb, the same clip
+# with sound; SDL's disk audio driver writing to /dev/null for both).
+if have("Xvfb") and have("ffplay"):
+    disp = ":87"
+    xv = subprocess.Popen(["Xvfb", disp, "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    xenv = dict(os.environ, DISPLAY=disp, SDL_AUDIODRIVER="disk", SDL_DISKAUDIOFILE="/dev/null")
+
+    def timed_env(cmd):
+        ts = []
+        for _ in range(REPS):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=xenv, timeout=60)
+            ts.append(time.perf_counter() - t0)
+        return statistics.median(ts)
+
+    s_q = timed_env([QV, sclip, "--display=sdl", "--frames=1"])
+    s_p = timed_env(["ffplay", "-v", "quiet", "-autoexit", "-t", "0.03", sclip])
+    print(f"start-up, launch to exit after the first frame in a window, median of {REPS}: "
+          f"qv {s_q * 1000:.0f} ms, ffplay {s_p * 1000:.0f} ms, ratio ffplay/qv {s_p / s_q:.2f}x")
+    xv.terminate()
