@@ -1490,13 +1490,19 @@ ExitCode play(const PlayOptions &opt) {
 
     // The packet index serves navigation, the inspector and the frame log; a
     // headless run without them (null or hash, nothing scripted) skips it.
-    const bool headless = !display->isTerminal() && opt.ipcPath.empty() && opt.frameLogPath.empty();
+    const bool interactive = display->isTerminal() || display->pollIntervalMs() >= 0;   // a terminal or a window
+    const bool headless = !interactive && opt.ipcPath.empty() && opt.frameLogPath.empty();
     if (!headless || opt.startFrame >= 0 || opt.startNs > 0) src->startIndex();
 
     // The terminal guard is created before the threads and destroyed after.
     std::unique_ptr<tui::TerminalGuard> term;
     if (display->isTerminal() && isatty(opt.displayOpt.outFd)) {
         auto g = tui::TerminalGuard::enter(opt.displayOpt.outFd);
+        if (g) term = std::move(g.value());
+    } else if (display->wantsStatus() && isatty(0) && tcgetpgrp(0) == getpgrp()) {
+        // A window whose status line is in this terminal: the terminal's
+        // keys work too (raw input only; never from a background job).
+        auto g = tui::TerminalGuard::enter(opt.displayOpt.outFd, false);
         if (g) term = std::move(g.value());
     }
     ExitCode code;

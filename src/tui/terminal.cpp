@@ -52,9 +52,9 @@ bool queryTermSize(int fd, TermSize &out) {
     return true;
 }
 
-Result<std::unique_ptr<TerminalGuard>> TerminalGuard::enter(int outFd) {
+Result<std::unique_ptr<TerminalGuard>> TerminalGuard::enter(int outFd, bool screen) {
     std::unique_ptr<TerminalGuard> g(new TerminalGuard());
-    g->outFd_ = outFd;
+    g->outFd_ = screen ? outFd : -1;
     if (isatty(0)) {
         g->inFd_ = 0;
     } else {
@@ -77,10 +77,10 @@ Result<std::unique_ptr<TerminalGuard>> TerminalGuard::enter(int outFd) {
         // No O_NONBLOCK: stdin often shares its file description with
         // stdout, and VMIN=0/VTIME=0 already makes read() return at once.
     }
-    gOutFd = outFd;
+    gOutFd = g->outFd_;
     sig::setFatalRestore(asyncRestore);
     sig::installFatalHandlers();
-    writeAll(outFd, kEnter, sizeof kEnter - 1);
+    if (screen) writeAll(outFd, kEnter, sizeof kEnter - 1);
     g->active_ = true;
     return g;
 }
@@ -88,7 +88,7 @@ Result<std::unique_ptr<TerminalGuard>> TerminalGuard::enter(int outFd) {
 void TerminalGuard::restore() {
     if (!active_) return;
     active_ = false;
-    writeAll(outFd_, kLeave, sizeof kLeave - 1);
+    if (outFd_ >= 0) writeAll(outFd_, kLeave, sizeof kLeave - 1);
     if (gHaveSaved && gSavedFd == inFd_) tcsetattr(inFd_, TCSADRAIN, &gSaved);
     gHaveSaved = false;
     gOutFd = -1;

@@ -167,7 +167,26 @@ while time.time() < end and window_id("qv - ")[0]:
     time.sleep(0.05)
 check(window_id("qv - ")[0] is None, "the window is gone after exit")
 
-# 4. auto: sdl when a display server answers; why not when none does.
+# 4. The status line (the inspector) stays in the terminal that started qv.
+sock = f"qvsdl{os.getpid()}"
+subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "150", "-y", "8",
+                f"env DISPLAY={display} SDL_AUDIODRIVER=dummy {QV} {bars} --display=sdl --pause --no-audio "
+                f"--geometry=320x240+0+0; sleep 10"], check=True)
+pane = ""
+end = time.time() + 8
+while time.time() < end and "frame 0/" not in pane:
+    time.sleep(0.2)
+    pane = subprocess.run(["tmux", "-L", sock, "capture-pane", "-p"], stdout=subprocess.PIPE).stdout.decode(errors="replace")
+check("frame 0/" in pane and "||" in pane, f"status line in the terminal: {pane.strip()[:120]!r}")
+subprocess.run(["tmux", "-L", sock, "send-keys", "."])
+end = time.time() + 5
+while time.time() < end and "frame 1/" not in pane:
+    time.sleep(0.2)
+    pane = subprocess.run(["tmux", "-L", sock, "capture-pane", "-p"], stdout=subprocess.PIPE).stdout.decode(errors="replace")
+check("frame 1/" in pane, "the status line follows a step")
+subprocess.run(["tmux", "-L", sock, "kill-server"], stderr=subprocess.DEVNULL)
+
+# 5. auto: sdl when a display server answers; why not when none does.
 rc, out, err = run([QV, "--display=help"], env=env)
 check("auto: sdl" in out, f"auto picks sdl with DISPLAY set ({re.findall(r'auto: .*', out)})")
 noenv = {k: v for k, v in env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}

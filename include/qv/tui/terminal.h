@@ -24,7 +24,9 @@ class TerminalGuard {
 public:
     // outFd: where the picture goes; the input tty is stdin when it is a
     // terminal, else /dev/tty (keys still work when stdin is redirected).
-    static Result<std::unique_ptr<TerminalGuard>> enter(int outFd);
+    // screen false: keys only (raw input, no alternate screen, nothing
+    // written), for window displays whose status line is a terminal line.
+    static Result<std::unique_ptr<TerminalGuard>> enter(int outFd, bool screen = true);
     ~TerminalGuard();
     TerminalGuard(const TerminalGuard &) = delete;
     TerminalGuard &operator=(const TerminalGuard &) = delete;
