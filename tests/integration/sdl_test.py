@@ -15,7 +15,7 @@ from common import FFMPEG, QV, check, finish, run
 
 tmp = tempfile.mkdtemp(prefix="qv-sdl-")
 W, H = 640, 480
-display = f":{40 + os.getpid() % 50}"
+display = f":{200 + os.getpid() % 100}"
 xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{W}x{H}x24", "-nolisten", "tcp"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
@@ -65,7 +65,7 @@ def start(path, *extra):
                           "--frame-log=" + log, *extra], env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
     wid = None
-    for _ in range(100):
+    for _ in range(200):
         wid, line = window_id("qv - ")
         if wid:
             break
@@ -116,7 +116,9 @@ def shown(region_check, timeout=5.0):
 # 1. Colour bars, paused on frame 0: 480x240 window, 4:3 picture fitted
 #    to 320x240, centred (x 80..400), black bars left and right.
 p, wid, log = start(bars, "--pause")
-check(wid is not None, f"the window opened ({wid})")
+if not check(wid is not None, f"the window opened ({wid})"):
+    p.kill()
+    finish()
 _, line = window_id("qv - ")
 check(line is not None and "bars.mp4" in line, f"the title names the file: {line and line.strip()}")
 img = shown(lambda i: max(px(i, 240, 60)) > 100)
@@ -133,12 +135,43 @@ def presented_rows():
 
 
 before = len(presented_rows())
-subprocess.run(["xdotool", "key", "--window", wid, "period"], env=env)
+subprocess.run(["xdotool", "key", "--window", wid, "period"], env=env, stderr=subprocess.DEVNULL)
 end = time.time() + 3
 while time.time() < end and len(presented_rows()) <= before:
     time.sleep(0.05)
 check(len(presented_rows()) == before + 1, f"'.' in the window steps one frame ({before} -> {len(presented_rows())})")
-subprocess.run(["xdotool", "key", "--window", wid, "q"], env=env)
+# Resize: the picture fits the new size (320x120: 160x120, x 80..240).
+subprocess.run(["xdotool", "windowsize", wid, "320", "120"], env=env, stderr=subprocess.DEVNULL)
+img = shown(lambda i: max(px(i, 400, 60)) < 16 and max(px(i, 160, 60)) > 40)
+bb = bbox(img, 0, 0, 480, 240)
+check(bb is not None and abs(bb[0] - 80) <= 3 and abs(bb[2] - 238) <= 3 and bb[3] <= 120,
+      f"resized to 320x120: the picture re-fits ({bb})")
+# f: fullscreen covers the screen; f again goes back. Fullscreen is the
+# window manager's job (EWMH), so openbox runs for this part only.
+wm = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(1.0)
+
+
+def geometry(want, timeout=3.0):
+    end = time.time() + timeout
+    geo = ""
+    while time.time() < end and want not in geo:
+        time.sleep(0.1)
+        out = subprocess.run(["xwininfo", "-id", wid], env=env, stdout=subprocess.PIPE).stdout.decode()
+        w = re.search(r"Width: (\d+)", out)
+        h = re.search(r"Height: (\d+)", out)
+        geo = f"{w.group(1)}x{h.group(1)}" if w and h else ""
+    return geo
+
+
+subprocess.run(["xdotool", "key", "--window", wid, "f"], env=env, stderr=subprocess.DEVNULL)
+check(geometry(f"{W}x{H}") == f"{W}x{H}", "f: fullscreen covers the screen")
+subprocess.run(["xdotool", "key", "--window", wid, "f"], env=env, stderr=subprocess.DEVNULL)
+g = geometry("320x120")
+check(g == "320x120", f"f again: back to the window ({g})")
+wm.terminate()
+wm.wait(timeout=5)
+subprocess.run(["xdotool", "key", "--window", wid, "q"], env=env, stderr=subprocess.DEVNULL)
 try:
     rc = p.wait(timeout=5)
 except subprocess.TimeoutExpired:
@@ -146,7 +179,17 @@ except subprocess.TimeoutExpired:
     rc = p.wait()
 check(rc == 0, f"'q' in the window quits (exit {rc})")
 
-# 3. A file whose track says "rotate 90": shown upright, 3:4, fitted to the
+# 3. A non-square SAR (720x576 at 16:11: 1047x576 on screen), fitted to
+#    the 480x240 window: 417x229, aspect 1.82.
+p, wid, log = start(os.path.join(os.environ.get("QV_CLIPS", "build/tests"), "mpeg2-sar.ts"), "--pause")
+img = shown(lambda i: max(px(i, 240, 120)) > 40)
+bb = bbox(img, 0, 0, 480, 240)
+check(bb is not None and abs((bb[2] - bb[0] + 2) / (bb[3] - bb[1] + 2) - 720 * 16 / 11 / 576) < 0.05,
+      f"SAR 16:11: the picture is {720 * 16 / 11 / 576:.2f}:1 ({bb})")
+p.terminate()
+p.wait(timeout=5)
+
+# 4. A file whose track says "rotate 90": shown upright, 3:4, fitted to the
 #    window's height (180x240, x 150..330).
 p, wid, log = start(rotated, "--pause")
 img = shown(lambda i: max(px(i, 240, 30)) > 100)
@@ -167,7 +210,7 @@ while time.time() < end and window_id("qv - ")[0]:
     time.sleep(0.05)
 check(window_id("qv - ")[0] is None, "the window is gone after exit")
 
-# 4. The status line (the inspector) stays in the terminal that started qv.
+# 5. The status line (the inspector) stays in the terminal that started qv.
 sock = f"qvsdl{os.getpid()}"
 subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "150", "-y", "8",
                 f"env DISPLAY={display} SDL_AUDIODRIVER=dummy {QV} {bars} --display=sdl --pause --no-audio "
@@ -186,7 +229,7 @@ while time.time() < end and "frame 1/" not in pane:
 check("frame 1/" in pane, "the status line follows a step")
 subprocess.run(["tmux", "-L", sock, "kill-server"], stderr=subprocess.DEVNULL)
 
-# 5. auto: sdl when a display server answers; why not when none does.
+# 6. auto: sdl when a display server answers; why not when none does.
 rc, out, err = run([QV, "--display=help"], env=env)
 check("auto: sdl" in out, f"auto picks sdl with DISPLAY set ({re.findall(r'auto: .*', out)})")
 noenv = {k: v for k, v in env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}

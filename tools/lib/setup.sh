@@ -9,7 +9,7 @@ QV_RUN_PKGS=(meson ninja-build g++ pkgconf
              libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
              libsdl2-dev zlib1g-dev)
 QV_TEST_PKGS=(ffmpeg doctest-dev tmux python3 util-linux procps file
-              xvfb xterm kitty x11-apps x11-utils xdotool imagemagick)
+              xvfb xterm kitty x11-apps x11-utils xdotool openbox imagemagick)
 
 qv_sudo() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -169,7 +169,11 @@ public:
     void toggleFullscreen() override {
         if (!window_) return;
         fullscreen_ = !fullscreen_;
-        SDL_SetWindowFullscreen(window_, fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+        if (SDL_SetWindowFullscreen(window_, fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0) != 0)
+            log::warn("sdl: fullscreen: %s", SDL_GetError());
+        int w = 0, h = 0;
+        SDL_GetWindowSize(window_, &w, &h);
+        log::info("sdl: fullscreen %s, window %dx%d", fullscreen_ ? "on" : "off", w, h);
     }
 
     void release() override {
