@@ -7,11 +7,16 @@ namespace qv::app {
 
 const std::vector<OptionSpec> &optionTable() {
     static const std::vector<OptionSpec> table = {
-        {"display", 0, "NAME", "play", "where to show the video: auto, sdl, blocks, sixel, kitty, null, hash, or help (list them and why each can or cannot run here)"},
+        {"display", 0, "NAME", "play", "where to show the video: auto, sdl, kms, fbdev, blocks, sixel, kitty, null, hash, or help (list them and why each can or cannot run here)"},
         {"no-audio", 0, nullptr, "play", "play no sound (by default the best audio stream plays, and its clock leads the picture)"},
         {"volume", 0, "N", "play", "start at volume N percent (0 to 150, default 100)"},
         {"audio-delay", 0, "SECS", "play", "play the sound SECS seconds later than the picture (negative: earlier)"},
         {"geometry", 0, "WxH[+X+Y]", "play", "window displays: the window's size in pixels (and place)"},
+        {"kms-device", 0, "PATH", "play", "kms: the DRM device (default /dev/dri/card0)"},
+        {"kms-connector", 0, "NAME", "play", "kms: the connector to drive, e.g. HDMI-A-1 (default: the first connected)"},
+        {"kms-mode", 0, "WxH[@HZ]", "play", "kms: set this mode (default: keep the mode the screen has)"},
+        {"kms-list", 0, nullptr, "play", "kms: list connectors, modes and planes, say what qv would choose, and exit"},
+        {"fb-device", 0, "PATH", "play", "fbdev: the framebuffer (default /dev/fb0)"},
         {"no-sync", 0, nullptr, "play", "present frames as fast as they come, no clock"},
         {"frames", 0, "N", "play", "stop after N presented frames"},
         {"start", 0, "TIME", "play", "start at TIME (seconds, or [[hh:]mm:]ss[.frac]); lands on the exact frame"},

@@ -8,6 +8,8 @@
 #include "qv/media/probe.h"
 #include "qv/pipeline/pipeline.h"
 #include "qv/tui/term_detect.h"
+#include "display/kms/kms_choose.h"
+#include "display/kms/kms_display.h"
 
 #include <cstdio>
 #include <cmath>
@@ -145,6 +147,21 @@ int runPlay(const app::ParsedArgs &a) {
         auto b = app::parseSize(a.get("step-cache"));
         if (!b) return usage("--step-cache: " + b.error().message);
         o.stepCacheBytes = b.value();
+    }
+    o.displayOpt.kmsDevice = a.get("kms-device");
+    o.displayOpt.kmsConnector = a.get("kms-connector");
+    o.displayOpt.kmsMode = a.get("kms-mode");
+    o.displayOpt.fbDevice = a.get("fb-device");
+    if (a.has("kms-mode")) {
+        int w = 0, h = 0, hz = 0;
+        if (!kms::parseModeRequest(o.displayOpt.kmsMode, w, h, hz)) return usage("--kms-mode needs WxH or WxH@HZ, e.g. 1920x1080@60");
+    }
+    if (a.has("kms-list")) {
+#if QV_HAVE_KMS
+        return kmsList(o.displayOpt, stdout);
+#else
+        return usage("this qv was built without KMS (libdrm)");
+#endif
     }
     o.audio = !a.has("no-audio");
     if (a.has("volume")) {

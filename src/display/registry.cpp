@@ -7,6 +7,7 @@
 #if QV_HAVE_SDL2
 #include "sdl/sdl_display.h"
 #endif
+#include "kms/kms_display.h"
 
 #include <unistd.h>
 
@@ -22,6 +23,10 @@ const std::vector<DisplayEntry> &displayRegistry() {
 #if QV_HAVE_SDL2
         sdlDisplayEntry(),
 #endif
+#if QV_HAVE_KMS
+        kmsDisplayEntry(),
+#endif
+        fbdevDisplayEntry(),
     };
     return all;
 }

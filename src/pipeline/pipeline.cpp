@@ -1447,6 +1447,14 @@ ExitCode play(const PlayOptions &opt) {
     }
 
     auto disp = createDisplay(opt.display, opt.displayOpt);
+    if (!disp && (opt.display == "kms" || opt.display == "fbdev") && disp.error().kind == ErrorKind::Display) {
+        // The screen cannot be had (DRM master held, no device): say why and
+        // play in the terminal instead of dying.
+        log::warn("%s; playing in the terminal instead", disp.error().message.c_str());
+        DisplayOptions o = opt.displayOpt;
+        o.skipScreens = true;
+        disp = createDisplay("auto", o);
+    }
     if (!disp) {
         log::error("%s", disp.error().message.c_str());
         if (sigFd >= 0) ::close(sigFd);
@@ -1499,9 +1507,9 @@ ExitCode play(const PlayOptions &opt) {
     if (display->isTerminal() && isatty(opt.displayOpt.outFd)) {
         auto g = tui::TerminalGuard::enter(opt.displayOpt.outFd);
         if (g) term = std::move(g.value());
-    } else if (display->wantsStatus() && isatty(0) && tcgetpgrp(0) == getpgrp()) {
-        // A window whose status line is in this terminal: the terminal's
-        // keys work too (raw input only; never from a background job).
+    } else if (display->readsTerminalKeys() && isatty(0) && tcgetpgrp(0) == getpgrp()) {
+        // A window or the board's screen: the terminal's keys work too (raw
+        // input only; never from a background job).
         auto g = tui::TerminalGuard::enter(opt.displayOpt.outFd, false);
         if (g) term = std::move(g.value());
     }

@@ -35,6 +35,9 @@ struct DisplayOptions {
     int64_t maxBandwidth = 0;         // --max-bandwidth, bytes/s (0: no cap)
     int windowW = 0, windowH = 0;     // --geometry for window displays (0: the picture's size)
     int windowX = -1, windowY = -1;   // -1: where the window system puts it
+    std::string kmsDevice, kmsConnector, kmsMode;   // --kms-device, --kms-connector, --kms-mode
+    std::string fbDevice;                           // --fb-device
+    bool skipScreens = false;         // auto: not kms or fbdev (the fallback when they cannot run)
     // What the terminal answered (tui/term_detect.h), for auto and help.
     bool detected = false;
     bool kittyGraphics = false, sixelGraphics = false;
@@ -74,6 +77,10 @@ public:
     // Also redraws after expose and resize.
     virtual void pollInput(std::string &keys) { (void)keys; }
     virtual void toggleFullscreen() {}
+    // A back-end that is not a terminal but takes the terminal's keys
+    // (raw input only, nothing written to the screen): the window, the
+    // board's screen.
+    virtual bool readsTerminalKeys() const { return false; }
     // Called on the display thread after the last frame, on every exit path:
     // back-ends whose toolkit wants its own thread tear down here.
     virtual void release() {}

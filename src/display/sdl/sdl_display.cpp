@@ -140,6 +140,7 @@ public:
         return {};
     }
     bool wantsStatus() const override { return statusFd_ >= 0; }
+    bool readsTerminalKeys() const override { return statusFd_ >= 0; }
 
     int pollIntervalMs() const override { return 10; }
 

@@ -1,0 +1,156 @@
+// fbdev: /dev/fb0 for boards with only a framebuffer (or where KMS is held
+// by something else). mmap of the framebuffer in its own pixel format (32-bit
+// XRGB/XBGR, 16-bit RGB565), double buffered by panning where the virtual
+// screen is twice as tall, fsync after each frame (the DRM fbdev emulation
+// is deferred I/O: without it the last frame can stay half drawn), and
+// KD_GRAPHICS on a VT so the console's cursor stays off the picture.
+#include "kms_display.h"
+
+#include "kms_choose.h"
+#include "qv/core/log.h"
+
+extern "C" {
+#include <libavutil/frame.h>
+#include <libavutil/pixfmt.h>
+}
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/fb.h>
+#include <linux/kd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+namespace qv {
+namespace {
+
+bool onVt(int fd) {
+    struct stat st {};
+    return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 4 && minor(st.st_rdev) < 64;
+}
+
+class FbdevDisplay final : public Display {
+public:
+    explicit FbdevDisplay(const DisplayOptions &o) : opt_(o) {}
+    ~FbdevDisplay() override { release(); }
+
+    Result<void> open() {
+        dev_ = opt_.fbDevice.empty() ? "/dev/fb0" : opt_.fbDevice;
+        fd_ = ::open(dev_.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd_ < 0) return Error::make(ErrorKind::Display, dev_ + ": " + std::strerror(errno));
+        if (ioctl(fd_, FBIOGET_VSCREENINFO, &var_) != 0 || ioctl(fd_, FBIOGET_FSCREENINFO, &fix_) != 0)
+            return Error::make(ErrorKind::Display, dev_ + ": not a framebuffer (" + std::strerror(errno) + ")");
+        saved_ = var_;
+        if (var_.bits_per_pixel == 32) {
+            pixFmt_ = var_.red.offset == 16 ? AV_PIX_FMT_BGR0 : AV_PIX_FMT_RGB0;
+        } else if (var_.bits_per_pixel == 16) {
+            pixFmt_ = AV_PIX_FMT_RGB565LE;
+        } else {
+            return Error::make(ErrorKind::Display,
+                               dev_ + ": " + std::to_string(var_.bits_per_pixel) + "-bit framebuffers are not supported");
+        }
+        bpp_ = static_cast<int>(var_.bits_per_pixel / 8);
+        size_ = fix_.smem_len;
+        void *p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+        if (p == MAP_FAILED) return Error::make(ErrorKind::Display, dev_ + ": cannot map: " + std::strerror(errno));
+        map_ = static_cast<uint8_t *>(p);
+        // Two pages when the virtual screen has room and panning works.
+        pages_ = 1;
+        if (var_.yres_virtual >= 2 * var_.yres && static_cast<uint64_t>(fix_.line_length) * var_.yres * 2 <= size_)
+            pages_ = 2;
+        std::memset(map_, 0, size_);
+        if (onVt(0) && ioctl(0, KDSETMODE, KD_GRAPHICS) == 0) vt_ = true;
+        log::info("fbdev: %s %ux%u, %d bpp, %d page(s)", dev_.c_str(), var_.xres, var_.yres, var_.bits_per_pixel, pages_);
+        return {};
+    }
+
+    const char *name() const override { return "fbdev"; }
+
+    Result<ScaleTarget> configure(const StreamSpec &spec) override {
+        rect_ = kms::letterbox(spec, static_cast<int>(var_.xres), static_cast<int>(var_.yres));
+        std::memset(map_, 0, size_);
+        ScaleTarget t;
+        t.width = rect_.w;
+        t.height = rect_.h;
+        t.pixFmt = pixFmt_;
+        t.orientation = spec.orientation;
+        t.quality = ScaleQuality::Good;
+        return t;
+    }
+
+    Result<void> present(const FrameRef &fr) override {
+        const AVFrame *f = fr.frame.get();
+        if (!f || !f->data[0]) return {};
+        const int page = pages_ == 2 ? 1 - shown_ : 0;
+        uint8_t *base = map_ + static_cast<size_t>(page) * var_.yres * fix_.line_length;
+        const int w = std::min(f->width, rect_.w), h = std::min(f->height, rect_.h);
+        for (int y = 0; y < h; ++y)
+            std::memcpy(base + static_cast<size_t>(rect_.y + y) * fix_.line_length + static_cast<size_t>(rect_.x) * bpp_,
+                        f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], static_cast<size_t>(w) * bpp_);
+        if (pages_ == 2) {
+            var_.yoffset = static_cast<uint32_t>(page) * var_.yres;
+            if (ioctl(fd_, FBIOPAN_DISPLAY, &var_) != 0) {
+                pages_ = 1;   // no panning after all: draw in place from now on
+                var_.yoffset = 0;
+                ioctl(fd_, FBIOPAN_DISPLAY, &var_);
+            }
+            shown_ = page;
+        }
+        fsync(fd_);   // deferred I/O: push the frame out now
+        return {};
+    }
+
+    void release() override {
+        if (fd_ < 0) return;
+        if (map_) {
+            std::memset(map_, 0, size_);
+            fsync(fd_);
+            munmap(map_, size_);
+        }
+        map_ = nullptr;
+        if (saved_.yoffset != var_.yoffset) ioctl(fd_, FBIOPAN_DISPLAY, &saved_);
+        ::close(fd_);
+        fd_ = -1;
+        if (vt_) ioctl(0, KDSETMODE, KD_TEXT);   // the console redraws itself
+        vt_ = false;
+    }
+
+private:
+    DisplayOptions opt_;
+    std::string dev_;
+    int fd_ = -1;
+    fb_var_screeninfo var_{}, saved_{};
+    fb_fix_screeninfo fix_{};
+    uint8_t *map_ = nullptr;
+    size_t size_ = 0;
+    int bpp_ = 4, pages_ = 1, shown_ = 0;
+    int pixFmt_ = AV_PIX_FMT_BGR0;
+    kms::Rect rect_;
+    bool vt_ = false;
+};
+
+ProbeResult probeFbdev(const DisplayOptions &o) {
+    const std::string dev = o.fbDevice.empty() ? "/dev/fb0" : o.fbDevice;
+    if (access(dev.c_str(), R_OK | W_OK) != 0) return {false, dev + ": " + std::strerror(errno)};
+    ProbeResult r{true, dev + " (auto only on a VT)"};
+    r.autoPick = onVt(0) && !o.skipScreens && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY");
+    return r;
+}
+
+} // namespace
+
+DisplayEntry fbdevDisplayEntry() {
+    return {"fbdev", "the Linux framebuffer (/dev/fb0): mmap, panning, fsync", 45, probeFbdev,
+            [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
+                auto d = std::make_unique<FbdevDisplay>(o);
+                if (auto r = d->open(); !r) return r.takeError();
+                return std::unique_ptr<Display>(std::move(d));
+            }};
+}
+
+} // namespace qv

@@ -1,0 +1,474 @@
+// kms: the board's screen through the kernel's DRM/KMS (libdrm), no X or
+// Wayland. Legacy modesetting (SetCrtc, then PageFlip with events; SetCrtc
+// per frame where the driver has no flips), XRGB8888 dumb buffers, triple
+// buffered; the picture is scaled by the scale stage to its letterboxed
+// size and copied into the back buffer (borders stay black). DirtyFB after
+// each frame (virtio-gpu needs it where it scans out of a buffer being
+// drawn). At most one flip in flight: present() waits for the previous
+// flip's event first.
+//
+// A good citizen: takes DRM master and says who holds it when it cannot;
+// keeps the CRTC's mode unless --kms-mode asks; saves the CRTC it changes
+// and puts it back on every exit path that runs destructors (q, end,
+// errors, SIGINT/TERM/HUP through the signalfd); on a crash the kernel's
+// fbdev helper restores the console when the DRM file closes. On a VT it
+// sets KD_GRAPHICS (no console cursor or text on the picture) and restores
+// KD_TEXT.
+#include "kms_display.h"
+
+#include "kms_choose.h"
+#include "qv/core/log.h"
+#include "qv/tui/terminal.h"
+
+extern "C" {
+#include <libavutil/frame.h>
+#include <libavutil/pixfmt.h>
+}
+
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+#include <drm_fourcc.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/kd.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+namespace qv {
+namespace {
+
+std::string connectorName(const drmModeConnector *c) {
+    const char *t = drmModeGetConnectorTypeName(c->connector_type);
+    return std::string(t ? t : "Unknown") + "-" + std::to_string(c->connector_type_id);
+}
+
+kms::ModeInfo modeInfo(const drmModeModeInfo &m) {
+    kms::ModeInfo i;
+    i.width = m.hdisplay;
+    i.height = m.vdisplay;
+    i.refreshMilliHz = m.htotal && m.vtotal
+                           ? static_cast<int>(static_cast<int64_t>(m.clock) * 1000000 / (int64_t(m.htotal) * m.vtotal))
+                           : static_cast<int>(m.vrefresh) * 1000;
+    i.preferred = (m.type & DRM_MODE_TYPE_PREFERRED) != 0;
+    return i;
+}
+
+// Who holds DRM master, from debugfs (root, debugfs mounted); empty when
+// it cannot be told.
+std::string masterHolder(const std::string &device) {
+    struct stat st {};
+    if (stat(device.c_str(), &st) != 0) return {};
+    const unsigned minor = minor(st.st_rdev);
+    const std::string path = "/sys/kernel/debug/dri/" + std::to_string(minor) + "/clients";
+    FILE *f = std::fopen(path.c_str(), "r");
+    if (!f) return {};
+    char line[256];
+    std::string who;
+    // "   command   tgid dev master a   uid      magic"
+    while (std::fgets(line, sizeof line, f)) {
+        char cmd[64];
+        int pid = 0;
+        unsigned dev = 0;
+        char master = 0, auth = 0;
+        if (std::sscanf(line, "%63s %d %u %c %c", cmd, &pid, &dev, &master, &auth) == 5 && master == 'y' &&
+            pid != getpid())
+            who = std::string(cmd) + " (pid " + std::to_string(pid) + ")";
+    }
+    std::fclose(f);
+    return who;
+}
+
+bool isVt(int fd) {
+    struct stat st {};
+    return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 4 && minor(st.st_rdev) < 64;
+}
+
+struct DumbBuffer {
+    uint32_t handle = 0, fb = 0, pitch = 0;
+    uint64_t size = 0;
+    uint8_t *map = nullptr;
+};
+
+class KmsDisplay final : public Display {
+public:
+    explicit KmsDisplay(const DisplayOptions &o) : opt_(o) {}
+    ~KmsDisplay() override { release(); }
+
+    Result<void> open() {
+        const std::string dev = opt_.kmsDevice.empty() ? "/dev/dri/card0" : opt_.kmsDevice;
+        device_ = dev;
+        fd_ = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd_ < 0) return Error::make(ErrorKind::Display, dev + ": " + std::strerror(errno));
+        if (drmSetMaster(fd_) != 0 && !drmIsMaster(fd_)) {
+            std::string who = masterHolder(dev);
+            ::close(fd_);
+            fd_ = -1;
+            return Error::make(ErrorKind::Display, dev + ": DRM master is held by " +
+                                                       (who.empty() ? std::string("another process (a compositor or another player)") : who));
+        }
+        drmModeRes *res = drmModeGetResources(fd_);
+        if (!res) return Error::make(ErrorKind::Display, dev + ": not a KMS device (" + std::strerror(errno) + ")");
+        std::vector<kms::ConnectorInfo> infos;
+        std::vector<drmModeConnector *> conns;
+        for (int i = 0; i < res->count_connectors; ++i) {
+            drmModeConnector *c = drmModeGetConnector(fd_, res->connectors[i]);
+            conns.push_back(c);
+            kms::ConnectorInfo ci;
+            if (c) {
+                ci.name = connectorName(c);
+                ci.connected = c->connection == DRM_MODE_CONNECTED;
+                ci.modes = c->count_modes;
+            }
+            infos.push_back(ci);
+        }
+        const int ci = kms::chooseConnector(infos, opt_.kmsConnector);
+        Result<void> r;
+        if (ci < 0) {
+            r = Error::make(ErrorKind::Display, opt_.kmsConnector.empty() ? dev + ": no connected screen"
+                                                                          : dev + ": no connector " + opt_.kmsConnector);
+        } else {
+            r = setUp(res, conns[static_cast<size_t>(ci)]);
+        }
+        for (auto *c : conns)
+            if (c) drmModeFreeConnector(c);
+        drmModeFreeResources(res);
+        return r;
+    }
+
+    const char *name() const override { return "kms"; }
+
+    Result<ScaleTarget> configure(const StreamSpec &spec) override {
+        spec_ = spec;
+        rect_ = kms::letterbox(spec, mode_.hdisplay, mode_.vdisplay);
+        for (auto &b : bufs_)
+            if (b.map) std::memset(b.map, 0, b.size);   // the borders: black
+        ScaleTarget t;
+        t.width = rect_.w;
+        t.height = rect_.h;
+        t.pixFmt = AV_PIX_FMT_BGR0;   // XRGB8888 in memory order
+        t.orientation = spec.orientation;
+        t.quality = ScaleQuality::Good;
+        return t;
+    }
+
+    Result<void> present(const FrameRef &fr) override {
+        const AVFrame *f = fr.frame.get();
+        if (!f || !f->data[0]) return {};
+        waitFlip(100);
+        // The back buffer: neither on screen nor waiting to be.
+        int back = (front_ + 1) % kBuffers;
+        DumbBuffer &b = bufs_[static_cast<size_t>(back)];
+        const int w = std::min(f->width, rect_.w), h = std::min(f->height, rect_.h);
+        for (int y = 0; y < h; ++y)
+            std::memcpy(b.map + static_cast<size_t>(rect_.y + y) * b.pitch + static_cast<size_t>(rect_.x) * 4,
+                        f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], static_cast<size_t>(w) * 4);
+        drmModeDirtyFB(fd_, b.fb, nullptr, 0);   // ENOSYS on drivers that scan out directly: fine
+        if (!modeSet_) {
+            if (drmModeSetCrtc(fd_, crtcId_, b.fb, 0, 0, &connId_, 1, &mode_) != 0)
+                return Error::make(ErrorKind::Display, device_ + ": cannot set the mode: " + std::strerror(errno));
+            modeSet_ = true;
+            changed_ = true;
+        } else if (useFlip_ && drmModePageFlip(fd_, crtcId_, b.fb, DRM_MODE_PAGE_FLIP_EVENT, this) == 0) {
+            flipPending_ = true;
+        } else {
+            useFlip_ = false;   // no flips here: set the buffer directly
+            if (drmModeSetCrtc(fd_, crtcId_, b.fb, 0, 0, &connId_, 1, &mode_) != 0)
+                return Error::make(ErrorKind::Display, device_ + ": cannot show a frame: " + std::strerror(errno));
+        }
+        front_ = back;
+        if (!status_.empty() && status_ != shownStatus_) writeStatus(status_);
+        return {};
+    }
+
+    void setStatus(const std::string &line) override { status_ = line; }
+    Result<void> drawStatus(const std::string &line) override {
+        status_ = line;
+        writeStatus(line);
+        return {};
+    }
+    bool wantsStatus() const override { return statusFd_ >= 0; }
+    bool readsTerminalKeys() const override { return true; }
+
+    Result<void> finish() override {
+        waitFlip(200);
+        return {};
+    }
+
+    void release() override {
+        if (fd_ < 0) return;
+        waitFlip(200);
+        if (changed_ && saved_) {
+            // Put back what was on the CRTC (the console's framebuffer).
+            uint32_t conn = connId_;
+            drmModeSetCrtc(fd_, saved_->crtc_id, saved_->buffer_id, saved_->x, saved_->y, &conn, 1,
+                           saved_->mode_valid ? &saved_->mode : nullptr);
+        }
+        if (saved_) drmModeFreeCrtc(saved_);
+        saved_ = nullptr;
+        for (auto &b : bufs_) {
+            if (b.map) munmap(b.map, b.size);
+            if (b.fb) drmModeRmFB(fd_, b.fb);
+            if (b.handle) {
+                struct drm_mode_destroy_dumb d {};
+                d.handle = b.handle;
+                drmIoctl(fd_, DRM_IOCTL_MODE_DESTROY_DUMB, &d);
+            }
+            b = DumbBuffer{};
+        }
+        drmDropMaster(fd_);
+        ::close(fd_);
+        fd_ = -1;
+        if (vtFd_ >= 0) {
+            ioctl(vtFd_, KDSETMODE, KD_TEXT);
+            vtFd_ = -1;
+        }
+        if (statusFd_ >= 0 && !shownStatus_.empty()) (void)!::write(statusFd_, "\n", 1);
+        shownStatus_.clear();
+    }
+
+private:
+    static constexpr int kBuffers = 3;
+
+    Result<void> setUp(drmModeRes *res, drmModeConnector *c) {
+        connId_ = c->connector_id;
+        connName_ = connectorName(c);
+        // The CRTC: the one already driving this connector, else the first
+        // its encoders can use.
+        if (c->encoder_id) {
+            if (drmModeEncoder *e = drmModeGetEncoder(fd_, c->encoder_id)) {
+                crtcId_ = e->crtc_id;
+                drmModeFreeEncoder(e);
+            }
+        }
+        for (int i = 0; !crtcId_ && i < c->count_encoders; ++i) {
+            drmModeEncoder *e = drmModeGetEncoder(fd_, c->encoders[i]);
+            if (!e) continue;
+            for (int k = 0; k < res->count_crtcs; ++k)
+                if (e->possible_crtcs & (1u << k)) {
+                    crtcId_ = res->crtcs[k];
+                    break;
+                }
+            drmModeFreeEncoder(e);
+        }
+        if (!crtcId_) return Error::make(ErrorKind::Display, device_ + ": no CRTC for " + connName_);
+        saved_ = drmModeGetCrtc(fd_, crtcId_);
+        std::vector<kms::ModeInfo> modes;
+        int current = -1;
+        for (int i = 0; i < c->count_modes; ++i) {
+            modes.push_back(modeInfo(c->modes[i]));
+            if (saved_ && saved_->mode_valid && std::memcmp(&saved_->mode, &c->modes[i], sizeof(drmModeModeInfo)) == 0)
+                current = i;
+        }
+        if (current < 0 && saved_ && saved_->mode_valid && opt_.kmsMode.empty()) {
+            // The CRTC runs a mode the connector does not list: keep it.
+            mode_ = saved_->mode;
+        } else {
+            const int m = kms::chooseMode(modes, opt_.kmsMode, current);
+            if (m < 0)
+                return Error::make(ErrorKind::Display, device_ + ": " + connName_ + " has no mode " +
+                                                           (opt_.kmsMode.empty() ? std::string("at all") : opt_.kmsMode));
+            mode_ = c->modes[m];
+        }
+        for (auto &b : bufs_) {
+            struct drm_mode_create_dumb cd {};
+            cd.width = mode_.hdisplay;
+            cd.height = mode_.vdisplay;
+            cd.bpp = 32;
+            if (drmIoctl(fd_, DRM_IOCTL_MODE_CREATE_DUMB, &cd) != 0)
+                return Error::make(ErrorKind::Display, device_ + ": cannot create a buffer: " + std::strerror(errno));
+            b.handle = cd.handle;
+            b.pitch = cd.pitch;
+            b.size = cd.size;
+            uint32_t handles[4] = {b.handle}, pitches[4] = {b.pitch}, offsets[4] = {0};
+            if (drmModeAddFB2(fd_, mode_.hdisplay, mode_.vdisplay, DRM_FORMAT_XRGB8888, handles, pitches, offsets, &b.fb,
+                              0) != 0)
+                return Error::make(ErrorKind::Display, device_ + ": cannot add a framebuffer: " + std::strerror(errno));
+            struct drm_mode_map_dumb md {};
+            md.handle = b.handle;
+            if (drmIoctl(fd_, DRM_IOCTL_MODE_MAP_DUMB, &md) != 0)
+                return Error::make(ErrorKind::Display, device_ + ": cannot map a buffer: " + std::strerror(errno));
+            void *p = mmap(nullptr, b.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(md.offset));
+            if (p == MAP_FAILED)
+                return Error::make(ErrorKind::Display, device_ + ": cannot map a buffer: " + std::strerror(errno));
+            b.map = static_cast<uint8_t *>(p);
+            std::memset(b.map, 0, b.size);
+        }
+        // On a VT: no console cursor or text over the picture.
+        if (isVt(0) && ioctl(0, KDSETMODE, KD_GRAPHICS) == 0) vtFd_ = 0;
+        // The status line goes to a terminal that is not the screen (SSH).
+        if (isatty(2) && !isVt(2)) statusFd_ = 2;
+        log::info("kms: %s, %s, CRTC %u, %dx%d@%.2f", device_.c_str(), connName_.c_str(), crtcId_, mode_.hdisplay,
+                  mode_.vdisplay, modeInfo(mode_).refreshMilliHz / 1000.0);
+        return {};
+    }
+
+    static void onFlip(int, unsigned, unsigned, unsigned, void *user) {
+        static_cast<KmsDisplay *>(user)->flipPending_ = false;
+    }
+
+    void waitFlip(int timeoutMs) {
+        while (flipPending_) {
+            struct pollfd p{fd_, POLLIN, 0};
+            if (poll(&p, 1, timeoutMs) <= 0) {
+                flipPending_ = false;   // no event came: do not wait forever
+                return;
+            }
+            drmEventContext ev{};
+            ev.version = 2;
+            ev.page_flip_handler = &KmsDisplay::onFlip;
+            drmHandleEvent(fd_, &ev);
+        }
+    }
+
+    void writeStatus(const std::string &line) {
+        if (statusFd_ < 0) return;
+        tui::TermSize ts;
+        const size_t cols = tui::queryTermSize(statusFd_, ts) && ts.cols > 1 ? static_cast<size_t>(ts.cols - 1) : 200;
+        out_.clear();
+        out_ += '\r';
+        out_.append(line.data(), std::min(line.size(), cols));
+        out_ += "\x1b[K";
+        (void)!::write(statusFd_, out_.data(), out_.size());
+        shownStatus_ = line;
+    }
+
+    DisplayOptions opt_;
+    StreamSpec spec_;
+    std::string device_, connName_;
+    int fd_ = -1;
+    uint32_t connId_ = 0, crtcId_ = 0;
+    drmModeModeInfo mode_{};
+    drmModeCrtc *saved_ = nullptr;
+    DumbBuffer bufs_[kBuffers];
+    int front_ = 0;
+    bool modeSet_ = false, changed_ = false, useFlip_ = true, flipPending_ = false;
+    kms::Rect rect_;
+    int vtFd_ = -1;
+    int statusFd_ = -1;
+    std::string status_, shownStatus_, out_;
+};
+
+ProbeResult probeKms(const DisplayOptions &o) {
+    const std::string dev = o.kmsDevice.empty() ? "/dev/dri/card0" : o.kmsDevice;
+    if (access(dev.c_str(), R_OK | W_OK) != 0) return {false, dev + ": " + std::strerror(errno)};
+    // auto takes the screen only from a VT (a console login), never over SSH
+    // or inside a desktop.
+    ProbeResult r{true, dev + " (auto only on a VT)"};
+    r.autoPick = isVt(0) && !o.skipScreens && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY");
+    if (r.autoPick) r.why = dev + ", on a VT";
+    return r;
+}
+
+} // namespace
+
+DisplayEntry kmsDisplayEntry() {
+    return {"kms", "DRM/KMS on the console: dumb buffers, page flips, the mode kept", 50, probeKms,
+            [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
+                auto d = std::make_unique<KmsDisplay>(o);
+                if (auto r = d->open(); !r) return r.takeError();
+                return std::unique_ptr<Display>(std::move(d));
+            }};
+}
+
+// --kms-list: what is there, and what qv would choose.
+int kmsList(const DisplayOptions &opt, FILE *out) {
+    const std::string dev = opt.kmsDevice.empty() ? "/dev/dri/card0" : opt.kmsDevice;
+    const int fd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        std::fprintf(stderr, "qv: %s: %s\n", dev.c_str(), std::strerror(errno));
+        return 7;
+    }
+    drmModeRes *res = drmModeGetResources(fd);
+    if (!res) {
+        std::fprintf(stderr, "qv: %s: not a KMS device\n", dev.c_str());
+        ::close(fd);
+        return 7;
+    }
+    drmVersion *v = drmGetVersion(fd);
+    std::fprintf(out, "device %s: driver %s, %d connectors, %d CRTCs\n", dev.c_str(), v ? v->name : "?",
+                 res->count_connectors, res->count_crtcs);
+    if (v) drmFreeVersion(v);
+    drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+    std::vector<kms::ConnectorInfo> infos;
+    std::vector<std::vector<kms::ModeInfo>> modes;
+    std::vector<int> current;
+    for (int i = 0; i < res->count_connectors; ++i) {
+        drmModeConnector *c = drmModeGetConnector(fd, res->connectors[i]);
+        kms::ConnectorInfo ci;
+        std::vector<kms::ModeInfo> ms;
+        int cur = -1;
+        if (c) {
+            ci.name = connectorName(c);
+            ci.connected = c->connection == DRM_MODE_CONNECTED;
+            ci.modes = c->count_modes;
+            drmModeCrtc *crtc = nullptr;
+            if (c->encoder_id)
+                if (drmModeEncoder *e = drmModeGetEncoder(fd, c->encoder_id)) {
+                    crtc = drmModeGetCrtc(fd, e->crtc_id);
+                    drmModeFreeEncoder(e);
+                }
+            std::fprintf(out, "connector %u %s: %s", c->connector_id, ci.name.c_str(),
+                         ci.connected ? "connected" : "disconnected");
+            if (crtc && crtc->mode_valid)
+                std::fprintf(out, ", CRTC %u showing %dx%d", crtc->crtc_id, crtc->mode.hdisplay, crtc->mode.vdisplay);
+            std::fprintf(out, "\n");
+            for (int m = 0; m < c->count_modes; ++m) {
+                ms.push_back(modeInfo(c->modes[m]));
+                if (crtc && crtc->mode_valid && std::memcmp(&crtc->mode, &c->modes[m], sizeof(drmModeModeInfo)) == 0)
+                    cur = m;
+                std::fprintf(out, "  mode %dx%d@%.2f%s%s\n", ms.back().width, ms.back().height,
+                             ms.back().refreshMilliHz / 1000.0, ms.back().preferred ? " preferred" : "",
+                             cur == m ? " current" : "");
+            }
+            if (crtc) drmModeFreeCrtc(crtc);
+            drmModeFreeConnector(c);
+        }
+        infos.push_back(ci);
+        modes.push_back(ms);
+        current.push_back(cur);
+    }
+    if (drmModePlaneRes *pr = drmModeGetPlaneResources(fd)) {
+        for (uint32_t i = 0; i < pr->count_planes; ++i) {
+            drmModePlane *p = drmModeGetPlane(fd, pr->planes[i]);
+            if (!p) continue;
+            std::fprintf(out, "plane %u: formats", p->plane_id);
+            for (uint32_t k = 0; k < p->count_formats; ++k) {
+                const uint32_t f = p->formats[k];
+                std::fprintf(out, " %c%c%c%c", f & 0xff, (f >> 8) & 0xff, (f >> 16) & 0xff, (f >> 24) & 0xff);
+            }
+            std::fprintf(out, "\n");
+            drmModeFreePlane(p);
+        }
+        drmModeFreePlaneResources(pr);
+    }
+    const int ci = kms::chooseConnector(infos, opt.kmsConnector);
+    if (ci < 0) {
+        std::fprintf(out, "qv would choose: nothing (%s)\n",
+                     opt.kmsConnector.empty() ? "no connected screen" : ("no connector " + opt.kmsConnector).c_str());
+    } else {
+        const auto &ms = modes[static_cast<size_t>(ci)];
+        const int m = kms::chooseMode(ms, opt.kmsMode, current[static_cast<size_t>(ci)]);
+        if (m < 0)
+            std::fprintf(out, "qv would choose: %s, but it has no mode %s\n", infos[static_cast<size_t>(ci)].name.c_str(),
+                         opt.kmsMode.c_str());
+        else
+            std::fprintf(out, "qv would choose: %s, %dx%d@%.2f (%s), XRGB8888 dumb buffers on the primary plane\n",
+                         infos[static_cast<size_t>(ci)].name.c_str(), ms[static_cast<size_t>(m)].width,
+                         ms[static_cast<size_t>(m)].height, ms[static_cast<size_t>(m)].refreshMilliHz / 1000.0,
+                         opt.kmsMode.empty() ? (current[static_cast<size_t>(ci)] == m ? "the current mode, kept" : "preferred")
+                                             : "asked for");
+    }
+    drmModeFreeResources(res);
+    ::close(fd);
+    return 0;
+}
+
+} // namespace qv

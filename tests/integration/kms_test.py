@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""The kms and fbdev displays against a real kernel: tools/kmsvm boots
+Debian's kernel in a throw-away QEMU VM with an emulated GPU (bochs-drm, then
+virtio-gpu), qv runs inside with /dev/dri/card0 and /dev/fb0, and the host
+takes pixel-exact screendumps when the guest asks (kmsvm-snap). Several
+checks per boot: a paused frame against ffmpeg's decode of it, the
+letterbox, frames advancing, the console back after SIGTERM and after a
+normal exit, DRM master held by another qv (the message and the fallback),
+--kms-list, and fbdev the same way."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from common import FFMPEG, QV, check, finish
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KMSVM = os.path.join(root, "tools", "kmsvm", "kmsvm.sh")
+tmp = tempfile.mkdtemp(prefix="qv-kms-")
+SW, SH = 1024, 768                 # the emulated monitor's preferred mode
+PIC = (0, 96, 1024, 576)           # a 16:9 picture letterboxed into it
+
+bars = os.path.join(tmp, "bars.mp4")
+moving = os.path.join(tmp, "moving.mp4")
+subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "smptehdbars=s=640x360:r=25:d=2",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", bars], check=True)
+subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=4",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", moving], check=True)
+qv = os.path.abspath(QV)
+
+GUEST = f"""#!/bin/sh
+Q={qv}
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+waitlog() {{
+  i=0
+  while [ $i -lt 300 ]; do
+    n=$(grep -c presented "$1" 2>/dev/null)
+    [ -n "$n" ] && [ "$n" -ge "$2" ] && return 0
+    sleep 0.05; i=$((i+1))
+  done
+  return 1
+}}
+printf '\\033[2J\\033[Hqv kms test: the console before qv\\n' > /dev/tty1
+sleep 0.3
+$Q --kms-list > /out/list.txt 2>&1; echo $? > /out/list.rc
+kmsvm-snap before
+$Q {bars} --display=kms --pause --no-audio --frame-log=/tmp/f1 2>/out/kms.err & P=$!
+waitlog /tmp/f1 1
+kmsvm-snap kms-paused
+if [ "$1" = full ]; then
+  $Q {bars} --display=kms --frames=3 --no-audio > /dev/null 2>/out/busy.err; echo $? > /out/busy.rc
+fi
+kill -TERM $P; wait $P; echo $? > /out/kms.rc
+sleep 0.2
+kmsvm-snap kms-after-term
+[ "$1" = full ] || exit 0
+$Q {moving} --display=kms --no-audio --frames=60 --frame-log=/tmp/f2 2>/out/play.err & P=$!
+waitlog /tmp/f2 10; kmsvm-snap kms-playing-a
+waitlog /tmp/f2 25; kmsvm-snap kms-playing-b
+wait $P; echo $? > /out/play.rc
+sleep 0.2
+kmsvm-snap kms-after-end
+$Q {bars} --display=fbdev --pause --no-audio --frame-log=/tmp/f3 2>/out/fb.err & P=$!
+waitlog /tmp/f3 1
+kmsvm-snap fb-paused
+kill -TERM $P; wait $P; echo $? > /out/fb.rc
+sleep 0.2
+kmsvm-snap fb-after-term
+exit 0
+"""
+guest = os.path.join(tmp, "guest.sh")
+with open(guest, "w") as f:
+    f.write(GUEST)
+os.chmod(guest, 0o755)
+
+
+def boot(gpu, mode):
+    out = os.path.join(tmp, gpu)
+    p = subprocess.run(["bash", KMSVM, "-g", gpu, "-r", f"{SW}x{SH}", "--mem", "1024", "--guest-out", "-q",
+                        "--timeout", "240", "-o", out, "-f", bars, "-f", moving, "-f", qv, guest, mode],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    if p.returncode != 0:
+        print(p.stderr.decode(errors="replace")[-2000:])
+    return p.returncode, out
+
+
+def rgb(png):
+    if not os.path.exists(png):
+        return None
+    return subprocess.run(["convert", png, "-depth", "8", "rgb:-"], stdout=subprocess.PIPE, check=True).stdout
+
+
+def px(img, x, y, w=SW):
+    o = (y * w + x) * 3
+    return tuple(img[o:o + 3])
+
+
+def expected(path, w, h):
+    return subprocess.run([FFMPEG, "-v", "error", "-i", path, "-frames:v", "1", "-vf", f"scale={w}:{h}",
+                           "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], stdout=subprocess.PIPE, check=True).stdout
+
+
+def matches(img, exp):
+    x0, y0, w, h = PIC
+    good = total = 0
+    for gy in range(16):
+        for gx in range(24):
+            x, y = int((gx + 0.5) * w / 24), int((gy + 0.5) * h / 16)
+            a, b = px(img, x0 + x, y0 + y), px(exp, x, y, w)
+            total += 1
+            good += max(abs(a[i] - b[i]) for i in range(3)) <= 24
+    return good / total
+
+
+def differing(a, b):
+    if a is None or b is None or len(a) != len(b):
+        return SW * SH
+    return sum(1 for i in range(0, len(a), 3) if a[i:i + 3] != b[i:i + 3])
+
+
+def black_band(img):
+    """The letterbox rows above and below the picture are black."""
+    return all(max(px(img, x, y)) < 8 for y in (10, 60, 700, 750) for x in range(0, SW, 64))
+
+
+def read(out, name):
+    p = os.path.join(out, "guest", name)
+    return open(p).read().strip() if os.path.exists(p) else ""
+
+
+for tool in ("qemu-system-x86_64", "busybox", "cpio", "convert"):
+    if not shutil.which(tool) and not os.path.exists("/bin/" + tool):
+        check(False, f"{tool} is installed (tools/test installs it)")
+        finish()
+
+exp = expected(bars, PIC[2], PIC[3])
+
+# bochs-drm: everything.
+rc, out = boot("bochs", "full")
+check(rc == 0, f"bochs: the VM ran the checks (exit {rc})")
+lst = read(out, "list.txt")
+check(read(out, "list.rc") == "0" and "Virtual-1: connected" in lst and
+      f"qv would choose: Virtual-1, {SW}x{SH}" in lst and "the current mode, kept" in lst,
+      f"--kms-list: {lst.splitlines()[-1] if lst else 'nothing'}")
+before = rgb(os.path.join(out, "before.png"))
+img = rgb(os.path.join(out, "kms-paused.png"))
+score = matches(img, exp) if img else 0
+check(score >= 0.95, f"bochs kms: {score:.0%} of the paused frame matches ffmpeg's decode")
+check(img is not None and black_band(img), "bochs kms: letterboxed (black above and below a 16:9 picture)")
+busy = read(out, "busy.err")
+check("DRM master is held by qv (pid" in busy and "playing in the terminal instead" in busy and read(out, "busy.rc") == "0",
+      f"DRM master held by another qv: the message and the fallback ({busy.splitlines()[:1]}, exit {read(out, 'busy.rc')})")
+check(read(out, "kms.rc") == "143", f"kms: SIGTERM exit {read(out, 'kms.rc')}")
+d = differing(before, rgb(os.path.join(out, "kms-after-term.png")))
+check(d < 300, f"kms: after SIGTERM the console is back ({d} pixels differ from before)")
+a, b = rgb(os.path.join(out, "kms-playing-a.png")), rgb(os.path.join(out, "kms-playing-b.png"))
+d = differing(a, b)
+check(a is not None and b is not None and d > 10000, f"kms: page flips advance the picture ({d} pixels changed)")
+check(read(out, "play.rc") == "0", f"kms: the end of play exits 0 ({read(out, 'play.rc')})")
+d = differing(before, rgb(os.path.join(out, "kms-after-end.png")))
+check(d < 300, f"kms: after a normal exit the console is back ({d} pixels differ)")
+img = rgb(os.path.join(out, "fb-paused.png"))
+score = matches(img, exp) if img else 0
+check(score >= 0.95, f"fbdev: {score:.0%} of the paused frame matches ffmpeg's decode")
+check(read(out, "fb.rc") == "143", f"fbdev: SIGTERM exit {read(out, 'fb.rc')}")
+after = rgb(os.path.join(out, "fb-after-term.png"))
+check(after is not None and matches(after, exp) < 0.2, "fbdev: the picture is gone after exit")
+
+# virtio-gpu: it needs DirtyFB where bochs does not.
+rc, out = boot("virtio", "short")
+check(rc == 0, f"virtio: the VM ran the checks (exit {rc})")
+before = rgb(os.path.join(out, "before.png"))
+img = rgb(os.path.join(out, "kms-paused.png"))
+score = matches(img, exp) if img else 0
+check(score >= 0.95, f"virtio kms: {score:.0%} of the paused frame matches ffmpeg's decode")
+d = differing(before, rgb(os.path.join(out, "kms-after-term.png")))
+check(d < 300, f"virtio kms: after SIGTERM the console is back ({d} pixels differ)")
+finish()
