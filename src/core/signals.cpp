@@ -43,7 +43,8 @@ void installFatalHandlers() {
 int blockAndOpenSignalFd() {
     sigset_t set;
     sigemptyset(&set);
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGWINCH, SIGQUIT}) sigaddset(&set, s);
+    // SIGUSR1/2: the VT switch signals of the kms display (VT_PROCESS).
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGWINCH, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&set, s);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }

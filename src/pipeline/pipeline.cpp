@@ -986,6 +986,19 @@ private:
             const int s = static_cast<int>(si.ssi_signo);
             if (s == SIGWINCH) {
                 resizePending_ = true;
+            } else if (display_->handleSignal(s)) {
+                if (display_->away()) {
+                    // The screen went to another VT: pause until it is back.
+                    pausedBeforeAway_ = paused_;
+                    if (!paused_) onCommand(tui::Command::TogglePause);
+                    say("screen given away (VT switch): paused");
+                } else {
+                    if (current_.frame) (void)display_->present(current_);
+                    if (!pausedBeforeAway_ && paused_) onCommand(tui::Command::TogglePause);
+                    redrawStatus();
+                }
+            } else if (s == SIGUSR1 || s == SIGUSR2) {
+                // not asked for by the display: ignore
             } else {
                 finish(static_cast<ExitCode>(128 + s));
             }
@@ -1346,7 +1359,8 @@ private:
     std::string winKeys_;
     static constexpr size_t kAvDiffs = 1 << 17;
     static constexpr int64_t kAudioStartWaitNs = 500000000;
-    int64_t audioWaitUntil_ = 0;   // the first frame after a start waits for the sound until then
+    int64_t audioWaitUntil_ = 0;
+    bool pausedBeforeAway_ = false;   // the first frame after a start waits for the sound until then
     std::vector<int64_t> avDiffs_;
     std::string status_;
     // navigation

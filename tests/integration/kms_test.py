@@ -45,23 +45,30 @@ printf '\\033[2J\\033[Hqv kms test: the console before qv\\n' > /dev/tty1
 sleep 0.3
 $Q --kms-list > /out/list.txt 2>&1; echo $? > /out/list.rc
 kmsvm-snap before
-$Q {bars} --display=kms --pause --no-audio --frame-log=/tmp/f1 2>/out/kms.err & P=$!
+$Q {bars} --display=kms --pause --no-audio --frame-log=/tmp/f1 -v 2>/out/kms.err < /dev/tty1 & P=$!
 waitlog /tmp/f1 1
+sleep 0.2
 kmsvm-snap kms-paused
 if [ "$1" = full ]; then
+  chvt 2; sleep 0.5; kmsvm-snap vt-away
+  chvt 1; sleep 0.5; kmsvm-snap vt-back
   $Q {bars} --display=kms --frames=3 --no-audio > /dev/null 2>/out/busy.err; echo $? > /out/busy.rc
 fi
 kill -TERM $P; wait $P; echo $? > /out/kms.rc
 sleep 0.2
 kmsvm-snap kms-after-term
 [ "$1" = full ] || exit 0
-$Q {moving} --display=kms --no-audio --frames=60 --frame-log=/tmp/f2 2>/out/play.err & P=$!
+$Q {moving} --display=kms --no-audio --frames=60 --frame-log=/tmp/f2 2>/out/play.err < /dev/tty1 & P=$!
 waitlog /tmp/f2 10; kmsvm-snap kms-playing-a
 waitlog /tmp/f2 25; kmsvm-snap kms-playing-b
 wait $P; echo $? > /out/play.rc
 sleep 0.2
 kmsvm-snap kms-after-end
-$Q {bars} --display=fbdev --pause --no-audio --frame-log=/tmp/f3 2>/out/fb.err & P=$!
+$Q {moving} --display=kms,blocks --size=80x24 --no-audio --frames=50 --frame-log=/tmp/f4 -v \
+   > /out/mirror.out 2>/out/mirror.err < /dev/tty1 & P=$!
+waitlog /tmp/f4 20; kmsvm-snap mirror
+wait $P; echo $? > /out/mirror.rc
+$Q {bars} --display=fbdev --pause --no-audio --frame-log=/tmp/f3 2>/out/fb.err < /dev/tty1 & P=$!
 waitlog /tmp/f3 1
 kmsvm-snap fb-paused
 kill -TERM $P; wait $P; echo $? > /out/fb.rc
@@ -77,7 +84,7 @@ os.chmod(guest, 0o755)
 
 def boot(gpu, mode):
     out = os.path.join(tmp, gpu)
-    p = subprocess.run(["bash", KMSVM, "-g", gpu, "-r", f"{SW}x{SH}", "--mem", "1024", "--guest-out", "-q",
+    p = subprocess.run(["bash", KMSVM, "-g", gpu, "-r", f"{SW}x{SH}", "--mem", "1024", "--guest-out", "-q", "--vt",
                         "--timeout", "240", "-o", out, "-f", bars, "-f", moving, "-f", qv, guest, mode],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
     if p.returncode != 0:
@@ -148,6 +155,13 @@ img = rgb(os.path.join(out, "kms-paused.png"))
 score = matches(img, exp) if img else 0
 check(score >= 0.95, f"bochs kms: {score:.0%} of the paused frame matches ffmpeg's decode")
 check(img is not None and black_band(img), "bochs kms: letterboxed (black above and below a 16:9 picture)")
+away = rgb(os.path.join(out, "vt-away.png"))
+check(away is not None and matches(away, exp) < 0.2, "VT switch away: the screen is given up (the other VT shows)")
+back = rgb(os.path.join(out, "vt-back.png"))
+score = matches(back, exp) if back else 0
+check(score >= 0.95, f"VT switch back: the picture is there again ({score:.0%})")
+kerr = read(out, "kms.err")
+check("screen released" in kerr and "screen taken again" in kerr, "kms: released and took back DRM master on the VT switch")
 busy = read(out, "busy.err")
 check("DRM master is held by qv (pid" in busy and "playing in the terminal instead" in busy and read(out, "busy.rc") == "0",
       f"DRM master held by another qv: the message and the fallback ({busy.splitlines()[:1]}, exit {read(out, 'busy.rc')})")
@@ -160,6 +174,16 @@ check(a is not None and b is not None and d > 10000, f"kms: page flips advance t
 check(read(out, "play.rc") == "0", f"kms: the end of play exits 0 ({read(out, 'play.rc')})")
 d = differing(before, rgb(os.path.join(out, "kms-after-end.png")))
 check(d < 300, f"kms: after a normal exit the console is back ({d} pixels differ)")
+mimg = rgb(os.path.join(out, "mirror.png"))
+mout = os.path.join(out, "guest", "mirror.out")
+merr = read(out, "mirror.err")
+import re
+shown = re.search(r"mirror blocks: (\d+) frames shown", merr)
+check(read(out, "mirror.rc") == "0" and mimg is not None and max(px(mimg, SW // 2, SH // 2)) > 30,
+      f"mirror kms,blocks: the screen plays (exit {read(out, 'mirror.rc')})")
+check(os.path.exists(mout) and os.path.getsize(mout) > 2000 and shown is not None and int(shown.group(1)) >= 10,
+      f"mirror kms,blocks: the terminal gets frames too ({shown and shown.group(0)}, "
+      f"{os.path.getsize(mout) if os.path.exists(mout) else 0} bytes)")
 img = rgb(os.path.join(out, "fb-paused.png"))
 score = matches(img, exp) if img else 0
 check(score >= 0.95, f"fbdev: {score:.0%} of the paused frame matches ffmpeg's decode")

@@ -81,6 +81,12 @@ public:
     // (raw input only, nothing written to the screen): the window, the
     // board's screen.
     virtual bool readsTerminalKeys() const { return false; }
+    // A signal the back-end asked for (the kms VT switch: SIGUSR1 release,
+    // SIGUSR2 acquire); true when it took it.
+    virtual bool handleSignal(int sig) { (void)sig; return false; }
+    // The screen was given away (VT switched away): the player pauses until
+    // it is back, then shows the frame on screen again.
+    virtual bool away() const { return false; }
     // Called on the display thread after the last frame, on every exit path:
     // back-ends whose toolkit wants its own thread tear down here.
     virtual void release() {}
@@ -102,7 +108,9 @@ struct DisplayEntry {
 
 // Every back-end compiled in.
 const std::vector<DisplayEntry> &displayRegistry();
-// Resolve "auto" or a name; the error names the choices.
+// Resolve "auto", a name, or a list ("kms,auto": the first is the primary,
+// the others mirror it; "auto" in a list means the terminal's choice). The
+// error names the choices.
 Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const DisplayOptions &opt);
 // The --display=help table.
 std::string displayHelp(const DisplayOptions &opt);

@@ -35,6 +35,8 @@ extern "C" {
 #include <cstring>
 #include <fcntl.h>
 #include <linux/kd.h>
+#include <linux/vt.h>
+#include <csignal>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -159,9 +161,29 @@ public:
         return t;
     }
 
+    bool handleSignal(int sig) override {
+        if (!vtProcess_ || (sig != SIGUSR1 && sig != SIGUSR2)) return false;
+        if (sig == SIGUSR1) {   // another VT wants the screen
+            waitFlip(200);
+            drmDropMaster(fd_);
+            ioctl(vtFd_, VT_RELDISP, 1);
+            away_ = true;
+            log::info("kms: VT switched away, screen released");
+        } else {   // back to our VT
+            ioctl(vtFd_, VT_RELDISP, VT_ACKACQ);
+            if (drmSetMaster(fd_) != 0) log::warn("kms: cannot take DRM master back: %s", std::strerror(errno));
+            modeSet_ = false;   // set the CRTC again with the next frame
+            flipPending_ = false;
+            away_ = false;
+            log::info("kms: VT back, screen taken again");
+        }
+        return true;
+    }
+    bool away() const override { return away_; }
+
     Result<void> present(const FrameRef &fr) override {
         const AVFrame *f = fr.frame.get();
-        if (!f || !f->data[0]) return {};
+        if (!f || !f->data[0] || away_) return {};
         waitFlip(100);
         // The back buffer: neither on screen nor waiting to be.
         int back = (front_ + 1) % kBuffers;
@@ -205,7 +227,7 @@ public:
     void release() override {
         if (fd_ < 0) return;
         waitFlip(200);
-        if (changed_ && saved_) {
+        if (changed_ && saved_ && !away_) {
             // Put back what was on the CRTC (the console's framebuffer).
             uint32_t conn = connId_;
             drmModeSetCrtc(fd_, saved_->crtc_id, saved_->buffer_id, saved_->x, saved_->y, &conn, 1,
@@ -227,8 +249,10 @@ public:
         ::close(fd_);
         fd_ = -1;
         if (vtFd_ >= 0) {
+            if (vtProcess_) ioctl(vtFd_, VT_SETMODE, &savedVt_);
             ioctl(vtFd_, KDSETMODE, KD_TEXT);
             vtFd_ = -1;
+            vtProcess_ = false;
         }
         if (statusFd_ >= 0 && !shownStatus_.empty()) (void)!::write(statusFd_, "\n", 1);
         shownStatus_.clear();
@@ -301,8 +325,18 @@ private:
             b.map = static_cast<uint8_t *>(p);
             std::memset(b.map, 0, b.size);
         }
-        // On a VT: no console cursor or text over the picture.
+        // On a VT: no console cursor or text over the picture, and VT
+        // switches go through us (VT_PROCESS): we drop DRM master and let
+        // the switch happen, and take the screen back when it returns.
         if (isVt(0) && ioctl(0, KDSETMODE, KD_GRAPHICS) == 0) vtFd_ = 0;
+        if (vtFd_ >= 0 && ioctl(vtFd_, VT_GETMODE, &savedVt_) == 0) {
+            struct vt_mode vm = savedVt_;
+            vm.mode = VT_PROCESS;
+            vm.relsig = SIGUSR1;
+            vm.acqsig = SIGUSR2;
+            vm.frsig = 0;
+            vtProcess_ = ioctl(vtFd_, VT_SETMODE, &vm) == 0;
+        }
         // The status line goes to a terminal that is not the screen (SSH).
         if (isatty(2) && !isVt(2)) statusFd_ = 2;
         log::info("kms: %s, %s, CRTC %u, %dx%d@%.2f", device_.c_str(), connName_.c_str(), crtcId_, mode_.hdisplay,
@@ -352,6 +386,8 @@ private:
     bool modeSet_ = false, changed_ = false, useFlip_ = true, flipPending_ = false;
     kms::Rect rect_;
     int vtFd_ = -1;
+    struct vt_mode savedVt_ {};
+    bool vtProcess_ = false, away_ = false;
     int statusFd_ = -1;
     std::string status_, shownStatus_, out_;
 };
