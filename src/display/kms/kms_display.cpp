@@ -193,7 +193,10 @@ public:
             std::memcpy(b.map + static_cast<size_t>(rect_.y + y) * b.pitch + static_cast<size_t>(rect_.x) * 4,
                         f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], static_cast<size_t>(w) * 4);
         drmModeDirtyFB(fd_, b.fb, nullptr, 0);   // ENOSYS on drivers that scan out directly: fine
-        if (!modeSet_) {
+        if (atomic_) {
+            if (auto r = commitAtomic(b.fb, !modeSet_); !r) return r;
+            modeSet_ = changed_ = true;
+        } else if (!modeSet_) {
             if (drmModeSetCrtc(fd_, crtcId_, b.fb, 0, 0, &connId_, 1, &mode_) != 0)
                 return Error::make(ErrorKind::Display, device_ + ": cannot set the mode: " + std::strerror(errno));
             modeSet_ = true;
@@ -235,6 +238,8 @@ public:
         }
         if (saved_) drmModeFreeCrtc(saved_);
         saved_ = nullptr;
+        if (modeBlob_) drmModeDestroyPropertyBlob(fd_, modeBlob_);
+        modeBlob_ = 0;
         for (auto &b : bufs_) {
             if (b.map) munmap(b.map, b.size);
             if (b.fb) drmModeRmFB(fd_, b.fb);
@@ -325,6 +330,13 @@ private:
             b.map = static_cast<uint8_t *>(p);
             std::memset(b.map, 0, b.size);
         }
+        // Atomic modesetting where the driver has it (QV_KMS_LEGACY=1 forces
+        // the legacy calls): the primary plane of our CRTC and the property
+        // ids the commits need.
+        const char *legacy = std::getenv("QV_KMS_LEGACY");
+        if (!(legacy && *legacy == '1') && drmSetClientCap(fd_, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
+            drmSetClientCap(fd_, DRM_CLIENT_CAP_ATOMIC, 1) == 0)
+            atomic_ = setUpAtomic(res);
         // On a VT: no console cursor or text over the picture, and VT
         // switches go through us (VT_PROCESS): we drop DRM master and let
         // the switch happen, and take the screen back when it returns.
@@ -339,8 +351,86 @@ private:
         }
         // The status line goes to a terminal that is not the screen (SSH).
         if (isatty(2) && !isVt(2)) statusFd_ = 2;
-        log::info("kms: %s, %s, CRTC %u, %dx%d@%.2f", device_.c_str(), connName_.c_str(), crtcId_, mode_.hdisplay,
-                  mode_.vdisplay, modeInfo(mode_).refreshMilliHz / 1000.0);
+        log::info("kms: %s, %s, CRTC %u, %dx%d@%.2f, %s modesetting", device_.c_str(), connName_.c_str(), crtcId_,
+                  mode_.hdisplay, mode_.vdisplay, modeInfo(mode_).refreshMilliHz / 1000.0, atomic_ ? "atomic" : "legacy");
+        return {};
+    }
+
+    uint32_t propId(uint32_t obj, uint32_t type, const char *name) {
+        drmModeObjectProperties *props = drmModeObjectGetProperties(fd_, obj, type);
+        if (!props) return 0;
+        uint32_t id = 0;
+        for (uint32_t i = 0; i < props->count_props && !id; ++i) {
+            drmModePropertyRes *p = drmModeGetProperty(fd_, props->props[i]);
+            if (p && std::strcmp(p->name, name) == 0) id = p->prop_id;
+            if (p) drmModeFreeProperty(p);
+        }
+        drmModeFreeObjectProperties(props);
+        return id;
+    }
+
+    uint64_t propValue(uint32_t obj, uint32_t type, const char *name) {
+        drmModeObjectProperties *props = drmModeObjectGetProperties(fd_, obj, type);
+        if (!props) return ~0ull;
+        uint64_t v = ~0ull;
+        for (uint32_t i = 0; i < props->count_props; ++i) {
+            drmModePropertyRes *p = drmModeGetProperty(fd_, props->props[i]);
+            if (p && std::strcmp(p->name, name) == 0) v = props->prop_values[i];
+            if (p) drmModeFreeProperty(p);
+        }
+        drmModeFreeObjectProperties(props);
+        return v;
+    }
+
+    bool setUpAtomic(drmModeRes *res) {
+        int crtcIndex = -1;
+        for (int i = 0; i < res->count_crtcs; ++i)
+            if (res->crtcs[i] == crtcId_) crtcIndex = i;
+        drmModePlaneRes *pr = drmModeGetPlaneResources(fd_);
+        if (!pr || crtcIndex < 0) {
+            if (pr) drmModeFreePlaneResources(pr);
+            return false;
+        }
+        for (uint32_t i = 0; i < pr->count_planes && !plane_; ++i) {
+            drmModePlane *p = drmModeGetPlane(fd_, pr->planes[i]);
+            if (!p) continue;
+            if ((p->possible_crtcs & (1u << crtcIndex)) &&
+                propValue(p->plane_id, DRM_MODE_OBJECT_PLANE, "type") == DRM_PLANE_TYPE_PRIMARY)
+                plane_ = p->plane_id;
+            drmModeFreePlane(p);
+        }
+        drmModeFreePlaneResources(pr);
+        if (!plane_) return false;
+        pConnCrtc_ = propId(connId_, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
+        pMode_ = propId(crtcId_, DRM_MODE_OBJECT_CRTC, "MODE_ID");
+        pActive_ = propId(crtcId_, DRM_MODE_OBJECT_CRTC, "ACTIVE");
+        const char *names[] = {"FB_ID", "CRTC_ID", "SRC_X", "SRC_Y", "SRC_W", "SRC_H", "CRTC_X", "CRTC_Y", "CRTC_W", "CRTC_H"};
+        for (int i = 0; i < 10; ++i) pPlane_[i] = propId(plane_, DRM_MODE_OBJECT_PLANE, names[i]);
+        for (uint32_t id : pPlane_)
+            if (!id) return false;
+        if (!pConnCrtc_ || !pMode_ || !pActive_) return false;
+        return drmModeCreatePropertyBlob(fd_, &mode_, sizeof mode_, &modeBlob_) == 0;
+    }
+
+    // One atomic commit: the buffer on the primary plane (and the mode, the
+    // first time and after a VT switch), with a flip event.
+    Result<void> commitAtomic(uint32_t fb, bool modeset) {
+        drmModeAtomicReq *req = drmModeAtomicAlloc();
+        if (!req) return Error::make(ErrorKind::Display, "out of memory");
+        const uint64_t w = mode_.hdisplay, h = mode_.vdisplay;
+        if (modeset) {
+            drmModeAtomicAddProperty(req, connId_, pConnCrtc_, crtcId_);
+            drmModeAtomicAddProperty(req, crtcId_, pMode_, modeBlob_);
+            drmModeAtomicAddProperty(req, crtcId_, pActive_, 1);
+        }
+        const uint64_t v[10] = {fb, crtcId_, 0, 0, w << 16, h << 16, 0, 0, w, h};
+        for (int i = 0; i < 10; ++i) drmModeAtomicAddProperty(req, plane_, pPlane_[i], v[i]);
+        uint32_t flags = DRM_MODE_PAGE_FLIP_EVENT;
+        flags |= modeset ? DRM_MODE_ATOMIC_ALLOW_MODESET : DRM_MODE_ATOMIC_NONBLOCK;
+        int r = drmModeAtomicCommit(fd_, req, flags, this);
+        drmModeAtomicFree(req);
+        if (r != 0) return Error::make(ErrorKind::Display, device_ + ": atomic commit failed: " + std::strerror(errno));
+        flipPending_ = true;
         return {};
     }
 
@@ -384,6 +474,8 @@ private:
     DumbBuffer bufs_[kBuffers];
     int front_ = 0;
     bool modeSet_ = false, changed_ = false, useFlip_ = true, flipPending_ = false;
+    bool atomic_ = false;
+    uint32_t plane_ = 0, modeBlob_ = 0, pConnCrtc_ = 0, pMode_ = 0, pActive_ = 0, pPlane_[10] = {};
     kms::Rect rect_;
     int vtFd_ = -1;
     struct vt_mode savedVt_ {};
