@@ -128,7 +128,12 @@ def differing(a, b):
 
 def black_band(img):
     """The letterbox rows above and below the picture are black."""
-    return all(max(px(img, x, y)) < 8 for y in (10, 60, 700, 750) for x in range(0, SW, 64))
+    return all(max(px(img, x, y)) < 8 for y in (10, 60, 700, 730) for x in range(0, SW, 64))
+
+
+def overlay_text(img):
+    """White pixels of the status line drawn at the bottom of the screen."""
+    return sum(1 for y in range(SH - 20, SH) for x in range(0, SW) if px(img, x, y) == (255, 255, 255))
 
 
 def read(out, name):
@@ -155,6 +160,8 @@ img = rgb(os.path.join(out, "kms-paused.png"))
 score = matches(img, exp) if img else 0
 check(score >= 0.95, f"bochs kms: {score:.0%} of the paused frame matches ffmpeg's decode")
 check(img is not None and black_band(img), "bochs kms: letterboxed (black above and below a 16:9 picture)")
+n = overlay_text(img) if img else 0
+check(n > 200, f"bochs kms: the status line is drawn on the screen in the console's font ({n} text pixels)")
 away = rgb(os.path.join(out, "vt-away.png"))
 check(away is not None and matches(away, exp) < 0.2, "VT switch away: the screen is given up (the other VT shows)")
 back = rgb(os.path.join(out, "vt-back.png"))

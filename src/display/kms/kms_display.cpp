@@ -43,6 +43,7 @@ extern "C" {
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <vector>
 
 namespace qv {
 namespace {
@@ -192,6 +193,11 @@ public:
         for (int y = 0; y < h; ++y)
             std::memcpy(b.map + static_cast<size_t>(rect_.y + y) * b.pitch + static_cast<size_t>(rect_.x) * 4,
                         f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], static_cast<size_t>(w) * 4);
+        if (overlay_) {
+            saveBand(b);
+            drawOverlay(b, status_);
+            overlaid_ = status_;
+        }
         drmModeDirtyFB(fd_, b.fb, nullptr, 0);   // ENOSYS on drivers that scan out directly: fine
         if (atomic_) {
             if (auto r = commitAtomic(b.fb, !modeSet_); !r) return r;
@@ -217,9 +223,18 @@ public:
     Result<void> drawStatus(const std::string &line) override {
         status_ = line;
         writeStatus(line);
+        if (overlay_ && modeSet_ && !away_ && line != overlaid_) {
+            // Paused: redraw the band of the buffer on screen (restored from
+            // the frame's own pixels first) and tell the driver.
+            DumbBuffer &b = bufs_[static_cast<size_t>(front_)];
+            restoreBand(b);
+            drawOverlay(b, line);
+            overlaid_ = line;
+            drmModeDirtyFB(fd_, b.fb, nullptr, 0);
+        }
         return {};
     }
-    bool wantsStatus() const override { return statusFd_ >= 0; }
+    bool wantsStatus() const override { return statusFd_ >= 0 || overlay_; }
     bool readsTerminalKeys() const override { return true; }
 
     Result<void> finish() override {
@@ -340,7 +355,12 @@ private:
         // On a VT: no console cursor or text over the picture, and VT
         // switches go through us (VT_PROCESS): we drop DRM master and let
         // the switch happen, and take the screen back when it returns.
-        if (isVt(0) && ioctl(0, KDSETMODE, KD_GRAPHICS) == 0) vtFd_ = 0;
+        bool fontLoaded = false;
+        if (isVt(0)) {
+            vtFd_ = 0;
+            fontLoaded = loadFont();   // the kernel hands out its font in KD_TEXT only
+            if (ioctl(0, KDSETMODE, KD_GRAPHICS) != 0) vtFd_ = -1;
+        }
         if (vtFd_ >= 0 && ioctl(vtFd_, VT_GETMODE, &savedVt_) == 0) {
             struct vt_mode vm = savedVt_;
             vm.mode = VT_PROCESS;
@@ -349,8 +369,14 @@ private:
             vm.frsig = 0;
             vtProcess_ = ioctl(vtFd_, VT_SETMODE, &vm) == 0;
         }
-        // The status line goes to a terminal that is not the screen (SSH).
+        // The status line goes to a terminal that is not the screen (SSH);
+        // on the console it is drawn on the picture, in the console's font.
         if (isatty(2) && !isVt(2)) statusFd_ = 2;
+        if (vtFd_ >= 0 && fontLoaded) {
+            overlay_ = true;
+            bandH_ = fontH_ + 4;
+            band_.assign(static_cast<size_t>(mode_.hdisplay) * 4 * static_cast<size_t>(bandH_), 0);
+        }
         log::info("kms: %s, %s, CRTC %u, %dx%d@%.2f, %s modesetting", device_.c_str(), connName_.c_str(), crtcId_,
                   mode_.hdisplay, mode_.vdisplay, modeInfo(mode_).refreshMilliHz / 1000.0, atomic_ ? "atomic" : "legacy");
         return {};
@@ -434,6 +460,63 @@ private:
         return {};
     }
 
+    // The VT's own font (KDFONTOP): glyphs of fontW_ x fontH_, 32 rows apart.
+    bool loadFont() {
+        font_.assign(512 * 32 * 4, 0);
+        struct console_font_op op {};
+        op.op = KD_FONT_OP_GET;
+        op.width = 32;
+        op.height = 32;
+        op.charcount = 512;
+        op.data = font_.data();
+        if (ioctl(vtFd_, KDFONTOP, &op) != 0 || op.width == 0 || op.width > 32 || op.height == 0 || op.height > 32) {
+            font_.clear();
+            return false;
+        }
+        fontW_ = static_cast<int>(op.width);
+        fontH_ = static_cast<int>(op.height);
+        fontCount_ = static_cast<int>(op.charcount);
+        return true;
+    }
+
+    int bandY() const { return mode_.vdisplay - bandH_; }
+
+    void saveBand(const DumbBuffer &b) {
+        const size_t row = static_cast<size_t>(mode_.hdisplay) * 4;
+        for (int y = 0; y < bandH_; ++y)
+            std::memcpy(band_.data() + static_cast<size_t>(y) * row, b.map + static_cast<size_t>(bandY() + y) * b.pitch, row);
+    }
+    void restoreBand(DumbBuffer &b) {
+        const size_t row = static_cast<size_t>(mode_.hdisplay) * 4;
+        for (int y = 0; y < bandH_; ++y)
+            std::memcpy(b.map + static_cast<size_t>(bandY() + y) * b.pitch, band_.data() + static_cast<size_t>(y) * row, row);
+    }
+
+    // The status line over the bottom of the screen: the picture under it
+    // darkened (the letterbox cleared), the text in white.
+    void drawOverlay(DumbBuffer &b, const std::string &text) {
+        if (text.empty()) return;
+        for (int y = 0; y < bandH_; ++y) {
+            const int sy = bandY() + y;
+            uint32_t *row = reinterpret_cast<uint32_t *>(b.map + static_cast<size_t>(sy) * b.pitch);
+            const bool inPic = sy >= rect_.y && sy < rect_.y + rect_.h;
+            for (int x = 0; x < mode_.hdisplay; ++x)
+                row[x] = inPic && x >= rect_.x && x < rect_.x + rect_.w ? (row[x] >> 2) & 0x3f3f3fu : 0u;
+        }
+        const int bpr = (fontW_ + 7) / 8;
+        const int maxChars = (mode_.hdisplay - 8) / fontW_;
+        for (int i = 0; i < static_cast<int>(text.size()) && i < maxChars; ++i) {
+            const int c = static_cast<unsigned char>(text[static_cast<size_t>(i)]);
+            if (c >= fontCount_) continue;
+            const uint8_t *g = font_.data() + static_cast<size_t>(c) * 32 * static_cast<size_t>(bpr);
+            for (int gy = 0; gy < fontH_; ++gy) {
+                uint32_t *row = reinterpret_cast<uint32_t *>(b.map + static_cast<size_t>(bandY() + 2 + gy) * b.pitch);
+                for (int gx = 0; gx < fontW_; ++gx)
+                    if (g[gy * bpr + gx / 8] & (0x80 >> (gx % 8))) row[4 + i * fontW_ + gx] = 0xffffffu;
+            }
+        }
+    }
+
     static void onFlip(int, unsigned, unsigned, unsigned, void *user) {
         static_cast<KmsDisplay *>(user)->flipPending_ = false;
     }
@@ -475,6 +558,11 @@ private:
     int front_ = 0;
     bool modeSet_ = false, changed_ = false, useFlip_ = true, flipPending_ = false;
     bool atomic_ = false;
+    // the status overlay (on a VT)
+    bool overlay_ = false;
+    std::vector<uint8_t> font_, band_;
+    int fontW_ = 0, fontH_ = 0, fontCount_ = 0, bandH_ = 0;
+    std::string overlaid_;
     uint32_t plane_ = 0, modeBlob_ = 0, pConnCrtc_ = 0, pMode_ = 0, pActive_ = 0, pPlane_[10] = {};
     kms::Rect rect_;
     int vtFd_ = -1;
