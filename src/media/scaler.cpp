@@ -85,17 +85,22 @@ Result<void> Scaler::convert(const AVFrame *src, const ScaleTarget &t, AVFrame *
         sws_setColorspaceDetails(sws_, sws_getCoefficients(cs), srcRange, tbl, dstRange, bri, con, sat);
     }
 
-    const int bytes = av_image_get_buffer_size(fmt, t.width, t.height, 32);
-    if (bytes <= 0) return Error::make(ErrorKind::Internal, "bad output size");
-    auto r = ensurePool(bytes);
-    if (!r) return r;
-    av_frame_unref(dst);
-    dst->buf[0] = av_buffer_pool_get(pool_);
-    if (!dst->buf[0]) return Error::make(ErrorKind::Internal, "out of memory");
-    av_image_fill_arrays(dst->data, dst->linesize, dst->buf[0]->data, fmt, t.width, t.height, 32);
-    dst->width = t.width;
-    dst->height = t.height;
-    dst->format = fmt;
+    // A destination the display handed out (its own buffer, set up for
+    // exactly this picture) is drawn into as it is; else one from the pool.
+    const bool provided = dst->buf[0] && dst->width == t.width && dst->height == t.height && dst->format == fmt;
+    if (!provided) {
+        const int bytes = av_image_get_buffer_size(fmt, t.width, t.height, 32);
+        if (bytes <= 0) return Error::make(ErrorKind::Internal, "bad output size");
+        auto r = ensurePool(bytes);
+        if (!r) return r;
+        av_frame_unref(dst);
+        dst->buf[0] = av_buffer_pool_get(pool_);
+        if (!dst->buf[0]) return Error::make(ErrorKind::Internal, "out of memory");
+        av_image_fill_arrays(dst->data, dst->linesize, dst->buf[0]->data, fmt, t.width, t.height, 32);
+        dst->width = t.width;
+        dst->height = t.height;
+        dst->format = fmt;
+    }
     dst->pts = src->pts;
 
     if (!turn) {

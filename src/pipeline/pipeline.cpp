@@ -131,7 +131,19 @@ public:
         if (encode.joinable()) encode.join();
         scale.join();
         decode.join();
+        releaseFrames();
         return exit_;
+    }
+
+    // Every frame still held (rings, the frame on screen, the step cache)
+    // goes back before the display is destroyed: a display's own buffers
+    // (FrameSink) must all have come home by then.
+    void releaseFrames() {
+        Item it;
+        for (Link *l : {&toScale_, &toEncode_, &toDisplay_})
+            while (l->tryPop(it)) it = Item{};
+        current_ = FrameRef{};
+        cache_.clear();
     }
 
     const Stats &stats() const { return stats_; }
@@ -345,6 +357,8 @@ private:
                 const ScaleTarget t = unpackTarget(target_.load(std::memory_order_acquire));
                 if (t.width > 0) {
                     int64_t t0 = monotonicNs();
+                    // Straight into the display's own buffer where it has one.
+                    if (FrameSink *sink = sink_.load(std::memory_order_acquire)) sink->acquire(t, out.get());
                     auto r = scaler.convert(fr->frame.get(), t, out.get());
                     stats_.busyNs[kScale] += monotonicNs() - t0;
                     if (!r) {
@@ -401,6 +415,7 @@ private:
             finish(exitCodeFor(error_.kind));
             return;
         }
+        sink_.store(display_->frameSink(), std::memory_order_release);
         target_.store(packTarget(t.value()), std::memory_order_release);
         cache_.clear();   // the frames in it were scaled for the old size
     }
@@ -1332,6 +1347,7 @@ private:
     std::atomic<int64_t> seekOrdinal_{-1};
     std::atomic<bool> seekFill_{false};
     std::atomic<uint64_t> target_{0};
+    std::atomic<FrameSink *> sink_{nullptr};
     std::atomic<bool> quit_{false};
     Waiter control_;
     Stats stats_;

@@ -8,6 +8,7 @@ letterbox, frames advancing, the console back after SIGTERM and after a
 normal exit, DRM master held by another qv (the message and the fallback),
 --kms-list, and fbdev the same way."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,7 @@ kill -TERM $P; wait $P; echo $? > /out/kms.rc
 sleep 0.2
 kmsvm-snap kms-after-term
 [ "$1" = full ] || exit 0
-$Q {moving} --display=kms --no-audio --frames=60 --frame-log=/tmp/f2 2>/out/play.err < /dev/tty1 & P=$!
+$Q {moving} --display=kms --no-audio --frames=60 --frame-log=/tmp/f2 -v 2>/out/play.err < /dev/tty1 & P=$!
 waitlog /tmp/f2 10; kmsvm-snap kms-playing-a
 waitlog /tmp/f2 25; kmsvm-snap kms-playing-b
 wait $P; echo $? > /out/play.rc
@@ -180,6 +181,10 @@ a, b = rgb(os.path.join(out, "kms-playing-a.png")), rgb(os.path.join(out, "kms-p
 d = differing(a, b)
 check(a is not None and b is not None and d > 10000, f"kms: page flips advance the picture ({d} pixels changed)")
 check(read(out, "play.rc") == "0", f"kms: the end of play exits 0 ({read(out, 'play.rc')})")
+m = re.search(r"kms: (\d+) frames drawn by the scale stage straight into the screen's buffers, (\d+) copied",
+              read(out, "play.err"))
+check(m is not None and int(m.group(1)) >= 55 and int(m.group(2)) == 0,
+      f"kms: the scale stage draws into the dumb buffers, no copy ({m and m.group(0)})")
 d = differing(before, rgb(os.path.join(out, "kms-after-end.png")))
 check(d < 300, f"kms: after a normal exit the console is back ({d} pixels differ)")
 mimg = rgb(os.path.join(out, "mirror.png"))

@@ -45,6 +45,18 @@ struct DisplayOptions {
     std::string detectWhy;
 };
 
+// A back-end whose own buffers the scale stage can draw into (the KMS dumb
+// buffers), so nothing is copied between the scale stage and the screen.
+// acquire() is called from the scale thread.
+class FrameSink {
+public:
+    virtual ~FrameSink() = default;
+    // Sets dst up (buf[0], data, linesize, size, format) on a free buffer for
+    // a picture of this target; false when none is free (the scale stage then
+    // uses its own pool and the display copies).
+    virtual bool acquire(const ScaleTarget &target, AVFrame *dst) = 0;
+};
+
 class Display {
 public:
     virtual ~Display() = default;
@@ -87,6 +99,8 @@ public:
     // The screen was given away (VT switched away): the player pauses until
     // it is back, then shows the frame on screen again.
     virtual bool away() const { return false; }
+    // Its FrameSink, when the scale stage may draw into its buffers.
+    virtual FrameSink *frameSink() { return nullptr; }
     // Called on the display thread after the last frame, on every exit path:
     // back-ends whose toolkit wants its own thread tear down here.
     virtual void release() {}

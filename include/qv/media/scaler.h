@@ -34,7 +34,9 @@ public:
     Scaler(const Scaler &) = delete;
     Scaler &operator=(const Scaler &) = delete;
 
-    // Convert src into dst (a frame shell; its buffer comes from the pool).
+    // Convert src into dst: a frame shell (its buffer comes from the pool), or
+    // a frame already set up with a buffer of exactly the target's size and
+    // format (a display's own, see FrameSink), drawn into as it is.
     Result<void> convert(const AVFrame *src, const ScaleTarget &t, AVFrame *dst);
 
 private:

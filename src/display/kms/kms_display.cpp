@@ -30,6 +30,7 @@ extern "C" {
 #include <drm_fourcc.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
@@ -98,12 +99,54 @@ struct DumbBuffer {
     uint32_t handle = 0, fb = 0, pitch = 0;
     uint64_t size = 0;
     uint8_t *map = nullptr;
+    // 0 free; 1 holds a frame (the scale stage draws or drew into it); 2 the
+    // display copies into it. Never handed out while on screen or flipping.
+    std::atomic<int> state{0};
+    std::vector<uint8_t> band;     // the picture under the status overlay
+    bool bandSaved = false;
 };
 
-class KmsDisplay final : public Display {
+class KmsDisplay final : public Display, public FrameSink {
 public:
     explicit KmsDisplay(const DisplayOptions &o) : opt_(o) {}
-    ~KmsDisplay() override { release(); }
+    ~KmsDisplay() override {
+        release();
+        destroyBuffers();   // every frame came home before (Player::releaseFrames)
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    FrameSink *frameSink() override { return this; }
+
+    // qv-scale: a free dumb buffer, set up so the picture lands at its place
+    // in the letterbox (the borders stay black).
+    bool acquire(const ScaleTarget &t, AVFrame *dst) override {
+        const int w = sinkW_.load(), h = sinkH_.load();
+        if (t.width != w || t.height != h || t.pixFmt != AV_PIX_FMT_BGR0 || w <= 0) return false;
+        for (int i = 0; i < kBuffers; ++i) {
+            DumbBuffer &b = bufs_[i];
+            int expect = 0;
+            if (!b.map || !b.state.compare_exchange_strong(expect, 1)) continue;
+            if (i == front_.load() || i == pending_.load()) {   // on screen, or about to be
+                b.state.store(0);
+                continue;
+            }
+            AVBufferRef *ref = av_buffer_create(b.map, b.size, &KmsDisplay::slotFree, &b, 0);
+            if (!ref) {
+                b.state.store(0);
+                return false;
+            }
+            av_frame_unref(dst);
+            dst->buf[0] = ref;
+            dst->data[0] = b.map + static_cast<size_t>(sinkY_.load()) * b.pitch + static_cast<size_t>(sinkX_.load()) * 4;
+            dst->linesize[0] = static_cast<int>(b.pitch);
+            dst->width = w;
+            dst->height = h;
+            dst->format = AV_PIX_FMT_BGR0;
+            b.bandSaved = false;
+            return true;
+        }
+        return false;
+    }
 
     Result<void> open() {
         const std::string dev = opt_.kmsDevice.empty() ? "/dev/dri/card0" : opt_.kmsDevice;
@@ -153,6 +196,10 @@ public:
         rect_ = kms::letterbox(spec, mode_.hdisplay, mode_.vdisplay);
         for (auto &b : bufs_)
             if (b.map) std::memset(b.map, 0, b.size);   // the borders: black
+        sinkX_.store(rect_.x);
+        sinkY_.store(rect_.y);
+        sinkH_.store(rect_.h);
+        sinkW_.store(rect_.w);
         ScaleTarget t;
         t.width = rect_.w;
         t.height = rect_.h;
@@ -186,18 +233,39 @@ public:
         const AVFrame *f = fr.frame.get();
         if (!f || !f->data[0] || away_) return {};
         waitFlip(100);
-        // The back buffer: neither on screen nor waiting to be.
-        int back = (front_ + 1) % kBuffers;
-        DumbBuffer &b = bufs_[static_cast<size_t>(back)];
-        const int w = std::min(f->width, rect_.w), h = std::min(f->height, rect_.h);
-        for (int y = 0; y < h; ++y)
-            std::memcpy(b.map + static_cast<size_t>(rect_.y + y) * b.pitch + static_cast<size_t>(rect_.x) * 4,
-                        f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], static_cast<size_t>(w) * 4);
+        // The scale stage drew into one of our buffers: show that one. Else
+        // (its pool, all ours busy) copy into a free one.
+        int back = -1;
+        if (f->buf[0] && av_buffer_get_opaque(f->buf[0]))
+            for (int i = 0; i < kBuffers; ++i)
+                if (av_buffer_get_opaque(f->buf[0]) == &bufs_[i]) back = i;
+        bool copied = false;
+        if (back >= 0) ++direct_;
+        if (back < 0) {
+            for (int i = 0; i < kBuffers && back < 0; ++i) {
+                int expect = 0;
+                if (i == front_.load() || !bufs_[i].state.compare_exchange_strong(expect, 2)) continue;
+                back = i;
+            }
+            if (back < 0) return {};   // every buffer holds a frame: skip this one
+            DumbBuffer &b = bufs_[back];
+            const int w = std::min(f->width, rect_.w), h = std::min(f->height, rect_.h);
+            for (int y = 0; y < h; ++y)
+                std::memcpy(b.map + static_cast<size_t>(rect_.y + y) * b.pitch + static_cast<size_t>(rect_.x) * 4,
+                            f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], static_cast<size_t>(w) * 4);
+            b.bandSaved = false;
+            copied = true;
+            ++copies_;
+        }
+        DumbBuffer &b = bufs_[back];
         if (overlay_) {
-            saveBand(b);
+            if (b.bandSaved) restoreBand(b);   // shown before: undo its overlay first
+            else saveBand(b);
             drawOverlay(b, status_);
             overlaid_ = status_;
         }
+        pending_.store(back);
+        if (copied) b.state.store(0);   // protected by pending_/front_ from here on
         drmModeDirtyFB(fd_, b.fb, nullptr, 0);   // ENOSYS on drivers that scan out directly: fine
         if (atomic_) {
             if (auto r = commitAtomic(b.fb, !modeSet_); !r) return r;
@@ -214,7 +282,10 @@ public:
             if (drmModeSetCrtc(fd_, crtcId_, b.fb, 0, 0, &connId_, 1, &mode_) != 0)
                 return Error::make(ErrorKind::Display, device_ + ": cannot show a frame: " + std::strerror(errno));
         }
-        front_ = back;
+        if (!flipPending_) {   // shown at once (SetCrtc, or no event to wait for)
+            front_.store(back);
+            pending_.store(-1);
+        }
         if (!status_.empty() && status_ != shownStatus_) writeStatus(status_);
         return {};
     }
@@ -223,10 +294,10 @@ public:
     Result<void> drawStatus(const std::string &line) override {
         status_ = line;
         writeStatus(line);
-        if (overlay_ && modeSet_ && !away_ && line != overlaid_) {
+        if (overlay_ && modeSet_ && !away_ && line != overlaid_ && front_.load() >= 0) {
             // Paused: redraw the band of the buffer on screen (restored from
             // the frame's own pixels first) and tell the driver.
-            DumbBuffer &b = bufs_[static_cast<size_t>(front_)];
+            DumbBuffer &b = bufs_[front_.load()];
             restoreBand(b);
             drawOverlay(b, line);
             overlaid_ = line;
@@ -243,7 +314,7 @@ public:
     }
 
     void release() override {
-        if (fd_ < 0) return;
+        if (fd_ < 0 || released_) return;
         waitFlip(200);
         if (changed_ && saved_ && !away_) {
             // Put back what was on the CRTC (the console's framebuffer).
@@ -255,19 +326,9 @@ public:
         saved_ = nullptr;
         if (modeBlob_) drmModeDestroyPropertyBlob(fd_, modeBlob_);
         modeBlob_ = 0;
-        for (auto &b : bufs_) {
-            if (b.map) munmap(b.map, b.size);
-            if (b.fb) drmModeRmFB(fd_, b.fb);
-            if (b.handle) {
-                struct drm_mode_destroy_dumb d {};
-                d.handle = b.handle;
-                drmIoctl(fd_, DRM_IOCTL_MODE_DESTROY_DUMB, &d);
-            }
-            b = DumbBuffer{};
-        }
         drmDropMaster(fd_);
-        ::close(fd_);
-        fd_ = -1;
+        released_ = true;   // the buffers stay mapped until the destructor:
+                            // the scale stage may still be drawing
         if (vtFd_ >= 0) {
             if (vtProcess_) ioctl(vtFd_, VT_SETMODE, &savedVt_);
             ioctl(vtFd_, KDSETMODE, KD_TEXT);
@@ -279,7 +340,28 @@ public:
     }
 
 private:
-    static constexpr int kBuffers = 3;
+    // Frames in flight: the scale stage's, three in the ring, the one on
+    // screen, one flipping; one more for the copy path.
+    static constexpr int kBuffers = 7;
+
+    static void slotFree(void *opaque, uint8_t *) { static_cast<DumbBuffer *>(opaque)->state.store(0); }
+
+    void destroyBuffers() {
+        if (fd_ < 0) return;
+        for (auto &b : bufs_) {
+            if (b.map) munmap(b.map, b.size);
+            if (b.fb) drmModeRmFB(fd_, b.fb);
+            if (b.handle) {
+                struct drm_mode_destroy_dumb d {};
+                d.handle = b.handle;
+                drmIoctl(fd_, DRM_IOCTL_MODE_DESTROY_DUMB, &d);
+            }
+            b.map = nullptr;
+            b.fb = b.handle = 0;
+        }
+        log::info("kms: %lld frames drawn by the scale stage straight into the screen's buffers, %lld copied",
+                  static_cast<long long>(direct_), static_cast<long long>(copies_));
+    }
 
     Result<void> setUp(drmModeRes *res, drmModeConnector *c) {
         connId_ = c->connector_id;
@@ -518,7 +600,10 @@ private:
     }
 
     static void onFlip(int, unsigned, unsigned, unsigned, void *user) {
-        static_cast<KmsDisplay *>(user)->flipPending_ = false;
+        auto *d = static_cast<KmsDisplay *>(user);
+        d->flipPending_ = false;
+        if (d->pending_.load() >= 0) d->front_.store(d->pending_.load());
+        d->pending_.store(-1);
     }
 
     void waitFlip(int timeoutMs) {
@@ -526,6 +611,8 @@ private:
             struct pollfd p{fd_, POLLIN, 0};
             if (poll(&p, 1, timeoutMs) <= 0) {
                 flipPending_ = false;   // no event came: do not wait forever
+                if (pending_.load() >= 0) front_.store(pending_.load());
+                pending_.store(-1);
                 return;
             }
             drmEventContext ev{};
@@ -555,7 +642,10 @@ private:
     drmModeModeInfo mode_{};
     drmModeCrtc *saved_ = nullptr;
     DumbBuffer bufs_[kBuffers];
-    int front_ = 0;
+    std::atomic<int> front_{-1}, pending_{-1};          // read by qv-scale in acquire()
+    std::atomic<int> sinkX_{0}, sinkY_{0}, sinkW_{0}, sinkH_{0};
+    int64_t copies_ = 0, direct_ = 0;
+    bool released_ = false;
     bool modeSet_ = false, changed_ = false, useFlip_ = true, flipPending_ = false;
     bool atomic_ = false;
     // the status overlay (on a VT)
