@@ -165,6 +165,7 @@ public:
     }
     bool handleSignal(int sig) override { return primary_->handleSignal(sig); }
     bool away() const override { return primary_->away(); }
+    int64_t presentLatencyNs() const override { return primary_->presentLatencyNs(); }
     void release() override {
         stop();
         for (auto &m : mirrors_) m->d->release();

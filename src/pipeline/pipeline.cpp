@@ -1215,7 +1215,8 @@ private:
                     }
                     SchedInput in;
                     in.nowNs = now;
-                    in.deadlineNs = clock_.deadline(fr.info.ptsNs);
+                    // Early by what the display takes to show it (flip latency).
+                    in.deadlineNs = clock_.deadline(fr.info.ptsNs) - display_->presentLatencyNs();
                     in.durationNs = static_cast<int64_t>(fr.info.durationNs / clock_.speed());
                     in.lastPresentNs = presentCount_ ? lastPresentNs_ : -1;
                     in.newerReady = toDisplay_.size() >= 2;

@@ -101,6 +101,9 @@ public:
     virtual bool away() const { return false; }
     // Its FrameSink, when the scale stage may draw into its buffers.
     virtual FrameSink *frameSink() { return nullptr; }
+    // From present() to the picture on the glass, as the display measured it
+    // (KMS: flip events); the display stage presents that much earlier.
+    virtual int64_t presentLatencyNs() const { return 0; }
     // Called on the display thread after the last frame, on every exit path:
     // back-ends whose toolkit wants its own thread tear down here.
     virtual void release() {}

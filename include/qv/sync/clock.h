@@ -58,6 +58,29 @@ private:
     bool anchored_ = false;
 };
 
+// How long a display takes from present() to the picture being shown (KMS:
+// from the commit to its flip event), learnt as frames go: an average that
+// follows slow changes and ignores one-off outliers (clamped to 100 ms).
+// The display stage presents that much earlier, so frames appear on time.
+class LatencyEstimator {
+public:
+    void add(int64_t submittedNs, int64_t shownNs) {
+        int64_t d = shownNs - submittedNs;
+        if (d < 0) d = 0;
+        if (d > kMaxNs) d = kMaxNs;
+        avg_ = n_ == 0 ? d : (avg_ * 7 + d) / 8;
+        ++n_;
+    }
+    int64_t value() const { return n_ >= kWarmUp ? avg_ : 0; }   // not trusted before a few samples
+    int64_t samples() const { return n_; }
+
+private:
+    static constexpr int64_t kMaxNs = 100000000;
+    static constexpr int64_t kWarmUp = 4;
+    int64_t avg_ = 0;
+    int64_t n_ = 0;
+};
+
 enum class Verdict { Wait, Present, DropLate, Resync };
 
 struct SchedInput {

@@ -18,6 +18,7 @@
 
 #include "kms_choose.h"
 #include "qv/core/log.h"
+#include "qv/sync/clock.h"
 #include "qv/tui/terminal.h"
 
 extern "C" {
@@ -228,6 +229,7 @@ public:
         return true;
     }
     bool away() const override { return away_; }
+    int64_t presentLatencyNs() const override { return latency_.value(); }
 
     Result<void> present(const FrameRef &fr) override {
         const AVFrame *f = fr.frame.get();
@@ -266,6 +268,7 @@ public:
         }
         pending_.store(back);
         if (copied) b.state.store(0);   // protected by pending_/front_ from here on
+        submittedNs_ = monotonicNs();
         drmModeDirtyFB(fd_, b.fb, nullptr, 0);   // ENOSYS on drivers that scan out directly: fine
         if (atomic_) {
             if (auto r = commitAtomic(b.fb, !modeSet_); !r) return r;
@@ -359,8 +362,10 @@ private:
             b.map = nullptr;
             b.fb = b.handle = 0;
         }
-        log::info("kms: %lld frames drawn by the scale stage straight into the screen's buffers, %lld copied",
-                  static_cast<long long>(direct_), static_cast<long long>(copies_));
+        log::info("kms: %lld frames drawn by the scale stage straight into the screen's buffers, %lld copied; "
+                  "flip latency %.1f ms over %lld flips",
+                  static_cast<long long>(direct_), static_cast<long long>(copies_), latency_.value() / 1e6,
+                  static_cast<long long>(latency_.samples()));
     }
 
     Result<void> setUp(drmModeRes *res, drmModeConnector *c) {
@@ -427,6 +432,8 @@ private:
             b.map = static_cast<uint8_t *>(p);
             std::memset(b.map, 0, b.size);
         }
+        uint64_t cap = 0;
+        monotonicEvents_ = drmGetCap(fd_, DRM_CAP_TIMESTAMP_MONOTONIC, &cap) == 0 && cap;
         // Atomic modesetting where the driver has it (QV_KMS_LEGACY=1 forces
         // the legacy calls): the primary plane of our CRTC and the property
         // ids the commits need.
@@ -599,9 +606,12 @@ private:
         }
     }
 
-    static void onFlip(int, unsigned, unsigned, unsigned, void *user) {
+    static void onFlip(int, unsigned, unsigned sec, unsigned usec, void *user) {
         auto *d = static_cast<KmsDisplay *>(user);
         d->flipPending_ = false;
+        // The flip's own timestamp (CLOCK_MONOTONIC) against the commit.
+        if (d->monotonicEvents_ && d->submittedNs_ > 0)
+            d->latency_.add(d->submittedNs_, int64_t(sec) * 1000000000 + int64_t(usec) * 1000);
         if (d->pending_.load() >= 0) d->front_.store(d->pending_.load());
         d->pending_.store(-1);
     }
@@ -645,6 +655,9 @@ private:
     std::atomic<int> front_{-1}, pending_{-1};          // read by qv-scale in acquire()
     std::atomic<int> sinkX_{0}, sinkY_{0}, sinkW_{0}, sinkH_{0};
     int64_t copies_ = 0, direct_ = 0;
+    LatencyEstimator latency_;
+    int64_t submittedNs_ = 0;
+    bool monotonicEvents_ = false;
     bool released_ = false;
     bool modeSet_ = false, changed_ = false, useFlip_ = true, flipPending_ = false;
     bool atomic_ = false;

@@ -112,3 +112,18 @@ TEST_CASE("a display that takes 100 ms per frame drops frames but keeps ~10 fps"
     CHECK(presented >= 90);   // ~10 fps over 10 s: the picture never froze
     CHECK(presented + dropped == 250);
 }
+
+TEST_CASE("display latency: learnt from flips, trusted after a few, outliers clamped") {
+    LatencyEstimator e;
+    CHECK(e.value() == 0);
+    for (int i = 0; i < 3; ++i) e.add(i * 16666666LL, i * 16666666LL + 8000000);
+    CHECK(e.value() == 0);   // not yet
+    e.add(100000000, 108000000);
+    CHECK(e.value() == 8000000);
+    e.add(200000000, 200000000 + 5000000000LL);   // a stall: clamped to 100 ms
+    CHECK(e.value() == (8000000LL * 7 + 100000000) / 8);
+    for (int i = 0; i < 100; ++i) e.add(0, 16000000);
+    CHECK(e.value() == doctest::Approx(16000000).epsilon(0.01));
+    e.add(50, 10);   // a clock going backwards counts as 0
+    CHECK(e.value() < 16000000);
+}
