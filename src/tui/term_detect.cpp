@@ -52,6 +52,28 @@ void parseAnswers(const std::string &s, TermCaps &c) {
     c.why = why;
 }
 
+void applyHints(TermCaps &c, const char *term, const char *termProgram) {
+    const std::string t = term ? term : "", p = termProgram ? termProgram : "";
+    bool kitty = false, sixel = false;
+    const char *said = nullptr;
+    if (t.find("kitty") != std::string::npos || p == "WezTerm" || p == "ghostty") {
+        kitty = true;
+        said = "kitty graphics";
+    } else if (t == "foot" || t.rfind("foot-", 0) == 0 || t.rfind("mlterm", 0) == 0 || p == "iTerm.app" ||
+               t.rfind("yaft", 0) == 0 || t == "contour") {
+        sixel = true;
+        said = "sixel";
+    }
+    if (!said) return;
+    if (c.answered) {
+        c.why += std::string("; TERM/TERM_PROGRAM suggest ") + said + " (the answers decide)";
+        return;
+    }
+    c.kitty = c.kitty || kitty;
+    c.sixel = c.sixel || sixel;
+    c.why += std::string("; no answer in time, so TERM/TERM_PROGRAM decide: ") + said;
+}
+
 TermCaps detectTerminal(int timeoutMs) {
     TermCaps caps;
     const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -95,6 +117,7 @@ TermCaps detectTerminal(int timeoutMs) {
     tcsetattr(fd, TCSANOW, &saved);
     ::close(fd);
     parseAnswers(got, caps);
+    applyHints(caps, std::getenv("TERM"), std::getenv("TERM_PROGRAM"));
     return caps;
 }
 

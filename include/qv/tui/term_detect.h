@@ -24,6 +24,11 @@ struct TermCaps {
 // Parses everything the terminal sent back (pure; unit-tested).
 void parseAnswers(const std::string &bytes, TermCaps &caps);
 
+// TERM and TERM_PROGRAM as hints (pure; unit-tested): they decide only
+// when the terminal did not answer in time (a slow link, a terminal that
+// ignores DA1); answers always win. Noted in caps.why either way.
+void applyHints(TermCaps &caps, const char *term, const char *termProgram);
+
 // Asks the controlling terminal (/dev/tty) within timeoutMs. Returns
 // probed = false when there is no terminal.
 TermCaps detectTerminal(int timeoutMs = 150);

@@ -45,3 +45,32 @@ TEST_CASE("no answer at all") {
     CHECK_FALSE(c.answered);
     CHECK(c.why.find("no DA1 answer") != std::string::npos);
 }
+
+TEST_CASE("TERM and TERM_PROGRAM: hints only when the terminal did not answer") {
+    TermCaps silent;   // no DA1 in time
+    applyHints(silent, "xterm-kitty", nullptr);
+    CHECK(silent.kitty);
+    CHECK(silent.why.find("TERM/TERM_PROGRAM decide") != std::string::npos);
+
+    TermCaps foot;
+    applyHints(foot, "foot", "");
+    CHECK(foot.sixel);
+    CHECK_FALSE(foot.kitty);
+
+    TermCaps wez;
+    applyHints(wez, "xterm-256color", "WezTerm");
+    CHECK(wez.kitty);
+
+    TermCaps answered;   // the answers win: tmux said no graphics
+    parseAnswers("\x1b[?1;2c", answered);
+    REQUIRE(answered.answered);
+    applyHints(answered, "xterm-kitty", nullptr);
+    CHECK_FALSE(answered.kitty);
+    CHECK(answered.why.find("the answers decide") != std::string::npos);
+
+    TermCaps plain;
+    applyHints(plain, "xterm-256color", nullptr);
+    CHECK_FALSE(plain.kitty);
+    CHECK_FALSE(plain.sixel);
+    CHECK(plain.why.empty());
+}
