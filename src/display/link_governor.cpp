@@ -5,7 +5,7 @@
 namespace qv {
 
 double LinkGovernor::scaleOf(int level) {
-    static const double f[kLevels] = {1.0, 0.7, 0.5, 0.35};
+    static const double f[kLevels] = {1.0, 0.7, 0.5, 0.35, 0.35};
     return f[std::clamp(level, 0, kLevels - 1)];
 }
 

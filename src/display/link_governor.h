@@ -15,7 +15,10 @@ namespace qv {
 
 class LinkGovernor {
 public:
-    static constexpr int kLevels = 4;   // 0 full size .. 3 smallest
+    // 0 full size .. 3 smallest; 4: smallest and a cheaper encoding (coarse
+    // colours: longer sixel runs, better zlib for kitty, a wider tolerance
+    // for blocks).
+    static constexpr int kLevels = 5;
     explicit LinkGovernor(int64_t capBytesPerSec = 0) : cap_(capBytesPerSec) {}
     // Before a frame: queued = bytes still in the tty's output queue (-1:
     // unknown). false: skip this frame.
@@ -29,8 +32,10 @@ public:
         changed_ = false;
         return c;
     }
-    // Picture scale for a level: 1, 0.7, 0.5, 0.35 of each dimension.
+    // Picture scale for a level: 1, 0.7, 0.5, 0.35, 0.35 of each dimension.
     static double scaleOf(int level);
+    // Whether a level asks for the cheaper encoding.
+    static bool coarseAt(int level) { return level >= kLevels - 1; }
     int64_t skipped() const { return skipped_; }
 
 private:

@@ -1,5 +1,6 @@
 #include "term_out.h"
 
+#include "qv/core/log.h"
 #include "qv/sync/clock.h"
 
 #include <cerrno>
@@ -36,6 +37,14 @@ Result<void> TermOut::write(const std::string &s) {
     const int64_t t1 = monotonicNs();
     gov_.wrote(t1, static_cast<int64_t>(s.size()), t1 - t0);
     return {};
+}
+
+void TermOut::noteLevel() {
+    const int l = gov_.level();
+    if (l == loggedLevel_) return;
+    loggedLevel_ = l;
+    log::info("terminal link: level %d, picture at %.2f of its size%s", l, LinkGovernor::scaleOf(l),
+              LinkGovernor::coarseAt(l) ? ", coarse colours (the cheaper encoding)" : "");
 }
 
 bool TermOut::admit(int64_t now) {

@@ -21,6 +21,11 @@ public:
     bool admit(int64_t nowNs);
     bool takeLevelChange() { return gov_.takeLevelChange(); }
     double scale() const { return LinkGovernor::scaleOf(gov_.level()); }
+    // The last level: the display also falls to a cheaper encoding.
+    bool coarse() const { return LinkGovernor::coarseAt(gov_.level()); }
+    int level() const { return gov_.level(); }
+    // Logs (-v) a level the display lays out for, once per change.
+    void noteLevel();
     int64_t bytes() const { return bytes_; }
 
     // Appends the status line on row `row`, clipped to `cols`, when it is
@@ -31,6 +36,7 @@ private:
     int fd_;
     LinkGovernor gov_;
     int64_t bytes_ = 0;
+    int loggedLevel_ = 0;
 };
 
 } // namespace qv

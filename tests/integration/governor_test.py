@@ -19,7 +19,7 @@ from common import QV, check, clip, finish
 tmp = tempfile.mkdtemp(prefix="qv-gov-")
 
 
-def session(rate, seconds, *extra, key_at=None):
+def session(rate, seconds, *extra, key_at=None, errlog=None):
     """Plays for `seconds` with the pty drained at `rate` bytes/s (None: as
     fast as it comes). Returns (rows of the frame log, bytes read, seconds
     from key press to the pause showing, exit code)."""
@@ -27,7 +27,8 @@ def session(rate, seconds, *extra, key_at=None):
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 48, 160, 0, 0))
     log = os.path.join(tmp, "frames.tsv")
     p = subprocess.Popen([QV, clip("h264-long.mkv"), "--display=blocks", "--no-audio", "--frame-log=" + log, *extra],
-                         stdin=slave, stdout=slave, stderr=subprocess.DEVNULL, env=dict(os.environ, COLORTERM="truecolor"))
+                         stdin=slave, stdout=slave, stderr=open(errlog, "w") if errlog else subprocess.DEVNULL,
+                         env=dict(os.environ, COLORTERM="truecolor"))
     os.close(slave)
     start = time.monotonic()
     got = bytearray()
@@ -84,6 +85,15 @@ link = [r for r in rows if r[0] == "dropped-link"]
 shown = [r for r in rows if r[0] == "presented"]
 check(rc == 0 and len(link) == 0 and len(shown) >= 60,
       f"fast link: nothing skipped ({len(link)} skipped, {len(shown)} shown)")
+
+# 2b. A link far too slow for long: the picture shrinks step by step, then
+#     falls to the cheaper encoding (the last level), and keeps moving.
+err = os.path.join(tmp, "slow.err")
+rows, n, _, rc = session(40_000, 7.0, "-v", errlog=err)
+levels = [l for l in open(err).read().splitlines() if "terminal link: level" in l]
+shown = [r for r in rows if r[0] == "presented"]
+check(rc == 0 and any("cheaper encoding" in l for l in levels) and len(shown) >= 10,
+      f"40 KB/s for 7 s: down to the cheaper encoding ({levels[-1:]}), {len(shown)} frames shown")
 
 # 3. --max-bandwidth on a fast link: the rate stays under the cap.
 rows, n, _, rc = session(None, 3.0, "--max-bandwidth=150K")

@@ -22,6 +22,7 @@ namespace qv {
 namespace {
 
 constexpr int kDefaultTolerance = 6;   // max channel error kept on screen
+constexpr int kCoarseTolerance = 40;   // the governor's cheaper encoding: far fewer cells change
 
 bool envTruecolor() {
     const char *c = std::getenv("COLORTERM");
@@ -41,6 +42,7 @@ public:
     int64_t bytesWritten() const override { return term_.bytes(); }
 
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
+        term_.noteLevel();
         spec_ = spec;
         tui::TermSize ts;
         if (opt_.sizeCols > 0 && opt_.sizeRows > 0) {
@@ -63,6 +65,7 @@ public:
         term::BlockEncoderConfig cfg;
         cfg.truecolor = opt_.colorMode == 24 || (opt_.colorMode == 0 && envTruecolor());
         cfg.tolerance = opt_.tolerance >= 0 ? opt_.tolerance : kDefaultTolerance;
+        if (term_.coarse()) cfg.tolerance = std::max(cfg.tolerance, kCoarseTolerance);   // the cheaper encoding
         enc_.reset(layout_.cols, layout_.rows, layout_.row0, layout_.col0, cfg);
         clearPending_ = true;
         lastStatus_.clear();

@@ -48,6 +48,7 @@ public:
     int64_t bytesWritten() const override { return term_.bytes(); }
 
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
+        term_.noteLevel();
         tui::TermSize ts;
         if (opt_.sizeCols > 0 && opt_.sizeRows > 0) {
             ts.cols = opt_.sizeCols;
@@ -118,14 +119,28 @@ public:
             sixel_.reset();   // the screen is empty: the next picture goes whole
         }
         if (f->width == picW_ && f->height == picH_ && f->format == AV_PIX_FMT_RGB24) {
+            const uint8_t *rgb = f->data[0];
+            int stride = f->linesize[0];
+            if (term_.coarse()) {
+                // The governor's cheaper encoding: 3 levels per channel (27
+                // colours): long sixel runs, highly compressible kitty pixels.
+                coarse_.resize(static_cast<size_t>(picW_) * 3 * static_cast<size_t>(picH_));   // grows once
+                for (int y = 0; y < picH_; ++y) {
+                    const uint8_t *s = rgb + static_cast<ptrdiff_t>(y) * stride;
+                    uint8_t *d = coarse_.data() + static_cast<size_t>(y) * picW_ * 3;
+                    for (int x = 0; x < picW_ * 3; ++x) d[x] = s[x] < 64 ? 0 : s[x] < 192 ? 128 : 255;
+                }
+                rgb = coarse_.data();
+                stride = picW_ * 3;
+            }
             if (proto_ == Proto::Sixel) {
                 // Only the cell rows that changed (sixel has no "replace").
-                sixel_.encodeDiff(f->data[0], f->linesize[0], picW_, picH_, cellH_, row0_, col0_, out_);
+                sixel_.encodeDiff(rgb, stride, picW_, picH_, cellH_, row0_, col0_, out_);
             } else {
                 char pos[32];
                 int n = std::snprintf(pos, sizeof pos, "\x1b[%d;%dH", row0_, col0_);
                 out_.append(pos, static_cast<size_t>(n));
-                kitty_.encode(f->data[0], f->linesize[0], picW_, picH_, kImageId, out_);
+                kitty_.encode(rgb, stride, picW_, picH_, kImageId, out_);
             }
             shown_ = true;
         }
@@ -155,6 +170,7 @@ private:
     DisplayOptions opt_;
     TermOut term_{opt_.outFd, opt_.maxBandwidth};
     Proto proto_;
+    std::vector<uint8_t> coarse_;   // the picture in 27 colours (the governor's last level)
     pixel::SixelEncoder sixel_;
     pixel::KittyEncoder kitty_;
     tui::TermSize size_;

@@ -80,3 +80,15 @@ TEST_CASE("--max-bandwidth: a token bucket") {
     CHECK(rate <= 100000 * 1.1);
     CHECK(rate >= 100000 * 0.7);
 }
+
+TEST_CASE("the last level: smallest picture and the cheaper encoding") {
+    LinkGovernor g;
+    CHECK(g.admit(0, 0));
+    g.wrote(0, 40000, 0);
+    int64_t t = 0;
+    for (int i = 0; i < 24 * 5; ++i) g.admit(t += 33 * ms, 30000);   // the link never catches up
+    CHECK(g.level() == LinkGovernor::kLevels - 1);
+    CHECK(LinkGovernor::coarseAt(g.level()));
+    CHECK_FALSE(LinkGovernor::coarseAt(3));
+    CHECK(LinkGovernor::scaleOf(4) == doctest::Approx(0.35));
+}
