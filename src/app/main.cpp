@@ -192,13 +192,14 @@ int runPlay(const app::ParsedArgs &a) {
     o.ipcPath = a.get("input-ipc");
     o.frameLogPath = a.get("frame-log");
     if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
-    if (o.display == "auto" || o.display == "help") {
+    if (o.display == "auto" || o.display == "help" || o.display == "kitty" || o.display == "sixel") {
         // Ask the terminal what it can draw (a few tens of ms, answers never
         // shown): auto picks kitty, then sixel, then blocks.
         if (isatty(o.displayOpt.outFd) || o.display == "help") {
             const tui::TermCaps caps = tui::detectTerminal();
             o.displayOpt.detected = caps.probed;
             o.displayOpt.kittyGraphics = caps.kitty;
+            o.displayOpt.kittyShm = caps.kittyShm;
             o.displayOpt.sixelGraphics = caps.sixel;
             o.displayOpt.termXpix = caps.xpix;
             o.displayOpt.termYpix = caps.ypix;

@@ -1,11 +1,14 @@
 #include "qv/tui/term_detect.h"
 
+#include "display/pixel/kitty_encoder.h"
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
@@ -16,6 +19,9 @@ void parseAnswers(const std::string &s, TermCaps &c) {
     // kitty: ESC _ G i=31;OK ESC \  (an error answer means no usable support)
     size_t k = s.find("\x1b_Gi=31;");
     if (k != std::string::npos) c.kitty = s.compare(k + 8, 2, "OK") == 0;
+    // kitty, shared memory (t=s): only a terminal on this machine can read it
+    size_t m = s.find("\x1b_Gi=32;");
+    if (m != std::string::npos) c.kittyShm = s.compare(m + 8, 2, "OK") == 0;
     // DA1: ESC [ ? a ; b ; ... c
     size_t d = s.find("\x1b[?");
     while (d != std::string::npos) {
@@ -93,11 +99,30 @@ TermCaps detectTerminal(int timeoutMs) {
     raw.c_cc[VTIME] = 0;
     tcsetattr(fd, TCSANOW, &raw);
     caps.probed = true;
-    static const char q[] = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"   // kitty graphics query
-                            "\x1b[>q"                                        // XTVERSION
-                            "\x1b[14t"                                       // text area in pixels
-                            "\x1b[c";                                        // DA1, answered by all
-    ssize_t w = ::write(fd, q, sizeof q - 1);
+    std::string q = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\";   // kitty graphics query
+    // Shared memory (t=s) is worth asking about only when qv is not over
+    // SSH: a 1x1 object the terminal must open itself (kitty unlinks it).
+    char shmName[64] = {0};
+    const bool ssh = std::getenv("SSH_CONNECTION") || std::getenv("SSH_CLIENT") || std::getenv("SSH_TTY");
+    if (!ssh) {
+        std::snprintf(shmName, sizeof shmName, "/qv-probe-%d", static_cast<int>(getpid()));
+        const int sfd = shm_open(shmName, O_CREAT | O_RDWR | O_TRUNC, 0600);
+        if (sfd >= 0) {
+            const uint8_t px[3] = {0, 0, 0};
+            if (::write(sfd, px, 3) == 3) {
+                q += "\x1b_Gi=32,s=1,v=1,a=q,t=s,f=24,S=3;";
+                pixel::base64Append(reinterpret_cast<const uint8_t *>(shmName), std::strlen(shmName), q);
+                q += "\x1b\\";
+            }
+            ::close(sfd);
+        } else {
+            shmName[0] = 0;
+        }
+    }
+    q += "\x1b[>q"     // XTVERSION
+         "\x1b[14t"    // text area in pixels
+         "\x1b[c";     // DA1, answered by all
+    ssize_t w = ::write(fd, q.data(), q.size());
     (void)w;
     std::string got;
     const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
@@ -117,6 +142,8 @@ TermCaps detectTerminal(int timeoutMs) {
     tcsetattr(fd, TCSANOW, &saved);
     ::close(fd);
     parseAnswers(got, caps);
+    if (shmName[0]) shm_unlink(shmName);   // when the terminal did not take it
+    if (caps.kittyShm) caps.why += ", shared memory works (local)";
     applyHints(caps, std::getenv("TERM"), std::getenv("TERM_PROGRAM"));
     return caps;
 }

@@ -6,6 +6,7 @@ quadrant has turned from blue to white); a screenshot of the X screen must
 show the colours where the picture's quadrants are. Detection must make
 auto pick sixel in xterm and kitty in kitty."""
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -75,16 +76,23 @@ def quadrants(pix, label, late=False):
         check(near(pix.get(xy, (-1, -1, -1)), want[name]), f"{label}: {name} at {xy} ({pix.get(xy)})")
 
 
-def play_in(term_cmd, label, start_frame=None):
+def play_in(term_cmd, label, start_frame=None, ssh=False):
+    """Returns the bytes per frame --stats reported."""
     extra = f" --start-frame={start_frame}" if start_frame is not None else ""
-    script = f"{QV} {clip} --display={label} --pause --no-audio{extra}; sleep 30"
+    stats = os.path.join(tmp, f"stats-{label}-{int(ssh)}.txt")
+    pre = "SSH_CONNECTION='10.0.0.1 1 10.0.0.2 22' " if ssh else ""
+    script = f"{pre}{QV} {clip} --display={label} --pause --no-audio --stats{extra} 2>{stats}; sleep 30"
     p = subprocess.Popen(term_cmd + ["sh", "-c", script], env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(6.0)
     pix = screenshot(label)
-    quadrants(pix, label + (f" paused on frame {start_frame}" if start_frame else ""), late=bool(start_frame))
+    quadrants(pix, label + (f" paused on frame {start_frame}" if start_frame else "") + (" (as over SSH)" if ssh else ""),
+              late=bool(start_frame))
     os.killpg(p.pid, signal.SIGTERM)
     p.wait(timeout=10)
+    time.sleep(0.5)
+    m = re.search(r"(\d+) bytes/frame", open(stats).read()) if os.path.exists(stats) else None
+    return int(m.group(1)) if m else -1
 
 
 def detected_in(term_cmd, label, want):
@@ -112,8 +120,12 @@ play_in(["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numC
          "-xrm", "XTerm*sixelScrolling: true", "-e"], "sixel")
 play_in(["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numColorRegisters: 256",
          "-xrm", "XTerm*sixelScrolling: true", "-e"], "sixel", start_frame=20)
-play_in(["kitty", "--config", "NONE", "-o", "initial_window_width=900", "-o", "initial_window_height=700",
-         "-o", "remember_window_size=no"], "kitty")
+# kitty on this machine reads the pixels from shared memory (t=s): a few
+# dozen bytes per frame down the tty; as over SSH it gets zlib'd RGB.
+local = play_in(KITTY, "kitty")
+remote = play_in(KITTY, "kitty", ssh=True)
+check(0 < local < 2000 and remote > 10 * local,
+      f"kitty: shared memory when local ({local} bytes/frame), zlib RGB over SSH ({remote} bytes/frame)")
 xvfb.terminate()
 shutil.rmtree(tmp, ignore_errors=True)
 finish()

@@ -41,6 +41,7 @@ struct DisplayOptions {
     // What the terminal answered (tui/term_detect.h), for auto and help.
     bool detected = false;
     bool kittyGraphics = false, sixelGraphics = false;
+    bool kittyShm = false;            // kitty can read shared memory (a local terminal)
     int termXpix = 0, termYpix = 0;   // text area in pixels from 14t, 0: unknown
     std::string detectWhy;
 };

@@ -16,6 +16,7 @@ struct TermCaps {
     bool answered = false;      // DA1 came back in time
     bool kitty = false;         // kitty graphics protocol
     bool sixel = false;         // DA1 attribute 4
+    bool kittyShm = false;      // kitty read a shared-memory object of ours: the terminal is local
     int xpix = 0, ypix = 0;     // text area in pixels (14t), 0: unknown
     std::string version;        // XTVERSION answer, if any
     std::string why;            // one line: what was found and how

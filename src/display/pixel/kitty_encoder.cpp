@@ -52,6 +52,15 @@ void KittyEncoder::encode(const uint8_t *rgb, int stride, int w, int h, uint32_t
     }
 }
 
+void KittyEncoder::encodeShm(const char *name, int w, int h, uint32_t imageId, std::string &out) {
+    char head[160];
+    const int k = std::snprintf(head, sizeof head, "\x1b_Ga=T,f=24,t=s,s=%d,v=%d,S=%d,i=%u,p=1,q=2,C=1;", w, h, w * h * 3,
+                                imageId);
+    out.append(head, static_cast<size_t>(k));
+    base64Append(reinterpret_cast<const uint8_t *>(name), std::strlen(name), out);
+    out += "\x1b\\";
+}
+
 void KittyEncoder::remove(uint32_t imageId, std::string &out) {
     char b[64];
     int k = std::snprintf(b, sizeof b, "\x1b_Ga=d,d=I,i=%u,q=2\x1b\\", imageId);

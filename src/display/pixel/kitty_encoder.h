@@ -16,6 +16,10 @@ public:
     // Appends the escape sequences that show the picture at the cursor
     // (which the terminal leaves where it is: C=1).
     void encode(const uint8_t *rgb, int stride, int w, int h, uint32_t imageId, std::string &out);
+    // The same through a POSIX shared-memory object the terminal reads (and
+    // unlinks) itself: only a few dozen bytes go down the tty. name is the
+    // object's name ("/qv-..."); the pixels must already be in it.
+    static void encodeShm(const char *name, int w, int h, uint32_t imageId, std::string &out);
     // Deletes the image and its placements (on exit).
     static void remove(uint32_t imageId, std::string &out);
 

@@ -21,6 +21,8 @@ extern "C" {
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 namespace qv {
@@ -41,6 +43,9 @@ public:
             pixel::KittyEncoder::remove(kImageId, out_);
             (void)writeOut();
         }
+        // Objects the terminal had not read yet (kitty unlinks what it reads).
+        if (shmUsed_)
+            for (int i = 0; i < kShmNames; ++i) shm_unlink(shmName(i));
     }
     const char *name() const override { return proto_ == Proto::Sixel ? "sixel" : "kitty"; }
     bool wantsStatus() const override { return true; }
@@ -140,7 +145,8 @@ public:
                 char pos[32];
                 int n = std::snprintf(pos, sizeof pos, "\x1b[%d;%dH", row0_, col0_);
                 out_.append(pos, static_cast<size_t>(n));
-                kitty_.encode(rgb, stride, picW_, picH_, kImageId, out_);
+                if (!(opt_.kittyShm && shmOk_ && writeShm(rgb, stride)))
+                    kitty_.encode(rgb, stride, picW_, picH_, kImageId, out_);
             }
             shown_ = true;
         }
@@ -161,6 +167,40 @@ public:
     void setStatus(const std::string &line) override { status_ = line; }
 
 private:
+    // A local kitty reads the pixels from shared memory: a new object per
+    // frame (kitty unlinks each after reading it), names cycling.
+    static constexpr int kShmNames = 16;
+    const char *shmName(int i) {
+        std::snprintf(shmNameBuf_, sizeof shmNameBuf_, "/qv-%d-%d", static_cast<int>(getpid()), i);
+        return shmNameBuf_;
+    }
+    bool writeShm(const uint8_t *rgb, int stride) {
+        const char *name = shmName(shmSeq_++ % kShmNames);
+        const size_t row = static_cast<size_t>(picW_) * 3, size = row * static_cast<size_t>(picH_);
+        const int fd = shm_open(name, O_CREAT | O_RDWR | O_TRUNC, 0600);
+        bool ok = fd >= 0 && ftruncate(fd, static_cast<off_t>(size)) == 0;
+        void *p = ok ? mmap(nullptr, size, PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+        if (p != MAP_FAILED) {
+            for (int y = 0; y < picH_; ++y)
+                std::memcpy(static_cast<uint8_t *>(p) + row * static_cast<size_t>(y), rgb + static_cast<ptrdiff_t>(y) * stride, row);
+            munmap(p, size);
+        } else {
+            ok = false;
+        }
+        if (fd >= 0) ::close(fd);
+        if (!ok) {
+            shm_unlink(name);
+            shmOk_ = false;   // from now on through the tty
+            return false;
+        }
+        shmUsed_ = true;
+        pixel::KittyEncoder::encodeShm(name, picW_, picH_, kImageId, out_);
+        return true;
+    }
+    bool shmOk_ = true, shmUsed_ = false;
+    int shmSeq_ = 0;
+    char shmNameBuf_[64] = {0};
+
     bool appendStatus() {
         return opt_.statusLine && TermOut::appendStatus(out_, status_, lastStatus_, size_.rows, size_.cols);
     }
