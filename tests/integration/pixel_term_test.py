@@ -124,6 +124,35 @@ play_in(["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numC
 # dozen bytes per frame down the tty; as over SSH it gets zlib'd RGB.
 local = play_in(KITTY, "kitty")
 remote = play_in(KITTY, "kitty", ssh=True)
+# kitty inside tmux inside kitty: through tmux's passthrough when it is
+# allowed; one clear line when it is not.
+conf_on = os.path.join(tmp, "tmux-on.conf")
+with open(conf_on, "w") as f:
+    f.write("set -g allow-passthrough on\nset -g status off\n")
+conf_off = os.path.join(tmp, "tmux-off.conf")
+with open(conf_off, "w") as f:
+    f.write("set -g allow-passthrough off\nset -g status off\n")
+sock = f"qvpt{os.getpid()}"
+inner = f"{QV} {clip} --display=kitty --pause --no-audio; sleep 30"
+p = subprocess.Popen(KITTY + ["tmux", "-L", sock, "-f", conf_on, "new-session", inner], env=env,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+time.sleep(7.0)
+quadrants(screenshot("kitty-tmux"), "kitty inside tmux (allow-passthrough on)")
+subprocess.run(["tmux", "-L", sock, "kill-server"], env=env, stderr=subprocess.DEVNULL)
+os.killpg(p.pid, signal.SIGTERM)
+p.wait(timeout=10)
+msg = os.path.join(tmp, "tmux-off.txt")
+p = subprocess.Popen(KITTY + ["tmux", "-L", sock + "x", "-f", conf_off, "new-session",
+                              f"{QV} {clip} --display=kitty --no-audio 2>{msg}; echo $? >> {msg}; sleep 5"], env=env,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+time.sleep(5.0)
+text = open(msg).read() if os.path.exists(msg) else ""
+check("allow-passthrough off" in text and text.strip().endswith("7"),
+      f"kitty inside tmux (allow-passthrough off): one clear line, exit 7 ({text.strip()!r})")
+subprocess.run(["tmux", "-L", sock + "x", "kill-server"], env=env, stderr=subprocess.DEVNULL)
+os.killpg(p.pid, signal.SIGTERM)
+p.wait(timeout=10)
+
 check(0 < local < 2000 and remote > 10 * local,
       f"kitty: shared memory when local ({local} bytes/frame), zlib RGB over SSH ({remote} bytes/frame)")
 xvfb.terminate()

@@ -29,6 +29,34 @@ namespace qv {
 namespace {
 
 enum class Proto { Sixel, Kitty };
+
+// Inside tmux, kitty graphics reach the terminal only through tmux's
+// passthrough (allow-passthrough, tmux 3.3+). Asks tmux; top/left: where
+// the pane sits in the outer terminal.
+bool tmuxPassthrough(int &top, int &left, std::string &why) {
+    top = left = 0;
+    FILE *f = popen("tmux show -gv allow-passthrough 2>/dev/null; tmux display -p '#{pane_top} #{pane_left}' 2>/dev/null", "r");
+    if (!f) {
+        why = "inside tmux, which cannot be asked";
+        return false;
+    }
+    char a[64] = {0}, b[64] = {0};
+    const bool got = std::fgets(a, sizeof a, f) != nullptr && std::fgets(b, sizeof b, f) != nullptr;
+    pclose(f);
+    if (!got || (std::strncmp(a, "on", 2) != 0 && std::strncmp(a, "all", 3) != 0)) {
+        why = "inside tmux with allow-passthrough off, so kitty graphics cannot reach the terminal: "
+              "tmux set -g allow-passthrough on (tmux 3.3 or newer), or use sixel or blocks";
+        return false;
+    }
+    std::sscanf(b, "%d %d", &top, &left);
+    why = "inside tmux: through its passthrough";
+    return true;
+}
+
+bool insideTmux() {
+    const char *t = std::getenv("TMUX");
+    return t && *t;
+}
 constexpr uint32_t kImageId = 7101;   // qv's image id in kitty
 
 class PixelDisplay final : public Display {
@@ -36,11 +64,21 @@ public:
     PixelDisplay(const DisplayOptions &o, Proto p) : opt_(o), proto_(p) {
         out_.reserve(1 << 20);
         status_.reserve(1024);
+        if (proto_ == Proto::Kitty && insideTmux()) {
+            std::string why;
+            tmux_ = tmuxPassthrough(paneTop_, paneLeft_, why);
+        }
     }
     ~PixelDisplay() override {
         if (proto_ == Proto::Kitty && shown_) {
             out_.clear();
-            pixel::KittyEncoder::remove(kImageId, out_);
+            if (tmux_) {
+                kit_.clear();
+                pixel::KittyEncoder::remove(kImageId, kit_);
+                wrapTmux(kit_, out_);
+            } else {
+                pixel::KittyEncoder::remove(kImageId, out_);
+            }
             (void)writeOut();
         }
         // Objects the terminal had not read yet (kitty unlinks what it reads).
@@ -142,11 +180,16 @@ public:
                 // Only the cell rows that changed (sixel has no "replace").
                 sixel_.encodeDiff(rgb, stride, picW_, picH_, cellH_, row0_, col0_, out_);
             } else {
-                char pos[32];
-                int n = std::snprintf(pos, sizeof pos, "\x1b[%d;%dH", row0_, col0_);
-                out_.append(pos, static_cast<size_t>(n));
-                if (!(opt_.kittyShm && shmOk_ && writeShm(rgb, stride)))
-                    kitty_.encode(rgb, stride, picW_, picH_, kImageId, out_);
+                if (!tmux_) {
+                    char pos[32];
+                    int n = std::snprintf(pos, sizeof pos, "\x1b[%d;%dH", row0_, col0_);
+                    out_.append(pos, static_cast<size_t>(n));
+                }
+                std::string &dst = tmux_ ? kit_ : out_;
+                if (tmux_) kit_.clear();
+                if (!(opt_.kittyShm && shmOk_ && writeShm(rgb, stride, dst)))
+                    kitty_.encode(rgb, stride, picW_, picH_, kImageId, dst);
+                if (tmux_) wrapTmux(kit_, out_);
             }
             shown_ = true;
         }
@@ -174,7 +217,33 @@ private:
         std::snprintf(shmNameBuf_, sizeof shmNameBuf_, "/qv-%d-%d", static_cast<int>(getpid()), i);
         return shmNameBuf_;
     }
-    bool writeShm(const uint8_t *rgb, int stride) {
+    // Each kitty command wrapped for tmux's passthrough (ESC doubled), the
+    // first one moving the outer terminal's cursor to the picture (the pane's
+    // place plus the picture's), the last one putting the cursor back.
+    void wrapTmux(const std::string &in, std::string &out) {
+        size_t pos = 0;
+        bool first = true;
+        while (pos < in.size()) {
+            size_t end = in.find("\x1b\\", pos);
+            end = end == std::string::npos ? in.size() : end + 2;
+            out += "\x1bPtmux;";
+            if (first) {
+                char mv[48];
+                const int n = std::snprintf(mv, sizeof mv, "\x1b\x1b" "7\x1b\x1b[%d;%dH", row0_ + paneTop_, col0_ + paneLeft_);
+                out.append(mv, static_cast<size_t>(n));
+                first = false;
+            }
+            for (size_t i = pos; i < end; ++i) {
+                if (in[i] == '\x1b') out += '\x1b';
+                out += in[i];
+            }
+            if (end >= in.size()) out += "\x1b\x1b" "8";
+            out += "\x1b\\";
+            pos = end;
+        }
+    }
+
+    bool writeShm(const uint8_t *rgb, int stride, std::string &dst) {
         const char *name = shmName(shmSeq_++ % kShmNames);
         const size_t row = static_cast<size_t>(picW_) * 3, size = row * static_cast<size_t>(picH_);
         const int fd = shm_open(name, O_CREAT | O_RDWR | O_TRUNC, 0600);
@@ -194,10 +263,13 @@ private:
             return false;
         }
         shmUsed_ = true;
-        pixel::KittyEncoder::encodeShm(name, picW_, picH_, kImageId, out_);
+        pixel::KittyEncoder::encodeShm(name, picW_, picH_, kImageId, dst);
         return true;
     }
     bool shmOk_ = true, shmUsed_ = false;
+    bool tmux_ = false;              // kitty inside tmux: through its passthrough
+    int paneTop_ = 0, paneLeft_ = 0;
+    std::string kit_;                // the kitty commands before wrapping
     int shmSeq_ = 0;
     char shmNameBuf_[64] = {0};
 
@@ -250,14 +322,17 @@ DisplayEntry sixelDisplayEntry() {
 DisplayEntry kittyDisplayEntry() {
     return {"kitty", "terminal: kitty graphics protocol (zlib RGB, one image replaced in place)", 30,
             [](const DisplayOptions &o) {
-                // tmux swallows kitty graphics unless they are wrapped for its
-                // passthrough, which qv does not do yet: say so instead of
-                // drawing nothing.
-                const char *tmux = std::getenv("TMUX");
-                if (tmux && *tmux && o.sizeCols <= 0)
-                    return ProbeResult{false, "inside tmux, which does not pass kitty graphics through (qv does "
-                                              "not wrap them for tmux's allow-passthrough yet): use sixel or blocks",
-                                       false};
+                // tmux swallows kitty graphics unless they are wrapped for
+                // its passthrough: qv wraps them when tmux allows it, and
+                // says what to do when it does not.
+                if (insideTmux() && o.sizeCols <= 0) {
+                    int top = 0, left = 0;
+                    std::string why;
+                    if (!tmuxPassthrough(top, left, why)) return ProbeResult{false, why, false};
+                    ProbeResult r = probeTerminal(o, o.kittyGraphics, "the kitty graphics protocol");
+                    r.why = why + "; " + r.why;
+                    return r;
+                }
                 return probeTerminal(o, o.kittyGraphics, "the kitty graphics protocol");
             },
             [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
