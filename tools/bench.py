@@ -351,3 +351,67 @@ if have("Xvfb") and have("ffplay"):
     print(f"start-up, launch to exit after the first frame in a window, median of {REPS}: "
           f"qv {s_q * 1000:.0f} ms, ffplay {s_p * 1000:.0f} ms, ratio ffplay/qv {s_p / s_q:.2f}x")
     xv.terminate()
+
+# ---------------------------------------------------------------- issue 5: quality, libsixel
+# Equal quality: one frame (the exact frame at 1 s) as each encoder writes
+# it at 1600x900, decoded back (tools/sixelq.py) and compared with ffmpeg's
+# own scale of that frame (PSNR over RGB). libsixel through img2sixel (its
+# defaults: an adaptive palette and dithering), fed PNGs of the same size.
+sys.path.insert(0, os.path.join(root, "tools"))
+import sixelq  # noqa: E402
+
+print("\n## sixel at equal quality, and libsixel (issue 5): the frame at 1 s of the 640x360 clip, at 1600x900")
+qd = os.path.join(work, "sixq")
+os.makedirs(qd, exist_ok=True)
+runs = {"qv": [QV, pclip, "--display=sixel", "--size=160x48", "--frames=1", "--no-audio", "--start=1"]}
+if have("mpv"):
+    runs["mpv --vo=sixel"] = ["mpv", "--no-config", "--vo=sixel", "--vo-sixel-width=1600", "--vo-sixel-height=960",
+                              "--ao=null", "--untimed", "--frames=1", "--start=1", "--really-quiet", pclip]
+png = os.path.join(qd, "f.png")
+sh(["ffmpeg", "-v", "error", "-y", "-i", pclip, "-ss", "1", "-frames:v", "1", "-vf", "scale=1600:900", png])
+if have("img2sixel"):
+    runs["libsixel (img2sixel)"] = ["img2sixel", "-w", "1600", png]
+    # libsixel at about qv's quality: an adaptive 32-colour palette, no dithering.
+    runs["libsixel -p 32 -d none"] = ["img2sixel", "-w", "1600", "-p", "32", "-d", "none", png]
+for label, cmd in runs.items():
+    outp = os.path.join(qd, "out.six")
+    with open(outp, "wb") as o:
+        subprocess.run(cmd, stdout=o, stderr=subprocess.DEVNULL)
+    data = open(outp, "rb").read()
+    try:
+        w, h, rgb = sixelq.decode(data)
+    except Exception as e:   # noqa: BLE001
+        print(f"{label}: cannot decode its sixel ({e})")
+        continue
+    ref = sh(["ffmpeg", "-v", "error", "-i", pclip, "-ss", "1", "-frames:v", "1", "-vf", f"scale={w}:{h}",
+              "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]).stdout
+    size = data.find(b"\x1b\\", data.find(b"\x1bP")) - data.find(b"\x1bP")
+    print(f"{label:22s}: {w}x{h}, {size / 1024:.1f} KiB, PSNR {sixelq.psnr(rgb, ref):.2f} dB")
+if have("img2sixel"):
+    # Encode speed: 30 frames as PNGs at 1600x900, img2sixel per frame
+    # (PNG decode included) against qv on the same PNG sequence (decode and
+    # scale included), one core each.
+    sh(["ffmpeg", "-v", "error", "-y", "-i", pclip, "-frames:v", "30", "-vf", "scale=1600:900",
+        os.path.join(qd, "s%03d.png")])
+    t0 = time.perf_counter()
+    for i in range(1, 31):
+        subprocess.run(["taskset", "-c", "0", "img2sixel", "-w", "1600", os.path.join(qd, f"s{i:03d}.png")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t_lib = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for i in range(1, 31):
+        subprocess.run(["taskset", "-c", "0", "img2sixel", "-w", "1600", "-p", "32", "-d", "none",
+                        os.path.join(qd, f"s{i:03d}.png")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t_lib32 = time.perf_counter() - t0
+    # The same PNGs in a Matroska file (PNG codec): qv decodes PNG as img2sixel does.
+    pngmkv = os.path.join(qd, "png.mkv")
+    sh(["ffmpeg", "-v", "error", "-y", "-framerate", "30", "-i", os.path.join(qd, "s%03d.png"), "-c:v", "png", pngmkv])
+    t0 = time.perf_counter()
+    r = subprocess.run(["taskset", "-c", "0", QV, pngmkv, "--display=sixel", "--size=160x48",
+                        "--no-sync", "--no-audio", "--threads=1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t_qv = time.perf_counter() - t0
+    if r.returncode != 0:
+        print(f"qv failed on the PNG clip (exit {r.returncode})")
+    print(f"encode speed, 30 PNG frames at 1600x900, one core: libsixel {30 / t_lib:.1f} fps "
+          f"(-p 32 -d none {30 / t_lib32:.1f} fps), qv {30 / t_qv:.1f} fps "
+          f"(qv sends only the changed rows after the first frame; libsixel whole images)")
