@@ -67,7 +67,9 @@ Result<void> Scaler::convert(const AVFrame *src, const ScaleTarget &t, AVFrame *
     int flags = t.quality == ScaleQuality::Fast ? SWS_FAST_BILINEAR
               : t.quality == ScaleQuality::Area ? SWS_AREA
                                                 : SWS_BICUBIC;
-    flags |= SWS_ACCURATE_RND;
+    // Exact rounding costs the fast YUV->RGB paths: kept for Area and Good
+    // (blocks, thumbnails, screenshots), not for Fast (video into pixel terminals).
+    if (t.quality != ScaleQuality::Fast) flags |= SWS_ACCURATE_RND;
     sws_ = sws_getCachedContext(sws_, src->width, src->height, static_cast<AVPixelFormat>(src->format),
                                 sw, sh, fmt, flags, nullptr, nullptr, nullptr);
     if (!sws_) return Error::make(ErrorKind::Internal, "unsupported conversion", "sws_getCachedContext");
