@@ -142,7 +142,8 @@ while time.time() < end and len(presented_rows()) <= before:
 check(len(presented_rows()) == before + 1, f"'.' in the window steps one frame ({before} -> {len(presented_rows())})")
 # Resize: the picture fits the new size (320x120: 160x120, x 80..240).
 subprocess.run(["xdotool", "windowsize", wid, "320", "120"], env=env, stderr=subprocess.DEVNULL)
-img = shown(lambda i: max(px(i, 400, 60)) < 16 and max(px(i, 160, 60)) > 40)
+# (x 280 is picture before the resize and letterbox after it)
+img = shown(lambda i: max(px(i, 280, 60)) < 16 and max(px(i, 160, 60)) > 40)
 bb = bbox(img, 0, 0, 480, 240)
 check(bb is not None and abs(bb[0] - 80) <= 3 and abs(bb[2] - 238) <= 3 and bb[3] <= 120,
       f"resized to 320x120: the picture re-fits ({bb})")

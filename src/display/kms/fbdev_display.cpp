@@ -7,6 +7,7 @@
 #include "kms_display.h"
 
 #include "kms_choose.h"
+#include "display/status_tty.h"
 #include "qv/core/log.h"
 
 extern "C" {
@@ -28,11 +29,6 @@ extern "C" {
 
 namespace qv {
 namespace {
-
-bool onVt(int fd) {
-    struct stat st {};
-    return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 4 && minor(st.st_rdev) < 64;
-}
 
 class FbdevDisplay final : public Display {
 public:
@@ -64,7 +60,7 @@ public:
         if (var_.yres_virtual >= 2 * var_.yres && static_cast<uint64_t>(fix_.line_length) * var_.yres * 2 <= size_)
             pages_ = 2;
         std::memset(map_, 0, size_);
-        if (onVt(0) && ioctl(0, KDSETMODE, KD_GRAPHICS) == 0) vt_ = true;
+        if (isVirtualConsole(0) && ioctl(0, KDSETMODE, KD_GRAPHICS) == 0) vt_ = true;
         log::info("fbdev: %s %ux%u, %d bpp, %d page(s)", dev_.c_str(), var_.xres, var_.yres, var_.bits_per_pixel, pages_);
         return {};
     }
@@ -138,7 +134,7 @@ ProbeResult probeFbdev(const DisplayOptions &o) {
     const std::string dev = o.fbDevice.empty() ? "/dev/fb0" : o.fbDevice;
     if (access(dev.c_str(), R_OK | W_OK) != 0) return {false, dev + ": " + std::strerror(errno)};
     ProbeResult r{true, dev + " (auto only on a VT)"};
-    r.autoPick = onVt(0) && !o.skipScreens && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY");
+    r.autoPick = isVirtualConsole(0) && !o.skipScreens && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY");
     return r;
 }
 

@@ -17,6 +17,7 @@
 #include "kms_display.h"
 
 #include "kms_choose.h"
+#include "display/status_tty.h"
 #include "qv/core/log.h"
 #include "qv/sync/clock.h"
 #include "qv/tui/terminal.h"
@@ -89,11 +90,6 @@ std::string masterHolder(const std::string &device) {
     }
     std::fclose(f);
     return who;
-}
-
-bool isVt(int fd) {
-    struct stat st {};
-    return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 4 && minor(st.st_rdev) < 64;
 }
 
 struct DumbBuffer {
@@ -289,14 +285,14 @@ public:
             front_.store(back);
             pending_.store(-1);
         }
-        if (!status_.empty() && status_ != shownStatus_) writeStatus(status_);
+        if (!status_.empty()) statusTty_.show(status_);
         return {};
     }
 
     void setStatus(const std::string &line) override { status_ = line; }
     Result<void> drawStatus(const std::string &line) override {
         status_ = line;
-        writeStatus(line);
+        statusTty_.show(line);
         if (overlay_ && modeSet_ && !away_ && line != overlaid_ && front_.load() >= 0) {
             // Paused: redraw the band of the buffer on screen (restored from
             // the frame's own pixels first) and tell the driver.
@@ -308,7 +304,7 @@ public:
         }
         return {};
     }
-    bool wantsStatus() const override { return statusFd_ >= 0 || overlay_; }
+    bool wantsStatus() const override { return statusTty_.active() || overlay_; }
     bool readsTerminalKeys() const override { return true; }
 
     Result<void> finish() override {
@@ -338,8 +334,7 @@ public:
             vtFd_ = -1;
             vtProcess_ = false;
         }
-        if (statusFd_ >= 0 && !shownStatus_.empty()) (void)!::write(statusFd_, "\n", 1);
-        shownStatus_.clear();
+        statusTty_.end();
     }
 
 private:
@@ -445,7 +440,7 @@ private:
         // switches go through us (VT_PROCESS): we drop DRM master and let
         // the switch happen, and take the screen back when it returns.
         bool fontLoaded = false;
-        if (isVt(0)) {
+        if (isVirtualConsole(0)) {
             vtFd_ = 0;
             fontLoaded = loadFont();   // the kernel hands out its font in KD_TEXT only
             if (ioctl(0, KDSETMODE, KD_GRAPHICS) != 0) vtFd_ = -1;
@@ -460,7 +455,7 @@ private:
         }
         // The status line goes to a terminal that is not the screen (SSH);
         // on the console it is drawn on the picture, in the console's font.
-        if (isatty(2) && !isVt(2)) statusFd_ = 2;
+        if (isatty(2) && !isVirtualConsole(2)) statusTty_ = StatusTty(2);
         if (vtFd_ >= 0 && fontLoaded) {
             overlay_ = true;
             bandH_ = fontH_ + 4;
@@ -632,17 +627,6 @@ private:
         }
     }
 
-    void writeStatus(const std::string &line) {
-        if (statusFd_ < 0) return;
-        tui::TermSize ts;
-        const size_t cols = tui::queryTermSize(statusFd_, ts) && ts.cols > 1 ? static_cast<size_t>(ts.cols - 1) : 200;
-        out_.clear();
-        out_ += '\r';
-        out_.append(line.data(), std::min(line.size(), cols));
-        out_ += "\x1b[K";
-        (void)!::write(statusFd_, out_.data(), out_.size());
-        shownStatus_ = line;
-    }
 
     DisplayOptions opt_;
     StreamSpec spec_;
@@ -671,8 +655,8 @@ private:
     int vtFd_ = -1;
     struct vt_mode savedVt_ {};
     bool vtProcess_ = false, away_ = false;
-    int statusFd_ = -1;
-    std::string status_, shownStatus_, out_;
+    StatusTty statusTty_;
+    std::string status_;
 };
 
 ProbeResult probeKms(const DisplayOptions &o) {
@@ -681,7 +665,7 @@ ProbeResult probeKms(const DisplayOptions &o) {
     // auto takes the screen only from a VT (a console login), never over SSH
     // or inside a desktop.
     ProbeResult r{true, dev + " (auto only on a VT)"};
-    r.autoPick = isVt(0) && !o.skipScreens && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY");
+    r.autoPick = isVirtualConsole(0) && !o.skipScreens && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY");
     if (r.autoPick) r.why = dev + ", on a VT";
     return r;
 }

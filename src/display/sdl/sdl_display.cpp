@@ -10,6 +10,8 @@
 // video part to see whether a window can open.
 #include "sdl_display.h"
 
+#include "display/status_tty.h"
+
 #include "qv/core/log.h"
 #include "qv/media/ffcompat.h"
 #include "qv/tui/terminal.h"
@@ -78,7 +80,7 @@ SDL_YUV_CONVERSION_MODE conversionFor(const AVFrame *f) {
 class SdlDisplay final : public Display {
 public:
     explicit SdlDisplay(const DisplayOptions &o) : opt_(o) {
-        statusFd_ = isatty(2) ? 2 : -1;
+        statusTty_ = StatusTty(isatty(2) ? 2 : -1);
     }
     ~SdlDisplay() override { release(); }
 
@@ -129,18 +131,18 @@ public:
         if (auto r = upload(f); !r) return r;
         render();
         updateTitle(fr.info.ptsNs);
-        if (status_ != shownStatus_) writeStatus(status_);
+        statusTty_.show(status_);
         return {};
     }
 
     void setStatus(const std::string &line) override { status_ = line; }
     Result<void> drawStatus(const std::string &line) override {
         status_ = line;
-        writeStatus(line);
+        statusTty_.show(line);
         return {};
     }
-    bool wantsStatus() const override { return statusFd_ >= 0; }
-    bool readsTerminalKeys() const override { return statusFd_ >= 0; }
+    bool wantsStatus() const override { return statusTty_.active(); }
+    bool readsTerminalKeys() const override { return statusTty_.active(); }
 
     int pollIntervalMs() const override { return 10; }
 
@@ -190,10 +192,7 @@ public:
         window_ = nullptr;
         if (videoInit_) SDL_QuitSubSystem(SDL_INIT_VIDEO);
         videoInit_ = false;
-        if (statusFd_ >= 0 && !shownStatus_.empty()) {
-            (void)!::write(statusFd_, "\n", 1);
-            shownStatus_.clear();
-        }
+        statusTty_.end();
     }
 
 private:
@@ -302,19 +301,6 @@ private:
         SDL_SetWindowTitle(window_, title);
     }
 
-    // The status line stays in the terminal that started qv (stderr).
-    void writeStatus(const std::string &line) {
-        if (statusFd_ < 0) return;
-        tui::TermSize ts;
-        size_t cols = tui::queryTermSize(statusFd_, ts) && ts.cols > 1 ? static_cast<size_t>(ts.cols - 1) : 200;
-        out_.clear();
-        out_ += '\r';
-        out_.append(line.data(), std::min(line.size(), cols));
-        out_ += "\x1b[K";
-        (void)!::write(statusFd_, out_.data(), out_.size());
-        shownStatus_ = line;
-    }
-
     static void keyBytes(const SDL_Keysym &k, std::string &out) {
         const bool shift = (k.mod & KMOD_SHIFT) != 0;
         const bool ctrl = (k.mod & KMOD_CTRL) != 0;
@@ -347,8 +333,8 @@ private:
     SwsContext *sws_ = nullptr;
     bool fullscreen_ = false;
     int64_t titleSec_ = -1;
-    int statusFd_ = -1;
-    std::string status_, shownStatus_, out_;
+    StatusTty statusTty_;
+    std::string status_;
 };
 
 ProbeResult probeSdl() {
