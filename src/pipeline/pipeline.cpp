@@ -989,6 +989,13 @@ private:
         }
     }
 
+    // A frame the scale stage made for a target the display has replaced.
+    bool scaledForOldLayout(const FrameRef &fr) const {
+        const ScaleTarget t = unpackTarget(target_.load(std::memory_order_acquire));
+        if (t.width <= 0 || !fr.frame) return false;
+        return fr.frame->width != t.width || fr.frame->height != t.height;
+    }
+
     FrameRef *peekFrame() {
         Item *p = toDisplay_.peek();
         return p ? std::get_if<FrameRef>(p) : nullptr;
@@ -1158,6 +1165,31 @@ private:
                     logFrame("dropped-stale", std::get<FrameRef>(it).info, monotonicNs());
                     recycle(std::get<FrameRef>(it));
                     stats_.droppedStale.fetch_add(1, std::memory_order_relaxed);
+                    continue;
+                }
+                if (scaledForOldLayout(fr)) {
+                    // Scaled before the display laid out again (a resize, a
+                    // governor step): drop it, and when it was to be the
+                    // frame on screen (paused, a step), ask for it again at
+                    // the new size instead of showing nothing.
+                    Item it;
+                    toDisplay_.tryPop(it);
+                    FrameRef &f = std::get<FrameRef>(it);
+                    const bool want = stepPending_ && !f.info.cacheOnly;
+                    const FrameInfo info = f.info;
+                    logFrame("dropped-stale", info, monotonicNs());
+                    recycle(f);
+                    stats_.droppedStale.fetch_add(1, std::memory_order_relaxed);
+                    if (want) {
+                        if (index_ && info.ordinalExact) {
+                            gotoOrdinal(stepTarget_ >= 0 ? stepTarget_ : info.ordinal, false);
+                        } else {
+                            displaySerial_ = requestSeek(info.ptsNs, true);
+                            clock_.reset();
+                            stepTarget_ = -1;
+                            dropStale();
+                        }
+                    }
                     continue;
                 }
                 if (fr.info.cacheOnly) {

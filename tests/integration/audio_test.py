@@ -94,6 +94,17 @@ if s2 is not None and info:
 else:
     check(False, f"2x: no output ({rc}, {err.strip()[-200:]})")
 
+# 2b. Speed 0.5x: twice as long, an octave down.
+rc, err, s05, info, _ = play(tone, "--speed=0.5")
+if s05 is not None and info:
+    rate, ch, buf = info
+    a, b = sounding(s05)
+    check(abs((b - a + 1) - 6 * rate) <= 2 * buf, f"0.5x: {b - a + 1} samples (want {6 * rate})")
+    f = frequency(s05, rate, a + rate, a + 4 * rate)
+    check(abs(f - 220) < 3, f"0.5x: {f:.1f} Hz (want 220)")
+else:
+    check(False, f"0.5x: no output ({rc}, {err.strip()[-200:]})")
+
 # 3. Volume: 50% is (0.5)^3 of the amplitude (a cubic curve); 0 is silence.
 rc, err, s3, info, _ = play(tone, "--volume=50")
 if s3 is not None and s is not None:
@@ -124,6 +135,14 @@ if s6 is not None and info:
     check(abs(f - 440) < 5, f"audio only: {f:.1f} Hz (want 440)")
 else:
     check(False, "audio only: no sound came out")
+# ... with the status line: the blocks display draws it under the picture.
+out = os.path.join(tmp, "only.out")
+with open(out, "wb") as o:
+    p = subprocess.run([QV, only, "--display=blocks", "--size=80x24"], stdout=o, stderr=subprocess.PIPE, timeout=60,
+                       env=dict(os.environ, SDL_AUDIODRIVER="disk", SDL_DISKAUDIOFILE=os.path.join(tmp, "o.raw")))
+text = open(out, "rb").read().decode(errors="replace")
+check(p.returncode == 0 and "/00:01.0" in text and "frame" in text,
+      f"audio only: plays with the status line in the terminal (exit {p.returncode})")
 rc, err, _, _, _ = play(only, driver="nosuchdriver")
 lines = [l for l in err.splitlines() if l.strip() and not l.startswith(" ") and not l.startswith("qv stats")]
 check(rc == 5 and len(lines) == 1 and only in lines[0] and "no video stream" in lines[0],

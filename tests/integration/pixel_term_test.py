@@ -76,18 +76,32 @@ def quadrants(pix, label, late=False):
         check(near(pix.get(xy, (-1, -1, -1)), want[name]), f"{label}: {name} at {xy} ({pix.get(xy)})")
 
 
-def play_in(term_cmd, label, start_frame=None, ssh=False):
-    """Returns the bytes per frame --stats reported."""
+def picture_pixels(pix):
+    want = [(255, 255, 0), (0, 255, 0), (255, 0, 0), (0, 0, 255)]
+    return sum(1 for c in pix.values() if any(near(c, w) for w in want))
+
+
+def play_in(term_cmd, label, start_frame=None, ssh=False, after_kill=False):
+    """Returns the bytes per frame --stats reported. after_kill: SIGTERM to
+    qv alone (the terminal stays) and check the picture is gone from it."""
     extra = f" --start-frame={start_frame}" if start_frame is not None else ""
     stats = os.path.join(tmp, f"stats-{label}-{int(ssh)}.txt")
+    pidf = os.path.join(tmp, f"pid-{label}")
     pre = "SSH_CONNECTION='10.0.0.1 1 10.0.0.2 22' " if ssh else ""
-    script = f"{pre}{QV} {clip} --display={label} --pause --no-audio --stats{extra} 2>{stats}; sleep 30"
+    script = (f"{pre}{QV} {clip} --display={label} --pause --no-audio --stats{extra} 2>{stats} & echo $! > {pidf}; "
+              f"wait; sleep 30")
     p = subprocess.Popen(term_cmd + ["sh", "-c", script], env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(6.0)
     pix = screenshot(label)
     quadrants(pix, label + (f" paused on frame {start_frame}" if start_frame else "") + (" (as over SSH)" if ssh else ""),
               late=bool(start_frame))
+    if after_kill and os.path.exists(pidf):
+        os.kill(int(open(pidf).read().strip()), signal.SIGTERM)
+        time.sleep(1.5)
+        left = picture_pixels(screenshot(label + "-after"))
+        check(left < 500, f"{label}: after SIGTERM the picture is gone from the terminal ({left} picture pixels left; "
+                          f"kitty: the image deleted; sixel: the alternate screen left)")
     os.killpg(p.pid, signal.SIGTERM)
     p.wait(timeout=10)
     time.sleep(0.5)
@@ -119,10 +133,10 @@ detected_in(KITTY, "kitty", "kitty")
 play_in(["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numColorRegisters: 256",
          "-xrm", "XTerm*sixelScrolling: true", "-e"], "sixel")
 play_in(["xterm", "-ti", "vt340", "-geometry", "100x34+0+0", "-xrm", "XTerm*numColorRegisters: 256",
-         "-xrm", "XTerm*sixelScrolling: true", "-e"], "sixel", start_frame=20)
+         "-xrm", "XTerm*sixelScrolling: true", "-e"], "sixel", start_frame=20, after_kill=True)
 # kitty on this machine reads the pixels from shared memory (t=s): a few
 # dozen bytes per frame down the tty; as over SSH it gets zlib'd RGB.
-local = play_in(KITTY, "kitty")
+local = play_in(KITTY, "kitty", after_kill=True)
 remote = play_in(KITTY, "kitty", ssh=True)
 # kitty inside tmux inside kitty: through tmux's passthrough when it is
 # allowed; one clear line when it is not.

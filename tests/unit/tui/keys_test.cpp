@@ -143,3 +143,12 @@ TEST_CASE("navigation keys") {
     REQUIRE(p.next(k));
     CHECK(k.code == KeyCode::PageDown);
 }
+
+TEST_CASE("volume, mute and fullscreen keys") {
+    CHECK(commandFor(Key{KeyCode::Char, '9'}) == Command::VolumeDown);
+    CHECK(commandFor(Key{KeyCode::Char, '0'}) == Command::VolumeUp);
+    CHECK(commandFor(Key{KeyCode::Char, '/'}) == Command::VolumeDown);
+    CHECK(commandFor(Key{KeyCode::Char, '*'}) == Command::VolumeUp);
+    CHECK(commandFor(Key{KeyCode::Char, 'm'}) == Command::Mute);
+    CHECK(commandFor(Key{KeyCode::Char, 'f'}) == Command::Fullscreen);
+}
