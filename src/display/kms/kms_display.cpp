@@ -191,8 +191,10 @@ public:
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
         spec_ = spec;
         rect_ = kms::letterbox(spec, mode_.hdisplay, mode_.vdisplay);
-        for (auto &b : bufs_)
+        for (auto &b : bufs_) {
             if (b.map) std::memset(b.map, 0, b.size);   // the borders: black
+            b.bandSaved = false;
+        }
         sinkX_.store(rect_.x);
         sinkY_.store(rect_.y);
         sinkH_.store(rect_.h);
@@ -459,7 +461,7 @@ private:
         if (vtFd_ >= 0 && fontLoaded) {
             overlay_ = true;
             bandH_ = fontH_ + 4;
-            band_.assign(static_cast<size_t>(mode_.hdisplay) * 4 * static_cast<size_t>(bandH_), 0);
+            for (auto &b : bufs_) b.band.assign(static_cast<size_t>(mode_.hdisplay) * 4 * static_cast<size_t>(bandH_), 0);
         }
         log::info("kms: %s, %s, CRTC %u, %dx%d@%.2f, %s modesetting", device_.c_str(), connName_.c_str(), crtcId_,
                   mode_.hdisplay, mode_.vdisplay, modeInfo(mode_).refreshMilliHz / 1000.0, atomic_ ? "atomic" : "legacy");
@@ -565,15 +567,19 @@ private:
 
     int bandY() const { return mode_.vdisplay - bandH_; }
 
-    void saveBand(const DumbBuffer &b) {
+    // Each buffer keeps the picture under its own overlay, so a buffer shown
+    // again (after a VT switch, while paused) gets its overlay redrawn on the
+    // picture, never on the darkened copy.
+    void saveBand(DumbBuffer &b) {
         const size_t row = static_cast<size_t>(mode_.hdisplay) * 4;
         for (int y = 0; y < bandH_; ++y)
-            std::memcpy(band_.data() + static_cast<size_t>(y) * row, b.map + static_cast<size_t>(bandY() + y) * b.pitch, row);
+            std::memcpy(b.band.data() + static_cast<size_t>(y) * row, b.map + static_cast<size_t>(bandY() + y) * b.pitch, row);
+        b.bandSaved = true;
     }
     void restoreBand(DumbBuffer &b) {
         const size_t row = static_cast<size_t>(mode_.hdisplay) * 4;
         for (int y = 0; y < bandH_; ++y)
-            std::memcpy(b.map + static_cast<size_t>(bandY() + y) * b.pitch, band_.data() + static_cast<size_t>(y) * row, row);
+            std::memcpy(b.map + static_cast<size_t>(bandY() + y) * b.pitch, b.band.data() + static_cast<size_t>(y) * row, row);
     }
 
     // The status line over the bottom of the screen: the picture under it
@@ -647,7 +653,7 @@ private:
     bool atomic_ = false;
     // the status overlay (on a VT)
     bool overlay_ = false;
-    std::vector<uint8_t> font_, band_;
+    std::vector<uint8_t> font_;
     int fontW_ = 0, fontH_ = 0, fontCount_ = 0, bandH_ = 0;
     std::string overlaid_;
     uint32_t plane_ = 0, modeBlob_ = 0, pConnCrtc_ = 0, pMode_ = 0, pActive_ = 0, pPlane_[10] = {};
