@@ -563,9 +563,7 @@ std::unique_ptr<AudioPlayer> AudioPlayer::open(const std::string &path, const Au
 }
 
 std::unique_ptr<AudioPlayer> AudioPlayer::openTone(const AudioOptions &opt, std::string &why) {
-    auto a = std::make_unique<SdlAudio>();
-    if (!a->init(std::string(), opt, why)) return nullptr;
-    return a;
+    return open(std::string(), opt, why);   // an empty path is the tone
 }
 
 } // namespace qv

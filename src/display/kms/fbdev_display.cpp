@@ -84,10 +84,7 @@ public:
         if (!f || !f->data[0]) return {};
         const int page = pages_ == 2 ? 1 - shown_ : 0;
         uint8_t *base = map_ + static_cast<size_t>(page) * var_.yres * fix_.line_length;
-        const int w = std::min(f->width, rect_.w), h = std::min(f->height, rect_.h);
-        for (int y = 0; y < h; ++y)
-            std::memcpy(base + static_cast<size_t>(rect_.y + y) * fix_.line_length + static_cast<size_t>(rect_.x) * bpp_,
-                        f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], static_cast<size_t>(w) * bpp_);
+        kms::copyIntoLetterbox(base, fix_.line_length, rect_, bpp_, f->data[0], f->linesize[0], f->width, f->height);
         if (pages_ == 2) {
             var_.yoffset = static_cast<uint32_t>(page) * var_.yres;
             if (ioctl(fd_, FBIOPAN_DISPLAY, &var_) != 0) {

@@ -5,6 +5,10 @@
 
 #include "qv/media/stream_spec.h"
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -43,5 +47,15 @@ struct Rect {
 // display aspect (SAR and rotation applied); even sizes and offsets, so
 // 4:2:0 pictures and 2-pixel formats fit.
 Rect letterbox(const StreamSpec &spec, int screenW, int screenH);
+
+// Copies a packed picture (bpp bytes per pixel) into its place r in a
+// screen buffer of the given pitch, clipped to r.
+inline void copyIntoLetterbox(uint8_t *screen, size_t pitch, const Rect &r, int bpp, const uint8_t *src, int srcStride,
+                              int srcW, int srcH) {
+    const int w = std::min(srcW, r.w), h = std::min(srcH, r.h);
+    for (int y = 0; y < h; ++y)
+        std::memcpy(screen + static_cast<size_t>(r.y + y) * pitch + static_cast<size_t>(r.x) * static_cast<size_t>(bpp),
+                    src + static_cast<ptrdiff_t>(y) * srcStride, static_cast<size_t>(w) * static_cast<size_t>(bpp));
+}
 
 } // namespace qv::kms

@@ -249,10 +249,7 @@ public:
             }
             if (back < 0) return {};   // every buffer holds a frame: skip this one
             DumbBuffer &b = bufs_[back];
-            const int w = std::min(f->width, rect_.w), h = std::min(f->height, rect_.h);
-            for (int y = 0; y < h; ++y)
-                std::memcpy(b.map + static_cast<size_t>(rect_.y + y) * b.pitch + static_cast<size_t>(rect_.x) * 4,
-                            f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], static_cast<size_t>(w) * 4);
+            kms::copyIntoLetterbox(b.map, b.pitch, rect_, 4, f->data[0], f->linesize[0], f->width, f->height);
             b.bandSaved = false;
             copied = true;
             ++copies_;
@@ -468,30 +465,21 @@ private:
         return {};
     }
 
-    uint32_t propId(uint32_t obj, uint32_t type, const char *name) {
+    // The id of an object's property by name (0: none), and its value.
+    uint32_t findProp(uint32_t obj, uint32_t type, const char *name, uint64_t *value = nullptr) {
         drmModeObjectProperties *props = drmModeObjectGetProperties(fd_, obj, type);
         if (!props) return 0;
         uint32_t id = 0;
         for (uint32_t i = 0; i < props->count_props && !id; ++i) {
             drmModePropertyRes *p = drmModeGetProperty(fd_, props->props[i]);
-            if (p && std::strcmp(p->name, name) == 0) id = p->prop_id;
+            if (p && std::strcmp(p->name, name) == 0) {
+                id = p->prop_id;
+                if (value) *value = props->prop_values[i];
+            }
             if (p) drmModeFreeProperty(p);
         }
         drmModeFreeObjectProperties(props);
         return id;
-    }
-
-    uint64_t propValue(uint32_t obj, uint32_t type, const char *name) {
-        drmModeObjectProperties *props = drmModeObjectGetProperties(fd_, obj, type);
-        if (!props) return ~0ull;
-        uint64_t v = ~0ull;
-        for (uint32_t i = 0; i < props->count_props; ++i) {
-            drmModePropertyRes *p = drmModeGetProperty(fd_, props->props[i]);
-            if (p && std::strcmp(p->name, name) == 0) v = props->prop_values[i];
-            if (p) drmModeFreeProperty(p);
-        }
-        drmModeFreeObjectProperties(props);
-        return v;
     }
 
     bool setUpAtomic(drmModeRes *res) {
@@ -506,18 +494,19 @@ private:
         for (uint32_t i = 0; i < pr->count_planes && !plane_; ++i) {
             drmModePlane *p = drmModeGetPlane(fd_, pr->planes[i]);
             if (!p) continue;
-            if ((p->possible_crtcs & (1u << crtcIndex)) &&
-                propValue(p->plane_id, DRM_MODE_OBJECT_PLANE, "type") == DRM_PLANE_TYPE_PRIMARY)
+            uint64_t type = ~0ull;
+            if ((p->possible_crtcs & (1u << crtcIndex)) && findProp(p->plane_id, DRM_MODE_OBJECT_PLANE, "type", &type) &&
+                type == DRM_PLANE_TYPE_PRIMARY)
                 plane_ = p->plane_id;
             drmModeFreePlane(p);
         }
         drmModeFreePlaneResources(pr);
         if (!plane_) return false;
-        pConnCrtc_ = propId(connId_, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
-        pMode_ = propId(crtcId_, DRM_MODE_OBJECT_CRTC, "MODE_ID");
-        pActive_ = propId(crtcId_, DRM_MODE_OBJECT_CRTC, "ACTIVE");
+        pConnCrtc_ = findProp(connId_, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
+        pMode_ = findProp(crtcId_, DRM_MODE_OBJECT_CRTC, "MODE_ID");
+        pActive_ = findProp(crtcId_, DRM_MODE_OBJECT_CRTC, "ACTIVE");
         const char *names[] = {"FB_ID", "CRTC_ID", "SRC_X", "SRC_Y", "SRC_W", "SRC_H", "CRTC_X", "CRTC_Y", "CRTC_W", "CRTC_H"};
-        for (int i = 0; i < 10; ++i) pPlane_[i] = propId(plane_, DRM_MODE_OBJECT_PLANE, names[i]);
+        for (int i = 0; i < 10; ++i) pPlane_[i] = findProp(plane_, DRM_MODE_OBJECT_PLANE, names[i]);
         for (uint32_t id : pPlane_)
             if (!id) return false;
         if (!pConnCrtc_ || !pMode_ || !pActive_) return false;
