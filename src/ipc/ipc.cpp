@@ -165,21 +165,28 @@ Server::~Server() {
 }
 
 bool Server::listen(const std::string &path, std::string &error) {
+    // The socket is bound and listening under a temporary name, then renamed
+    // into place: a client that sees the path can connect at once (binding
+    // the final name directly leaves a moment where it exists but refuses).
+    std::string tmp = path + ".tmp" + std::to_string(::getpid());
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
     if (path.size() >= sizeof a.sun_path) {
         error = "socket path too long";
         return false;
     }
-    std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+    const std::string &bound = tmp.size() < sizeof a.sun_path ? tmp : path;
+    std::memcpy(a.sun_path, bound.c_str(), bound.size() + 1);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         error = std::strerror(errno);
         return false;
     }
-    ::unlink(path.c_str());
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 || ::listen(fd, 4) != 0) {
+    ::unlink(bound.c_str());
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 || ::listen(fd, 4) != 0 ||
+        (&bound != &path && ::rename(bound.c_str(), path.c_str()) != 0)) {
         error = std::strerror(errno);
+        ::unlink(bound.c_str());
         ::close(fd);
         return false;
     }

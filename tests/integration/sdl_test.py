@@ -116,8 +116,10 @@ def shown(region_check, timeout=5.0):
 # 1. Colour bars, paused on frame 0: 480x240 window, 4:3 picture fitted
 #    to 320x240, centred (x 80..400), black bars left and right.
 p, wid, log = start(bars, "--pause")
-if not check(wid is not None, f"the window opened ({wid})"):
+if wid is None:
     p.kill()
+    print("qv said:", p.communicate()[1].decode(errors="replace")[-600:])
+if not check(wid is not None, f"the window opened ({wid})"):
     finish()
 _, line = window_id("qv - ")
 check(line is not None and "bars.mp4" in line, f"the title names the file: {line and line.strip()}")
@@ -221,7 +223,7 @@ end = time.time() + 8
 while time.time() < end and "frame 0/" not in pane:
     time.sleep(0.2)
     pane = subprocess.run(["tmux", "-L", sock, "capture-pane", "-p"], stdout=subprocess.PIPE).stdout.decode(errors="replace")
-check("frame 0/" in pane and "||" in pane, f"status line in the terminal: {pane.strip()[:120]!r}")
+check("frame 0/" in pane and "||" in pane, f"status line in the terminal: {pane.strip()[:400]!r}")
 subprocess.run(["tmux", "-L", sock, "send-keys", "."])
 end = time.time() + 5
 while time.time() < end and "frame 1/" not in pane:
