@@ -295,10 +295,8 @@ if have("taskset"):
     t1 = statistics.median(ts)
     print(f"qv sixel, 720p input, one core (taskset -c 0, --threads=1), median of {REPS}: {100 / t1:.0f} fps "
           f"(runs {100 / max(ts):.0f} to {100 / min(ts):.0f}; goal >= 60)")
-if have("timg"):
-    t_s, t_st = bytes_and_time(["timg", "-ps", "-g160x48", "--frames=100", pclip])
-    print(f"timg -ps -g160x48 (its own pixel guess): {t_s / 1024:.1f} KiB/frame, {100 / t_st:.1f} fps "
-          f"(not the same pixel area: no ratio)")
+# (Debian 12's timg 1.4.5 has no sixel: its -ps quietly draws half blocks.
+# timg -ps is measured from Debian 13 in the equal-pixel-area section.)
 
 # ---------------------------------------------------------------- issue 4
 print("\n## SDL window and audio (issue 4)")
@@ -417,3 +415,108 @@ if have("img2sixel"):
     print(f"encode speed, 30 PNG frames at 1600x900, one core: libsixel {30 / t_lib:.1f} fps "
           f"(-p 32 -d none {30 / t_lib32:.1f} fps), qv {30 / t_qv:.1f} fps "
           f"(qv sends only the changed rows after the first frame; libsixel whole images)")
+
+# ---------------------------------------------------------------- issue 5: peers from Debian 13, through a pty
+# Debian 12's timg (1.4.5) has no sixel (-ps quietly draws half blocks) and
+# its mpv (0.35) no kitty VO. tools/bench builds a Debian 13 chroot with both
+# (debootstrap, cached in build-peers-trixie/) and passes it as QV_PEERS13.
+# Every program, qv included, writes into the same pseudo-terminal: 160x48
+# cells, 1600x960 pixels (TIOCSWINSZ), nobody answering its queries; the
+# bench counts what comes out of the master side.
+peers13 = os.environ.get("QV_PEERS13", "")
+
+
+def pty_bytes(cmd, cols=160, rows=48, xpix=1600, ypix=960, timeout=180):
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    m, s = pty.openpty()
+    fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, xpix, ypix))
+
+    def ctty():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdin=s, stdout=s, stderr=subprocess.DEVNULL, preexec_fn=ctty,
+                         env=dict(os.environ, TERM="xterm-256color"))
+    os.close(s)
+    n = 0
+    sample = bytearray()
+    while time.perf_counter() - t0 < timeout:
+        r, _, _ = select.select([m], [], [], 0.5)
+        if not r:
+            if p.poll() is not None:
+                break
+            continue
+        try:
+            d = os.read(m, 65536)
+        except OSError:   # EIO: every slave side is closed
+            break
+        if not d:
+            break
+        n += len(d)
+        if len(sample) < 4096:
+            sample += d[:4096]
+    t = time.perf_counter() - t0
+    if p.poll() is None:
+        p.kill()
+    p.wait()
+    os.close(m)
+    return n, t, bytes(sample)
+
+
+def kind_of(sample):
+    if b"\x1bP" in sample and b"q" in sample:
+        m = re.search(rb'"1;1;(\d+);(\d+)', sample)
+        return "sixel " + (f"{m.group(1).decode()}x{m.group(2).decode()}" if m else "(size ?)")
+    if b"\x1b_G" in sample:
+        return "kitty"
+    return "text" if b"\xe2\x96" in sample else "?"
+
+
+if peers13 and os.path.isdir(peers13):
+    print("\n## pixel terminals at equal pixel area (issue 5): one pty of 160x48 cells, 1600x960 pixels; "
+          "mpv and timg from Debian 13")
+    inside = os.path.join(peers13, "tmp", "clip.mkv")
+    subprocess.run(["cp", pclip, inside], check=True)
+    mounts = [(["mount", "--bind", "/dev", os.path.join(peers13, "dev")], os.path.join(peers13, "dev")),
+              (["mount", "-t", "proc", "proc", os.path.join(peers13, "proc")], os.path.join(peers13, "proc"))]
+    done = []
+    try:
+        for cmd, where in mounts:
+            if subprocess.run(cmd, stderr=subprocess.DEVNULL).returncode == 0:
+                done.append(where)
+        chroot = ["chroot", peers13]
+        ver = sh(chroot + ["mpv", "--version"]).stdout.decode().splitlines()
+        tv = sh(chroot + ["timg", "--version"])
+        print(f"# {ver[0] if ver else 'mpv ?'}; {(tv.stdout + tv.stderr).decode().splitlines()[0]}")
+        res = {}
+        runs = [
+            ("qv sixel", [QV, pclip, "--display=sixel", "--frames=100", "--no-sync", "--no-audio"]),
+            # -U: timg does not scale a picture up unless asked (640x360 otherwise).
+            ("timg -ps -U", chroot + ["timg", "-ps", "-U", "--frames=100", "/tmp/clip.mkv"]),
+            ("mpv --vo=sixel", chroot + ["mpv", "--no-config", "--vo=sixel", "--ao=null", "--untimed",
+                                         "--frames=100", "--really-quiet", "/tmp/clip.mkv"]),
+            ("qv kitty", [QV, pclip, "--display=kitty", "--frames=100", "--no-sync", "--no-audio"]),
+            ("mpv --vo=kitty", chroot + ["mpv", "--no-config", "--vo=kitty", "--ao=null", "--untimed",
+                                         "--frames=100", "--really-quiet", "/tmp/clip.mkv"]),
+        ]
+        for label, cmd in runs:
+            n, t, sample = pty_bytes(cmd)
+            res[label] = n / 100
+            print(f"{label:15s}: {n / 100 / 1024:8.1f} KiB/frame, {100 / t:5.1f} fps, wrote {kind_of(sample)}")
+
+        def ratio(a, b, goal):
+            if res.get(b):
+                print(f"  {a} / {b}: {res[a] / res[b]:.2f} (goal <= {goal})")
+        ratio("qv sixel", "timg -ps -U", 0.5)
+        ratio("qv sixel", "mpv --vo=sixel", 0.5)
+        ratio("qv kitty", "mpv --vo=kitty", 0.3)
+    finally:
+        for where in reversed(done):
+            subprocess.run(["umount", "-l", where], stderr=subprocess.DEVNULL)
+else:
+    print("\n(no Debian 13 peers: QV_PEERS13 unset; tools/bench sets it up)")

@@ -360,6 +360,15 @@ private:
                   "flip latency %.1f ms over %lld flips",
                   static_cast<long long>(direct_), static_cast<long long>(copies_), latency_.value() / 1e6,
                   static_cast<long long>(latency_.samples()));
+        if (flipGapCount_ > 0) {
+            const int n = static_cast<int>(std::min<int64_t>(flipGapCount_, kFlipGaps));
+            int32_t sorted[kFlipGaps];
+            std::copy(flipGaps_, flipGaps_ + n, sorted);
+            std::nth_element(sorted, sorted + n / 2, sorted + n);
+            log::info("kms: completed flips %.2f ms apart (median of %d); the mode refreshes every %.2f ms",
+                      sorted[n / 2] / 1000.0, n,
+                      modeInfo(mode_).refreshMilliHz > 0 ? 1e6 / modeInfo(mode_).refreshMilliHz : 0.0);
+        }
     }
 
     Result<void> setUp(drmModeRes *res, drmModeConnector *c) {
@@ -600,8 +609,16 @@ private:
         auto *d = static_cast<KmsDisplay *>(user);
         d->flipPending_ = false;
         // The flip's own timestamp (CLOCK_MONOTONIC) against the commit.
-        if (d->monotonicEvents_ && d->submittedNs_ > 0)
-            d->latency_.add(d->submittedNs_, int64_t(sec) * 1000000000 + int64_t(usec) * 1000);
+        const int64_t shown = int64_t(sec) * 1000000000 + int64_t(usec) * 1000;
+        if (d->monotonicEvents_ && d->submittedNs_ > 0) d->latency_.add(d->submittedNs_, shown);
+        // The spacing of completed flips, as qv sees their events arrive (a
+        // virtual machine's vblank timestamps can be stale): a vblank-paced
+        // screen shows whole refresh periods here (reported with -v).
+        const int64_t arrived = monotonicNs();
+        if (d->lastFlipNs_ > 0 && arrived > d->lastFlipNs_)
+            d->flipGaps_[d->flipGapCount_++ % kFlipGaps] =
+                static_cast<int32_t>(std::min<int64_t>((arrived - d->lastFlipNs_) / 1000, INT32_MAX));
+        d->lastFlipNs_ = arrived;
         if (d->pending_.load() >= 0) d->front_.store(d->pending_.load());
         d->pending_.store(-1);
     }
@@ -635,6 +652,9 @@ private:
     std::atomic<int> sinkX_{0}, sinkY_{0}, sinkW_{0}, sinkH_{0};
     int64_t copies_ = 0, direct_ = 0;
     LatencyEstimator latency_;
+    static constexpr int kFlipGaps = 512;
+    int32_t flipGaps_[kFlipGaps] = {};   // microseconds between completed flips (a ring)
+    int64_t flipGapCount_ = 0, lastFlipNs_ = 0;
     int64_t submittedNs_ = 0;
     bool monotonicEvents_ = false;
     bool released_ = false;
