@@ -1,6 +1,7 @@
 #include "sixel_encoder.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstddef>
 #include <cstdio>
@@ -18,8 +19,29 @@ constexpr int kBayer[4][4] = {{0, 8, 2, 10}, {12, 4, 14, 6}, {3, 11, 1, 9}, {15,
 
 void appendInt(std::string &out, int v) {
     char b[12];
-    int n = std::snprintf(b, sizeof b, "%d", v);
-    out.append(b, static_cast<size_t>(n));
+    char *e = b + sizeof b, *p = e;
+    unsigned u = v < 0 ? 0u - static_cast<unsigned>(v) : static_cast<unsigned>(v);
+    do {
+        *--p = static_cast<char>('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    out.append(p, static_cast<size_t>(e - p));
+}
+// The end of the run of o[x]'s colour in o[x..w): eight bytes at a time.
+int runEnd(const uint8_t *o, int x, int w) {
+    const uint8_t c = o[x];
+    int e = x + 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t pattern = 0x0101010101010101ULL * c;
+    for (; e + 8 <= w; e += 8) {
+        uint64_t v;
+        std::memcpy(&v, o + e, 8);
+        if (const uint64_t d = v ^ pattern) return e + (__builtin_ctzll(d) >> 3);
+    }
+#endif
+    while (e < w && o[e] == c) ++e;
+    return e;
 }
 } // namespace
 
@@ -34,6 +56,8 @@ SixelEncoder::SixelEncoder(bool dither) : dither_(dither) {
             for (int v = 0; v < 256; ++v) {
                 const int pv = l * 255 / (kLevels[ch] - 1);
                 keep_[ch][l][v] = std::abs(pv - v) <= kKeep ? 1 : 0;
+                if (l == 0) keepMask_[ch][v] = 0;
+                if (keep_[ch][l][v]) keepMask_[ch][v] = static_cast<uint8_t>(keepMask_[ch][v] | (1u << l));
             }
     for (int c = 0; c < 3; ++c) {
         const int top = kLevels[c] - 1;
@@ -45,6 +69,8 @@ SixelEncoder::SixelEncoder(bool dither) : dither_(dither) {
                 lut_[c][t][v] = static_cast<uint8_t>(std::clamp(l, 0, top));
             }
         }
+        static constexpr int kWeight[3] = {42, 6, 1};
+        for (int v = 0; v < 256; ++v) part_[c][v] = static_cast<uint8_t>(lut_[c][0][v] * kWeight[c]);
     }
 }
 
@@ -67,17 +93,35 @@ void SixelEncoder::emitRun(std::string &out, char ch, int n) {
 
 void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
     all_.resize(static_cast<size_t>(w) * static_cast<size_t>(h));
+    // Locals, so that the stores into the index rows (uint8_t, which may
+    // alias anything) do not make the compiler reload the tables' addresses.
+    const bool dither = dither_;
+    const uint8_t(*pr)[256] = part_;
+    const uint8_t(*km)[256] = keepMask_;
+    const uint8_t(*lv)[3] = levels_;
     for (int y = 0; y < h; ++y) {
         const uint8_t *p = rgb + static_cast<ptrdiff_t>(y) * stride;
         uint8_t *o = all_.data() + static_cast<size_t>(y) * static_cast<size_t>(w);
+        int prev = -1, l0 = 0, l1 = 0, l2 = 0;   // the left neighbour's colour and its levels
         for (int x = 0; x < w; ++x, p += 3) {
-            const int t = kBayer[y & 3][x & 3];
-            int c = lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]];
+            int c;
+            if (dither) {
+                const int t = kBayer[y & 3][x & 3];
+                c = lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]];
+            } else {
+                c = pr[0][p[0]] + pr[1][p[1]] + pr[2][p[2]];
+            }
             // Keep the left neighbour's colour when it is close enough: longer
             // runs, fewer colour switches per band (a sixel's main cost).
-            if (x > 0 && c != o[x - 1]) {
-                const uint8_t *l = levels_[o[x - 1]];
-                if (keep_[0][l[0]][p[0]] & keep_[1][l[1]][p[1]] & keep_[2][l[2]][p[2]]) c = o[x - 1];
+            if (c != prev) {
+                if (prev >= 0 && ((km[0][p[0]] >> l0) & (km[1][p[1]] >> l1) & (km[2][p[2]] >> l2) & 1)) {
+                    c = prev;
+                } else {
+                    prev = c;
+                    l0 = lv[c][0];
+                    l1 = lv[c][1];
+                    l2 = lv[c][2];
+                }
             }
             o[x] = static_cast<uint8_t>(c);
         }
@@ -153,11 +197,14 @@ void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {
     out += ';';
     appendInt(out, h);
     // The palette: only the colours this image uses.
-    used_.assign(kColors, 0);
+    uint8_t seen[256] = {};
     const uint8_t *all = all_.data() + static_cast<size_t>(yBegin) * static_cast<size_t>(w);
-    for (size_t k = 0, n = static_cast<size_t>(w) * static_cast<size_t>(h); k < n; ++k) used_[all[k]] = 1;
+    for (int y = 0; y < h; ++y) {   // a run at a time
+        const uint8_t *o = all + static_cast<size_t>(y) * static_cast<size_t>(w);
+        for (int x = 0; x < w; x = runEnd(o, x, w)) seen[o[x]] = 1;
+    }
     for (int c = 0; c < kColors; ++c) {
-        if (!used_[static_cast<size_t>(c)]) continue;
+        if (!seen[c]) continue;
         uint8_t v[3];
         paletteRgb(c, v);
         out += '#';
@@ -174,13 +221,20 @@ void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {
         const int rows = std::min(6, h - y0);
         for (int r = 0; r < rows; ++r) {
             const uint8_t *o = all + static_cast<size_t>(y0 + r) * static_cast<size_t>(w);
-            for (int x = 0; x < w; ++x) {
+            const uint8_t bit = static_cast<uint8_t>(1u << r);
+            // A run of one colour at a time (runs are long: quantize keeps
+            // near colours): the bookkeeping once per run, the bits in a
+            // tight loop.
+            for (int x = 0; x < w;) {
                 const int c = o[x];
-                if (maxx_[static_cast<size_t>(c)] < 0) used_.push_back(c);
-                minx_[static_cast<size_t>(c)] = std::min(minx_[static_cast<size_t>(c)], x);
-                maxx_[static_cast<size_t>(c)] = std::max(maxx_[static_cast<size_t>(c)], x);
-                bits_[static_cast<size_t>(c) * static_cast<size_t>(w) + static_cast<size_t>(x)] |=
-                    static_cast<uint8_t>(1u << r);
+                const int e = runEnd(o, x, w);
+                const size_t cu = static_cast<size_t>(c);
+                if (maxx_[cu] < 0) used_.push_back(c);
+                if (x < minx_[cu]) minx_[cu] = x;
+                if (e - 1 > maxx_[cu]) maxx_[cu] = e - 1;
+                uint8_t *b = bits_.data() + cu * static_cast<size_t>(w);
+                for (int i = x; i < e; ++i) b[i] |= bit;
+                x = e;
             }
         }
         std::sort(used_.begin(), used_.end());

@@ -33,12 +33,14 @@ private:
     // One DCS image of index rows [y0, y1) of all_.
     void emitImage(int w, int y0, int y1, std::string &out);
     bool dither_;
-    uint8_t lut_[3][16][256];
+    uint8_t lut_[3][16][256];        // [channel][threshold][value] -> level index
     uint8_t levels_[kColors][3];     // colour index -> level per channel
-    uint8_t keep_[3][8][256];        // [channel][level][value]: close enough to keep the run   // [channel][threshold][value] -> level index
+    uint8_t keep_[3][8][256];        // [channel][level][value]: close enough to keep the run
+    uint8_t keepMask_[3][256];       // [channel][value]: bit l set when level l is close enough
+    uint8_t part_[3][256];           // [channel][value]: its share of the colour index, no dithering
     std::vector<uint8_t> bits_;         // [colour][x] six-bit masks of the band
     std::vector<int> minx_, maxx_;
-    std::vector<int> used_;             // colours of a band; per-colour flags for the palette
+    std::vector<int> used_;             // the colours of a band
     std::vector<uint8_t> stripChanged_; // per cell row: changed since the previous picture
     std::vector<uint8_t> all_;          // the picture as colour indices
     std::vector<uint8_t> prev_;         // the previous picture (encodeDiff)
