@@ -121,11 +121,7 @@ public:
         }
         return primary_->drawStatus(line);
     }
-    bool wantsStatus() const override {
-        bool any = primary_->wantsStatus();
-        for (auto &m : mirrors_) any = any || m->d->wantsStatus();
-        return any;
-    }
+    bool wantsStatus() const override { return anyDisplay(&Display::wantsStatus); }
     bool relayout() override {
         bool any = primary_->relayout();
         for (auto &m : mirrors_) {
@@ -150,19 +146,11 @@ public:
         }
         return primary_->finish();
     }
-    bool isTerminal() const override {
-        bool any = primary_->isTerminal();
-        for (auto &m : mirrors_) any = any || m->d->isTerminal();
-        return any;
-    }
+    bool isTerminal() const override { return anyDisplay(&Display::isTerminal); }
     int pollIntervalMs() const override { return primary_->pollIntervalMs(); }
     void pollInput(std::string &keys) override { primary_->pollInput(keys); }
     void toggleFullscreen() override { primary_->toggleFullscreen(); }
-    bool readsTerminalKeys() const override {
-        bool any = primary_->readsTerminalKeys();
-        for (auto &m : mirrors_) any = any || m->d->readsTerminalKeys();
-        return any;
-    }
+    bool readsTerminalKeys() const override { return anyDisplay(&Display::readsTerminalKeys); }
     bool handleSignal(int sig) override { return primary_->handleSignal(sig); }
     bool away() const override { return primary_->away(); }
     int64_t presentLatencyNs() const override { return primary_->presentLatencyNs(); }
@@ -173,6 +161,14 @@ public:
     }
 
 private:
+    // Whether the primary or any mirror says yes.
+    bool anyDisplay(bool (Display::*ask)() const) const {
+        if ((primary_.get()->*ask)()) return true;
+        for (auto &m : mirrors_)
+            if ((m->d.get()->*ask)()) return true;
+        return false;
+    }
+
     void stop() {
         for (auto &m : mirrors_) {
             {
@@ -193,6 +189,11 @@ private:
         in.frame = allocFrame();
         out.frame = allocFrame();
         std::string status;
+        auto fail = [&m](const Error &e) {
+            std::lock_guard<std::mutex> b(m.box);
+            m.failed = true;
+            log::warn("%s: %s; this mirror stops", m.d->name(), e.message.c_str());
+        };
         for (;;) {
             bool drawOnly = false;
             {
@@ -224,22 +225,12 @@ private:
             const FrameRef *show = &in;
             if (m.target.width > 0) {
                 av_frame_unref(out.frame.get());
-                if (auto r = scaler.convert(in.frame.get(), m.target, out.frame.get()); !r) {
-                    std::lock_guard<std::mutex> b(m.box);
-                    m.failed = true;
-                    log::warn("%s: %s; this mirror stops", m.d->name(), r.error().message.c_str());
-                    return;
-                }
+                if (auto r = scaler.convert(in.frame.get(), m.target, out.frame.get()); !r) return fail(r.error());
                 out.info = in.info;
                 show = &out;
             }
             m.d->setStatus(status);
-            if (auto r = m.d->present(*show); !r) {
-                std::lock_guard<std::mutex> b(m.box);
-                m.failed = true;
-                log::warn("%s: %s; this mirror stops", m.d->name(), r.error().message.c_str());
-                return;
-            }
+            if (auto r = m.d->present(*show); !r) return fail(r.error());
             ++m.shown;
         }
     }

@@ -35,6 +35,10 @@ const std::vector<DisplayEntry> &displayRegistry() {
 
 std::unique_ptr<Display> makeMirrorDisplay(std::vector<std::unique_ptr<Display>> all);
 
+bool screenUnavailable(const std::string &name, const Error &e) {
+    return (name == "kms" || name == "fbdev") && e.kind == ErrorKind::Display;
+}
+
 Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const DisplayOptions &opt) {
     if (name.find(',') != std::string::npos) {
         std::vector<std::unique_ptr<Display>> parts;
@@ -49,7 +53,7 @@ Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const Di
             DisplayOptions o = opt;
             if (part == "auto") o.skipScreens = true;   // in a list, auto is the terminal's choice
             auto d = createDisplay(part, o);
-            if (!d && (part == "kms" || part == "fbdev") && d.error().kind == ErrorKind::Display) {
+            if (!d && screenUnavailable(part, d.error())) {
                 log::warn("%s; the others play", d.error().message.c_str());
                 continue;
             }

@@ -4,9 +4,13 @@
 // a newline when the display goes, so the shell prompt starts clean.
 #pragma once
 
+#include "qv/display/display.h"
 #include "qv/tui/terminal.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -18,6 +22,16 @@ namespace qv {
 inline bool isVirtualConsole(int fd) {
     struct stat st {};
     return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 4 && minor(st.st_rdev) < 64;
+}
+
+// kms and fbdev: usable when the device opens for reading and writing; auto
+// takes the screen only from a VT (a console login), never over SSH or
+// inside a desktop.
+inline ProbeResult probeScreenDevice(const std::string &dev, const DisplayOptions &o) {
+    if (access(dev.c_str(), R_OK | W_OK) != 0) return {false, dev + ": " + std::strerror(errno)};
+    ProbeResult r{true, dev + " (auto only on a VT)"};
+    r.autoPick = isVirtualConsole(0) && !o.skipScreens && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY");
+    return r;
 }
 
 class StatusTty {

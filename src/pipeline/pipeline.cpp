@@ -775,6 +775,11 @@ private:
             gotoOrdinal(o, false);
             return;
         }
+        seekToTime(target, exact);
+    }
+
+    // A seek by time (no ordinal to aim at).
+    void seekToTime(int64_t target, bool exact) {
         displaySerial_ = requestSeek(target, exact);
         clock_.reset();
         lastFromCache_ = false;
@@ -1181,14 +1186,8 @@ private:
                     recycle(f);
                     stats_.droppedStale.fetch_add(1, std::memory_order_relaxed);
                     if (want) {
-                        if (index_ && info.ordinalExact) {
-                            gotoOrdinal(stepTarget_ >= 0 ? stepTarget_ : info.ordinal, false);
-                        } else {
-                            displaySerial_ = requestSeek(info.ptsNs, true);
-                            clock_.reset();
-                            stepTarget_ = -1;
-                            dropStale();
-                        }
+                        if (index_ && info.ordinalExact) gotoOrdinal(stepTarget_ >= 0 ? stepTarget_ : info.ordinal, false);
+                        else seekToTime(info.ptsNs, true);
                     }
                     continue;
                 }
@@ -1408,8 +1407,8 @@ private:
     std::string winKeys_;
     static constexpr size_t kAvDiffs = 1 << 17;
     static constexpr int64_t kAudioStartWaitNs = 500000000;
-    int64_t audioWaitUntil_ = 0;
-    bool pausedBeforeAway_ = false;   // the first frame after a start waits for the sound until then
+    int64_t audioWaitUntil_ = 0;      // the first frame after a start waits for the sound until then
+    bool pausedBeforeAway_ = false;   // paused when the screen went to another VT
     std::vector<int64_t> avDiffs_;
     std::string status_;
     // navigation
@@ -1510,7 +1509,7 @@ ExitCode play(const PlayOptions &opt) {
     }
 
     auto disp = createDisplay(opt.display, opt.displayOpt);
-    if (!disp && (opt.display == "kms" || opt.display == "fbdev") && disp.error().kind == ErrorKind::Display) {
+    if (!disp && screenUnavailable(opt.display, disp.error())) {
         // The screen cannot be had (DRM master held, no device): say why and
         // play in the terminal instead of dying.
         log::warn("%s; playing in the terminal instead", disp.error().message.c_str());

@@ -130,6 +130,9 @@ const std::vector<DisplayEntry> &displayRegistry();
 // the others mirror it; "auto" in a list means the terminal's choice). The
 // error names the choices.
 Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const DisplayOptions &opt);
+// createDisplay failed because the board's screen (kms, fbdev) cannot be had
+// (DRM master held, no device): the caller plays elsewhere instead.
+bool screenUnavailable(const std::string &name, const Error &e);
 // The --display=help table.
 std::string displayHelp(const DisplayOptions &opt);
 

@@ -30,13 +30,15 @@ extern "C" {
 namespace qv {
 namespace {
 
+std::string fbDevice(const DisplayOptions &o) { return o.fbDevice.empty() ? "/dev/fb0" : o.fbDevice; }
+
 class FbdevDisplay final : public Display {
 public:
     explicit FbdevDisplay(const DisplayOptions &o) : opt_(o) {}
     ~FbdevDisplay() override { release(); }
 
     Result<void> open() {
-        dev_ = opt_.fbDevice.empty() ? "/dev/fb0" : opt_.fbDevice;
+        dev_ = fbDevice(opt_);
         fd_ = ::open(dev_.c_str(), O_RDWR | O_CLOEXEC);
         if (fd_ < 0) return Error::make(ErrorKind::Display, dev_ + ": " + std::strerror(errno));
         if (ioctl(fd_, FBIOGET_VSCREENINFO, &var_) != 0 || ioctl(fd_, FBIOGET_FSCREENINFO, &fix_) != 0)
@@ -127,13 +129,7 @@ private:
     bool vt_ = false;
 };
 
-ProbeResult probeFbdev(const DisplayOptions &o) {
-    const std::string dev = o.fbDevice.empty() ? "/dev/fb0" : o.fbDevice;
-    if (access(dev.c_str(), R_OK | W_OK) != 0) return {false, dev + ": " + std::strerror(errno)};
-    ProbeResult r{true, dev + " (auto only on a VT)"};
-    r.autoPick = isVirtualConsole(0) && !o.skipScreens && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY");
-    return r;
-}
+ProbeResult probeFbdev(const DisplayOptions &o) { return probeScreenDevice(fbDevice(o), o); }
 
 } // namespace
 

@@ -1,19 +1,19 @@
 // kms: the board's screen through the kernel's DRM/KMS (libdrm), no X or
-// Wayland. Legacy modesetting (SetCrtc, then PageFlip with events; SetCrtc
-// per frame where the driver has no flips), XRGB8888 dumb buffers, triple
-// buffered; the picture is scaled by the scale stage to its letterboxed
-// size and copied into the back buffer (borders stay black). DirtyFB after
-// each frame (virtio-gpu needs it where it scans out of a buffer being
-// drawn). At most one flip in flight: present() waits for the previous
-// flip's event first.
+// Wayland. Atomic modesetting where the driver has it, else the legacy calls
+// (SetCrtc, then PageFlip with events; SetCrtc per frame where the driver has
+// no flips). XRGB8888 dumb buffers on the primary plane; the scale stage
+// draws the letterboxed picture straight into a free one (the frame sink),
+// and the display copies only frames that came from elsewhere (borders stay
+// black). DirtyFB after each frame (virtio-gpu needs it). At most one flip
+// in flight: present() waits for the previous flip's event first.
 //
 // A good citizen: takes DRM master and says who holds it when it cannot;
 // keeps the CRTC's mode unless --kms-mode asks; saves the CRTC it changes
 // and puts it back on every exit path that runs destructors (q, end,
 // errors, SIGINT/TERM/HUP through the signalfd); on a crash the kernel's
 // fbdev helper restores the console when the DRM file closes. On a VT it
-// sets KD_GRAPHICS (no console cursor or text on the picture) and restores
-// KD_TEXT.
+// sets KD_GRAPHICS (no console cursor or text on the picture), takes VT
+// switches (VT_PROCESS) and restores KD_TEXT.
 #include "kms_display.h"
 
 #include "kms_choose.h"
@@ -50,6 +50,8 @@ extern "C" {
 
 namespace qv {
 namespace {
+
+std::string kmsDevice(const DisplayOptions &o) { return o.kmsDevice.empty() ? "/dev/dri/card0" : o.kmsDevice; }
 
 std::string connectorName(const drmModeConnector *c) {
     const char *t = drmModeGetConnectorTypeName(c->connector_type);
@@ -146,7 +148,7 @@ public:
     }
 
     Result<void> open() {
-        const std::string dev = opt_.kmsDevice.empty() ? "/dev/dri/card0" : opt_.kmsDevice;
+        const std::string dev = kmsDevice(opt_);
         device_ = dev;
         fd_ = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
         if (fd_ < 0) return Error::make(ErrorKind::Display, dev + ": " + std::strerror(errno));
@@ -280,10 +282,7 @@ public:
             if (drmModeSetCrtc(fd_, crtcId_, b.fb, 0, 0, &connId_, 1, &mode_) != 0)
                 return Error::make(ErrorKind::Display, device_ + ": cannot show a frame: " + std::strerror(errno));
         }
-        if (!flipPending_) {   // shown at once (SetCrtc, or no event to wait for)
-            front_.store(back);
-            pending_.store(-1);
-        }
+        if (!flipPending_) pendingShown();   // shown at once (SetCrtc, or no event to wait for)
         if (!status_.empty()) statusTty_.show(status_);
         return {};
     }
@@ -365,9 +364,9 @@ private:
             int32_t sorted[kFlipGaps];
             std::copy(flipGaps_, flipGaps_ + n, sorted);
             std::nth_element(sorted, sorted + n / 2, sorted + n);
+            const int mhz = modeInfo(mode_).refreshMilliHz;
             log::info("kms: completed flips %.2f ms apart (median of %d); the mode refreshes every %.2f ms",
-                      sorted[n / 2] / 1000.0, n,
-                      modeInfo(mode_).refreshMilliHz > 0 ? 1e6 / modeInfo(mode_).refreshMilliHz : 0.0);
+                      sorted[n / 2] / 1000.0, n, mhz > 0 ? 1e6 / mhz : 0.0);
         }
     }
 
@@ -619,8 +618,13 @@ private:
             d->flipGaps_[d->flipGapCount_++ % kFlipGaps] =
                 static_cast<int32_t>(std::min<int64_t>((arrived - d->lastFlipNs_) / 1000, INT32_MAX));
         d->lastFlipNs_ = arrived;
-        if (d->pending_.load() >= 0) d->front_.store(d->pending_.load());
-        d->pending_.store(-1);
+        d->pendingShown();
+    }
+
+    // The buffer that was flipping is on screen now.
+    void pendingShown() {
+        if (pending_.load() >= 0) front_.store(pending_.load());
+        pending_.store(-1);
     }
 
     void waitFlip(int timeoutMs) {
@@ -628,8 +632,7 @@ private:
             struct pollfd p{fd_, POLLIN, 0};
             if (poll(&p, 1, timeoutMs) <= 0) {
                 flipPending_ = false;   // no event came: do not wait forever
-                if (pending_.load() >= 0) front_.store(pending_.load());
-                pending_.store(-1);
+                pendingShown();
                 return;
             }
             drmEventContext ev{};
@@ -675,13 +678,9 @@ private:
 };
 
 ProbeResult probeKms(const DisplayOptions &o) {
-    const std::string dev = o.kmsDevice.empty() ? "/dev/dri/card0" : o.kmsDevice;
-    if (access(dev.c_str(), R_OK | W_OK) != 0) return {false, dev + ": " + std::strerror(errno)};
-    // auto takes the screen only from a VT (a console login), never over SSH
-    // or inside a desktop.
-    ProbeResult r{true, dev + " (auto only on a VT)"};
-    r.autoPick = isVirtualConsole(0) && !o.skipScreens && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY");
-    if (r.autoPick) r.why = dev + ", on a VT";
+    const std::string dev = kmsDevice(o);
+    ProbeResult r = probeScreenDevice(dev, o);
+    if (r.usable && r.autoPick) r.why = dev + ", on a VT";
     return r;
 }
 
@@ -698,7 +697,7 @@ DisplayEntry kmsDisplayEntry() {
 
 // --kms-list: what is there, and what qv would choose.
 int kmsList(const DisplayOptions &opt, FILE *out) {
-    const std::string dev = opt.kmsDevice.empty() ? "/dev/dri/card0" : opt.kmsDevice;
+    const std::string dev = kmsDevice(opt);
     const int fd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         std::fprintf(stderr, "qv: %s: %s\n", dev.c_str(), std::strerror(errno));

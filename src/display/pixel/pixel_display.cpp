@@ -31,26 +31,39 @@ namespace {
 enum class Proto { Sixel, Kitty };
 
 // Inside tmux, kitty graphics reach the terminal only through tmux's
-// passthrough (allow-passthrough, tmux 3.3+). Asks tmux; top/left: where
-// the pane sits in the outer terminal.
+// passthrough (allow-passthrough, tmux 3.3+). Asks tmux once per run (the
+// probe and the display both want it); top/left: where the pane sits in the
+// outer terminal.
 bool tmuxPassthrough(int &top, int &left, std::string &why) {
-    top = left = 0;
-    FILE *f = popen("tmux show -gv allow-passthrough 2>/dev/null; tmux display -p '#{pane_top} #{pane_left}' 2>/dev/null", "r");
-    if (!f) {
-        why = "inside tmux, which cannot be asked";
-        return false;
-    }
-    char a[64] = {0}, b[64] = {0};
-    const bool got = std::fgets(a, sizeof a, f) != nullptr && std::fgets(b, sizeof b, f) != nullptr;
-    pclose(f);
-    if (!got || (std::strncmp(a, "on", 2) != 0 && std::strncmp(a, "all", 3) != 0)) {
-        why = "inside tmux with allow-passthrough off, so kitty graphics cannot reach the terminal: "
-              "tmux set -g allow-passthrough on (tmux 3.3 or newer), or use sixel or blocks";
-        return false;
-    }
-    std::sscanf(b, "%d %d", &top, &left);
-    why = "inside tmux: through its passthrough";
-    return true;
+    struct Answer {
+        bool ok = false;
+        int top = 0, left = 0;
+        std::string why;
+    };
+    static const Answer a = [] {
+        Answer r;
+        FILE *f = popen("tmux show -gv allow-passthrough 2>/dev/null; tmux display -p '#{pane_top} #{pane_left}' 2>/dev/null", "r");
+        if (!f) {
+            r.why = "inside tmux, which cannot be asked";
+            return r;
+        }
+        char on[64] = {0}, pane[64] = {0};
+        const bool got = std::fgets(on, sizeof on, f) != nullptr && std::fgets(pane, sizeof pane, f) != nullptr;
+        pclose(f);
+        if (!got || (std::strncmp(on, "on", 2) != 0 && std::strncmp(on, "all", 3) != 0)) {
+            r.why = "inside tmux with allow-passthrough off, so kitty graphics cannot reach the terminal: "
+                    "tmux set -g allow-passthrough on (tmux 3.3 or newer), or use sixel or blocks";
+            return r;
+        }
+        std::sscanf(pane, "%d %d", &r.top, &r.left);
+        r.ok = true;
+        r.why = "inside tmux: through its passthrough";
+        return r;
+    }();
+    top = a.top;
+    left = a.left;
+    why = a.why;
+    return a.ok;
 }
 
 bool insideTmux() {

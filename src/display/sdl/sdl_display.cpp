@@ -32,30 +32,26 @@ extern "C" {
 
 namespace qv {
 
-void sdlPrepareVideo() {
-    // Our signals go through a signalfd; SDL must not install handlers.
+namespace {
+
+// SDL's video with qv's hints: no signal handlers (our signals go through a
+// signalfd); never SDL's own kmsdrm driver on a console (the native KMS
+// back-end owns that case; an explicit SDL_VIDEODRIVER still wins); Wayland
+// only where a compositor is named (probing it elsewhere prints libwayland's
+// own complaint about XDG_RUNTIME_DIR). Tried three times over about 200 ms:
+// an X server busy accepting other clients can refuse or reset a connection
+// (Xvfb does under load), and one refusal is no reason to fail.
+bool sdlInitVideo() {
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-    // Never SDL's own kmsdrm driver on a console: the native KMS back-end
-    // owns that case. An explicit SDL_VIDEODRIVER still wins.
-    // Wayland only where a compositor is named (probing it elsewhere prints
-    // libwayland's own complaint about XDG_RUNTIME_DIR).
     if (!std::getenv("SDL_VIDEODRIVER"))
         SDL_SetHint(SDL_HINT_VIDEODRIVER, std::getenv("WAYLAND_DISPLAY") ? "x11,wayland" : "x11");
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
-}
-
-// SDL_InitSubSystem(VIDEO), tried three times over about 200 ms: an X
-// server that is busy accepting other clients can refuse or reset a
-// connection (Xvfb does under load), and one refusal is no reason to fail.
-static bool sdlInitVideo() {
     for (int attempt = 0;; ++attempt) {
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) return true;
         if (attempt == 2) return false;
         SDL_Delay(100);
     }
 }
-
-namespace {
 
 struct TexFormat {
     int av;
@@ -103,7 +99,6 @@ public:
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
         spec_ = spec;
         if (!window_) {
-            sdlPrepareVideo();
             if (!sdlInitVideo())
                 return Error::make(ErrorKind::Display, std::string("SDL cannot open a window: ") + SDL_GetError());
             videoInit_ = true;
@@ -354,7 +349,6 @@ private:
 ProbeResult probeSdl() {
     if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY"))
         return {false, "no display server (DISPLAY and WAYLAND_DISPLAY are unset; on a console, the kms display)"};
-    sdlPrepareVideo();
     if (!sdlInitVideo())
         return {false, std::string("SDL cannot reach the display server: ") + SDL_GetError()};
     std::string why = std::string("SDL video driver ") + (SDL_GetCurrentVideoDriver() ?: "?");

@@ -2,6 +2,4 @@
 #include "qv/display/display.h"
 namespace qv {
 DisplayEntry sdlDisplayEntry();
-// SDL hints qv sets before SDL's video starts (no signal handlers, no kmsdrm).
-void sdlPrepareVideo();
 }
