@@ -8,17 +8,13 @@
 #include "qv/media/frame_hash.h"
 #include "qv/media/source.h"
 
-extern "C" {
-#include <libavutil/md5.h>
-#include <libavutil/mem.h>
-}
-
 #include <cerrno>
 #include <cinttypes>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace qv::app {
 
@@ -44,7 +40,7 @@ int runFrames(const ParsedArgs &a) {
     // decoding, so waiting for it costs little.
     s.startIndex();
     s.waitIndex();
-    AVMD5 *md5 = hash ? av_md5_alloc() : nullptr;
+    std::unique_ptr<FrameHasher> md5(hash ? new FrameHasher() : nullptr);
     static char outBuf[1 << 16];
     std::setvbuf(stdout, outBuf, _IOFBF, sizeof outBuf);
     if (!json)
@@ -59,10 +55,10 @@ int runFrames(const ParsedArgs &a) {
             code = static_cast<int>(exitCodeFor(r.error().kind));
             break;
         }
-        if (r.value() == NextStatus::End) break;
+        if (r.value() != NextStatus::Frame) break;
         const FrameInfo &i = fr.info;
         char hex[33] = "";
-        if (md5 && !frameMd5(fr.frame.get(), md5, hex, nullptr)) std::strcpy(hex, "-");
+        if (md5 && !md5->hash(fr.frame.get(), hex, nullptr)) std::strcpy(hex, "-");
         char pts[32] = "N/A", ptsTime[32] = "N/A", dts[32] = "N/A";
         if (i.pts != kNoTs) {
             std::snprintf(pts, sizeof pts, "%" PRId64, i.pts);
@@ -84,7 +80,6 @@ int runFrames(const ParsedArgs &a) {
         if (std::ferror(stdout)) break;
         ++n;
     }
-    av_free(md5);
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
         if (errno == EPIPE) return 128 + SIGPIPE;
         log::error("%s: cannot write the frame list: %s", path.c_str(), std::strerror(errno));

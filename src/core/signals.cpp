@@ -43,9 +43,14 @@ void installFatalHandlers() {
 int blockAndOpenSignalFd() {
     sigset_t set;
     sigemptyset(&set);
-    // SIGUSR1/2: the VT switch signals of the kms display (VT_PROCESS).
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGWINCH, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&set, s);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGWINCH, SIGQUIT}) sigaddset(&set, s);
+    // SIGUSR1/2 are blocked too but read elsewhere: they are the VT switch
+    // signals of the kms display (VT_PROCESS), which reads them from its own
+    // signalfd.
+    sigset_t blocked = set;
+    sigaddset(&blocked, SIGUSR1);
+    sigaddset(&blocked, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
     return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 

@@ -9,26 +9,32 @@ double LinkGovernor::scaleOf(int level) {
     return f[std::clamp(level, 0, kLevels - 1)];
 }
 
-bool LinkGovernor::admit(int64_t nowNs, int64_t queued) {
-    bool skip = false;
+bool LinkGovernor::ready(int64_t nowNs, int64_t queued) const {
+    if (cap_ > 0) {
+        double t = tokens_;
+        if (lastNs_ >= 0) t += static_cast<double>(cap_) * static_cast<double>(nowNs - lastNs_) / 1e9;
+        t = std::min(t, static_cast<double>(cap_) / 4);   // at most 250 ms of burst
+        if (t < 0) return false;
+    }
+    if (queued > 0 && queued > std::max<int64_t>(lastFrameBytes_ / 2, 2048)) return false;
+    // A pty (an SSH session) reports no output queue; a write that had to
+    // wait says the same: the kernel buffer was full, and it needs about as
+    // long again to drain what is in it.
+    return nowNs >= congestedUntilNs_;
+}
+
+void LinkGovernor::decided(int64_t nowNs, int64_t queued, bool sent) {
     if (cap_ > 0) {
         if (lastNs_ >= 0) tokens_ += static_cast<double>(cap_) * static_cast<double>(nowNs - lastNs_) / 1e9;
-        tokens_ = std::min(tokens_, static_cast<double>(cap_) / 4);   // at most 250 ms of burst
-        if (tokens_ < 0) skip = true;
+        tokens_ = std::min(tokens_, static_cast<double>(cap_) / 4);
     }
     if (lastNs_ >= 0 && nowNs > lastNs_) {
         const int64_t d = std::min<int64_t>(nowNs - lastNs_, 200000000);
         intervalNs_ = intervalNs_ > 0 ? (intervalNs_ * 7 + d) / 8 : d;
     }
     lastNs_ = nowNs;
-    if (queued > 0 && queued > std::max<int64_t>(lastFrameBytes_ / 2, 2048)) skip = true;
-    // A pty (an SSH session) reports no output queue; a write that had to
-    // wait says the same: the kernel buffer was full, and it needs about as
-    // long again to drain what is in it.
-    if (nowNs < congestedUntilNs_) skip = true;
     if (queued > 0) calm_ = 0;
-    decided(skip);
-    return !skip;
+    count(!sent);
 }
 
 void LinkGovernor::wrote(int64_t nowNs, int64_t n, int64_t blockedNs) {
@@ -48,7 +54,7 @@ void LinkGovernor::wrote(int64_t nowNs, int64_t n, int64_t blockedNs) {
     lastSlow_ = slow;
 }
 
-void LinkGovernor::decided(bool skip) {
+void LinkGovernor::count(bool skip) {
     if (skip) {
         ++skipped_;
         ++windowSkips_;

@@ -21,8 +21,17 @@ public:
     static constexpr int kLevels = 5;
     explicit LinkGovernor(int64_t capBytesPerSec = 0) : cap_(capBytesPerSec) {}
     // Before a frame: queued = bytes still in the tty's output queue (-1:
-    // unknown). false: skip this frame.
-    bool admit(int64_t nowNs, int64_t queued);
+    // unknown). false: skip this frame. Asks nothing of the state.
+    bool ready(int64_t nowNs, int64_t queued) const;
+    // What was done with the frame ready() was asked about (sent: written;
+    // else skipped, by this governor or by the scheduler).
+    void decided(int64_t nowNs, int64_t queued, bool sent);
+    // ready() then decided() with its answer.
+    bool admit(int64_t nowNs, int64_t queued) {
+        const bool ok = ready(nowNs, queued);
+        decided(nowNs, queued, ok);
+        return ok;
+    }
     // After writing a frame: n bytes, blockedNs spent inside write().
     void wrote(int64_t nowNs, int64_t n, int64_t blockedNs);
     int level() const { return level_; }
@@ -39,7 +48,7 @@ public:
     int64_t skipped() const { return skipped_; }
 
 private:
-    void decided(bool skip);
+    void count(bool skip);
     int64_t cap_;
     double tokens_ = 0;
     int64_t lastNs_ = -1;

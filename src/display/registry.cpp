@@ -33,37 +33,43 @@ const std::vector<DisplayEntry> &displayRegistry() {
     return all;
 }
 
-std::unique_ptr<Display> makeMirrorDisplay(std::vector<std::unique_ptr<Display>> all);
-
 bool screenUnavailable(const std::string &name, const Error &e) {
     return (name == "kms" || name == "fbdev") && e.kind == ErrorKind::Display;
 }
 
-Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const DisplayOptions &opt) {
-    if (name.find(',') != std::string::npos) {
-        std::vector<std::unique_ptr<Display>> parts;
-        size_t start = 0;
-        while (start <= name.size()) {
-            size_t comma = name.find(',', start);
-            if (comma == std::string::npos) comma = name.size();
-            const std::string part = name.substr(start, comma - start);
-            start = comma + 1;
-            if (part.empty() || part == "help" || part.find(',') != std::string::npos)
-                return Error::make(ErrorKind::Usage, "--display: a list needs display names, e.g. kms,auto");
-            DisplayOptions o = opt;
-            if (part == "auto") o.skipScreens = true;   // in a list, auto is the terminal's choice
-            auto d = createDisplay(part, o);
-            if (!d && screenUnavailable(part, d.error())) {
-                log::warn("%s; the others play", d.error().message.c_str());
-                continue;
-            }
-            if (!d) return d.takeError();
-            parts.push_back(std::move(d.value()));
-        }
-        if (parts.empty()) return Error::make(ErrorKind::Display, "no display of " + name + " can run here");
-        if (parts.size() == 1) return std::move(parts[0]);
-        return makeMirrorDisplay(std::move(parts));
+Result<std::vector<std::unique_ptr<Display>>> createDisplays(const std::string &list, const DisplayOptions &opt) {
+    std::vector<std::unique_ptr<Display>> parts;
+    if (list.find(',') == std::string::npos) {
+        auto d = createDisplay(list, opt);
+        if (!d) return d.takeError();
+        parts.push_back(std::move(d.value()));
+        return parts;
     }
+    size_t start = 0;
+    while (start <= list.size()) {
+        size_t comma = list.find(',', start);
+        if (comma == std::string::npos) comma = list.size();
+        const std::string part = list.substr(start, comma - start);
+        start = comma + 1;
+        if (part.empty() || part == "help")
+            return Error::make(ErrorKind::Usage, "--display: a list needs display names, e.g. kms,auto");
+        DisplayOptions o = opt;
+        if (part == "auto") o.skipScreens = true;   // in a list, auto is the terminal's choice
+        auto d = createDisplay(part, o);
+        if (!d && screenUnavailable(part, d.error())) {
+            log::warn("%s; the others play", d.error().message.c_str());
+            continue;
+        }
+        if (!d) return d.takeError();
+        parts.push_back(std::move(d.value()));
+    }
+    if (parts.empty()) return Error::make(ErrorKind::Display, "no display of " + list + " can run here");
+    return parts;
+}
+
+Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const DisplayOptions &opt) {
+    if (name.find(',') != std::string::npos)
+        return Error::make(ErrorKind::Usage, "--display: one display expected here, not a list");
     const auto &all = displayRegistry();
     if (name == "auto") {
         // The best usable back-end by priority; null when nothing else runs

@@ -47,11 +47,14 @@ void TermOut::noteLevel() {
               LinkGovernor::coarseAt(l) ? ", coarse colours (the cheaper encoding)" : "");
 }
 
-bool TermOut::admit(int64_t now) {
+bool TermOut::ready(int64_t now) {
     int queued = -1;
     if (::ioctl(fd_, TIOCOUTQ, &queued) != 0) queued = -1;
-    return gov_.admit(now, queued);
+    queued_ = queued;
+    return gov_.ready(now, queued);
 }
+
+void TermOut::decided(int64_t now, bool sent) { gov_.decided(now, queued_, sent); }
 
 bool TermOut::appendStatus(std::string &out, const std::string &status, std::string &last, int row, int cols) {
     if (status == last) return false;

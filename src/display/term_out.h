@@ -5,6 +5,7 @@
 #pragma once
 
 #include "display/link_governor.h"
+#include "qv/display/display.h"
 #include "qv/core/result.h"
 
 #include <cstdint>
@@ -12,13 +13,15 @@
 
 namespace qv {
 
-class TermOut {
+class TermOut final : public DisplayLink {
 public:
     TermOut(int fd, int64_t maxBandwidth) : fd_(fd), gov_(maxBandwidth) {}
     // Writes all of s (EINTR and EAGAIN handled); feeds the governor.
     Result<void> write(const std::string &s);
-    // The governor's answer for the next frame (TIOCOUTQ measured here).
-    bool admit(int64_t nowNs);
+    // DisplayLink: the governor's answer for the next frame (TIOCOUTQ
+    // measured here), and what was done with it.
+    bool ready(int64_t nowNs) override;
+    void decided(int64_t nowNs, bool sent) override;
     bool takeLevelChange() { return gov_.takeLevelChange(); }
     double scale() const { return LinkGovernor::scaleOf(gov_.level()); }
     // The last level: the display also falls to a cheaper encoding.
@@ -37,6 +40,7 @@ private:
     LinkGovernor gov_;
     int64_t bytes_ = 0;
     int loggedLevel_ = 0;
+    int64_t queued_ = -1;   // TIOCOUTQ at the last ready()
 };
 
 } // namespace qv

@@ -14,6 +14,35 @@ void AvFrameDeleter::operator()(AVFrame *f) const { av_frame_free(&f); }
 
 AvFramePtr allocFrame() { return AvFramePtr(av_frame_alloc()); }
 
+bool FrameRef::empty() const { return !frame || !frame->buf[0]; }
+int FrameRef::width() const { return frame ? frame->width : 0; }
+int FrameRef::height() const { return frame ? frame->height : 0; }
+
+bool FrameRef::refInto(FrameRef &into) const {
+    if (!frame) return false;
+    if (!into.frame) into.frame = allocFrame();
+    else av_frame_unref(into.frame.get());
+    if (!into.frame || av_frame_ref(into.frame.get(), frame.get()) < 0) return false;
+    into.info = info;
+    return true;
+}
+
+FrameRef FrameRef::ref() const {
+    FrameRef r;
+    refInto(r);
+    return r;
+}
+
+// The scale stage's output replaces the decoded picture in the same shell.
+void moveFrameInto(AVFrame *dst, AVFrame *src) {
+    av_frame_unref(dst);
+    av_frame_move_ref(dst, src);
+}
+
+void FrameRef::reset() {
+    if (frame) av_frame_unref(frame.get());
+}
+
 const char *orientationName(Orientation o) {
     switch (o) {
     case Orientation::Normal: return "normal";

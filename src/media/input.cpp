@@ -23,6 +23,11 @@ void ffLogCallback(void *avcl, int level, const char *fmt, va_list vl) {
 }
 
 bool isUrl(const std::string &p) { return p.find("://") != std::string::npos; }
+
+int interruptCb(void *opaque) {
+    const auto *flag = static_cast<const std::atomic<bool> *>(opaque);
+    return flag && flag->load(std::memory_order_relaxed) ? 1 : 0;
+}
 } // namespace
 
 void initFfmpegLogging(int verbose) {
@@ -38,7 +43,7 @@ Error avError(ErrorKind kind, const std::string &path, const char *what, int err
     return e;
 }
 
-Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap) {
+Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap, const std::atomic<bool> *interrupt) {
     std::unique_ptr<Input> in(new Input());
     in->path_ = path;
     bool regular = false;
@@ -63,6 +68,10 @@ Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap
 
     AVFormatContext *fmt = avformat_alloc_context();
     if (!fmt) return Error::make(ErrorKind::Internal, "out of memory");
+    if (interrupt) {
+        fmt->interrupt_callback.callback = &interruptCb;
+        fmt->interrupt_callback.opaque = const_cast<std::atomic<bool> *>(interrupt);
+    }
     if (regular && useMmap) {
         auto io = MmapInput::open(path);
         if (!io) {

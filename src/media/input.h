@@ -7,6 +7,7 @@
 #include "qv/media/ffcompat.h"
 #include "qv/media/stream_spec.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -31,7 +32,9 @@ void initFfmpegLogging(int verbose);
 
 class Input {
 public:
-    static Result<std::unique_ptr<Input>> open(const std::string &path, bool useMmap);
+    // interrupt: blocking I/O inside FFmpeg gives up once it reads true.
+    static Result<std::unique_ptr<Input>> open(const std::string &path, bool useMmap,
+                                               const std::atomic<bool> *interrupt = nullptr);
     AVFormatContext *fmt() const { return fmt_.get(); }
     const std::string &path() const { return path_; }
     bool viaMmap() const { return io_ != nullptr; }

@@ -1,13 +1,16 @@
 #include "qv/media/packet_index.h"
 
 #include "input.h"
+#include "qv/core/unique_fd.h"
 #include "qv/sync/clock.h"
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <sys/eventfd.h>
 #include <thread>
+#include <unistd.h>
 
 namespace qv {
 namespace {
@@ -139,7 +142,9 @@ int64_t PacketIndex::nextKey(int64_t ordinal) const {
 
 Result<std::shared_ptr<const PacketIndex>> scanPackets(const std::string &path, const std::atomic<bool> &cancel) {
     const int64_t t0 = monotonicNs();
-    auto in = Input::open(path, true);
+    // Read with read(), not mapped: the player maps the file already, and
+    // two mappings of one file count twice in its resident memory.
+    auto in = Input::open(path, false, &cancel);
     if (!in) return in.takeError();
     AVFormatContext *fmt = in.value()->fmt();
     const int vidx = in.value()->bestVideoStream();
@@ -187,6 +192,7 @@ Result<std::shared_ptr<const PacketIndex>> scanPackets(const std::string &path, 
 
 struct IndexBuilder::State {
     std::string path;
+    UniqueFd ready{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
     std::atomic<bool> cancel{false};
     std::atomic<bool> done{false};
     std::shared_ptr<const PacketIndex> index;
@@ -207,6 +213,8 @@ IndexBuilder::IndexBuilder(std::string path) : state_(std::make_shared<State>())
         else failed->store(true, std::memory_order_release);
         s->done.store(true, std::memory_order_release);
         s->cv.notify_all();
+        const uint64_t one = 1;
+        if (s->ready.valid()) (void)!::write(s->ready.get(), &one, sizeof one);
     });
 }
 
@@ -219,6 +227,8 @@ std::shared_ptr<const PacketIndex> IndexBuilder::ready() const {
     if (!state_->done.load(std::memory_order_acquire)) return nullptr;
     return state_->index;
 }
+
+int IndexBuilder::readyFd() const { return state_->ready.get(); }
 
 std::shared_ptr<const PacketIndex> IndexBuilder::wait() const {
     std::unique_lock<std::mutex> lk(state_->m);

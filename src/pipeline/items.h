@@ -1,4 +1,4 @@
-// What travels on the rings between stages.
+// What travels on the rings between the decode, scale and display stages.
 #pragma once
 
 #include "qv/core/result.h"
@@ -25,5 +25,12 @@ constexpr size_t kLinkCapacity = 3;
 using Link = SpscRing<Item, kLinkCapacity>;
 // Empty frame shells going back from the display to the decoder.
 using ShellRing = SpscRing<AvFramePtr, 16>;
+
+inline uint32_t serialOf(const Item &it) {
+    if (auto *f = std::get_if<FrameRef>(&it)) return f->info.serial;
+    if (auto *e = std::get_if<EndItem>(&it)) return e->serial;
+    if (auto *fl = std::get_if<FlushItem>(&it)) return fl->serial;
+    return 0;
+}
 
 } // namespace qv

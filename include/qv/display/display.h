@@ -1,23 +1,35 @@
 // The display back-end seam.
 //
 // Contract (every back-end):
-// - Created, configured, used and destroyed on the display thread (qv-display).
-// - configure() is called before the first frame and again whenever
-//   relayout() returns true (terminal resized). It returns the ScaleTarget the
-//   scale stage must produce; width 0 means "give me the decoded frame as it
-//   is" (null, hash).
-// - present() shows one frame now (timing is decided by the scheduler, never
-//   here). The FrameRef stays owned by the caller, which keeps it as "the
-//   frame on screen" for redraws. Errors are returned, never printed.
-// - drawStatus() redraws the status line only (pause, key feedback).
+// - Created on the main thread (construction may open a device, so a busy
+//   screen is known before any thread starts); configured, used and
+//   released on the display thread (qv-display) only.
+// - caps() says what it is: a value, asked once.
+// - configure() is called before the first frame and again after relayout()
+//   returns true (a terminal resized, the link governor's level changed). It
+//   returns the ScaleTarget the scale stage must produce; width 0 means
+//   "give me the decoded frame as it is" (null, hash, the sdl window).
+// - present() shows one frame now: timing is never decided here (the
+//   display stage's scheduler did). It reports whether the frame really
+//   reached the screen; NotShown (all buffers busy, the screen given to
+//   another VT) is a counted drop, never a silent success. The FrameRef stays
+//   owned by the caller, which keeps it as "the frame on screen".
+// - status(line, now) sets the status line: drawn with the next present(),
+//   or at once when now is true (paused, key feedback).
+// - Events (keys, quit, resize, the screen given away and back) come out of
+//   dispatch(), which the display stage calls when eventFd() is readable,
+//   when the deadline dispatch() returned has passed, and after each present.
+//   Keys reach the key map as keys (tui::Key), whatever the back-end.
 // - The destructor restores everything the back-end changed on the terminal
-//   or device.
+//   or device; release() (display thread, every exit path) tears down what
+//   must go on that thread.
 #pragma once
 
 #include "qv/core/result.h"
 #include "qv/media/frame.h"
 #include "qv/media/scaler.h"
 #include "qv/media/stream_spec.h"
+#include "qv/tui/keys.h"
 
 #include <functional>
 #include <memory>
@@ -58,55 +70,67 @@ public:
     virtual bool acquire(const ScaleTarget &target, AVFrame *dst) = 0;
 };
 
+// A terminal link that can refuse frames (an SSH session): asked before
+// each timed frame (never for a step); its answer is an input of the
+// scheduler's decide(), and the decision is told back.
+class DisplayLink {
+public:
+    virtual ~DisplayLink() = default;
+    virtual bool ready(int64_t nowNs) = 0;
+    virtual void decided(int64_t nowNs, bool sent) = 0;
+};
+
+struct DisplayCaps {
+    bool terminal = false;       // owns the terminal it writes to (raw mode, alternate screen, keys)
+    bool terminalKeys = false;   // not a terminal, but takes the starting terminal's keys (raw input only)
+    bool status = false;         // shows the status line (on itself, or on the starting terminal)
+    bool window = false;         // a window (fullscreen, closing it quits)
+};
+
+struct DisplayEvent {
+    enum class Type { Key, Quit, Redraw, ScreenAway, ScreenBack } type = Type::Key;
+    tui::Key key;   // Type::Key
+};
+using DisplayEvents = std::function<void(const DisplayEvent &)>;
+
+enum class Shown { Yes, NotShown };
+
 class Display {
 public:
     virtual ~Display() = default;
     virtual const char *name() const = 0;
+    virtual DisplayCaps caps() const { return {}; }
     virtual Result<ScaleTarget> configure(const StreamSpec &spec) = 0;
-    virtual Result<void> present(const FrameRef &frame) = 0;
-    // The status line to draw with the next present() (one write per frame).
-    virtual void setStatus(const std::string &line) { (void)line; }
-    // Draw the status line now (paused, key feedback).
-    virtual Result<void> drawStatus(const std::string &line) { (void)line; return {}; }
-    virtual bool wantsStatus() const { return false; }
+    virtual Result<Shown> present(const FrameRef &frame) = 0;
+    virtual Result<void> status(const std::string &line, bool now) {
+        (void)line;
+        (void)now;
+        return {};
+    }
     // True when the output geometry changed and configure() must run again.
     virtual bool relayout() { return false; }
-    // Bytes written to the terminal so far (for the bench and --stats).
-    virtual int64_t bytesWritten() const { return 0; }
-    // Asked before each timed frame: false skips it (the pipeline counts it
-    // as a drop for the link). Terminal back-ends answer from the link
-    // governor; steps are never asked.
-    virtual bool wantsFrame(int64_t nowNs) { (void)nowNs; return true; }
-    // Called once after the last frame (not after an error): write out what
-    // is buffered and report a failure (EPIPE becomes exit 141).
-    virtual Result<void> finish() { return {}; }
-    // Whether it owns a terminal (keys, raw mode, alternate screen).
-    virtual bool isTerminal() const { return false; }
-    // Window back-ends: the display loop wakes at least this often to call
-    // pollInput() (-1: never, the back-end has no events).
-    virtual int pollIntervalMs() const { return -1; }
-    // Keys pressed in the window, as the bytes a terminal would send for them
-    // (so one key map serves every display); "q" when the window was closed.
-    // Also redraws after expose and resize.
-    virtual void pollInput(std::string &keys) { (void)keys; }
-    virtual void toggleFullscreen() {}
-    // A back-end that is not a terminal but takes the terminal's keys
-    // (raw input only, nothing written to the screen): the window, the
-    // board's screen.
-    virtual bool readsTerminalKeys() const { return false; }
-    // A signal the back-end asked for (the kms VT switch: SIGUSR1 release,
-    // SIGUSR2 acquire); true when it took it.
-    virtual bool handleSignal(int sig) { (void)sig; return false; }
-    // The screen was given away (VT switched away): the player pauses until
-    // it is back, then shows the frame on screen again.
-    virtual bool away() const { return false; }
+    // The link that may refuse frames (terminal displays), or null.
+    virtual DisplayLink *link() { return nullptr; }
+    // -1: no descriptor. dispatch() hands out what happened and returns
+    // the monotonic time by which it wants to be called again (-1: only
+    // when eventFd() is readable or after a present).
+    virtual int eventFd() const { return -1; }
+    virtual int64_t dispatch(const DisplayEvents &out) {
+        (void)out;
+        return -1;
+    }
+    virtual void setFullscreen(bool on) { (void)on; }
     // Its FrameSink, when the scale stage may draw into its buffers.
     virtual FrameSink *frameSink() { return nullptr; }
     // From present() to the picture on the glass, as the display measured it
     // (KMS: flip events); the display stage presents that much earlier.
     virtual int64_t presentLatencyNs() const { return 0; }
-    // Called on the display thread after the last frame, on every exit path:
-    // back-ends whose toolkit wants its own thread tear down here.
+    // Bytes written to the terminal so far (for the bench and --stats).
+    virtual int64_t bytesWritten() const { return 0; }
+    // Called once after the last frame (not after an error): write out what
+    // is buffered and report a failure (EPIPE becomes exit 141).
+    virtual Result<void> finish() { return {}; }
+    // Called on the display thread after the last frame, on every exit path.
     virtual void release() {}
 };
 
@@ -126,10 +150,12 @@ struct DisplayEntry {
 
 // Every back-end compiled in.
 const std::vector<DisplayEntry> &displayRegistry();
-// Resolve "auto", a name, or a list ("kms,auto": the first is the primary,
-// the others mirror it; "auto" in a list means the terminal's choice). The
-// error names the choices.
+// Resolve "auto" or a name. The error names the choices.
 Result<std::unique_ptr<Display>> createDisplay(const std::string &name, const DisplayOptions &opt);
+// A --display list ("kms,auto": the first is the primary, the others mirror
+// it; "auto" in a list means the terminal's choice). Screens that cannot be
+// had are left out with a warning.
+Result<std::vector<std::unique_ptr<Display>>> createDisplays(const std::string &list, const DisplayOptions &opt);
 // createDisplay failed because the board's screen (kms, fbdev) cannot be had
 // (DRM master held, no device): the caller plays elsewhere instead.
 bool screenUnavailable(const std::string &name, const Error &e);

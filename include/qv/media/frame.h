@@ -33,11 +33,28 @@ struct FrameInfo {
     uint32_t serial = 0;        // pipeline serial at decode time
     int64_t decodeNs = 0;       // time spent in the decoder for it
     bool cacheOnly = false;     // decoded to fill the step cache, not to show
+    uint8_t shedLevel = 0;      // the decoder's work-shedding level when it was made
 };
 
 struct FrameRef {
     AvFramePtr frame;
     FrameInfo info;
+
+    bool empty() const;
+    int width() const;    // of the picture (0: none)
+    int height() const;
+    // Another reference to the same picture in `into` (its shell is reused
+    // or allocated once; the pixels are never copied). False on failure.
+    bool refInto(FrameRef &into) const;
+    // A new FrameRef sharing this picture (allocates a shell: not for the
+    // steady state).
+    FrameRef ref() const;
+    // Drops the picture and keeps the shell for reuse.
+    void reset();
 };
+
+// dst's picture replaced by src's (src left empty): the scale stage's
+// output goes into the shell the frame came in.
+void moveFrameInto(AVFrame *dst, AVFrame *src);
 
 } // namespace qv

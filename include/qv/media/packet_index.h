@@ -97,6 +97,8 @@ public:
     bool failed() const { return failed_.load(std::memory_order_acquire); }
     // Blocks until the scan finished (or failed); returns ready().
     std::shared_ptr<const PacketIndex> wait() const;
+    // An eventfd that turns readable when the scan finished (for poll()).
+    int readyFd() const;
 
 private:
     struct State;

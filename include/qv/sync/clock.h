@@ -9,6 +9,8 @@
 // obeys; tests feed it a fake clock.
 #pragma once
 
+#include "qv/core/seq_cell.h"
+
 #include <cstdint>
 
 namespace qv {
@@ -23,9 +25,14 @@ struct SyncTuning {
     // A frame this close to its deadline is presented now: waking up for
     // less than this costs more than the error it saves.
     int64_t earlyToleranceNs = 2000000;
-    // Later than this (a stall: suspended terminal, slow disk), re-anchor on
-    // the frame instead of dropping seconds of video.
+    // Later than this with nothing presented for as long (a stall:
+    // suspended terminal, slow disk), re-anchor on the frame instead of
+    // dropping seconds of video. A slow decoder is not a stall: it keeps
+    // presenting (the freeze guard) and sheds work until it catches up.
     int64_t resyncNs = 1000000000;
+    // Late by less than this is shown (below a frame's duration the error
+    // is under one refresh at the source's rate).
+    int64_t lateToleranceNs = 8000000;
 };
 
 class PlaybackClock {
@@ -38,6 +45,8 @@ public:
         anchored_ = true;
     }
     double speed() const { return speed_; }
+    int64_t anchorWall() const { return anchorWall_; }
+    int64_t anchorPts() const { return anchorPts_; }
     // Change speed, keeping the picture at ptsNs where it is now.
     void setSpeed(double s, int64_t nowNs, int64_t ptsNs) {
         speed_ = s;
@@ -81,14 +90,50 @@ private:
     int64_t n_ = 0;
 };
 
-enum class Verdict { Wait, Present, DropLate, Resync };
+// The display stage's clock as the other stages see it: published as one
+// value (a sequence lock) whenever it is anchored, changes speed, pauses or
+// resumes. timed: frames are being presented by the clock now (not paused,
+// no step pending, --no-sync off).
+struct ClockState {
+    bool timed = false;
+    uint32_t serial = 0;         // frames of this serial are the ones timed
+    int64_t anchorWallNs = 0;
+    int64_t anchorPtsNs = 0;
+    double speed = 1.0;
+    int64_t leadNs = 0;          // frames are presented this much before their time (display latency)
+
+    int64_t deadline(int64_t ptsNs) const {
+        return anchorWallNs + static_cast<int64_t>(static_cast<double>(ptsNs - anchorPtsNs) / speed) - leadNs;
+    }
+    int64_t positionAt(int64_t nowNs) const {
+        return anchorPtsNs + static_cast<int64_t>(static_cast<double>(nowNs - anchorWallNs) * speed);
+    }
+};
+
+class ClockCell {
+public:
+    void store(const ClockState &c) { cell_.store(c); }
+    ClockState load() const {
+        ClockState c;
+        cell_.load(c);   // never stored: the default (not timed)
+        return c;
+    }
+
+private:
+    SeqCell<ClockState> cell_;
+};
+
+// DropLink: the link (an SSH terminal, --max-bandwidth) cannot take the
+// frame now; Resync: a stall (nothing presented for longer than resyncNs):
+// re-anchor on the frame instead of dropping seconds of video.
+enum class Verdict { Wait, Present, DropLate, DropLink, Resync };
 
 struct SchedInput {
     int64_t nowNs = 0;
     int64_t deadlineNs = 0;       // of the frame at the head of the queue
     int64_t durationNs = 0;       // of that frame
     int64_t lastPresentNs = -1;   // when the previous present() returned (-1: none yet)
-    bool newerReady = false;      // another frame is queued behind it
+    bool linkReady = true;        // the display's link can take a frame now
     bool sync = true;             // false: --no-sync, present as fast as frames come
 };
 

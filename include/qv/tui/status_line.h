@@ -22,6 +22,7 @@ struct StatusInfo {
     int pktSize = 0;
     double fps = 0;
     int64_t drops = 0;
+    int shed = 0;                // the decoder's work-shedding level (0: none)
     int64_t driftNs = 0;         // presented minus deadline of the frame on screen
     int64_t decodeNs = 0;        // decoder time spent on the frame on screen
     // Items waiting: decode->scale, scale->encode, encode->display (the

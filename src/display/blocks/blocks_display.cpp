@@ -37,8 +37,12 @@ public:
         lastStatus_.reserve(1024);
     }
     const char *name() const override { return "blocks"; }
-    bool wantsStatus() const override { return true; }
-    bool isTerminal() const override { return true; }
+    DisplayCaps caps() const override {
+        DisplayCaps c;
+        c.terminal = true;
+        c.status = true;
+        return c;
+    }
     int64_t bytesWritten() const override { return term_.bytes(); }
 
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
@@ -78,7 +82,7 @@ public:
         return t;
     }
 
-    bool wantsFrame(int64_t nowNs) override { return term_.admit(nowNs); }
+    DisplayLink *link() override { return &term_; }
 
     bool relayout() override {
         if (term_.takeLevelChange()) return true;   // the link asks for another picture size
@@ -88,7 +92,7 @@ public:
         return ts.cols != size_.cols || ts.rows != size_.rows;
     }
 
-    Result<void> present(const FrameRef &ref) override {
+    Result<Shown> present(const FrameRef &ref) override {
         const AVFrame *f = ref.frame.get();
         out_.clear();
         out_ += "\x1b[?2026h";
@@ -102,19 +106,19 @@ public:
             enc_.encode(f->data[0], f->linesize[0], out_);
         appendStatus();
         out_ += "\x1b[?2026l";
-        return writeOut();
+        if (auto r = writeOut(); !r) return r.takeError();
+        return Shown::Yes;
     }
 
-    Result<void> drawStatus(const std::string &line) override {
+    Result<void> status(const std::string &line, bool now) override {
         status_ = line;
+        if (!now) return {};
         out_.clear();
         out_ += "\x1b[?2026h";
         if (!appendStatus()) return {};
         out_ += "\x1b[?2026l";
         return writeOut();
     }
-
-    void setStatus(const std::string &line) override { status_ = line; }
 
 private:
     // Appends the status line when it changed; returns whether it did.

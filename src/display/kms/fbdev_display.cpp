@@ -68,6 +68,11 @@ public:
     }
 
     const char *name() const override { return "fbdev"; }
+    DisplayCaps caps() const override {
+        DisplayCaps c;
+        c.terminalKeys = true;
+        return c;
+    }
 
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
         rect_ = kms::letterbox(spec, static_cast<int>(var_.xres), static_cast<int>(var_.yres));
@@ -81,9 +86,9 @@ public:
         return t;
     }
 
-    Result<void> present(const FrameRef &fr) override {
+    Result<Shown> present(const FrameRef &fr) override {
         const AVFrame *f = fr.frame.get();
-        if (!f || !f->data[0]) return {};
+        if (!f || !f->data[0]) return Shown::NotShown;
         const int page = pages_ == 2 ? 1 - shown_ : 0;
         uint8_t *base = map_ + static_cast<size_t>(page) * var_.yres * fix_.line_length;
         kms::copyIntoLetterbox(base, fix_.line_length, rect_, bpp_, f->data[0], f->linesize[0], f->width, f->height);
@@ -97,7 +102,7 @@ public:
             shown_ = page;
         }
         fsync(fd_);   // deferred I/O: push the frame out now
-        return {};
+        return Shown::Yes;
     }
 
     void release() override {

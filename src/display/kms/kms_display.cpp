@@ -19,6 +19,7 @@
 #include "kms_choose.h"
 #include "display/status_tty.h"
 #include "qv/core/log.h"
+#include "qv/core/unique_fd.h"
 #include "qv/sync/clock.h"
 #include "qv/tui/terminal.h"
 
@@ -43,6 +44,7 @@ extern "C" {
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -210,7 +212,22 @@ public:
         return t;
     }
 
-    bool handleSignal(int sig) override {
+    // The VT switch signals (VT_PROCESS): their own signalfd, readable when
+    // another VT wants the screen or gives it back.
+    int eventFd() const override { return vtSignals_.get(); }
+
+    int64_t dispatch(const DisplayEvents &out) override {
+        if (!vtSignals_.valid()) return -1;
+        signalfd_siginfo si;
+        while (::read(vtSignals_.get(), &si, sizeof si) == sizeof si) {
+            const int sig = static_cast<int>(si.ssi_signo);
+            if (!vtSwitch(sig)) continue;
+            out(DisplayEvent{away_ ? DisplayEvent::Type::ScreenAway : DisplayEvent::Type::ScreenBack, {}});
+        }
+        return -1;
+    }
+
+    bool vtSwitch(int sig) {
         if (!vtProcess_ || (sig != SIGUSR1 && sig != SIGUSR2)) return false;
         if (sig == SIGUSR1) {   // another VT wants the screen
             waitFlip(200);
@@ -228,12 +245,11 @@ public:
         }
         return true;
     }
-    bool away() const override { return away_; }
     int64_t presentLatencyNs() const override { return latency_.value(); }
 
-    Result<void> present(const FrameRef &fr) override {
+    Result<Shown> present(const FrameRef &fr) override {
         const AVFrame *f = fr.frame.get();
-        if (!f || !f->data[0] || away_) return {};
+        if (!f || !f->data[0] || away_) return Shown::NotShown;
         waitFlip(100);
         // The scale stage drew into one of our buffers: show that one. Else
         // (its pool, all ours busy) copy into a free one.
@@ -249,7 +265,7 @@ public:
                 if (i == front_.load() || !bufs_[i].state.compare_exchange_strong(expect, 2)) continue;
                 back = i;
             }
-            if (back < 0) return {};   // every buffer holds a frame: skip this one
+            if (back < 0) return Shown::NotShown;   // every buffer holds a frame: skip this one
             DumbBuffer &b = bufs_[back];
             kms::copyIntoLetterbox(b.map, b.pitch, rect_, 4, f->data[0], f->linesize[0], f->width, f->height);
             b.bandSaved = false;
@@ -268,7 +284,7 @@ public:
         submittedNs_ = monotonicNs();
         drmModeDirtyFB(fd_, b.fb, nullptr, 0);   // ENOSYS on drivers that scan out directly: fine
         if (atomic_) {
-            if (auto r = commitAtomic(b.fb, !modeSet_); !r) return r;
+            if (auto r = commitAtomic(b.fb, !modeSet_); !r) return r.takeError();
             modeSet_ = changed_ = true;
         } else if (!modeSet_) {
             if (drmModeSetCrtc(fd_, crtcId_, b.fb, 0, 0, &connId_, 1, &mode_) != 0)
@@ -284,12 +300,12 @@ public:
         }
         if (!flipPending_) pendingShown();   // shown at once (SetCrtc, or no event to wait for)
         if (!status_.empty()) statusTty_.show(status_);
-        return {};
+        return Shown::Yes;
     }
 
-    void setStatus(const std::string &line) override { status_ = line; }
-    Result<void> drawStatus(const std::string &line) override {
+    Result<void> status(const std::string &line, bool now) override {
         status_ = line;
+        if (!now) return {};
         statusTty_.show(line);
         if (overlay_ && modeSet_ && !away_ && line != overlaid_ && front_.load() >= 0) {
             // Paused: redraw the band of the buffer on screen (restored from
@@ -302,8 +318,12 @@ public:
         }
         return {};
     }
-    bool wantsStatus() const override { return statusTty_.active() || overlay_; }
-    bool readsTerminalKeys() const override { return true; }
+    DisplayCaps caps() const override {
+        DisplayCaps c;
+        c.status = statusTty_.active() || overlay_;
+        c.terminalKeys = true;
+        return c;
+    }
 
     Result<void> finish() override {
         waitFlip(200);
@@ -459,6 +479,13 @@ private:
             vm.acqsig = SIGUSR2;
             vm.frsig = 0;
             vtProcess_ = ioctl(vtFd_, VT_SETMODE, &vm) == 0;
+            if (vtProcess_) {
+                sigset_t set;
+                sigemptyset(&set);
+                sigaddset(&set, SIGUSR1);
+                sigaddset(&set, SIGUSR2);
+                vtSignals_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+            }
         }
         // The status line goes to a terminal that is not the screen (SSH);
         // on the console it is drawn on the picture, in the console's font.
@@ -673,6 +700,7 @@ private:
     int vtFd_ = -1;
     struct vt_mode savedVt_ {};
     bool vtProcess_ = false, away_ = false;
+    UniqueFd vtSignals_;
     StatusTty statusTty_;
     std::string status_;
 };

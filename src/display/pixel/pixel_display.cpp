@@ -99,8 +99,12 @@ public:
             for (int i = 0; i < kShmNames; ++i) shm_unlink(shmName(i));
     }
     const char *name() const override { return proto_ == Proto::Sixel ? "sixel" : "kitty"; }
-    bool wantsStatus() const override { return true; }
-    bool isTerminal() const override { return true; }
+    DisplayCaps caps() const override {
+        DisplayCaps c;
+        c.terminal = true;
+        c.status = true;
+        return c;
+    }
     int64_t bytesWritten() const override { return term_.bytes(); }
 
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
@@ -154,7 +158,7 @@ public:
         return t;
     }
 
-    bool wantsFrame(int64_t nowNs) override { return term_.admit(nowNs); }
+    DisplayLink *link() override { return &term_; }
 
     bool relayout() override {
         if (term_.takeLevelChange()) return true;   // the link asks for another picture size
@@ -164,7 +168,7 @@ public:
         return ts.cols != size_.cols || ts.rows != size_.rows || ts.xpix != size_.xpix || ts.ypix != size_.ypix;
     }
 
-    Result<void> present(const FrameRef &ref) override {
+    Result<Shown> present(const FrameRef &ref) override {
         const AVFrame *f = ref.frame.get();
         out_.clear();
         out_ += "\x1b[?2026h";
@@ -208,11 +212,13 @@ public:
         }
         appendStatus();
         out_ += "\x1b[?2026l";
-        return writeOut();
+        if (auto r = writeOut(); !r) return r.takeError();
+        return Shown::Yes;
     }
 
-    Result<void> drawStatus(const std::string &line) override {
+    Result<void> status(const std::string &line, bool now) override {
         status_ = line;
+        if (!now) return {};
         out_.clear();
         out_ += "\x1b[?2026h";
         if (!appendStatus()) return {};
@@ -220,7 +226,6 @@ public:
         return writeOut();
     }
 
-    void setStatus(const std::string &line) override { status_ = line; }
 
 private:
     // A local kitty reads the pixels from shared memory: a new object per

@@ -14,6 +14,7 @@
 
 #include "qv/core/log.h"
 #include "qv/media/ffcompat.h"
+#include "qv/sync/clock.h"
 #include "qv/tui/terminal.h"
 
 extern "C" {
@@ -22,12 +23,14 @@ extern "C" {
 }
 
 #include <SDL.h>
+#include <SDL_syswm.h>
 
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <unistd.h>
 
 namespace qv {
@@ -130,57 +133,91 @@ public:
             SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
             SDL_RenderClear(renderer_);
             SDL_RenderPresent(renderer_);
+            eventFd_ = connectionFd();
         }
         return ScaleTarget{};   // the decoded frame as it is: the renderer scales
     }
 
-    Result<void> present(const FrameRef &fr) override {
+    Result<Shown> present(const FrameRef &fr) override {
         const AVFrame *f = fr.frame.get();
-        if (!f || f->width <= 0 || f->height <= 0) return {};
-        if (auto r = upload(f); !r) return r;
+        if (!f || f->width <= 0 || f->height <= 0) return Shown::NotShown;
+        if (auto r = upload(f); !r) return r.takeError();
         render();
         updateTitle(fr.info.ptsNs);
         statusTty_.show(status_);
-        return {};
+        return Shown::Yes;
     }
 
-    void setStatus(const std::string &line) override { status_ = line; }
-    Result<void> drawStatus(const std::string &line) override {
+    Result<void> status(const std::string &line, bool now) override {
         status_ = line;
-        statusTty_.show(line);
+        if (now) statusTty_.show(line);
         return {};
     }
-    bool wantsStatus() const override { return statusTty_.active(); }
-    bool readsTerminalKeys() const override { return statusTty_.active(); }
+    DisplayCaps caps() const override {
+        DisplayCaps c;
+        c.window = true;
+        c.status = statusTty_.active();
+        c.terminalKeys = statusTty_.active();
+        return c;
+    }
 
-    int pollIntervalMs() const override { return 10; }
+    int eventFd() const override { return eventFd_; }
 
-    void pollInput(std::string &keys) override {
-        if (!window_) return;
+    int64_t dispatch(const DisplayEvents &out) override {
+        if (!window_) return -1;
         SDL_Event e;
         bool redraw = false;
+        auto key = [&](tui::KeyCode code, char ch = 0) {
+            DisplayEvent ev;
+            ev.type = DisplayEvent::Type::Key;
+            ev.key.code = code;
+            ev.key.ch = ch;
+            out(ev);
+        };
         while (SDL_PollEvent(&e)) {
             switch (e.type) {
-            case SDL_QUIT: keys += 'q'; break;
+            case SDL_QUIT: out(DisplayEvent{DisplayEvent::Type::Quit, {}}); break;
             case SDL_WINDOWEVENT:
-                if (e.window.event == SDL_WINDOWEVENT_CLOSE) keys += 'q';
+                if (e.window.event == SDL_WINDOWEVENT_CLOSE) out(DisplayEvent{DisplayEvent::Type::Quit, {}});
                 if (e.window.event == SDL_WINDOWEVENT_EXPOSED || e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
                     redraw = true;
                 break;
             case SDL_TEXTINPUT:
                 for (const char *c = e.text.text; *c; ++c)
-                    if (static_cast<unsigned char>(*c) < 0x80) keys += *c;
+                    if (static_cast<unsigned char>(*c) < 0x80) key(tui::KeyCode::Char, *c);
                 break;
-            case SDL_KEYDOWN: keyBytes(e.key.keysym, keys); break;
+            case SDL_KEYDOWN: {
+                const bool shift = (e.key.keysym.mod & KMOD_SHIFT) != 0;
+                const bool ctrl = (e.key.keysym.mod & KMOD_CTRL) != 0;
+                switch (e.key.keysym.sym) {
+                case SDLK_LEFT: key(shift ? tui::KeyCode::ShiftLeft : tui::KeyCode::Left); break;
+                case SDLK_RIGHT: key(shift ? tui::KeyCode::ShiftRight : tui::KeyCode::Right); break;
+                case SDLK_UP: key(tui::KeyCode::Up); break;
+                case SDLK_DOWN: key(tui::KeyCode::Down); break;
+                case SDLK_PAGEUP: key(tui::KeyCode::PageUp); break;
+                case SDLK_PAGEDOWN: key(tui::KeyCode::PageDown); break;
+                case SDLK_HOME: key(tui::KeyCode::Home); break;
+                case SDLK_END: key(tui::KeyCode::End); break;
+                case SDLK_ESCAPE: key(tui::KeyCode::Escape); break;
+                case SDLK_RETURN: case SDLK_KP_ENTER: key(tui::KeyCode::Enter); break;
+                case SDLK_BACKSPACE: key(tui::KeyCode::Backspace); break;
+                case SDLK_c: if (ctrl) key(tui::KeyCode::Char, 'q'); break;
+                default: break;   // printable keys come as SDL_TEXTINPUT
+                }
+                break;
+            }
             default: break;
             }
         }
         if (redraw && texture_) render();
+        // With no descriptor to sleep on (a Wayland without its library
+        // reachable), look at the window again soon.
+        return eventFd_ >= 0 ? -1 : monotonicNs() + 50000000;
     }
 
-    void toggleFullscreen() override {
-        if (!window_) return;
-        fullscreen_ = !fullscreen_;
+    void setFullscreen(bool on) override {
+        if (!window_ || on == fullscreen_) return;
+        fullscreen_ = on;
         if (SDL_SetWindowFullscreen(window_, fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0) != 0)
             log::warn("sdl: fullscreen: %s", SDL_GetError());
         int w = 0, h = 0;
@@ -199,6 +236,7 @@ public:
         texture_ = nullptr;
         renderer_ = nullptr;
         window_ = nullptr;
+        eventFd_ = -1;
         if (videoInit_) SDL_QuitSubSystem(SDL_INIT_VIDEO);
         videoInit_ = false;
         statusTty_.end();
@@ -310,24 +348,26 @@ private:
         SDL_SetWindowTitle(window_, title);
     }
 
-    static void keyBytes(const SDL_Keysym &k, std::string &out) {
-        const bool shift = (k.mod & KMOD_SHIFT) != 0;
-        const bool ctrl = (k.mod & KMOD_CTRL) != 0;
-        switch (k.sym) {
-        case SDLK_LEFT: out += shift ? "\x1b[1;2D" : "\x1b[D"; break;
-        case SDLK_RIGHT: out += shift ? "\x1b[1;2C" : "\x1b[C"; break;
-        case SDLK_UP: out += "\x1b[A"; break;
-        case SDLK_DOWN: out += "\x1b[B"; break;
-        case SDLK_PAGEUP: out += "\x1b[5~"; break;
-        case SDLK_PAGEDOWN: out += "\x1b[6~"; break;
-        case SDLK_HOME: out += "\x1b[H"; break;
-        case SDLK_END: out += "\x1b[F"; break;
-        case SDLK_ESCAPE: out += "\x1b"; break;
-        case SDLK_RETURN: case SDLK_KP_ENTER: out += "\r"; break;
-        case SDLK_BACKSPACE: out += "\x7f"; break;
-        case SDLK_c: if (ctrl) out += "\x03"; break;
-        default: break;   // printable keys come as SDL_TEXTINPUT
+    // The window system's connection: readable when events wait (X11,
+    // Wayland through its library, looked up where SDL loaded it).
+    int connectionFd() const {
+        SDL_SysWMinfo info;
+        SDL_VERSION(&info.version);
+        if (!SDL_GetWindowWMInfo(window_, &info)) return -1;
+#if defined(SDL_VIDEO_DRIVER_X11)
+        if (info.subsystem == SDL_SYSWM_X11) return ConnectionNumber(info.info.x11.display);
+#endif
+#if defined(SDL_VIDEO_DRIVER_WAYLAND)
+        if (info.subsystem == SDL_SYSWM_WAYLAND) {
+            void *lib = dlopen("libwayland-client.so.0", RTLD_LAZY | RTLD_NOLOAD);
+            using GetFd = int (*)(struct wl_display *);
+            auto fn = lib ? reinterpret_cast<GetFd>(dlsym(lib, "wl_display_get_fd")) : nullptr;
+            const int fd = fn ? fn(info.info.wl.display) : -1;
+            if (lib) dlclose(lib);
+            return fd;
         }
+#endif
+        return -1;
     }
 
     DisplayOptions opt_;
@@ -341,6 +381,7 @@ private:
     SDL_YUV_CONVERSION_MODE mode_ = SDL_YUV_CONVERSION_BT601;
     SwsContext *sws_ = nullptr;
     bool fullscreen_ = false;
+    int eventFd_ = -1;
     int64_t titleSec_ = -1;
     StatusTty statusTty_;
     std::string status_;

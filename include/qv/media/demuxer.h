@@ -1,0 +1,80 @@
+// Demuxer: one read of an input (a local file through the mmap reader, a
+// pipe, a device, a URL), giving the packets of the video stream qv plays and
+// of its best audio stream, in file order. The only owner of the input's
+// AVFormatContext.
+//
+// Contract: used from one thread at a time (the demux stage, or a command
+// like `qv frames` that reads and decodes on its own thread). A blocking
+// read returns (as the end) soon after *interrupt turns true.
+#pragma once
+
+#include "qv/core/result.h"
+#include "qv/media/packet.h"
+#include "qv/media/packet_index.h"
+#include "qv/media/stream_spec.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+struct AVStream;
+
+namespace qv {
+
+struct DemuxOptions {
+    bool useMmap = true;                             // local files through the mmap reader
+    bool audio = true;                               // also give the best audio stream's packets
+    const std::atomic<bool> *interrupt = nullptr;    // ends blocking reads when true
+};
+
+class Input;
+
+class Demuxer {
+public:
+    // Errors: Open (missing, unreadable, no server), Format (not media),
+    // NoVideo (no video stream; hasAudio() may still be true: see openAny).
+    static Result<std::unique_ptr<Demuxer>> open(const std::string &path, const DemuxOptions &opt);
+    // As open(), but a file with sound and no picture opens too (video -1).
+    static Result<std::unique_ptr<Demuxer>> openAny(const std::string &path, const DemuxOptions &opt);
+    ~Demuxer();
+
+    const std::string &path() const;
+    bool hasVideo() const { return vidx_ >= 0; }
+    bool hasAudio() const { return aidx_ >= 0; }
+    // The video stream's facts (valid when hasVideo()).
+    const StreamSpec &videoSpec() const { return spec_; }
+    // Not a regular local file (pipe, device, URL): it cannot be read twice.
+    bool isStream() const;
+    // The input's duration (container), 0 when unknown.
+    int64_t durationNs() const;
+    // Stop giving audio packets (no one plays them).
+    void dropAudio();
+
+    // The next packet of the video or audio stream. False at the end of the
+    // input (a read error other than EAGAIN also ends it, logged with -v).
+    bool read(PacketRef &out);
+    // The keyframe at or before ns (video time line), or the start.
+    Result<void> seekTime(int64_t ns);
+    // The packet with this decode index of the scan (a keyframe): by byte
+    // position where timestamp seeks only land near (MPEG-TS, raw streams).
+    Result<void> seekToPacket(const PacketIndex &index, int64_t decodeIndex);
+
+    // For decoders (src/media only).
+    AVStream *videoStream() const;
+    AVStream *audioStream() const;
+    int64_t originPts() const { return originPts_; }   // video start, stream time base; INT64_MIN: none
+
+private:
+    Demuxer() = default;
+    static Result<std::unique_ptr<Demuxer>> openImpl(const std::string &path, const DemuxOptions &opt, bool any);
+    int seekStart();
+    std::unique_ptr<Input> in_;
+    int vidx_ = -1, aidx_ = -1;
+    StreamSpec spec_;
+    bool byteSeek_ = false;
+    int64_t originPts_ = INT64_MIN;
+    int64_t originNs_ = 0;   // video start in ns (the audio's time line is shifted by it)
+};
+
+} // namespace qv

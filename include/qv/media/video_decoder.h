@@ -1,0 +1,101 @@
+// VideoDecoder: libavcodec for the video stream a Demuxer found, with what
+// qv adds to it: every frame knows the packet it came from (pts, dts, byte
+// position, size), FFmpeg's best-effort timestamp rule, the presentation
+// ordinal from the packet index, and work shedding for slow CPUs.
+//
+// Contract: used from one thread at a time (the decode stage). The Demuxer
+// it was opened from must outlive it.
+#pragma once
+
+#include "qv/core/result.h"
+#include "qv/media/frame.h"
+#include "qv/media/packet.h"
+#include "qv/media/packet_index.h"
+#include "qv/media/stream_spec.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+namespace qv {
+
+class Demuxer;
+
+struct SourceStats {
+    std::atomic<int64_t> packets{0};
+    std::atomic<int64_t> framesDecoded{0};
+    std::atomic<int64_t> corruptPackets{0};   // skipped, playback went on
+    std::atomic<int64_t> corruptFrames{0};    // decoded with errors concealed
+    std::atomic<int64_t> decodeNs{0};
+    std::atomic<int64_t> skippedNonRef{0};    // packets the decoder was told to skip (shedding)
+    std::atomic<int64_t> skippedToKey{0};     // packets dropped unread to reach a keyframe (shedding)
+};
+
+// How much decoding work is shed (timed playback on a slow CPU only).
+enum class DecodeShed : uint8_t {
+    None = 0,
+    LoopFilter = 1,   // skip the deblocking filter
+    NonRef = 2,       // and skip frames nothing refers to
+};
+
+struct DecoderOptions {
+    int threads = 0;     // libavcodec threads, 0: FFmpeg's choice for this machine
+    bool fast = false;   // skip the loop filter always (facts only, not pictures)
+};
+
+class VideoDecoder {
+public:
+    static Result<std::unique_ptr<VideoDecoder>> open(const Demuxer &d, const DecoderOptions &opt);
+    ~VideoDecoder();
+
+    const StreamSpec &spec() const { return spec_; }
+
+    // One packet in. A packet the decoder rejects is skipped and counted.
+    void send(PacketRef &p);
+    // No more packets: the decoder gives what it holds back.
+    void sendEnd();
+
+    enum class Got { Frame, NeedInput, End, Failed };
+    // Failed: the stream is undecodable (many errors and no frame ever);
+    // error() says why.
+    Got receive(FrameRef &out);
+    const Error &error() const { return error_; }
+
+    // After a seek: drop the decoder's state, keep the decoder. fromStart:
+    // ordinals are counted from 0 again (no index needed).
+    void flush(bool fromStart);
+    void setIndex(std::shared_ptr<const PacketIndex> idx) { idx_ = std::move(idx); }
+    void setShed(DecodeShed s);
+    DecodeShed shed() const { return shed_; }
+    // Whether any frame was ever decoded.
+    bool anyFrame() const { return anyFrame_; }
+
+    const SourceStats &stats() const { return stats_; }
+    SourceStats &stats() { return stats_; }
+
+private:
+    VideoDecoder() = default;
+    int64_t guessPts(int64_t pts, int64_t dts);
+    void fill(FrameRef &out);
+
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    StreamSpec spec_;
+    SourceStats stats_;
+    Error error_;
+    std::shared_ptr<const PacketIndex> idx_;
+    DecodeShed shed_ = DecodeShed::None;
+    bool fastAlways_ = false;
+    int64_t frameNs_ = 40000000;
+    int64_t startPts_ = INT64_MIN;
+    int64_t lastPtsNs_ = kNoTs;
+    int64_t ordinal_ = 0;
+    bool ordinalExact_ = true;
+    bool anyFrame_ = false;
+    int consecutiveErrors_ = 0;
+    int64_t pendingDecodeNs_ = 0;
+    int faultyPts_ = 0, faultyDts_ = 0;
+    int64_t lastGuessPts_ = INT64_MIN, lastGuessDts_ = INT64_MIN;
+};
+
+} // namespace qv

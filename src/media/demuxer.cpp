@@ -1,0 +1,140 @@
+#include "qv/media/demuxer.h"
+
+#include "input.h"
+#include "qv/core/log.h"
+
+namespace qv {
+
+void AvPacketDeleter::operator()(AVPacket *p) const { av_packet_free(&p); }
+AvPacketPtr allocPacket() { return AvPacketPtr(av_packet_alloc()); }
+
+Demuxer::~Demuxer() = default;
+
+const std::string &Demuxer::path() const { return in_->path(); }
+bool Demuxer::isStream() const { return in_->isStream(); }
+int64_t Demuxer::durationNs() const {
+    const int64_t d = in_->fmt()->duration;
+    return d > 0 ? av_rescale(d, 1000000000, AV_TIME_BASE) : 0;
+}
+AVStream *Demuxer::videoStream() const { return vidx_ >= 0 ? in_->fmt()->streams[vidx_] : nullptr; }
+AVStream *Demuxer::audioStream() const { return aidx_ >= 0 ? in_->fmt()->streams[aidx_] : nullptr; }
+
+Result<std::unique_ptr<Demuxer>> Demuxer::open(const std::string &path, const DemuxOptions &opt) {
+    return openImpl(path, opt, false);
+}
+Result<std::unique_ptr<Demuxer>> Demuxer::openAny(const std::string &path, const DemuxOptions &opt) {
+    return openImpl(path, opt, true);
+}
+
+Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, const DemuxOptions &opt, bool any) {
+    auto in = Input::open(path, opt.useMmap, opt.interrupt);
+    if (!in) return in.takeError();
+    std::unique_ptr<Demuxer> d(new Demuxer());
+    d->in_ = std::move(in.value());
+    AVFormatContext *fmt = d->in_->fmt();
+    d->vidx_ = d->in_->bestVideoStream();
+    if (opt.audio) d->aidx_ = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, d->vidx_, nullptr, 0);
+    if (d->aidx_ < 0) d->aidx_ = -1;
+    if (d->vidx_ < 0 && !(any && d->aidx_ >= 0)) return Error::make(ErrorKind::NoVideo, "no video stream");
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+        if (static_cast<int>(i) != d->vidx_ && static_cast<int>(i) != d->aidx_) fmt->streams[i]->discard = AVDISCARD_ALL;
+    const ff::InputFormatPtr ifmt = fmt->iformat;
+    d->byteSeek_ = !(ifmt->flags & AVFMT_NO_BYTE_SEEK) && ((ifmt->flags & AVFMT_TS_DISCONT) || !ifmt->read_seek);
+    if (d->vidx_ >= 0) {
+        d->spec_ = d->in_->videoSpec(d->vidx_);
+        const AVStream *st = fmt->streams[d->vidx_];
+        if (st->start_time != AV_NOPTS_VALUE) {
+            d->originPts_ = st->start_time;
+            d->originNs_ = av_rescale_q(st->start_time, st->time_base, AVRational{1, 1000000000});
+        }
+    } else if (d->aidx_ >= 0) {
+        const AVStream *st = fmt->streams[d->aidx_];
+        if (st->start_time != AV_NOPTS_VALUE)
+            d->originNs_ = av_rescale_q(st->start_time, st->time_base, AVRational{1, 1000000000});
+    }
+    return d;
+}
+
+void Demuxer::dropAudio() {
+    if (aidx_ < 0) return;
+    in_->fmt()->streams[aidx_]->discard = AVDISCARD_ALL;
+    aidx_ = -1;
+}
+
+bool Demuxer::read(PacketRef &out) {
+    if (!out.pkt) out.pkt = allocPacket();
+    AVFormatContext *fmt = in_->fmt();
+    for (;;) {
+        av_packet_unref(out.pkt.get());
+        const int r = av_read_frame(fmt, out.pkt.get());
+        if (r == AVERROR(EAGAIN)) continue;
+        if (r < 0) {
+            if (r != AVERROR_EOF && r != AVERROR_EXIT)
+                log::info("%s: read error, treating as end: %s", in_->path().c_str(), ff::errText(r).c_str());
+            return false;
+        }
+        const int si = out.pkt->stream_index;
+        if (si != vidx_ && si != aidx_) continue;
+        const AVStream *st = fmt->streams[si];
+        out.kind = si == vidx_ ? StreamKind::Video : StreamKind::Audio;
+        const int64_t ts = out.pkt->pts != AV_NOPTS_VALUE ? out.pkt->pts : out.pkt->dts;
+        out.ptsNs = ts != AV_NOPTS_VALUE ? av_rescale_q(ts, st->time_base, AVRational{1, 1000000000}) - originNs_
+                                         : INT64_MIN;
+        out.durationNs = out.pkt->duration > 0 ? av_rescale_q(out.pkt->duration, st->time_base, AVRational{1, 1000000000}) : 0;
+        out.size = out.pkt->size;
+        out.key = (out.pkt->flags & AV_PKT_FLAG_KEY) != 0;
+        return true;
+    }
+}
+
+int Demuxer::seekStart() {
+    AVFormatContext *fmt = in_->fmt();
+    const int si = vidx_ >= 0 ? vidx_ : aidx_;
+    const int64_t start = originPts_ != INT64_MIN ? originPts_ : 0;
+    int r = si >= 0 ? avformat_seek_file(fmt, si, INT64_MIN, start, start, 0) : -1;
+    if (r < 0) r = av_seek_frame(fmt, -1, 0, AVSEEK_FLAG_BYTE);
+    if (r < 0) r = avformat_seek_file(fmt, -1, INT64_MIN, 0, 0, AVSEEK_FLAG_BYTE);
+    return r;
+}
+
+Result<void> Demuxer::seekTime(int64_t ns) {
+    AVFormatContext *fmt = in_->fmt();
+    int r = -1;
+    if (ns <= 0) {
+        r = seekStart();
+    } else {
+        const int si = vidx_ >= 0 ? vidx_ : aidx_;
+        const AVStream *st = fmt->streams[si];
+        const int64_t base = si == vidx_ && originPts_ != INT64_MIN ? originPts_
+                           : st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+        const int64_t ts = base + av_rescale_q(ns, AVRational{1, 1000000000}, st->time_base);
+        r = avformat_seek_file(fmt, si, INT64_MIN, ts, ts, 0);
+        if (r < 0) r = av_seek_frame(fmt, si, ts, AVSEEK_FLAG_BACKWARD);
+    }
+    if (r < 0) return avError(ErrorKind::Format, in_->path(), "cannot seek", r);
+    return {};
+}
+
+Result<void> Demuxer::seekToPacket(const PacketIndex &idx, int64_t d) {
+    if (d < 0) d = 0;
+    if (idx.packets().empty()) return seekTime(0);
+    const IndexEntry &k = idx.packets()[static_cast<size_t>(d)];
+    AVFormatContext *fmt = in_->fmt();
+    int r = -1;
+    if ((byteSeek_ || !idx.timestamped()) && k.pos >= 0) {
+        // MPEG-TS and raw streams: their timestamp seeks are searches that
+        // land near, not on; the byte position is exact.
+        r = av_seek_frame(fmt, vidx_, k.pos, AVSEEK_FLAG_BYTE);
+    } else if (d == 0) {
+        r = seekStart();
+    } else {
+        int64_t ts = k.pts;
+        if (k.dts != INT64_MIN && (ts == INT64_MIN || k.dts < ts)) ts = k.dts;
+        r = avformat_seek_file(fmt, vidx_, INT64_MIN, ts, ts, 0);
+        if (r < 0) r = av_seek_frame(fmt, vidx_, ts, AVSEEK_FLAG_BACKWARD);
+    }
+    if (r < 0) return avError(ErrorKind::Format, in_->path(), "cannot seek", r);
+    return {};
+}
+
+} // namespace qv

@@ -1,0 +1,207 @@
+#include "qv/media/video_decoder.h"
+
+#include "input.h"
+#include "qv/media/demuxer.h"
+#include "qv/sync/clock.h"
+
+namespace qv {
+
+namespace {
+constexpr int kMaxConsecutiveErrors = 200;
+constexpr uint64_t kMeta = 1024;   // far more packets than any decoder holds back
+} // namespace
+
+struct VideoDecoder::Impl {
+    CodecCtxPtr dec;
+    AVStream *st = nullptr;
+    AVRational tb{1, 1};
+    std::string path;
+    struct PacketMeta {
+        int64_t pts, dts, pos;
+        int size;
+        uint32_t epoch;      // flushes so far when it was sent
+        bool nonRefShed;     // sent while non-reference frames were skipped
+        bool used;           // a frame came out of it
+    };
+    uint32_t epoch = 1;
+    PacketMeta meta[kMeta] = {};
+    uint64_t seq = 0;
+};
+
+VideoDecoder::~VideoDecoder() = default;
+
+Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const Demuxer &d, const DecoderOptions &opt) {
+    if (!d.hasVideo()) return Error::make(ErrorKind::NoVideo, "no video stream");
+    std::unique_ptr<VideoDecoder> v(new VideoDecoder());
+    v->impl_ = std::make_unique<Impl>();
+    Impl &m = *v->impl_;
+    m.st = d.videoStream();
+    m.path = d.path();
+    auto dec = openDecoder(d.path(), m.st, opt.threads);
+    if (!dec) return dec.takeError();
+    m.dec = std::move(dec.value());
+    v->fastAlways_ = opt.fast;
+    if (opt.fast) m.dec->skip_loop_filter = AVDISCARD_ALL;
+    v->spec_ = d.videoSpec();
+    if (v->spec_.pixFmt < 0) v->spec_.pixFmt = m.dec->pix_fmt;
+    m.tb = m.st->time_base;
+    v->startPts_ = m.st->start_time != AV_NOPTS_VALUE ? m.st->start_time : INT64_MIN;
+    v->frameNs_ = av_rescale(1000000000, v->spec_.fpsDen, v->spec_.fpsNum);
+    return v;
+}
+
+void VideoDecoder::setShed(DecodeShed s) {
+    if (s == shed_) return;
+    shed_ = s;
+    AVCodecContext *c = impl_->dec.get();
+    c->skip_loop_filter = fastAlways_ || s >= DecodeShed::LoopFilter ? AVDISCARD_ALL : AVDISCARD_DEFAULT;
+    c->skip_frame = s >= DecodeShed::NonRef ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+}
+
+void VideoDecoder::send(PacketRef &p) {
+    Impl &m = *impl_;
+    AVPacket *pkt = p.pkt.get();
+    stats_.packets.fetch_add(1, std::memory_order_relaxed);
+    if (pkt->flags & AV_PKT_FLAG_CORRUPT) stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
+    // Tag the packet: the decoder hands a packet's pts to the frame made
+    // from it, so the tag says which packet each frame came from (its real
+    // pts, dts, position and size are kept here).
+    Impl::PacketMeta &pm = m.meta[m.seq % kMeta];
+    // A packet sent while shedding that never gave a frame (and was not
+    // flushed away by a seek) was skipped by the decoder: count it.
+    if (m.seq >= kMeta && pm.nonRefShed && !pm.used && pm.epoch == m.epoch)
+        stats_.skippedNonRef.fetch_add(1, std::memory_order_relaxed);
+    pm.epoch = m.epoch;
+    pm.nonRefShed = shed_ >= DecodeShed::NonRef;
+    pm.used = false;
+    pm.pts = pkt->pts;
+    pm.dts = pkt->dts;
+    pm.pos = pkt->pos;
+    pm.size = pkt->size;
+    pkt->pts = static_cast<int64_t>(m.seq++);
+    const int64_t t0 = monotonicNs();
+    const int r = avcodec_send_packet(m.dec.get(), pkt);
+    pendingDecodeNs_ += monotonicNs() - t0;
+    av_packet_unref(pkt);
+    if (r < 0 && r != AVERROR(EAGAIN)) {
+        stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
+        ++consecutiveErrors_;
+    }
+}
+
+void VideoDecoder::sendEnd() { avcodec_send_packet(impl_->dec.get(), nullptr); }
+
+VideoDecoder::Got VideoDecoder::receive(FrameRef &out) {
+    if (!out.frame) out.frame = allocFrame();
+    for (;;) {
+        const int64_t t0 = monotonicNs();
+        const int r = avcodec_receive_frame(impl_->dec.get(), out.frame.get());
+        pendingDecodeNs_ += monotonicNs() - t0;
+        if (r >= 0) {
+            fill(out);
+            return Got::Frame;
+        }
+        if (r == AVERROR(EAGAIN)) {
+            if (consecutiveErrors_ > kMaxConsecutiveErrors && !anyFrame_) break;
+            return Got::NeedInput;
+        }
+        if (r == AVERROR_EOF) return Got::End;
+        // A frame the decoder gave up on: skip it, count it.
+        stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
+        if (++consecutiveErrors_ > kMaxConsecutiveErrors && !anyFrame_) break;
+    }
+    error_ = Error::make(ErrorKind::Decode, "cannot decode the video: " + std::to_string(stats_.corruptPackets.load()) +
+                                                " of " + std::to_string(stats_.packets.load()) + " packets corrupt");
+    return Got::Failed;
+}
+
+void VideoDecoder::flush(bool fromStart) {
+    avcodec_flush_buffers(impl_->dec.get());   // keep the decoder, drop its state
+    ++impl_->epoch;
+    lastPtsNs_ = kNoTs;
+    ordinalExact_ = fromStart;
+    ordinal_ = 0;
+    faultyPts_ = faultyDts_ = 0;
+    lastGuessPts_ = lastGuessDts_ = INT64_MIN;
+}
+
+// FFmpeg's best-effort timestamp rule (the one ffmpeg and ffprobe show),
+// applied to the real pts the tag stands for.
+int64_t VideoDecoder::guessPts(int64_t pts, int64_t dts) {
+    if (dts != AV_NOPTS_VALUE) {
+        faultyDts_ += dts <= lastGuessDts_;
+        lastGuessDts_ = dts;
+    } else if (pts != AV_NOPTS_VALUE) {
+        lastGuessDts_ = pts;
+    }
+    if (pts != AV_NOPTS_VALUE) {
+        faultyPts_ += pts <= lastGuessPts_;
+        lastGuessPts_ = pts;
+    } else if (dts != AV_NOPTS_VALUE) {
+        lastGuessPts_ = dts;
+    }
+    if ((faultyPts_ <= faultyDts_ || dts == AV_NOPTS_VALUE) && pts != AV_NOPTS_VALUE) return pts;
+    return dts;
+}
+
+void VideoDecoder::fill(FrameRef &out) {
+    Impl &m = *impl_;
+    AVFrame *f = out.frame.get();
+    FrameInfo &i = out.info;
+    anyFrame_ = true;
+    if (f->decode_error_flags || (f->flags & AV_FRAME_FLAG_CORRUPT))
+        stats_.corruptFrames.fetch_add(1, std::memory_order_relaxed);
+    consecutiveErrors_ = 0;
+    // Which packet this frame came from (see the tag in send()).
+    Impl::PacketMeta pm{AV_NOPTS_VALUE, f->pkt_dts, -1, ff::packetSize(f), 0, false, true};
+    const int64_t tag = f->pts;
+    if (tag != AV_NOPTS_VALUE && tag >= 0 && static_cast<uint64_t>(tag) < m.seq && m.seq - static_cast<uint64_t>(tag) <= kMeta) {
+        m.meta[static_cast<uint64_t>(tag) % kMeta].used = true;
+        pm = m.meta[static_cast<uint64_t>(tag) % kMeta];
+    }
+    f->pts = pm.pts;
+    int64_t known = -1;   // ordinal from the index
+    if (idx_) {
+        const int64_t d = idx_->find(pm.pos, pm.pts == AV_NOPTS_VALUE ? INT64_MIN : pm.pts,
+                                     pm.dts == AV_NOPTS_VALUE ? INT64_MIN : pm.dts);
+        if (d >= 0) known = idx_->packets()[static_cast<size_t>(d)].ordinal;
+    }
+    // FFmpeg's guess runs on the frame's pkt_dts (the dts fed when the frame
+    // came out); the dts qv shows is the frame's own packet's.
+    const int64_t pts = guessPts(pm.pts, f->pkt_dts);
+    if (startPts_ == INT64_MIN && pts != AV_NOPTS_VALUE) startPts_ = pts;
+    i = FrameInfo{};
+    i.tbNum = m.tb.num;
+    i.tbDen = m.tb.den;
+    i.pts = pts == AV_NOPTS_VALUE ? kNoTs : pts;
+    i.dts = pm.dts == AV_NOPTS_VALUE ? kNoTs : pm.dts;
+    const int64_t dur = ff::frameDuration(f);
+    i.durationNs = dur > 0 ? av_rescale_q(dur, m.tb, AVRational{1, 1000000000}) : frameNs_;
+    if (known >= 0) {
+        ordinal_ = known;
+        ordinalExact_ = true;
+    } else if (idx_ && idx_->timestamped()) {
+        ordinalExact_ = false;   // a packet the scan did not see
+    }
+    if (pts != AV_NOPTS_VALUE)
+        i.ptsNs = av_rescale_q(pts - startPts_, m.tb, AVRational{1, 1000000000});
+    else if (ordinalExact_)
+        i.ptsNs = ordinal_ * frameNs_;
+    else
+        i.ptsNs = lastPtsNs_ == kNoTs ? 0 : lastPtsNs_ + frameNs_;
+    lastPtsNs_ = i.ptsNs;
+    if (ordinalExact_) i.ordinal = ordinal_++;
+    else i.ordinal = frameNs_ > 0 ? (i.ptsNs + frameNs_ / 2) / frameNs_ : 0;
+    i.ordinalExact = ordinalExact_;
+    i.pktSize = pm.size;
+    i.pktPos = pm.pos;
+    i.pictType = av_get_picture_type_char(f->pict_type);
+    i.key = ff::isKeyFrame(f);
+    i.decodeNs = pendingDecodeNs_;
+    i.shedLevel = static_cast<uint8_t>(shed_);
+    stats_.decodeNs.fetch_add(pendingDecodeNs_, std::memory_order_relaxed);
+    stats_.framesDecoded.fetch_add(1, std::memory_order_relaxed);
+    pendingDecodeNs_ = 0;
+}
+
+} // namespace qv

@@ -1,0 +1,146 @@
+#include "cache_filler.h"
+
+#include "qv/core/log.h"
+#include "qv/media/demuxer.h"
+#include "qv/media/video_decoder.h"
+
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace qv {
+
+CacheFiller::CacheFiller(std::string path, bool useMmap) : path_(std::move(path)), useMmap_(useMmap) {
+    thread_ = std::thread([this] { run(); });
+}
+
+CacheFiller::~CacheFiller() {
+    quit_.store(true);
+    job_.fetch_add(1);
+    wake_.notify();
+    out_.abort();
+    if (thread_.joinable()) thread_.join();
+}
+
+void CacheFiller::fill(std::shared_ptr<const PacketIndex> idx, int64_t firstKept, int64_t last, const ScaleTarget &target) {
+    {
+        std::lock_guard<std::mutex> lk(m_);
+        idx_ = std::move(idx);
+        first_ = firstKept;
+        last_ = last;
+        target_ = target;
+        busy_.store(true, std::memory_order_release);
+        job_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    wake_.notify();
+    out_.wakeAll();
+}
+
+void CacheFiller::cancel() {
+    job_.fetch_add(1, std::memory_order_acq_rel);
+    busy_.store(false, std::memory_order_release);
+    wake_.notify();
+    out_.wakeAll();
+    FrameRef f;
+    while (out_.tryPop(f)) f = FrameRef{};   // frames of the old job
+}
+
+void CacheFiller::run() {
+    pthread_setname_np(pthread_self(), "qv-fill");
+    // Low priority: it works while the picture is paused, and must never
+    // slow anything else down. Its decoder's threads inherit it.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+    std::unique_ptr<Demuxer> demux;
+    std::unique_ptr<VideoDecoder> dec;
+    Scaler scaler;
+    PacketRef pkt;
+    uint64_t done = 0;
+    while (!quit_.load()) {
+        const uint32_t seen = wake_.prepare();
+        const uint64_t job = job_.load(std::memory_order_acquire);
+        if (job == done || !busy()) {
+            if (quit_.load() || job_.load() != job) {
+                wake_.cancel();
+                continue;
+            }
+            wake_.wait(seen);
+            continue;
+        }
+        wake_.cancel();
+        done = job;
+        std::shared_ptr<const PacketIndex> idx;
+        ScaleTarget t;
+        int64_t first, last;
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            idx = idx_;
+            t = target_;
+            first = first_;
+            last = last_;
+        }
+        if (!demux) {
+            DemuxOptions o;
+            o.useMmap = useMmap_;
+            o.audio = false;
+            o.interrupt = &quit_;
+            auto d = Demuxer::open(path_, o);
+            if (d) {
+                auto v = VideoDecoder::open(*d.value(), DecoderOptions{});
+                if (v) {
+                    demux = std::move(d.value());
+                    dec = std::move(v.value());
+                }
+            }
+            if (!dec) {
+                log::info("step cache filler: cannot open %s", path_.c_str());
+                std::lock_guard<std::mutex> lk(m_);
+                if (job_.load() == job) busy_.store(false);
+                continue;
+            }
+        }
+        dec->setIndex(idx);
+        if (!demux->seekToPacket(*idx, idx->keyFor(last, 0))) {
+            std::lock_guard<std::mutex> lk(m_);
+            if (job_.load() == job) busy_.store(false);
+            continue;
+        }
+        dec->flush(false);
+        bool ended = false, reached = false;
+        while (!reached && !cancelled(job)) {
+            FrameRef fr;
+            const auto got = dec->receive(fr);
+            if (got == VideoDecoder::Got::Frame) {
+                decoded_.fetch_add(1, std::memory_order_relaxed);
+                const int64_t o = fr.info.ordinal;
+                if (!fr.info.ordinalExact || o < first) continue;
+                if (o >= last) reached = true;
+                if (o > last) break;
+                if (t.width > 0) {
+                    FrameRef out;
+                    out.frame = allocFrame();
+                    if (!scaler.convert(fr.frame.get(), t, out.frame.get())) break;
+                    out.info = fr.info;
+                    fr = std::move(out);
+                }
+                fr.info.cacheOnly = true;
+                if (!out_.push(fr, [&] { return cancelled(job); })) break;
+                continue;
+            }
+            if (got != VideoDecoder::Got::NeedInput || ended) break;
+            if (!demux->read(pkt)) {
+                ended = true;
+                dec->sendEnd();
+                continue;
+            }
+            dec->send(pkt);
+        }
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            if (job_.load() == job) busy_.store(false, std::memory_order_release);
+        }
+        out_.wakeAll();
+    }
+}
+
+} // namespace qv

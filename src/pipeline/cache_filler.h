@@ -1,0 +1,62 @@
+// CacheFiller (thread qv-fill): a second demuxer and decoder on the same
+// file, at low priority, that decodes a GOP from its keyframe up to a frame
+// and hands every frame on the way (scaled for the display) to the display
+// stage for its step cache. Back-steps use it, and so does the display stage
+// while paused, before anyone asks (so the first back-step in a GOP is as
+// fast as the next ones). The main pipeline keeps its place meanwhile, so
+// forward steps and resuming cost nothing extra.
+//
+// Display thread: fill(), cancel(), take(), busy(); the worker: the rest.
+#pragma once
+
+#include "qv/media/frame.h"
+#include "qv/media/packet_index.h"
+#include "qv/media/scaler.h"
+#include "qv/pipeline/spsc_ring.h"
+#include "qv/pipeline/waiter.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace qv {
+
+class CacheFiller {
+public:
+    CacheFiller(std::string path, bool useMmap);
+    ~CacheFiller();
+
+    // Decode from the keyframe that `last` decodes from up to `last`, and
+    // hand over the frames from firstKept to last. Replaces any job.
+    void fill(std::shared_ptr<const PacketIndex> idx, int64_t firstKept, int64_t last, const ScaleTarget &target);
+    void cancel();
+    bool busy() const { return busy_.load(std::memory_order_acquire); }
+    int64_t jobLast() const { return busy() ? last_ : -1; }
+    int64_t jobFirst() const { return busy() ? first_ : -1; }
+    // A frame for the cache (its info.ordinal exact), false when none yet.
+    bool take(FrameRef &out) { return out_.tryPop(out); }
+    Waiter &readyWaiter() { return out_.dataWaiter(); }
+    int64_t decoded() const { return decoded_.load(std::memory_order_relaxed); }
+
+private:
+    void run();
+    bool cancelled(uint64_t job) const { return quit_.load() || job_.load(std::memory_order_acquire) != job; }
+
+    std::string path_;
+    bool useMmap_;
+    std::mutex m_;
+    std::shared_ptr<const PacketIndex> idx_;
+    ScaleTarget target_;
+    int64_t first_ = -1, last_ = -1;
+    std::atomic<uint64_t> job_{0};
+    std::atomic<bool> busy_{false}, quit_{false};
+    std::atomic<int64_t> decoded_{0};
+    Waiter wake_;
+    SpscRing<FrameRef, 8> out_;
+    std::thread thread_;
+};
+
+} // namespace qv

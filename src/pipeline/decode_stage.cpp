@@ -1,0 +1,173 @@
+#include "decode_stage.h"
+
+#include "qv/core/log.h"
+#include "qv/pipeline/seek_landing.h"
+#include "qv/sync/shed_policy.h"
+
+#include <pthread.h>
+
+namespace qv {
+
+bool DecodeStage::push(Item &it, uint32_t serial) {
+    return sh_.toScale.push(it, [&] { return sh_.quit.load(std::memory_order_acquire) || sh_.stale(serial); });
+}
+
+void DecodeStage::run() {
+    pthread_setname_np(pthread_self(), "qv-decode");
+    uint32_t serial = sh_.seek.serial();
+    src_.setSerial(serial);
+    Landing landing;
+    bool background = false;   // the landing fills the step cache while paused
+    std::shared_ptr<const PacketIndex> idx;
+    auto seekOrdinal = [&](int64_t ord, bool fill) {
+        if (!idx) idx = src_.index();
+        if (!idx || idx->frameCount() <= 0) return false;
+        ord = std::clamp<int64_t>(ord, 0, idx->frameCount() - 1);
+        if (auto r = src_.seekToOrdinal(ord, 0); !r) {
+            log::info("seek failed: %s", r.error().message.c_str());
+            return false;
+        }
+        landing = Landing::toOrdinal(ord, fill);
+        return true;
+    };
+    if (opt_.startFrame >= 0) {
+        idx = src_.waitIndex();
+        if (!idx || !seekOrdinal(opt_.startFrame, false))
+            log::warn("%s: --start-frame needs the packet index, which this input has not; starting at the beginning",
+                      src_.spec().title.c_str());
+    } else if (opt_.startNs > 0 && (idx = src_.waitIndex()) && seekOrdinal(idx->ordinalAt(opt_.startNs), false)) {
+        // exact, by ordinal
+    } else if (opt_.startNs > 0) {
+        if (auto r = src_.seek(opt_.startNs); !r)
+            log::warn("%s: cannot seek to the start time: %s", src_.spec().title.c_str(), r.error().message.c_str());
+        landing = Landing::toTime(opt_.startNs);
+    }
+    {
+        Item it = FlushItem{serial};
+        if (!push(it, serial)) return;
+    }
+    ShedPolicy shed;
+    int applied = -1;
+    bool ended = false;
+    int64_t framesThisPass = 0;
+    FrameRef fr;
+    while (!sh_.quit.load(std::memory_order_acquire)) {
+        if (sh_.seek.serial() != serial) {
+            const SeekRequest req = sh_.seek.load(serial);
+            src_.setSerial(serial);
+            if (!idx) idx = src_.index();
+            int64_t ord = req.ordinal;
+            if (req.exact && ord < 0 && idx) ord = idx->ordinalAt(req.targetNs);
+            const int64_t t0 = monotonicNs();
+            if (!(ord >= 0 && seekOrdinal(ord, req.fill))) {
+                if (auto r = src_.seek(req.targetNs); !r) log::info("seek failed: %s", r.error().message.c_str());
+                landing = req.exact ? Landing::toTime(req.targetNs) : Landing{};
+            }
+            background = req.background;
+            sh_.stats.busyNs[kDecode] += monotonicNs() - t0;
+            shed.interrupt();
+            ended = false;
+            Item it = FlushItem{serial};
+            if (!push(it, serial)) break;
+            continue;
+        }
+        if (ended) {
+            // Wait for a seek (or quit): the display may still go back.
+            const uint32_t seen = sh_.control.prepare();
+            if (sh_.quit.load() || sh_.seek.serial() != serial) {
+                sh_.control.cancel();
+                continue;
+            }
+            sh_.control.wait(seen);
+            continue;
+        }
+        // Shedding: only while the clock times this serial's frames, and
+        // never on the way to a seek's target.
+        const ClockState clk = sh_.clock.load();
+        const bool timed = clk.timed && clk.serial == serial && !landing.active();
+        const int want = timed ? shed.level() : 0;
+        if (want != applied) {
+            src_.setShed(want >= 3 ? DecodeShed::NonRef : want >= 2 ? DecodeShed::LoopFilter : DecodeShed::None);
+            applied = want;
+        }
+        if (!fr.frame && !sh_.shells.tryPop(fr.frame)) fr.frame = allocFrame();
+        const int64_t t0 = monotonicNs();
+        auto r = src_.next(fr);
+        sh_.stats.busyNs[kDecode] += monotonicNs() - t0;
+        if (!r) {
+            Item it = ErrorItem{r.takeError()};
+            push(it, serial);
+            break;
+        }
+        if (r.value() == NextStatus::Cancelled) continue;
+        if (r.value() == NextStatus::End) {
+            if (opt_.loop && framesThisPass > 0) {
+                framesThisPass = 0;
+                if (src_.seek(0)) {
+                    Item it = FlushItem{serial};
+                    if (!push(it, serial)) break;
+                    continue;
+                }
+            }
+            if (!src_.anyFrame()) {
+                // Nothing at all came out: the file's one line says why.
+                const SourceStats &st = src_.stats();
+                Item it = ErrorItem{Error::make(ErrorKind::Decode, "no frame could be decoded: " +
+                                                                      std::to_string(st.corruptPackets.load()) + " of " +
+                                                                      std::to_string(st.packets.load()) + " packets corrupt")};
+                push(it, serial);
+                break;
+            }
+            landing = Landing{};   // the target is past the end: show what there is
+            Item it = EndItem{serial};
+            if (!push(it, serial)) break;
+            ended = true;
+            continue;
+        }
+        ++framesThisPass;
+        if (landing.active()) {
+            const int64_t o = fr.info.ordinalExact || !idx ? fr.info.ordinal : idx->ordinalAt(fr.info.ptsNs);
+            const LandingDecision d = judgeLanding(landing, o, fr.info.ptsNs, fr.info.durationNs);
+            switch (d.verdict) {
+            case LandingVerdict::ReseekOrdinal:
+                sh_.stats.reseeks.fetch_add(1, std::memory_order_relaxed);
+                if (src_.seekToOrdinal(landing.ordinal, landing.back)) continue;
+                break;
+            case LandingVerdict::ReseekTime:
+                sh_.stats.reseeks.fetch_add(1, std::memory_order_relaxed);
+                if (src_.seek(d.reseekNs)) continue;
+                break;
+            case LandingVerdict::Discard:
+                sh_.stats.skippedToTarget.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            case LandingVerdict::CacheOnly:
+                fr.info.cacheOnly = true;   // the display keeps it for back-steps
+                sh_.stats.cacheFilled.fetch_add(1, std::memory_order_relaxed);
+                if (background) sh_.stats.backgroundFilled.fetch_add(1, std::memory_order_relaxed);
+                break;
+            case LandingVerdict::Deliver: break;
+            }
+        } else if (timed) {
+            const int64_t now = monotonicNs();
+            const int64_t dur = static_cast<int64_t>(fr.info.durationNs / clk.speed);
+            const ShedPolicy::Decision d = shed.observe(now, clk.deadline(fr.info.ptsNs), dur, clk.positionAt(now));
+            if (d.changed) {
+                const int prev = sh_.stats.shedLevel.exchange(d.level);
+                (d.level > prev ? sh_.stats.shedUps : sh_.stats.shedDowns).fetch_add(1, std::memory_order_relaxed);
+                if (d.level > sh_.stats.shedMax.load()) sh_.stats.shedMax.store(d.level);
+                log::info("decoder behind the clock: shedding level %d", d.level);
+            }
+            if (d.skipToKey && src_.skipToKeyAfter(d.skipFromNs)) {
+                sh_.stats.keySkips.fetch_add(1, std::memory_order_relaxed);
+                log::info("decoder far behind: skipping to the keyframe after %.3f s", d.skipFromNs / 1e9);
+            }
+        }
+        fr.info.serial = serial;
+        Item it = std::move(fr);
+        push(it, serial);
+        fr = FrameRef{};
+    }
+    sh_.toScale.close();
+}
+
+} // namespace qv

@@ -1,0 +1,81 @@
+// DemuxStage (thread qv-demux): reads the input once and feeds video packets
+// to the decode stage and audio packets to the audio stage, each through its
+// own PacketQueue. Pipes, devices and URLs, which cannot be read twice, play
+// with sound because of it.
+//
+// Seeks: the decode stage (the one that knows where a seek must land)
+// requests them with seek(); the demux stage performs them between reads and
+// sends PacketFlush{serial, gen} down both queues, so each consumer knows
+// where the new packets start. A blocking read is cut short by quit (the
+// input's interrupt callback).
+//
+// Flow: a queue takes packets while under its soft bound (bytes and
+// duration); past it, only while the other queue's consumer starves, up to
+// the hard bound. So paused playback holds a few seconds of packets, and a
+// slow video decoder never starves the sound of its packets.
+#pragma once
+
+#include "packet_queue.h"
+#include "qv/media/demuxer.h"
+#include "qv/pipeline/waiter.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace qv {
+
+struct DemuxSeek {
+    enum class Kind { Time, Packet } kind = Kind::Time;
+    int64_t timeNs = 0;                         // Kind::Time
+    std::shared_ptr<const PacketIndex> index;   // Kind::Packet
+    int64_t decodeIndex = 0;                    // Kind::Packet: the scan's packet to start at
+    uint32_t serial = 0;                        // the pipeline serial this seek serves
+};
+
+struct QueueBounds {
+    int64_t softBytes, softNs, hardBytes;
+};
+
+class DemuxStage {
+public:
+    // video, audio: null when nobody consumes that kind. interrupt: the
+    // flag the demuxer's interrupt callback reads (set by stop()).
+    // wake: the waiter both queues poke when they are popped (PacketQueue's
+    // producerWake).
+    DemuxStage(std::unique_ptr<Demuxer> d, PacketQueue *video, PacketQueue *audio, Waiter &wake,
+               std::atomic<bool> &interrupt);
+    ~DemuxStage();
+
+    void start();
+    // Ends the thread (the queues are aborted by their owner).
+    void stop();
+
+    // Any one thread (the decode stage): perform this seek before the next
+    // read. Returns the generation its PacketFlush will carry.
+    uint32_t seek(const DemuxSeek &s);
+    const Demuxer &demuxer() const { return *demux_; }
+    int64_t readNs() const { return readNs_.load(std::memory_order_relaxed); }
+
+    static constexpr QueueBounds kVideoBounds{8 << 20, 2000000000LL, 64 << 20};
+    static constexpr QueueBounds kAudioBounds{1 << 20, 1000000000LL, 16 << 20};
+
+private:
+    void run();
+    bool pushWhenAllowed(PacketQueue &q, const QueueBounds &b, PacketQueue *other, PacketItem &it, uint32_t gen);
+    bool seekPending(uint32_t gen) const { return gen_.load(std::memory_order_acquire) != gen; }
+
+    std::unique_ptr<Demuxer> demux_;
+    PacketQueue *video_, *audio_;
+    Waiter &wake_;
+    std::atomic<bool> &quit_;
+    std::mutex m_;
+    DemuxSeek pending_;
+    std::atomic<uint32_t> gen_{0};
+    std::atomic<int64_t> readNs_{0};
+    std::thread thread_;
+};
+
+} // namespace qv

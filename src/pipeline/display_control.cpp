@@ -1,0 +1,297 @@
+// The display stage as the controller drives it (PlayerPort), and its
+// step-cache keeping: navigation, pause and resume, speed, screenshots, the
+// status line, the cache filler.
+#include "display_stage.h"
+
+#include "qv/core/log.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstring>
+
+namespace qv {
+
+PlayerSnapshot DisplayStage::snapshot() const {
+    PlayerSnapshot s;
+    s.frame = current_.info;
+    s.haveFrame = current_.frame != nullptr;
+    s.paused = paused_;
+    s.indexReady = index_.get() != nullptr;
+    s.frameCount = s.indexReady ? index_.get()->frameCount() : spec_.frameCountEstimate;
+    s.durationNs = spec_.durationNs;
+    s.filename = spec_.title;
+    const PipelineStats &st = sh_.stats;
+    s.presented = st.presented.load();
+    s.droppedLink = st.droppedLink.load();
+    s.dropped = st.droppedLate.load() + st.droppedEarlyLate.load() + s.droppedLink + st.notShown.load();
+    s.decoded = src_.stats().framesDecoded.load();
+    s.cacheBytes = cache_.bytes();
+    s.cacheFrames = static_cast<int64_t>(cache_.size());
+    s.cacheBudget = cache_.budget();
+    s.cacheHits = st.cacheHits.load();
+    s.speed = clock_.speed();
+    s.audio = audio_ != nullptr;
+    s.volume = audio_ ? audio_->volume() : 0;
+    s.mute = audio_ && audio_->muted();
+    s.shedLevel = st.shedLevel.load();
+    return s;
+}
+
+NavFrame DisplayStage::here() const {
+    NavFrame f;
+    f.valid = current_.frame != nullptr;
+    f.ordinal = current_.info.ordinal;
+    f.exact = current_.info.ordinalExact;
+    f.ptsNs = current_.info.ptsNs;
+    f.durationNs = current_.info.durationNs;
+    return f;
+}
+
+void DisplayStage::say(const std::string &message) {
+    status_.say(message, monotonicNs());
+    redrawStatus();
+}
+
+void DisplayStage::showStatus(bool now) {
+    if (!caps_.status && !tee_.anyCaps(&DisplayCaps::status)) return;
+    StatusExtras x;
+    x.fps = fps_.fps();
+    x.driftNs = lastDriftNs_;
+    x.queues[0] = static_cast<int>(sh_.toScale.size());
+    x.queues[1] = encodeStage_ ? static_cast<int>(sh_.toEncode.size()) : -1;
+    x.queues[2] = static_cast<int>(sh_.toDisplay.size());
+    x.prompt = ctl_.prompt();
+    const std::string &line = status_.line(snapshot(), x, index_.get(), monotonicNs());
+    (void)display_.status(line, now);
+    tee_.status(line, now);
+}
+
+void DisplayStage::updateStatus() { showStatus(false); }
+void DisplayStage::redrawStatus() { showStatus(true); }
+
+void DisplayStage::toggleStatus() { status_.toggle(); }
+
+void DisplayStage::toggleFullscreen() {
+    fullscreen_ = !fullscreen_;
+    display_.setFullscreen(fullscreen_);
+}
+
+void DisplayStage::pollIndex() {
+    if (index_.get()) return;
+    auto idx = src_.index();
+    if (!idx) return;
+    index_.set(std::move(idx));
+    nav_.setIndex(&index_);
+    ctl_.indexReady();
+    if (current_.frame) redrawStatus();
+}
+
+void DisplayStage::takeShots() {
+    uint64_t tag = 0;
+    std::string path, error;
+    if (shots_.take(tag, path, error)) ctl_.shotDone(tag, path, error);
+}
+
+bool DisplayStage::screenshot(uint64_t tag, std::string &why) {
+    if (opt_.input.empty() || opt_.input == "-" || !current_.frame) {
+        why = "screenshots need a file";
+        return false;
+    }
+    const FrameInfo i = current_.info;
+    const char *slash = std::strrchr(opt_.input.c_str(), '/');
+    std::string base = slash ? slash + 1 : opt_.input;
+    if (auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) base.resize(dot);
+    char name[96];
+    std::snprintf(name, sizeof name, "-f%06" PRId64 "-pts%.3f.png", i.ordinal, static_cast<double>(i.ptsNs) / 1e9);
+    const std::string path = opt_.screenshotDir + "/" + base + name;
+    ThumbRequest req;
+    req.useMmap = opt_.useMmap;
+    if (i.ordinalExact && index_.get()) req.frame = i.ordinal;
+    else req.atNs = i.ptsNs;
+    if (!shots_.start(opt_.input, path, req, tag)) {
+        why = "a screenshot is still being written";
+        return false;
+    }
+    say("saving " + path);
+    return true;
+}
+
+// ---- navigation ----
+
+void DisplayStage::navigate(const NavAction &a) {
+    switch (a.kind) {
+    case NavAction::Kind::Nothing:
+        if (a.stepPending) {
+            stepPending_ = true;
+            stepTarget_ = a.stepTarget;
+            stepSeekIssued_ = -1;
+            fillWait_ = false;
+            publishClock();
+        }
+        break;
+    case NavAction::Kind::ShowCached:
+        if (filler_ && fillWait_) filler_->cancel();
+        presentCached(a.ordinal);
+        break;
+    case NavAction::Kind::Seek: seekPipeline(a); break;
+    case NavAction::Kind::Fill: startFill(a.ordinal, false); break;
+    }
+}
+
+void DisplayStage::seekPipeline(const NavAction &a) {
+    SeekRequest r;
+    r.targetNs = a.timeNs;
+    r.exact = a.exact;
+    r.ordinal = index_.get() ? a.ordinal : -1;
+    displaySerial_ = sh_.seek.publish(r);
+    sh_.wakeAll();
+    clock_.reset();
+    stepPending_ = a.stepPending;
+    stepTarget_ = a.stepTarget;
+    stepSeekIssued_ = a.ordinal;
+    fillWait_ = false;
+    lastPipelineOrdinal_ = -1;
+    ending_ = Ending::No;
+    if (filler_) filler_->cancel();
+    dropStale();   // what is queued for the display now is all stale
+    publishClock();
+}
+
+void DisplayStage::startFill(int64_t target, bool background) {
+    const PacketIndex *idx = index_.get();
+    if (!filler_ || !idx) {
+        if (!background) navigate(nav_.gotoOrdinal(target, true));
+        return;
+    }
+    if (!background) {
+        stepPending_ = true;
+        stepTarget_ = target;
+        fillWait_ = true;
+        stepSeekIssued_ = -1;
+        publishClock();
+        // The filler already works on this GOP (a fill started while paused):
+        // the step rides it.
+        if (filler_->busy() && filler_->jobFirst() <= target && target <= filler_->jobLast()) return;
+    }
+    // Keep as much of the GOP as the budget holds: its last frames, which a
+    // walk backwards needs first.
+    const int64_t key = nav_.gopOf(target);
+    const int64_t each = std::max<int64_t>(StepCache::frameBytes(current_), 1);
+    const int64_t fit = std::max<int64_t>(cache_.budget() / each, 1);
+    const int64_t first = std::max(key, target - fit + 1);
+    filler_->fill(index_.shared(), first, target, target_);
+}
+
+void DisplayStage::takeFilled() {
+    if (!filler_) return;
+    FrameRef f;
+    while (filler_->take(f)) {
+        sh_.stats.cacheFilled.fetch_add(1, std::memory_order_relaxed);
+        if (!fillWait_) sh_.stats.backgroundFilled.fetch_add(1, std::memory_order_relaxed);
+        f.info.serial = displaySerial_;
+        if (stepPending_ && fillWait_ && f.info.ordinal == stepTarget_) {
+            FrameRef keep;
+            if (f.refInto(keep)) cacheFrame(std::move(keep));
+            presentStep(f);
+            continue;
+        }
+        cacheFrame(std::move(f));
+        f = FrameRef{};
+    }
+    if (stepPending_ && fillWait_ && !filler_->busy()) {
+        // The filler ended without the frame (a loose index): the main
+        // pipeline seeks to it instead.
+        fillWait_ = false;
+        if (cache_.contains(stepTarget_)) presentCached(stepTarget_);
+        else navigate(nav_.gotoOrdinal(stepTarget_, true));
+    }
+}
+
+void DisplayStage::maybeBackgroundFill(int64_t now) {
+    if (!filler_ || !paused_ || stepPending_ || !current_.frame || !current_.info.ordinalExact || !index_.get()) return;
+    const int64_t cur = current_.info.ordinal;
+    if (backgroundFor_ == cur || now < pausedSinceNs_ + 150000000 || filler_->busy()) return;
+    backgroundFor_ = cur;
+    const int64_t key = nav_.gopOf(cur);
+    bool missing = false;
+    for (int64_t o = key; o < cur && !missing; ++o) missing = !cache_.contains(o);
+    if (missing && cur > 0) startFill(cur - 1, true);
+}
+
+void DisplayStage::cacheFrame(FrameRef &&f) {
+    if (!f.info.ordinalExact || !index_.get()) {
+        recycle(f);
+        return;
+    }
+    f.info.cacheOnly = false;
+    const int64_t gop = nav_.gopOf(f.info.ordinal);
+    cache_.put(std::move(f), gop);
+}
+
+// Keeps a reference to the frame on screen in the step cache (paused only:
+// playback must not allocate or hold memory).
+void DisplayStage::cacheCurrent() {
+    pausedSinceNs_ = monotonicNs();
+    if (!current_.frame || !current_.info.ordinalExact || !index_.get()) return;
+    if (cache_.contains(current_.info.ordinal)) return;
+    FrameRef c;
+    if (!current_.refInto(c)) return;
+    cacheFrame(std::move(c));
+}
+
+void DisplayStage::pause() {
+    if (paused_) return;
+    paused_ = true;
+    pausedSinceNs_ = monotonicNs();
+    backgroundFor_ = -1;
+    if (audio_) audio_->setPaused(true);
+    // A frame decoded while the decoder shed work (no loop filter) is shown
+    // again at full quality: steps never show shed frames.
+    if (current_.frame && current_.info.shedLevel >= 2 && current_.info.ordinalExact && index_.get())
+        navigate(nav_.gotoOrdinal(current_.info.ordinal, true));
+    else cacheCurrent();
+    publishClock();
+}
+
+void DisplayStage::resume() {
+    paused_ = false;
+    stepPending_ = false;
+    stepTarget_ = -1;
+    fillWait_ = false;
+    if (filler_) filler_->cancel();
+    clock_.reset();   // re-anchor on the next frame
+    // After steps the pipeline may be elsewhere: continue from the frame
+    // after the one on screen.
+    if (current_.frame && current_.info.ordinalExact && index_.get()) {
+        const int64_t cur = current_.info.ordinal, next = cur + 1;
+        Item it;
+        FrameRef *h;
+        while ((h = peekFrame()) && h->info.serial == displaySerial_ && h->info.ordinalExact && h->info.ordinal <= cur) {
+            sh_.toDisplay.tryPop(it);
+            lastPipelineOrdinal_ = std::get<FrameRef>(it).info.ordinal;
+            recycle(std::get<FrameRef>(it));
+        }
+        h = peekFrame();
+        const bool aligned = h ? h->info.serial == displaySerial_ && h->info.ordinal == next : lastPipelineOrdinal_ == cur;
+        if (!aligned && next < index_.get()->frameCount()) navigate(nav_.gotoOrdinal(next, false));
+    }
+    publishClock();
+}
+
+void DisplayStage::setSpeed(double s) {
+    s = std::clamp(s, 0.1, 16.0);
+    if (std::fabs(s - 1.0) < 0.01) s = 1.0;
+    clock_.setSpeed(s, monotonicNs(), current_.info.ptsNs);
+    if (audio_) {
+        // The sound restarts at the next frame, resampled for the new speed.
+        audio_->setSpeed(s);
+        clock_.reset();
+    }
+    char m[32];
+    std::snprintf(m, sizeof m, "speed %.2fx", s);
+    status_.say(m, monotonicNs());
+    publishClock();
+}
+
+} // namespace qv

@@ -1,0 +1,31 @@
+// --frame-log=FILE: one tab-separated line per frame presented or dropped
+// (event, ordinal, pts and dts in seconds, picture type, key flag, the
+// monotonic clock in ns, the decoder's shedding level). Display thread only.
+#pragma once
+
+#include "qv/core/result.h"
+#include "qv/media/frame.h"
+
+#include <cstdio>
+#include <string>
+
+namespace qv {
+
+class FrameLog {
+public:
+    FrameLog() = default;
+    ~FrameLog();
+    FrameLog(const FrameLog &) = delete;
+    FrameLog &operator=(const FrameLog &) = delete;
+
+    Result<void> open(const std::string &path);
+    bool active() const { return f_ != nullptr; }
+    // event: presented, dropped-late, dropped-early (before scaling),
+    // dropped-link, dropped-stale, not-shown.
+    void write(const char *event, const FrameInfo &i, int64_t nowNs);
+
+private:
+    FILE *f_ = nullptr;
+};
+
+} // namespace qv

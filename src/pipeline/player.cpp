@@ -1,0 +1,319 @@
+// The player's wiring: the input, the displays and the sound opened on the
+// main thread (so a failure needs no unwinding of threads), then the stages
+// on their threads, joined by the links; stats at the end. See
+// docs/ARCHITECTURE.md.
+#include "qv/pipeline/pipeline.h"
+
+#include "audio_stage.h"
+#include "cache_filler.h"
+#include "decode_stage.h"
+#include "demux_stage.h"
+#include "display_stage.h"
+#include "mirror_tee.h"
+#include "queued_source.h"
+#include "scale_stage.h"
+#include "shared.h"
+
+#include "qv/audio/audio_clock.h"
+#include "qv/core/log.h"
+#include "qv/core/signals.h"
+#include "qv/core/unique_fd.h"
+#include "qv/media/demuxer.h"
+#include "qv/tui/terminal.h"
+
+#include <cinttypes>
+#include <csignal>
+#include <cstring>
+#include <thread>
+#include <unistd.h>
+
+namespace qv {
+namespace {
+
+class Player {
+public:
+    explicit Player(const PlayOptions &opt) : opt_(opt), videoQ_(demuxWake_), audioQ_(demuxWake_) {}
+
+    ~Player() {
+        if (demux_) demux_->stop();
+    }
+
+    // Opens the input, the displays and the sound; returns an exit code
+    // other than Ok (after its one line) when playing cannot start.
+    ExitCode open(int sigFd) {
+        sigFd_ = sigFd;
+        const std::string title = opt_.input.empty() ? std::string("demo") : opt_.input;
+        std::unique_ptr<Demuxer> demux;
+        if (!opt_.input.empty()) {
+            DemuxOptions d;
+            d.useMmap = opt_.useMmap;
+            d.audio = opt_.audio && opt_.sync;
+            d.interrupt = &sh_.quit;
+            auto r = Demuxer::openAny(opt_.input, d);
+            if (!r) {
+                log::error("%s: %s", opt_.input.c_str(), r.error().message.c_str());
+                return exitCodeFor(r.error().kind);
+            }
+            demux = std::move(r.value());
+            if (!demux->hasVideo() && !(opt_.audio && opt_.sync)) {
+                log::error("%s: no video stream", opt_.input.c_str());
+                return ExitCode::NoVideo;
+            }
+        }
+
+        auto ds = createDisplays(opt_.display, opt_.displayOpt);
+        if (!ds && screenUnavailable(opt_.display, ds.error())) {
+            // The screen cannot be had (DRM master held, no device): say why
+            // and play in the terminal instead of dying.
+            log::warn("%s; playing in the terminal instead", ds.error().message.c_str());
+            DisplayOptions o = opt_.displayOpt;
+            o.skipScreens = true;
+            ds = createDisplays("auto", o);
+        }
+        if (!ds) {
+            log::error("%s", ds.error().message.c_str());
+            return exitCodeFor(ds.error().kind);
+        }
+        std::vector<std::unique_ptr<Display>> all = std::move(ds.value());
+        display_ = std::move(all[0]);
+        all.erase(all.begin());
+        tee_ = std::make_unique<MirrorTee>(std::move(all));
+
+        // The sound: the demux stage's audio packets, decoded on qv-audio.
+        // No audio stream, no device, a stream that cannot be decoded: a
+        // warning, and the video plays. Not with --no-sync (no clock to
+        // follow) nor for the hash display (a check of the pictures).
+        const bool wantAudio = opt_.audio && opt_.sync && std::strcmp(display_->name(), "hash") != 0;
+        AudioOptions ao;
+        ao.volume = opt_.volume;
+        ao.delayNs = opt_.audioDelayNs;
+        ao.speed = opt_.speed;
+        std::string why;
+        if (wantAudio && demux && demux->hasAudio()) {
+            auto dec = AudioDecoder::open(*demux);
+            if (dec) audio_ = makeAudioStage(std::move(dec.value()), audioQ_, ao, why);
+            else why = dec.error().message;
+        } else if (wantAudio && !demux) {
+            audio_ = makeToneStage(ao, why);
+            if (!audio_ && !audioCompiledIn()) why.clear();
+        } else if (demux && !demux->hasAudio()) {
+            why = "no audio stream";
+        }
+        if (demux && !demux->hasVideo()) {
+            if (!audio_) {
+                display_.reset();
+                if (why.empty() || why == "no audio stream") log::error("%s: no video or audio stream", opt_.input.c_str());
+                else log::error("%s: no video stream, and the sound cannot play: %s", opt_.input.c_str(), why.c_str());
+                return ExitCode::NoVideo;
+            }
+        } else if (!audio_ && !why.empty() && why != "no audio stream" && wantAudio) {
+            log::warn("%s: %s; playing the video alone", title.c_str(), why.c_str());
+        }
+
+        // The picture.
+        if (!demux) {
+            src_ = openDemoSource();
+        } else if (!demux->hasVideo()) {
+            const char *slash = std::strrchr(opt_.input.c_str(), '/');
+            src_ = openAudioOnlySource(slash ? slash + 1 : opt_.input, demux->durationNs());
+        } else {
+            DecoderOptions o;
+            o.threads = opt_.threads;
+            auto dec = VideoDecoder::open(*demux, o);
+            if (!dec) {
+                display_.reset();
+                log::error("%s: %s", opt_.input.c_str(), dec.error().message.c_str());
+                return exitCodeFor(dec.error().kind);
+            }
+            const bool regular = !demux->isStream();
+            auto q = std::make_unique<QueuedSource>(std::move(dec.value()), videoQ_, opt_.input, regular);
+            queued_ = q.get();
+            src_ = std::move(q);
+            if (regular) filler_ = std::make_unique<CacheFiller>(opt_.input, opt_.useMmap);
+        }
+        if (demux) {
+            if (!audio_) demux->dropAudio();
+            PacketQueue *vq = demux->hasVideo() ? &videoQ_ : nullptr;
+            PacketQueue *aq = audio_ ? &audioQ_ : nullptr;
+            demux_ = std::make_unique<DemuxStage>(std::move(demux), vq, aq, demuxWake_, sh_.quit);
+            if (queued_) queued_->attach(*demux_);
+        }
+        if (queued_) {
+            QueuedSource *q = queued_;
+            q->setCancel([this, q] { return sh_.quit.load(std::memory_order_acquire) || sh_.seek.serial() != q->serial(); });
+        }
+
+        // The packet index serves navigation, the inspector and the frame
+        // log; a headless run without them (null or hash, nothing scripted)
+        // skips it.
+        const DisplayCaps caps = display_->caps();
+        const bool interactive = caps.terminal || caps.window || caps.terminalKeys || tee_->anyCaps(&DisplayCaps::terminal);
+        const bool headless = !interactive && opt_.ipcPath.empty() && opt_.frameLogPath.empty();
+        if (!headless || opt_.startFrame >= 0 || opt_.startNs > 0) src_->startIndex();
+        if (headless && filler_) filler_.reset();
+
+        // The terminal guard is created before the threads and destroyed after.
+        const bool terminal = caps.terminal || tee_->anyCaps(&DisplayCaps::terminal);
+        if (terminal && isatty(opt_.displayOpt.outFd)) {
+            auto g = tui::TerminalGuard::enter(opt_.displayOpt.outFd);
+            if (g) term_ = std::move(g.value());
+        } else if ((caps.terminalKeys || tee_->anyCaps(&DisplayCaps::terminalKeys)) && isatty(0) &&
+                   tcgetpgrp(0) == getpgrp()) {
+            // A window or the board's screen: the terminal's keys work too
+            // (raw input only; never from a background job).
+            auto g = tui::TerminalGuard::enter(opt_.displayOpt.outFd, false);
+            if (g) term_ = std::move(g.value());
+        }
+        DisplayStageDeps deps{sh_, opt_, *display_, *tee_, *src_, audio_.get(), filler_.get(), sigFd_,
+                              term_ ? term_->inputFd() : -1, encodeStage_};
+        stage_ = std::make_unique<DisplayStage>(deps);
+        if (auto r = stage_->openSideChannels(); !r) {
+            stage_.reset();
+            term_.reset();
+            display_.reset();
+            log::error("%s", r.error().message.c_str());
+            return ExitCode::Output;
+        }
+        return ExitCode::Ok;
+    }
+
+    ExitCode run() {
+        DecodeOptions dopt;
+        dopt.startFrame = opt_.startFrame;
+        dopt.startNs = opt_.startNs;
+        dopt.loop = opt_.loop;
+        DecodeStage decodeStage(sh_, *src_, dopt);
+        ScaleStage scaleStage(sh_, encodeStage_);
+        if (demux_) demux_->start();
+        std::thread decode([&] { decodeStage.run(); });
+        std::thread scale([&] { scaleStage.run(); });
+        // The encode stage is optional: it exists only when something is
+        // encoded. Without it the scale stage feeds the display directly.
+        std::thread encode;
+        if (encodeStage_) encode = std::thread([this] { runEncodeStage(sh_); });
+        std::thread display([this] { stage_->run(); });
+        display.join();
+        sh_.quit.store(true);
+        sh_.abortAll();
+        videoQ_.abort();
+        audioQ_.abort();
+        if (demux_) demux_->stop();
+        if (encode.joinable()) encode.join();
+        scale.join();
+        decode.join();
+        releaseFrames();
+        return stage_->exitCode();
+    }
+
+    // The terminal and the screen come back: the display's own state first,
+    // then the terminal.
+    void restore() {
+        stage_->releaseFrames();
+        tee_.reset();
+        display_.reset();
+        term_.reset();
+    }
+
+    void printStats(const std::string &title, int64_t bytes) const;
+    int64_t bytesWritten() const { return display_->bytesWritten() + tee_->bytesWritten(); }
+    const Error *error() const { return stage_ ? stage_->error() : nullptr; }
+
+private:
+    // Every frame still held (rings, the frame on screen, the step cache)
+    // goes back before the display is destroyed: a display's own buffers
+    // (FrameSink) must all have come home by then.
+    void releaseFrames() {
+        Item it;
+        for (Link *l : {&sh_.toScale, &sh_.toEncode, &sh_.toDisplay})
+            while (l->tryPop(it)) it = Item{};
+        stage_->releaseFrames();
+    }
+
+    const PlayOptions &opt_;
+    int sigFd_ = -1;
+    Shared sh_;
+    Waiter demuxWake_;
+    PacketQueue videoQ_, audioQ_;
+    std::unique_ptr<DemuxStage> demux_;
+    std::unique_ptr<AudioPlayer> audio_;
+    std::unique_ptr<VideoSource> src_;
+    QueuedSource *queued_ = nullptr;
+    std::unique_ptr<CacheFiller> filler_;
+    std::unique_ptr<Display> display_;
+    std::unique_ptr<MirrorTee> tee_;
+    std::unique_ptr<tui::TerminalGuard> term_;
+    std::unique_ptr<DisplayStage> stage_;
+    const bool encodeStage_ = false;   // true once something encodes
+};
+
+void Player::printStats(const std::string &title, int64_t bytes) const {
+    const PipelineStats &s = sh_.stats;
+    const SourceStats &ss = src_->stats();
+    const int64_t dropped = s.droppedLate.load() + s.droppedEarlyLate.load() + s.droppedLink.load() +
+                            s.droppedStale.load() + s.notShown.load();
+    std::fprintf(stderr,
+                 "qv stats: %s\n"
+                 "  frames: decoded %" PRId64 ", presented %" PRId64 ", dropped %" PRId64 " (late %" PRId64
+                 ", late before scaling %" PRId64 ", link %" PRId64 ", not shown %" PRId64 ", stale after seek %" PRId64
+                 "), skipped to start %" PRId64 ", resyncs %" PRId64 "\n"
+                 "  packets: %" PRId64 ", corrupt skipped %" PRId64 ", frames with concealed errors %" PRId64 "\n"
+                 "  shedding: highest level %d, level changes up %" PRId64 " down %" PRId64
+                 ", non-reference frames skipped %" PRId64 ", jumps to a keyframe %" PRId64 " (%" PRId64
+                 " packets not decoded)\n"
+                 "  navigation: re-seeks %" PRId64 ", frames decoded for the step cache %" PRId64
+                 " (%" PRId64 " in the background while paused), steps from the cache %" PRId64 "\n",
+                 title.c_str(), ss.framesDecoded.load(), s.presented.load(), dropped, s.droppedLate.load(),
+                 s.droppedEarlyLate.load(), s.droppedLink.load(), s.notShown.load(), s.droppedStale.load(),
+                 s.skippedToTarget.load(), s.resyncs.load(), ss.packets.load(), ss.corruptPackets.load(),
+                 ss.corruptFrames.load(), s.shedMax.load(), s.shedUps.load(), s.shedDowns.load(),
+                 ss.skippedNonRef.load(), s.keySkips.load(), ss.skippedToKey.load(), s.reseeks.load(),
+                 s.cacheFilled.load(), s.backgroundFilled.load(), s.cacheHits.load());
+    std::fprintf(stderr, "  busy ms:");
+    for (int i = 0; i < kStages; ++i) {
+        int64_t ns = s.busyNs[i].load();
+        if (i == kDemux && demux_) ns = demux_->readNs();
+        std::fprintf(stderr, " %s %.1f%s", kStageNames[i], ns / 1e6, i + 1 < kStages ? "," : "\n");
+    }
+    if (encodeStage_)
+        std::fprintf(stderr, "  queue high-water (capacity %zu): decode->scale %zu, scale->encode %zu, encode->display %zu\n",
+                     kLinkCapacity, sh_.toScale.highWater(), sh_.toEncode.highWater(), sh_.toDisplay.highWater());
+    else
+        std::fprintf(stderr, "  queue high-water (capacity %zu): decode->scale %zu, scale->display %zu (no encode stage)\n",
+                     kLinkCapacity, sh_.toScale.highWater(), sh_.toDisplay.highWater());
+    if (demux_)
+        std::fprintf(stderr, "  packet queues high-water: video %zu, audio %zu\n", videoQ_.highWater(), audioQ_.highWater());
+    if (audio_) {
+        std::vector<int64_t> &d = stage_->avDiffs();
+        for (auto &v : d) v = v < 0 ? -v : v;
+        int64_t med = 0, p99 = 0;
+        medianP99(d.data(), d.size(), med, p99);
+        std::fprintf(stderr, "  audio: %s; broken packets skipped %" PRId64 ", underruns %" PRId64 "\n",
+                     audio_->describe().c_str(), audio_->decodeErrors(), audio_->underruns());
+        if (!d.empty())
+            std::fprintf(stderr, "  A-V: median %.1f ms, 99th percentile %.1f ms, over %zu frames\n", med / 1e6, p99 / 1e6,
+                         d.size());
+        else
+            std::fprintf(stderr, "  A-V: no frame was presented while the sound played\n");
+    }
+    if (bytes > 0 && s.presented.load() > 0)
+        std::fprintf(stderr, "  terminal: %" PRId64 " bytes, %" PRId64 " bytes/frame\n", bytes, bytes / s.presented.load());
+}
+
+} // namespace
+
+ExitCode play(const PlayOptions &opt) {
+    // Signals first: every thread created later inherits the blocked mask.
+    UniqueFd sigFd(sig::blockAndOpenSignalFd());
+    sig::installFatalHandlers();
+    const std::string title = opt.input.empty() ? std::string("demo") : opt.input;
+    auto player = std::make_unique<Player>(opt);
+    if (const ExitCode c = player->open(sigFd.get()); c != ExitCode::Ok) return c;
+    const ExitCode code = player->run();
+    const int64_t bytes = player->bytesWritten();
+    player->restore();   // the display and the terminal first, then the messages
+    if (const Error *e = player->error()) log::error("%s: %s", title.c_str(), e->message.c_str());
+    if (opt.stats) player->printStats(title, bytes);
+    return code;
+}
+
+} // namespace qv

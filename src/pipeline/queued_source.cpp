@@ -1,0 +1,92 @@
+#include "queued_source.h"
+
+namespace qv {
+
+QueuedSource::QueuedSource(std::unique_ptr<VideoDecoder> dec, PacketQueue &q, std::string path, bool canIndex)
+    : dec_(std::move(dec)), q_(q), path_(std::move(path)), canIndex_(canIndex) {}
+
+void QueuedSource::startIndex() {
+    if (!builder_ && canIndex_) builder_ = std::make_unique<IndexBuilder>(path_);
+}
+
+void QueuedSource::restartAt(uint32_t gen, bool fromStart) {
+    awaitGen_ = gen;
+    accepting_ = false;
+    draining_ = false;
+    skipToNs_ = INT64_MIN;
+    dec_->flush(fromStart);
+}
+
+Result<void> QueuedSource::seek(int64_t ns) {
+    DemuxSeek s;
+    s.kind = DemuxSeek::Kind::Time;
+    s.timeNs = ns;
+    s.serial = serial_;
+    // Ordinals are exact only when counted from the start (or looked up in
+    // the index).
+    restartAt(demux_->seek(s), ns <= 0);
+    return {};
+}
+
+Result<void> QueuedSource::seekToOrdinal(int64_t ordinal, int back) {
+    if (!idx_) idx_ = index();
+    if (!idx_) return Error::make(ErrorKind::Internal, "the packet index is not ready");
+    dec_->setIndex(idx_);
+    DemuxSeek s;
+    s.kind = DemuxSeek::Kind::Packet;
+    s.index = idx_;
+    s.decodeIndex = idx_->keyFor(ordinal, back);
+    s.serial = serial_;
+    restartAt(demux_->seek(s), false);
+    return {};
+}
+
+bool QueuedSource::skipToKeyAfter(int64_t ns) {
+    skipToNs_ = ns;
+    return true;
+}
+
+Result<NextStatus> QueuedSource::next(FrameRef &out) {
+    if (!idx_ && builder_) {
+        idx_ = builder_->ready();
+        if (idx_) dec_->setIndex(idx_);
+    }
+    for (;;) {
+        if (accepting_) {
+            switch (dec_->receive(out)) {
+            case VideoDecoder::Got::Frame: return NextStatus::Frame;
+            case VideoDecoder::Got::End: return NextStatus::End;
+            case VideoDecoder::Got::Failed: return dec_->error();
+            case VideoDecoder::Got::NeedInput: break;
+            }
+            if (draining_) return NextStatus::End;
+        }
+        if (!q_.pop(item_, [&] { return cancel_ && cancel_(); })) return NextStatus::Cancelled;
+        if (auto *f = std::get_if<PacketFlush>(&item_)) {
+            if (f->gen == awaitGen_) accepting_ = true;
+            continue;
+        }
+        if (auto *e = std::get_if<PacketEnd>(&item_)) {
+            if (accepting_ && e->gen == awaitGen_) {
+                draining_ = true;
+                dec_->sendEnd();
+            }
+            continue;
+        }
+        PacketRef &p = std::get<PacketRef>(item_);
+        if (!accepting_) continue;   // before the flush of the seek we wait for
+        if (skipToNs_ != INT64_MIN) {
+            // Catching up: nothing is decoded until a keyframe that is not
+            // already late.
+            if (!p.key || (p.ptsNs != INT64_MIN && p.ptsNs < skipToNs_)) {
+                dec_->stats().skippedToKey.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            }
+            skipToNs_ = INT64_MIN;
+            dec_->flush(false);   // the frames held back belong before the jump
+        }
+        dec_->send(p);
+    }
+}
+
+} // namespace qv

@@ -1,0 +1,81 @@
+#include "scale_stage.h"
+
+#include "qv/media/scaler.h"
+
+#include <algorithm>
+#include <pthread.h>
+
+namespace qv {
+
+bool ScaleStage::tooLate(const FrameRef &fr, int64_t now) const {
+    if (fr.info.cacheOnly || sh_.stats.shedLevel.load(std::memory_order_relaxed) < 1) return false;
+    const ClockState c = sh_.clock.load();
+    if (!c.timed || c.serial != fr.info.serial) return false;
+    const int64_t late = now - c.deadline(fr.info.ptsNs);
+    const int64_t dur = static_cast<int64_t>(fr.info.durationNs / c.speed);
+    const bool starving = lastPassedNs_ >= 0 && now - lastPassedNs_ >= tuning_.maxFreezeNs;
+    return late > std::max(dur, tuning_.lateToleranceNs) && !starving;
+}
+
+void ScaleStage::run() {
+    pthread_setname_np(pthread_self(), "qv-scale");
+    Link &next = encode_ ? sh_.toEncode : sh_.toDisplay;
+    Scaler scaler;
+    AvFramePtr out = allocFrame();
+    Item it;
+    while (sh_.toScale.pop(it, [&] { return sh_.quit.load(std::memory_order_acquire); })) {
+        if (auto *fr = std::get_if<FrameRef>(&it)) {
+            if (sh_.stale(fr->info.serial)) {
+                sh_.stats.droppedStale.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            }
+            const int64_t now = monotonicNs();
+            if (tooLate(*fr, now)) {
+                sh_.stats.droppedEarlyLate.fetch_add(1, std::memory_order_relaxed);
+                fr->reset();
+                sh_.shells.tryPush(fr->frame);
+                continue;
+            }
+            const ScaleTarget t = unpackTarget(sh_.target.load(std::memory_order_acquire));
+            if (t.width > 0) {
+                const int64_t t0 = monotonicNs();
+                // Straight into the display's own buffer where it has one.
+                if (FrameSink *sink = sh_.sink.load(std::memory_order_acquire)) sink->acquire(t, out.get());
+                auto r = scaler.convert(fr->frame.get(), t, out.get());
+                sh_.stats.busyNs[kScale] += monotonicNs() - t0;
+                if (!r) {
+                    Item e = ErrorItem{r.takeError()};
+                    next.push(e);
+                    break;
+                }
+                moveFrameInto(fr->frame.get(), out.get());
+            }
+            if (!fr->info.cacheOnly) lastPassedNs_ = now;
+        }
+        const uint32_t s = serialOf(it);
+        const bool isFrame = std::holds_alternative<FrameRef>(it);
+        if (!next.push(it, [&] { return sh_.quit.load(std::memory_order_acquire) || (isFrame && sh_.stale(s)); }) &&
+            sh_.quit.load())
+            break;
+    }
+    next.close();
+}
+
+void runEncodeStage(Shared &sh) {
+    pthread_setname_np(pthread_self(), "qv-encode");
+    Item it;
+    while (sh.toEncode.pop(it, [&] { return sh.quit.load(std::memory_order_acquire); })) {
+        const uint32_t s = serialOf(it);
+        const bool isFrame = std::holds_alternative<FrameRef>(it);
+        if (isFrame && sh.stale(s)) {
+            sh.stats.droppedStale.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        if (!sh.toDisplay.push(it, [&] { return sh.quit.load(std::memory_order_acquire) || (isFrame && sh.stale(s)); }) &&
+            sh.quit.load())
+            break;
+    }
+    sh.toDisplay.close();
+}
+
+} // namespace qv

@@ -1,0 +1,49 @@
+#include "screenshot_worker.h"
+
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace qv {
+
+ScreenshotWorker::ScreenshotWorker() : done_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+ScreenshotWorker::~ScreenshotWorker() {
+    if (thread_.joinable()) thread_.join();
+}
+
+bool ScreenshotWorker::start(const std::string &input, const std::string &png, const ThumbRequest &req, uint64_t tag) {
+    if (busy_) return false;
+    if (thread_.joinable()) thread_.join();
+    busy_ = true;
+    thread_ = std::thread([this, input, png, req, tag] {
+        pthread_setname_np(pthread_self(), "qv-shot");
+        auto r = writeThumb(input, png, req);
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            finished_ = true;
+            tag_ = tag;
+            path_ = png;
+            error_ = r ? std::string() : r.error().message;
+        }
+        const uint64_t one = 1;
+        (void)!::write(done_.get(), &one, sizeof one);
+    });
+    return true;
+}
+
+bool ScreenshotWorker::take(uint64_t &tag, std::string &path, std::string &error) {
+    uint64_t v;
+    while (::read(done_.get(), &v, sizeof v) == sizeof v) {
+    }
+    std::lock_guard<std::mutex> lk(m_);
+    if (!finished_) return false;
+    finished_ = false;
+    busy_ = false;
+    tag = tag_;
+    path = path_;
+    error = error_;
+    return true;
+}
+
+} // namespace qv

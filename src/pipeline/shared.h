@@ -1,0 +1,117 @@
+// What the pipeline's threads share: the links, the seek request, the
+// published clock, the scale target, the counters. Written by one side,
+// read by the others, through atomics or one small lock per value; no stage
+// ever takes another stage's lock.
+#pragma once
+
+#include "items.h"
+#include "qv/display/display.h"
+#include "qv/media/scaler.h"
+#include "qv/pipeline/waiter.h"
+#include "qv/sync/clock.h"
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+namespace qv {
+
+enum Stage { kDemux, kDecode, kScale, kEncode, kDisplay, kStages };
+inline const char *const kStageNames[kStages] = {"demux", "decode", "scale", "encode", "display"};
+
+struct PipelineStats {
+    std::atomic<int64_t> presented{0};
+    std::atomic<int64_t> droppedLate{0};        // late at the display
+    std::atomic<int64_t> droppedEarlyLate{0};   // late before scaling (the scale stage)
+    std::atomic<int64_t> droppedStale{0};
+    std::atomic<int64_t> droppedLink{0};        // the terminal link could not take it
+    std::atomic<int64_t> notShown{0};           // the display could not show it (buffers busy, VT away)
+    std::atomic<int64_t> skippedToTarget{0};
+    std::atomic<int64_t> reseeks{0};            // exact seeks that landed late and went further back
+    std::atomic<int64_t> cacheFilled{0};        // frames decoded for the step cache
+    std::atomic<int64_t> backgroundFilled{0};   // of those, while paused, before any back-step asked
+    std::atomic<int64_t> cacheHits{0};          // steps served from the step cache
+    std::atomic<int64_t> resyncs{0};
+    std::atomic<int64_t> shedUps{0}, shedDowns{0};   // decoder shedding level changes
+    std::atomic<int64_t> keySkips{0};           // catch-up skips to a keyframe
+    std::atomic<int> shedLevel{0};              // now
+    std::atomic<int> shedMax{0};                // highest reached
+    std::atomic<int64_t> busyNs[kStages] = {};
+};
+
+// A seek, published as one value (the display stage writes, the decode
+// stage reads when the serial moves).
+struct SeekRequest {
+    int64_t targetNs = 0;
+    bool exact = false;
+    int64_t ordinal = -1;      // exact target by ordinal (with the index)
+    bool fill = false;         // keep the frames decoded on the way (step cache)
+    bool background = false;   // a fill while paused, before anyone asked
+};
+
+class SeekCell {
+public:
+    uint32_t publish(const SeekRequest &r) {
+        std::lock_guard<std::mutex> lk(m_);
+        req_ = r;
+        const uint32_t s = serial_.load(std::memory_order_relaxed) + 1;
+        serial_.store(s, std::memory_order_release);
+        return s;
+    }
+    uint32_t serial() const { return serial_.load(std::memory_order_acquire); }
+    SeekRequest load(uint32_t &serial) const {
+        std::lock_guard<std::mutex> lk(m_);
+        serial = serial_.load(std::memory_order_relaxed);
+        return req_;
+    }
+
+private:
+    mutable std::mutex m_;
+    SeekRequest req_;
+    std::atomic<uint32_t> serial_{0};
+};
+
+// The scale target as one atomic word: written by the display stage on
+// (re)configure, read by the scale stage per frame.
+inline uint64_t packTarget(const ScaleTarget &t) {
+    return (uint64_t(uint16_t(t.width)) << 48) | (uint64_t(uint16_t(t.height)) << 32) |
+           (uint64_t(uint16_t(t.pixFmt + 1)) << 16) | (uint64_t(uint8_t(t.orientation)) << 8) | uint64_t(uint8_t(t.quality));
+}
+inline ScaleTarget unpackTarget(uint64_t v) {
+    ScaleTarget t;
+    t.width = int((v >> 48) & 0xffff);
+    t.height = int((v >> 32) & 0xffff);
+    t.pixFmt = int((v >> 16) & 0xffff) - 1;
+    t.orientation = static_cast<Orientation>((v >> 8) & 0xff);
+    t.quality = static_cast<ScaleQuality>(v & 0xff);
+    return t;
+}
+
+struct Shared {
+    Link toScale, toEncode, toDisplay;
+    ShellRing shells;
+    SeekCell seek;
+    ClockCell clock;                     // the display stage's clock, for shedding and early drops
+    std::atomic<uint64_t> target{0};     // packed ScaleTarget
+    std::atomic<FrameSink *> sink{nullptr};
+    std::atomic<bool> quit{false};
+    Waiter control;                      // the decode stage waits on it after the end
+    PipelineStats stats;
+
+    bool stale(uint32_t serial) const { return serial != seek.serial(); }
+    void wakeAll() {
+        toScale.wakeAll();
+        toEncode.wakeAll();
+        toDisplay.wakeAll();
+        control.notify();
+    }
+    void abortAll() {
+        toScale.abort();
+        toEncode.abort();
+        toDisplay.abort();
+        shells.abort();
+        control.notify();
+    }
+};
+
+} // namespace qv

@@ -1,0 +1,96 @@
+// Work shedding on a slow CPU, driven with made-up lateness.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "qv/sync/shed_policy.h"
+
+using namespace qv;
+
+namespace {
+constexpr int64_t ms = 1000000;
+constexpr int64_t frame = 1000 * ms / 60;   // 60 fps
+
+// Feeds frames coming out `late` ns after their deadline, one every frame
+// interval, for `n` frames from `now`; returns the last decision.
+ShedPolicy::Decision feed(ShedPolicy &p, int64_t &now, int64_t late, int n, bool *skipped = nullptr) {
+    ShedPolicy::Decision d;
+    for (int i = 0; i < n; ++i) {
+        d = p.observe(now, now - late, frame, now);
+        if (skipped && d.skipToKey) *skipped = true;
+        now += frame;
+    }
+    return d;
+}
+} // namespace
+
+TEST_CASE("on time: nothing is shed") {
+    ShedPolicy p;
+    int64_t now = 0;
+    CHECK(feed(p, now, -10 * ms, 200).level == 0);
+}
+
+TEST_CASE("late frames raise the level one step at a time, in the fixed order") {
+    ShedPolicy p;
+    int64_t now = 0;
+    ShedPolicy::Decision d = feed(p, now, 5 * ms, 4);
+    CHECK(d.level == 1);   // drop late frames before scaling
+    d = feed(p, now, 5 * ms, 4);
+    CHECK(d.level == 1);   // held: the change needs time to show
+    d = feed(p, now, 5 * ms, 20);
+    CHECK(d.level >= 2);   // skip the loop filter
+    d = feed(p, now, 5 * ms, 60);
+    CHECK(d.level == 3);   // skip non-reference frames
+    d = feed(p, now, 5 * ms, 60);
+    CHECK(d.level == ShedPolicy::kMaxLevel);
+}
+
+TEST_CASE("early for long enough: back one level at a time") {
+    ShedPolicy p;
+    int64_t now = 0;
+    feed(p, now, 5 * ms, 200);
+    REQUIRE(p.level() == 3);
+    feed(p, now, -50 * ms, 60);   // 1 s early: not long enough yet
+    CHECK(p.level() == 3);
+    feed(p, now, -50 * ms, 70);   // 2 s
+    CHECK(p.level() == 2);
+    feed(p, now, -50 * ms, 130);
+    CHECK(p.level() == 1);
+    feed(p, now, -50 * ms, 130);
+    CHECK(p.level() == 0);
+}
+
+TEST_CASE("still far behind at the last level: a skip to the next keyframe ahead of the clock") {
+    ShedPolicy p;
+    int64_t now = 0;
+    bool skipped = false;
+    feed(p, now, 5 * ms, 200, &skipped);
+    CHECK_FALSE(skipped);   // a little late: shedding is enough
+    ShedPolicy::Decision d;
+    for (int i = 0; i < 60 && !d.skipToKey; ++i) {
+        d = p.observe(now, now - 300 * ms, frame, now - 300 * ms);
+        now += frame;
+    }
+    REQUIRE(d.skipToKey);
+    CHECK(d.skipFromNs > now - 300 * ms);   // ahead of where the picture is
+}
+
+TEST_CASE("hopelessly behind at any level: skip without waiting for the last level") {
+    ShedPolicy p;
+    int64_t now = 0;
+    bool skipped = false;
+    feed(p, now, 2000 * ms, 40, &skipped);
+    CHECK(skipped);
+}
+
+TEST_CASE("an interruption (seek, pause) forgets the lateness but keeps the level") {
+    ShedPolicy p;
+    int64_t now = 0;
+    feed(p, now, 5 * ms, 200);
+    const int level = p.level();
+    p.interrupt();
+    CHECK(p.level() == level);
+    ShedPolicy::Decision d = p.observe(now, now + 10 * ms, frame, now);
+    CHECK_FALSE(d.changed);
+    p.reset();
+    CHECK(p.level() == 0);
+}
