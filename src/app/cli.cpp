@@ -1,5 +1,8 @@
 #include "cli.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -9,8 +12,8 @@ const std::vector<OptionSpec> &optionTable() {
     static const std::vector<OptionSpec> table = {
         {"display", 0, "NAME", "play", "where to show the video: auto, sdl, kms, fbdev, blocks, sixel, kitty, null, hash, or help (list them and why each can or cannot run here)"},
         {"no-audio", 0, nullptr, "play", "play no sound (by default the best audio stream plays, and its clock leads the picture)"},
-        {"volume", 0, "N", "play", "start at volume N percent (0 to 150, default 100)"},
-        {"audio-delay", 0, "SECS", "play", "play the sound SECS seconds later than the picture (negative: earlier)"},
+        {"volume", 0, "N", "play", "start at volume N percent (0 to 150, default 100)", OptType::Int, 0, 150},
+        {"audio-delay", 0, "SECS", "play", "play the sound SECS seconds later than the picture (negative: earlier)", OptType::Real, -60, 60},
         {"geometry", 0, "WxH[+X+Y]", "play", "window displays: the window's size in pixels (and place)"},
         {"kms-device", 0, "PATH", "play", "kms: the DRM device (default /dev/dri/card0)"},
         {"kms-connector", 0, "NAME", "play", "kms: the connector to drive, e.g. HDMI-A-1 (default: the first connected)"},
@@ -18,30 +21,30 @@ const std::vector<OptionSpec> &optionTable() {
         {"kms-list", 0, nullptr, "play", "kms: list connectors, modes and planes, say what qv would choose, and exit"},
         {"fb-device", 0, "PATH", "play", "fbdev: the framebuffer (default /dev/fb0)"},
         {"no-sync", 0, nullptr, "play", "present frames as fast as they come, no clock"},
-        {"frames", 0, "N", "play", "stop after N presented frames"},
-        {"start", 0, "TIME", "play", "start at TIME (seconds, or [[hh:]mm:]ss[.frac]); lands on the exact frame"},
-        {"speed", 0, "X", "play", "playback speed factor (0.1 to 16)"},
+        {"frames", 0, "N", "play", "stop after N presented frames", OptType::Int, 1, 9007199254740992.0},
+        {"start", 0, "TIME", "play", "start at TIME (seconds, or [[hh:]mm:]ss[.frac]); lands on the exact frame", OptType::Time, 0, 1e7},
+        {"speed", 0, "X", "play", "playback speed factor (0.1 to 16)", OptType::Real, 0.1, 16},
         {"size", 0, "COLSxROWS", "play", "terminal size to draw for, also when stdout is not a terminal"},
-        {"colors", 0, "MODE", "play", "terminal colours: auto (truecolor when COLORTERM says so), truecolor, 256"},
-        {"max-bandwidth", 0, "RATE", "play", "terminal displays: send at most RATE bytes per second (e.g. 500K, 2M), skipping frames"},
-        {"block-tolerance", 0, "N", "play", "blocks: redraw a cell only when a colour moved by more than N (0-255, default 6; 0 exact)"},
+        {"colors", 0, "MODE", "play", "terminal colours: auto (truecolor when COLORTERM says so), truecolor, 256", OptType::Choice, 0, 0, "auto|truecolor|24bit|256"},
+        {"max-bandwidth", 0, "RATE", "play", "terminal displays: send at most RATE bytes per second (e.g. 500K, 2M), skipping frames", OptType::Size, 1000, 1e12},
+        {"block-tolerance", 0, "N", "play", "blocks: redraw a cell only when a colour moved by more than N (0-255, default 6; 0 exact)", OptType::Int, 0, 255},
         {"stats", 0, nullptr, "play", "at exit print frames decoded, presented, dropped by reason, busy time per stage, queue high-water marks"},
         {"loop", 0, nullptr, "play", "start again at the end"},
-        {"threads", 0, "N", "all", "decoder threads (default: one per core)"},
+        {"threads", 0, "N", "all", "decoder threads (0 to 64; default 0: as many as the machine has cores)", OptType::Int, 0, 64},
         {"no-mmap", 0, nullptr, "all", "read local files with read() instead of mmap"},
-        {"seek", 0, "MODE", "play", "what LEFT/RIGHT/UP/DOWN do: keyframe (default, fastest) or exact (land on the frame); SHIFT+LEFT/RIGHT always seek exactly 1 s"},
+        {"seek", 0, "MODE", "play", "what LEFT/RIGHT/UP/DOWN do: keyframe (default, fastest) or exact (land on the frame); SHIFT+LEFT/RIGHT always seek exactly 1 s", OptType::Choice, 0, 0, "keyframe|exact"},
         {"pause", 0, nullptr, "play", "start paused on the first frame"},
-        {"start-frame", 0, "N", "play", "start at frame N (0-based, presentation order), exactly"},
-        {"step-cache", 0, "SIZE", "play", "memory for frames kept for back-stepping (default 256MiB; e.g. 64M, 1G)"},
+        {"start-frame", 0, "N", "play", "start at frame N (0-based, presentation order), exactly", OptType::Int, 0, 9007199254740992.0},
+        {"step-cache", 0, "SIZE", "play", "memory for frames kept for back-stepping (default 256MiB; e.g. 64M, 1G)", OptType::Size, 0, 1099511627776.0},
         {"input-ipc", 0, "PATH", "play", "take JSON commands on a Unix socket at PATH (see the README)"},
         {"frame-log", 0, "FILE", "play", "write one line per presented or dropped frame to FILE"},
         {"screenshot-dir", 0, "DIR", "play", "where the s key writes PNGs (default: the current directory)"},
         {"json", 0, nullptr, "info,frames", "info, frames: print JSON (the stable formats in the README)"},
         {"hash", 0, nullptr, "frames", "frames: add each picture's md5, as ffmpeg -f framemd5 computes it"},
         {"output", 'o', "FILE", "thumb", "thumb: the PNG file to write"},
-        {"at", 0, "TIME", "thumb", "thumb: the exact frame shown at TIME (default 0)"},
-        {"frame", 0, "N", "thumb", "thumb: frame number N (0-based, presentation order)"},
-        {"width", 0, "W", "thumb", "thumb: scale to W pixels wide (default: the display width)"},
+        {"at", 0, "TIME", "thumb", "thumb: the exact frame shown at TIME (default 0)", OptType::Time, 0, 1e7},
+        {"frame", 0, "N", "thumb", "thumb: frame number N (0-based, presentation order)", OptType::Int, 0, 9007199254740992.0},
+        {"width", 0, "W", "thumb", "thumb: scale to W pixels wide (default: the display width)", OptType::Int, 1, 16384},
         {"verbose", 'v', nullptr, "all", "more messages (repeat for FFmpeg's own log)"},
         {"help", 'h', nullptr, "all", "show this help"},
         {"version", 0, nullptr, "all", "show the version"},
@@ -60,7 +63,75 @@ const OptionSpec *findShort(char c) {
         if (o.shortName == c) return &o;
     return nullptr;
 }
+// Checks a value against its option's type and range.
+Result<void> checkValue(const OptionSpec &o, const std::string &v) {
+    auto bad = [&](const std::string &want) {
+        return Error::make(ErrorKind::Usage, std::string("--") + o.longName + " needs " + want + " (not '" + v + "')");
+    };
+    char range[96];
+    auto fmt = [](double x) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%g", x);
+        return std::string(b);
+    };
+    if (o.max >= 1e12) std::snprintf(range, sizeof range, "of at least %s", fmt(o.min).c_str());
+    else std::snprintf(range, sizeof range, "from %s to %s", fmt(o.min).c_str(), fmt(o.max).c_str());
+    switch (o.type) {
+    case OptType::Text: return {};
+    case OptType::Int: {
+        char *end = nullptr;
+        errno = 0;
+        const long long n = std::strtoll(v.c_str(), &end, 10);
+        if (v.empty() || !end || *end || errno == ERANGE || n < o.min || n > o.max)
+            return bad(std::string("an integer ") + range);
+        return {};
+    }
+    case OptType::Real: {
+        char *end = nullptr;
+        const double d = std::strtod(v.c_str(), &end);
+        if (v.empty() || !end || *end || !std::isfinite(d) || d < o.min || d > o.max) return bad(std::string("a number ") + range);
+        return {};
+    }
+    case OptType::Time: {
+        auto t = parseTime(v);
+        if (!t || t.value() / 1e9 < o.min || t.value() / 1e9 > o.max)
+            return bad(std::string("a time in seconds or [[hh:]mm:]ss[.frac], ") + range + " s");
+        return {};
+    }
+    case OptType::Size: {
+        auto b = parseSize(v);
+        if (!b || b.value() < o.min || b.value() > o.max) return bad(std::string("a size (e.g. 500K, 64M, 1G) ") + range + " bytes");
+        return {};
+    }
+    case OptType::Choice: {
+        const std::string c = std::string("|") + o.choices + "|";
+        if (v.empty() || v.find('|') != std::string::npos || c.find("|" + v + "|") == std::string::npos) {
+            std::string list = o.choices;
+            for (char &ch : list)
+                if (ch == '|') ch = ',';
+            return bad("one of " + list);
+        }
+        return {};
+    }
+    }
+    return {};
+}
 } // namespace
+
+int64_t ParsedArgs::integer(const char *name, int64_t def) const {
+    return has(name) ? std::strtoll(get(name).c_str(), nullptr, 10) : def;
+}
+double ParsedArgs::real(const char *name, double def) const { return has(name) ? std::strtod(get(name).c_str(), nullptr) : def; }
+int64_t ParsedArgs::timeNs(const char *name, int64_t def) const {
+    if (!has(name)) return def;
+    auto t = parseTime(get(name));
+    return t ? t.value() : def;
+}
+int64_t ParsedArgs::bytes(const char *name, int64_t def) const {
+    if (!has(name)) return def;
+    auto b = parseSize(get(name));
+    return b ? b.value() : def;
+}
 
 Result<ParsedArgs> parseArgs(int argc, char **argv) {
     ParsedArgs a;
@@ -89,6 +160,8 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
                 return Error::make(ErrorKind::Usage, "--" + name + " takes no value");
             }
             if (name == "verbose") ++a.verbose;
+            if (o->argName)
+                if (auto r = checkValue(*o, value); !r) return r.takeError();
             a.values[name] = value;
             continue;
         }
@@ -104,6 +177,8 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
                     k = s.size();
                 }
                 if (std::strcmp(o->longName, "verbose") == 0) ++a.verbose;
+                if (o->argName)
+                    if (auto r = checkValue(*o, value); !r) return r.takeError();
                 a.values[o->longName] = value;
             }
             continue;

@@ -4,11 +4,23 @@
 
 #include "qv/core/result.h"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace qv::app {
+
+// What an option's value must be; the parser checks it, so a command never
+// sees a value out of range.
+enum class OptType {
+    Text,     // anything (checked by its user: a path, a geometry)
+    Int,      // an integer in [min, max]
+    Real,     // a finite number in [min, max]
+    Time,     // seconds or [[hh:]mm:]ss[.frac], in [min, max] seconds
+    Size,     // bytes with an optional K/M/G suffix, in [min, max] bytes
+    Choice,   // one of `choices` ("a|b|c")
+};
 
 struct OptionSpec {
     const char *longName;    // without the leading "--"
@@ -16,6 +28,9 @@ struct OptionSpec {
     const char *argName;     // nullptr: a flag
     const char *commands;    // which commands take it: "play", "info", "thumb", "all"
     const char *help;
+    OptType type = OptType::Text;
+    double min = 0, max = 0;
+    const char *choices = nullptr;
 };
 
 const std::vector<OptionSpec> &optionTable();
@@ -30,6 +45,11 @@ struct ParsedArgs {
         auto it = values.find(name);
         return it == values.end() ? def : it->second;
     }
+    // Typed values (checked by parseArgs against the table's type and range).
+    int64_t integer(const char *name, int64_t def = 0) const;
+    double real(const char *name, double def = 0) const;
+    int64_t timeNs(const char *name, int64_t def = 0) const;
+    int64_t bytes(const char *name, int64_t def = 0) const;
 };
 
 Result<ParsedArgs> parseArgs(int argc, char **argv);

@@ -52,23 +52,10 @@ int runThumb(const app::ParsedArgs &a) {
     if (a.has("at") && a.has("frame")) return usage("thumb takes --at or --frame, not both");
     ThumbRequest req;
     req.useMmap = !a.has("no-mmap");
-    if (a.has("at")) {
-        auto t = app::parseTime(a.get("at"));
-        if (!t) return usage(t.error().message);
-        req.atNs = t.value();
-    }
-    if (a.has("frame")) {
-        char *end = nullptr;
-        long long n = std::strtoll(a.get("frame").c_str(), &end, 10);
-        if (!end || *end || n < 0) return usage("--frame needs a frame number >= 0");
-        req.frame = n;
-    }
-    if (a.has("width")) {
-        int w = std::atoi(a.get("width").c_str());
-        if (w <= 0 || w > 16384) return usage("--width needs 1 to 16384");
-        req.width = w;
-    }
-    if (a.has("threads")) req.threads = std::atoi(a.get("threads").c_str());
+    req.atNs = a.timeNs("at", 0);
+    req.frame = a.integer("frame", -1);
+    req.width = static_cast<int>(a.integer("width", 0));
+    req.threads = static_cast<int>(a.integer("threads", 0));
     const std::string &path = a.positional[0];
     auto r = writeThumb(path, a.get("output"), req);
     if (!r) {
@@ -88,23 +75,9 @@ int runPlay(const app::ParsedArgs &a) {
     o.stats = a.has("stats");
     o.loop = a.has("loop");
     o.useMmap = !a.has("no-mmap");
-    if (a.has("frames")) {
-        char *end = nullptr;
-        long long n = std::strtoll(a.get("frames").c_str(), &end, 10);
-        if (!end || *end || n <= 0) return usage("--frames needs a number > 0");
-        o.maxFrames = n;
-    }
-    if (a.has("start")) {
-        auto t = app::parseTime(a.get("start"));
-        if (!t) return usage(t.error().message);
-        o.startNs = t.value();
-    }
-    if (a.has("speed")) {
-        char *end = nullptr;
-        double s = std::strtod(a.get("speed").c_str(), &end);
-        if (!end || *end || s < 0.1 || s > 16) return usage("--speed needs a factor from 0.1 to 16");
-        o.speed = s;
-    }
+    o.maxFrames = a.integer("frames", -1);
+    o.startNs = a.timeNs("start", 0);
+    o.speed = a.real("speed", 1.0);
     if (a.has("size")) {
         int c = 0, r = 0;
         char x = 0;
@@ -114,40 +87,15 @@ int runPlay(const app::ParsedArgs &a) {
         o.displayOpt.sizeCols = c;
         o.displayOpt.sizeRows = r;
     }
-    if (a.has("colors")) {
-        std::string c = a.get("colors");
-        if (c == "truecolor" || c == "24bit") o.displayOpt.colorMode = 24;
-        else if (c == "256") o.displayOpt.colorMode = 256;
-        else if (c != "auto") return usage("--colors needs auto, truecolor or 256");
-    }
-    if (a.has("block-tolerance")) {
-        int t = std::atoi(a.get("block-tolerance").c_str());
-        if (t < 0 || t > 255) return usage("--block-tolerance needs 0 to 255");
-        o.displayOpt.tolerance = t;
-    }
-    if (a.has("threads")) o.threads = std::atoi(a.get("threads").c_str());
-    if (a.has("max-bandwidth")) {
-        auto b = app::parseSize(a.get("max-bandwidth"));
-        if (!b || b.value() < 1000) return usage("--max-bandwidth needs a rate of at least 1000 bytes/s (e.g. 500K, 2M)");
-        o.displayOpt.maxBandwidth = b.value();
-    }
-    if (a.has("seek")) {
-        const std::string m = a.get("seek");
-        if (m != "exact" && m != "keyframe") return usage("--seek needs exact or keyframe");
-        o.seekExact = m == "exact";
-    }
-    if (a.has("start-frame")) {
-        if (a.has("start")) return usage("--start and --start-frame cannot both be given");
-        char *end = nullptr;
-        long long n = std::strtoll(a.get("start-frame").c_str(), &end, 10);
-        if (!end || *end || n < 0) return usage("--start-frame needs a frame number >= 0");
-        o.startFrame = n;
-    }
-    if (a.has("step-cache")) {
-        auto b = app::parseSize(a.get("step-cache"));
-        if (!b) return usage("--step-cache: " + b.error().message);
-        o.stepCacheBytes = b.value();
-    }
+    const std::string colors = a.get("colors", "auto");
+    o.displayOpt.colorMode = colors == "truecolor" || colors == "24bit" ? 24 : colors == "256" ? 256 : 0;
+    o.displayOpt.tolerance = static_cast<int>(a.integer("block-tolerance", -1));
+    o.threads = static_cast<int>(a.integer("threads", 0));
+    o.displayOpt.maxBandwidth = a.bytes("max-bandwidth", 0);
+    o.seekExact = a.get("seek") == "exact";
+    if (a.has("start-frame") && a.has("start")) return usage("--start and --start-frame cannot both be given");
+    o.startFrame = a.integer("start-frame", -1);
+    o.stepCacheBytes = a.bytes("step-cache", o.stepCacheBytes);
     o.displayOpt.kmsDevice = a.get("kms-device");
     o.displayOpt.kmsConnector = a.get("kms-connector");
     o.displayOpt.kmsMode = a.get("kms-mode");
@@ -164,18 +112,8 @@ int runPlay(const app::ParsedArgs &a) {
 #endif
     }
     o.audio = !a.has("no-audio");
-    if (a.has("volume")) {
-        char *end = nullptr;
-        long v = std::strtol(a.get("volume").c_str(), &end, 10);
-        if (!end || *end || v < 0 || v > 150) return usage("--volume needs 0 to 150");
-        o.volume = static_cast<int>(v);
-    }
-    if (a.has("audio-delay")) {
-        char *end = nullptr;
-        double d = std::strtod(a.get("audio-delay").c_str(), &end);
-        if (!end || *end || std::fabs(d) > 60) return usage("--audio-delay needs seconds from -60 to 60");
-        o.audioDelayNs = static_cast<int64_t>(d * 1e9);
-    }
+    o.volume = static_cast<int>(a.integer("volume", 100));
+    o.audioDelayNs = static_cast<int64_t>(a.real("audio-delay", 0) * 1e9);
     if (a.has("geometry")) {
         int w = 0, h = 0, x = -1, y = -1;
         const int n = std::sscanf(a.get("geometry").c_str(), "%dx%d+%d+%d", &w, &h, &x, &y);

@@ -5,7 +5,9 @@
 
 extern "C" {
 #include <libavutil/display.h>
+#include <libavutil/buffer.h>
 #include <libavutil/frame.h>
+#include <libavutil/pixdesc.h>
 }
 
 namespace qv {
@@ -37,6 +39,29 @@ FrameRef FrameRef::ref() const {
 void moveFrameInto(AVFrame *dst, AVFrame *src) {
     av_frame_unref(dst);
     av_frame_move_ref(dst, src);
+}
+
+bool wrapExternalBuffer(AVFrame *dst, uint8_t *base, size_t size, void (*release)(void *, uint8_t *), void *opaque) {
+    AVBufferRef *ref = av_buffer_create(base, size, release, opaque, 0);
+    if (!ref) return false;
+    av_frame_unref(dst);
+    dst->buf[0] = ref;
+    return true;
+}
+
+void *externalBufferOpaque(const AVFrame *f) { return f && f->buf[0] ? av_buffer_get_opaque(f->buf[0]) : nullptr; }
+
+int64_t frameBufferBytes(const AVFrame *f) {
+    int64_t n = 0;
+    if (!f) return 0;
+    for (AVBufferRef *b : f->buf)
+        if (b) n += static_cast<int64_t>(b->size);
+    return n;
+}
+
+const char *pixelFormatName(int pixFmt) {
+    const char *n = av_get_pix_fmt_name(static_cast<AVPixelFormat>(pixFmt));
+    return n ? n : "?";
 }
 
 void FrameRef::reset() {

@@ -41,18 +41,18 @@ bool guardedCopy(uint8_t *dst, const uint8_t *src, size_t n) {
 Result<std::unique_ptr<MmapInput>> MmapInput::open(const std::string &path) {
     sig::installFatalHandlers();
     std::unique_ptr<MmapInput> in(new MmapInput());
-    in->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in->fd_ < 0) {
+    in->fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in->fd_.valid()) {
         Error e = Error::make(ErrorKind::Open, std::strerror(errno), "open(" + path + ")");
         e.source = ErrorSource::Posix;
         e.native = errno;
         return e;
     }
     struct stat st {};
-    if (fstat(in->fd_, &st) != 0) return Error::make(ErrorKind::Open, std::strerror(errno));
+    if (fstat(in->fd_.get(), &st) != 0) return Error::make(ErrorKind::Open, std::strerror(errno));
     in->mapSize_ = st.st_size;
     if (in->mapSize_ > 0) {
-        void *p = mmap(nullptr, static_cast<size_t>(in->mapSize_), PROT_READ, MAP_PRIVATE, in->fd_, 0);
+        void *p = mmap(nullptr, static_cast<size_t>(in->mapSize_), PROT_READ, MAP_PRIVATE, in->fd_.get(), 0);
         if (p == MAP_FAILED) {
             in->fellBack_ = true;   // e.g. a file system without mmap: read() it
         } else {
@@ -72,7 +72,6 @@ MmapInput::~MmapInput() {
         avio_context_free(&avio_);
     }
     if (map_) munmap(const_cast<uint8_t *>(map_), static_cast<size_t>(mapSize_));
-    if (fd_ >= 0) ::close(fd_);
 }
 
 int MmapInput::read(uint8_t *buf, int n) {
@@ -87,7 +86,7 @@ int MmapInput::read(uint8_t *buf, int n) {
         }
         fellBack_ = true;   // the file shrank: the kernel's read() knows the truth
     }
-    ssize_t r = ::pread(fd_, buf, static_cast<size_t>(n), pos_);
+    ssize_t r = ::pread(fd_.get(), buf, static_cast<size_t>(n), pos_);
     if (r <= 0) return 0;
     pos_ += r;
     return static_cast<int>(r);
@@ -96,7 +95,7 @@ int MmapInput::read(uint8_t *buf, int n) {
 int64_t MmapInput::seek(int64_t off, int whence) {
     struct stat st {};
     int64_t size = mapSize_;
-    if (fellBack_ && fstat(fd_, &st) == 0) size = st.st_size;
+    if (fellBack_ && fstat(fd_.get(), &st) == 0) size = st.st_size;
     switch (whence & ~AVSEEK_FORCE) {
     case AVSEEK_SIZE: return size;
     case SEEK_SET: break;

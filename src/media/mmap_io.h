@@ -3,6 +3,7 @@
 #pragma once
 
 #include "qv/core/result.h"
+#include "qv/core/unique_fd.h"
 
 #include <cstdint>
 #include <memory>
@@ -25,7 +26,7 @@ public:
 
 private:
     MmapInput() = default;
-    int fd_ = -1;
+    UniqueFd fd_;
     const uint8_t *map_ = nullptr;
     int64_t mapSize_ = 0;
     int64_t pos_ = 0;

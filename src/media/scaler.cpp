@@ -53,6 +53,16 @@ void orientPacked(const uint8_t *src, int w, int h, int ss, int bpp, Orientation
     }
 }
 
+Result<void> Scaler::convertPlanes(const AVFrame *src, int pixFmt, uint8_t *const dst[4], const int dstStride[4]) {
+    sws_ = sws_getCachedContext(sws_, src->width, src->height, static_cast<AVPixelFormat>(src->format), src->width,
+                                src->height, static_cast<AVPixelFormat>(pixFmt), SWS_BICUBIC, nullptr, nullptr, nullptr);
+    if (!sws_)
+        return Error::make(ErrorKind::Display, std::string("cannot convert ") +
+                                                   (av_get_pix_fmt_name(static_cast<AVPixelFormat>(src->format)) ?: "?"));
+    sws_scale(sws_, src->data, src->linesize, 0, src->height, dst, dstStride);
+    return {};
+}
+
 Result<void> Scaler::convert(const AVFrame *src, const ScaleTarget &t, AVFrame *dst) {
     const auto fmt = static_cast<AVPixelFormat>(t.pixFmt);
     const bool swap = swapsAxes(t.orientation);

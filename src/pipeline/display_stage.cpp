@@ -136,7 +136,7 @@ bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, boo
     lastPresentNs_ = monotonicNs();   // the freeze guard counts from the end of present()
     ++presentCount_;
     fps_.add(now);
-    log_.write("presented", current_.info, now);
+    log_.write("presented", current_.info, now, timed && opt_.sync);
     tee_.offer(current_);
     if (paused_) cacheCurrent();
     const int64_t n = sh_.stats.presented.fetch_add(1, std::memory_order_relaxed) + 1;

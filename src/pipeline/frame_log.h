@@ -1,6 +1,8 @@
 // --frame-log=FILE: one tab-separated line per frame presented or dropped
 // (event, ordinal, pts and dts in seconds, picture type, key flag, the
-// monotonic clock in ns, the decoder's shedding level). Display thread only.
+// monotonic clock in ns, the decoder's shedding level, and 1 when it was
+// presented by the clock: 0 for steps, frames shown while paused and
+// --no-sync). Display thread only.
 #pragma once
 
 #include "qv/core/result.h"
@@ -22,7 +24,7 @@ public:
     bool active() const { return f_ != nullptr; }
     // event: presented, dropped-late, dropped-early (before scaling),
     // dropped-link, dropped-stale, not-shown.
-    void write(const char *event, const FrameInfo &i, int64_t nowNs);
+    void write(const char *event, const FrameInfo &i, int64_t nowNs, bool timed = true);
 
 private:
     FILE *f_ = nullptr;

@@ -1,16 +1,11 @@
 #include "qv/pipeline/step_cache.h"
 
-extern "C" {
-#include <libavutil/frame.h>
-}
 
 namespace qv {
 
 int64_t StepCache::frameBytes(const FrameRef &f) {
     if (!f.frame) return 0;
-    int64_t n = 0;
-    for (AVBufferRef *b : f.frame->buf)
-        if (b) n += static_cast<int64_t>(b->size);
+    const int64_t n = frameBufferBytes(f.frame.get());
     return n > 0 ? n : 1;
 }
 
@@ -69,11 +64,7 @@ bool StepCache::get(int64_t ordinal, FrameRef &out) {
     auto it = frames_.find(ordinal);
     if (it == frames_.end()) return false;
     gopUse_[it->second.gop] = ++clock_;
-    if (!out.frame) out.frame = allocFrame();
-    else av_frame_unref(out.frame.get());
-    if (av_frame_ref(out.frame.get(), it->second.frame.frame.get()) < 0) return false;
-    out.info = it->second.frame.info;
-    return true;
+    return it->second.frame.refInto(out);
 }
 
 void StepCache::clear() {

@@ -1,5 +1,7 @@
 #include "qv/tui/term_detect.h"
 
+#include "qv/core/unique_fd.h"
+
 #include "display/pixel/kitty_encoder.h"
 
 #include <cerrno>
@@ -82,14 +84,14 @@ void applyHints(TermCaps &c, const char *term, const char *termProgram) {
 
 TermCaps detectTerminal(int timeoutMs) {
     TermCaps caps;
-    const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    const UniqueFd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    const int fd = tty.get();
     if (fd < 0) {
         caps.why = "no controlling terminal";
         return caps;
     }
     termios saved{};
     if (tcgetattr(fd, &saved) != 0) {
-        ::close(fd);
         caps.why = "no controlling terminal";
         return caps;
     }
@@ -106,15 +108,14 @@ TermCaps detectTerminal(int timeoutMs) {
     const bool ssh = std::getenv("SSH_CONNECTION") || std::getenv("SSH_CLIENT") || std::getenv("SSH_TTY");
     if (!ssh) {
         std::snprintf(shmName, sizeof shmName, "/qv-probe-%d", static_cast<int>(getpid()));
-        const int sfd = shm_open(shmName, O_CREAT | O_RDWR | O_TRUNC, 0600);
-        if (sfd >= 0) {
+        const UniqueFd sfd(shm_open(shmName, O_CREAT | O_RDWR | O_TRUNC, 0600));
+        if (sfd.valid()) {
             const uint8_t px[3] = {0, 0, 0};
-            if (::write(sfd, px, 3) == 3) {
+            if (::write(sfd.get(), px, 3) == 3) {
                 q += "\x1b_Gi=32,s=1,v=1,a=q,t=s,f=24,S=3;";
                 pixel::base64Append(reinterpret_cast<const uint8_t *>(shmName), std::strlen(shmName), q);
                 q += "\x1b\\";
             }
-            ::close(sfd);
         } else {
             shmName[0] = 0;
         }
@@ -140,7 +141,6 @@ TermCaps detectTerminal(int timeoutMs) {
         if (probe.answered) break;   // DA1 comes last
     }
     tcsetattr(fd, TCSANOW, &saved);
-    ::close(fd);
     parseAnswers(got, caps);
     if (shmName[0]) shm_unlink(shmName);   // when the terminal did not take it
     if (caps.kittyShm) caps.why += ", shared memory works (local)";

@@ -58,8 +58,8 @@ Result<std::unique_ptr<TerminalGuard>> TerminalGuard::enter(int outFd, bool scre
     if (isatty(0)) {
         g->inFd_ = 0;
     } else {
-        g->inFd_ = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-        g->ownInFd_ = g->inFd_ >= 0;
+        g->ownIn_.reset(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+        g->inFd_ = g->ownIn_.get();
     }
     if (g->inFd_ >= 0) {
         struct termios t {};
@@ -97,7 +97,6 @@ void TerminalGuard::restore() {
 
 TerminalGuard::~TerminalGuard() {
     restore();
-    if (ownInFd_) ::close(inFd_);
 }
 
 } // namespace qv::tui

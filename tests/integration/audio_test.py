@@ -89,6 +89,30 @@ ok, why = plays_on(err)
 check(ok, f"tone: the 90 frames shown or dropped late, most shown ({why})")
 check("A-V: median" in err, "--stats reports the A-V difference")
 
+# 1b. From a pipe (`cat clip | qv -`): one demuxer reads it once and feeds
+# both decoders, so the sound plays too.
+out = os.path.join(tmp, "pipe.raw")
+with open(tone, "rb") as f:
+    p = subprocess.run([QV, "-", "--display=null", "--stats"], stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60, env=dict(os.environ, SDL_AUDIODRIVER="disk", SDL_DISKAUDIOFILE=out))
+perr = p.stderr.decode(errors="replace")
+m = re.search(r"SDL disk (\d+) Hz (\d+) ch, (\d+)-sample buffers", perr)
+if m and os.path.exists(out):
+    rate, ch = int(m.group(1)), int(m.group(2))
+    a_ = array.array("f")
+    data = open(out, "rb").read()
+    a_.frombytes(data[: len(data) // 4 * 4])
+    sp = a_[0::ch]
+    a, b = sounding(sp)
+    check(p.returncode == 0 and abs((b - a + 1) - 3 * rate) <= int(m.group(3)) * 2,
+          f"pipe: exit {p.returncode}, {b - a + 1} samples of sound for a 3 s clip (want {3 * rate})")
+    f = frequency(sp, rate, a + rate // 2, a + 2 * rate)
+    check(abs(f - 440) < 4, f"pipe: {f:.1f} Hz (want 440)")
+    am = re.search(r"A-V: median ([\d.]+) ms", perr)
+    check(am is not None and float(am.group(1)) < 30, f"pipe: the picture follows the sound ({am and am.group(0)})")
+else:
+    check(False, f"pipe: the sound played ({perr.strip().splitlines()[-3:]})")
+
 # 2. Speed 2x: half as long, an octave up (the pitch moves with the speed).
 rc, err, s2, info, _ = play(tone, "--speed=2")
 if s2 is not None and info:
@@ -116,6 +140,8 @@ rc, err, s3, info, _ = play(tone, "--volume=50")
 if s3 is not None and s is not None:
     ratio = peak(s3) / max(p1, 1e-9)
     check(abs(ratio - 0.125) < 0.01, f"--volume=50: amplitude x{ratio:.3f} (want 0.125)")
+else:
+    check(False, f"--volume=50: the sound was recorded at both volumes ({rc}, {err.strip()[-200:]})")
 rc, err, s4, info, _ = play(tone, "--volume=0")
 check(s4 is not None and peak(s4) == 0.0, "--volume=0: silence")
 

@@ -154,7 +154,9 @@ def measure(qv, clip, extra=(), commands=(), timeout=180):
             quiet += 1
     for line in open(log):
         f = line.rstrip("\n").split("\t")
-        if f[0] != "presented":
+        # Only frames the clock presented: a step shows its frame while
+        # paused, and the tone that goes with it plays after the resume.
+        if f[0] != "presented" or (len(f) > 8 and f[8] != "1"):
             continue
         pts = float(f[2])
         if abs(pts - round(pts)) < 0.001:

@@ -7,7 +7,9 @@ import shutil
 import stat
 import tempfile
 
-from common import QV, check, clip, finish, run
+import subprocess
+
+from common import FFMPEG, QV, check, clip, finish, run
 
 tmp = tempfile.mkdtemp(prefix="qv-bad-")
 
@@ -71,6 +73,24 @@ if media and os.path.isdir(media):
         p = os.path.join(media, name)
         if os.path.exists(p):
             refused(p, code, "")
+
+# Every video packet damaged (VP9, FFmpeg's noise filter over the whole
+# stream): nothing can be decoded. play (with and without the clock),
+# frames and thumb all say so in one line and exit 6.
+vp9bad = os.path.join(tmp, "vp9-all-corrupt.webm")
+subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "2",
+                "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-bsf:v", "noise=amount=-1", vp9bad],
+               check=True)
+refused(vp9bad, 6, "no frame could be decoded")
+rc, out, err = run([QV, vp9bad, "--display=null", "--no-audio"], timeout=60)
+lines = [l for l in err.splitlines() if l.strip()]
+check(rc == 6 and len(lines) == 1 and "packets corrupt" in lines[0],
+      f"all packets corrupt, timed playback: exit {rc} (want 6), one line saying how many: {lines}")
+for cmd in (["frames", vp9bad], ["thumb", vp9bad, "-o", os.path.join(tmp, "t.png")]):
+    rc, out, err = run([QV, *cmd], timeout=60)
+    lines = [l for l in err.splitlines() if l.strip()]
+    check(rc == 6 and len(lines) == 1 and "no frame could be decoded" in lines[0],
+          f"qv {cmd[0]} on it: exit {rc} (want 6), one line: {lines}")
 
 # Corrupt packets mid-stream: garbage over 2% of the file in three places.
 long_clip = clip("h264-long.mkv")

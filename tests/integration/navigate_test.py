@@ -202,8 +202,9 @@ def start_frame_and_log():
     check(rc == 0 and len(rows) == 50, f"--frame-log: one line per frame ({len(rows)} of 50)")
     check([int(r[1]) for r in pres] == list(range(len(pres))) and len(pres) > 40,
           f"--frame-log: presented ordinals in order ({len(pres)} presented)")
-    times = [int(r[6]) for r in rows]
-    check(times == sorted(times), "--frame-log: monotonic times ascend")
+    times = [int(r[6]) for r in pres]
+    span = (times[-1] - times[0]) / 1e9 if len(times) > 1 else 0
+    check(1.5 < span < 5, f"--frame-log: presented in real time (the 2 s clip over {span:.2f} s of monotonic clock)")
     check(all(r[4] in "IPB" and r[5] in "01" for r in rows), "--frame-log: picture type and key flag columns")
     s = Session(path, "--screenshot-dir=/tmp")
     s.first_frame()

@@ -38,11 +38,45 @@ qv_install() {
     --no-install-recommends $missing >&2
 }
 
-# qv_build [builddir] [meson options...]
+# Whether the -Dkey=value options given are what DIR is configured with.
+qv_options_match() {
+  local dir=$1; shift
+  python3 - "$dir" "$@" <<'PY'
+import json, subprocess, sys
+want = {}
+for a in sys.argv[2:]:
+    if a.startswith("-D") and "=" in a:
+        k, v = a[2:].split("=", 1)
+        want[k] = v
+try:
+    opts = json.loads(subprocess.run(["meson", "introspect", "--buildoptions", sys.argv[1]],
+                                     capture_output=True, check=True).stdout)
+except Exception:
+    sys.exit(1)
+have = {o["name"]: o["value"] for o in opts}
+def same(k, v):
+    h = have.get(k)
+    if isinstance(h, bool): return str(h).lower() == v.lower()
+    if isinstance(h, list): return ",".join(h) == v
+    return str(h) == v
+sys.exit(0 if all(same(k, v) for k, v in want.items()) else 1)
+PY
+}
+
+# qv_build [builddir] [meson options...]: configures DIR (or, when it is
+# configured already, changes what the -D options ask to change: tools/qv
+# and tools/test share build/ whatever order they run in), then builds
+# QV_TARGET (default: everything).
 qv_build() {
   local dir=${1:-$QV_BUILD}; shift || true
   if [[ ! -f $dir/build.ninja ]]; then
-    meson setup "$dir" "$QV_ROOT" "$@" >&2
+    meson setup "$dir" "$QV_ROOT" "$@" >&2 || return 1
+  elif [[ $# -gt 0 ]] && ! qv_options_match "$dir" "$@"; then
+    local dopts=()
+    for a in "$@"; do [[ $a == -D* ]] && dopts+=("$a"); done
+    echo "qv setup: reconfiguring $dir with ${dopts[*]}" >&2
+    meson configure "$dir" "${dopts[@]}" >&2 || return 1
   fi
-  ninja -C "$dir" >&2
+  # shellcheck disable=SC2086
+  ninja -C "$dir" ${QV_TARGET:-} >&2
 }

@@ -3,6 +3,7 @@
 // picture data is never copied between stages.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -56,5 +57,16 @@ struct FrameRef {
 // dst's picture replaced by src's (src left empty): the scale stage's
 // output goes into the shell the frame came in.
 void moveFrameInto(AVFrame *dst, AVFrame *src);
+
+// A display's own memory (a KMS dumb buffer) as dst's buffer: release(opaque)
+// runs when the last reference goes. False when out of memory.
+bool wrapExternalBuffer(AVFrame *dst, uint8_t *base, size_t size, void (*release)(void *opaque, uint8_t *data),
+                        void *opaque);
+// The opaque of a buffer wrapped that way (nullptr for any other).
+void *externalBufferOpaque(const AVFrame *f);
+// Bytes held by the frame's buffers.
+int64_t frameBufferBytes(const AVFrame *f);
+// FFmpeg's name for a pixel format ("yuv420p"), "?" when unknown.
+const char *pixelFormatName(int pixFmt);
 
 } // namespace qv

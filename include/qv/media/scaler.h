@@ -39,6 +39,10 @@ public:
     // format (a display's own, see FrameSink), drawn into as it is.
     Result<void> convert(const AVFrame *src, const ScaleTarget &t, AVFrame *dst);
 
+    // The same picture (same size) in another pixel format, written into
+    // planes the caller owns (a locked SDL texture).
+    Result<void> convertPlanes(const AVFrame *src, int pixFmt, uint8_t *const dst[4], const int dstStride[4]);
+
 private:
     Result<void> ensurePool(int bytes);
     SwsContext *sws_ = nullptr;

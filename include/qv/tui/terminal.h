@@ -6,6 +6,8 @@
 // an async-signal-safe copy of the same bytes (core/signals.h).
 #pragma once
 
+#include "qv/core/unique_fd.h"
+
 #include "qv/core/result.h"
 
 #include <memory>
@@ -38,7 +40,7 @@ private:
     TerminalGuard() = default;
     int outFd_ = -1;
     int inFd_ = -1;
-    bool ownInFd_ = false;
+    UniqueFd ownIn_;   // /dev/tty when opened here
     bool active_ = false;
 };
 

@@ -9,6 +9,7 @@
 #include "kms_choose.h"
 #include "display/status_tty.h"
 #include "qv/core/log.h"
+#include "qv/core/unique_fd.h"
 
 extern "C" {
 #include <libavutil/frame.h>
@@ -39,9 +40,9 @@ public:
 
     Result<void> open() {
         dev_ = fbDevice(opt_);
-        fd_ = ::open(dev_.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd_ < 0) return Error::make(ErrorKind::Display, dev_ + ": " + std::strerror(errno));
-        if (ioctl(fd_, FBIOGET_VSCREENINFO, &var_) != 0 || ioctl(fd_, FBIOGET_FSCREENINFO, &fix_) != 0)
+        fd_.reset(::open(dev_.c_str(), O_RDWR | O_CLOEXEC));
+        if (!fd_.valid()) return Error::make(ErrorKind::Display, dev_ + ": " + std::strerror(errno));
+        if (ioctl(fd_.get(), FBIOGET_VSCREENINFO, &var_) != 0 || ioctl(fd_.get(), FBIOGET_FSCREENINFO, &fix_) != 0)
             return Error::make(ErrorKind::Display, dev_ + ": not a framebuffer (" + std::strerror(errno) + ")");
         saved_ = var_;
         if (var_.bits_per_pixel == 32) {
@@ -54,7 +55,7 @@ public:
         }
         bpp_ = static_cast<int>(var_.bits_per_pixel / 8);
         size_ = fix_.smem_len;
-        void *p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+        void *p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
         if (p == MAP_FAILED) return Error::make(ErrorKind::Display, dev_ + ": cannot map: " + std::strerror(errno));
         map_ = static_cast<uint8_t *>(p);
         // Two pages when the virtual screen has room and panning works.
@@ -94,28 +95,27 @@ public:
         kms::copyIntoLetterbox(base, fix_.line_length, rect_, bpp_, f->data[0], f->linesize[0], f->width, f->height);
         if (pages_ == 2) {
             var_.yoffset = static_cast<uint32_t>(page) * var_.yres;
-            if (ioctl(fd_, FBIOPAN_DISPLAY, &var_) != 0) {
+            if (ioctl(fd_.get(), FBIOPAN_DISPLAY, &var_) != 0) {
                 pages_ = 1;   // no panning after all: draw in place from now on
                 var_.yoffset = 0;
-                ioctl(fd_, FBIOPAN_DISPLAY, &var_);
+                ioctl(fd_.get(), FBIOPAN_DISPLAY, &var_);
             }
             shown_ = page;
         }
-        fsync(fd_);   // deferred I/O: push the frame out now
+        fsync(fd_.get());   // deferred I/O: push the frame out now
         return Shown::Yes;
     }
 
     void release() override {
-        if (fd_ < 0) return;
+        if (!fd_.valid()) return;
         if (map_) {
             std::memset(map_, 0, size_);
-            fsync(fd_);
+            fsync(fd_.get());
             munmap(map_, size_);
         }
         map_ = nullptr;
-        if (saved_.yoffset != var_.yoffset) ioctl(fd_, FBIOPAN_DISPLAY, &saved_);
-        ::close(fd_);
-        fd_ = -1;
+        if (saved_.yoffset != var_.yoffset) ioctl(fd_.get(), FBIOPAN_DISPLAY, &saved_);
+        fd_.reset();
         if (vt_) ioctl(0, KDSETMODE, KD_TEXT);   // the console redraws itself
         vt_ = false;
     }
@@ -123,7 +123,7 @@ public:
 private:
     DisplayOptions opt_;
     std::string dev_;
-    int fd_ = -1;
+    UniqueFd fd_;
     fb_var_screeninfo var_{}, saved_{};
     fb_fix_screeninfo fix_{};
     uint8_t *map_ = nullptr;

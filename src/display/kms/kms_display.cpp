@@ -131,13 +131,10 @@ public:
                 b.state.store(0);
                 continue;
             }
-            AVBufferRef *ref = av_buffer_create(b.map, b.size, &KmsDisplay::slotFree, &b, 0);
-            if (!ref) {
+            if (!wrapExternalBuffer(dst, b.map, b.size, &KmsDisplay::slotFree, &b)) {
                 b.state.store(0);
                 return false;
             }
-            av_frame_unref(dst);
-            dst->buf[0] = ref;
             dst->data[0] = b.map + static_cast<size_t>(sinkY_.load()) * b.pitch + static_cast<size_t>(sinkX_.load()) * 4;
             dst->linesize[0] = static_cast<int>(b.pitch);
             dst->width = w;
@@ -254,9 +251,9 @@ public:
         // The scale stage drew into one of our buffers: show that one. Else
         // (its pool, all ours busy) copy into a free one.
         int back = -1;
-        if (f->buf[0] && av_buffer_get_opaque(f->buf[0]))
+        if (void *own = externalBufferOpaque(f))
             for (int i = 0; i < kBuffers; ++i)
-                if (av_buffer_get_opaque(f->buf[0]) == &bufs_[i]) back = i;
+                if (own == &bufs_[i]) back = i;
         bool copied = false;
         if (back >= 0) ++direct_;
         if (back < 0) {

@@ -6,6 +6,7 @@
 
 #include "kitty_encoder.h"
 #include "sixel_encoder.h"
+#include "qv/core/unique_fd.h"
 #include "qv/tui/terminal.h"
 
 extern "C" {
@@ -264,9 +265,9 @@ private:
     bool writeShm(const uint8_t *rgb, int stride, std::string &dst) {
         const char *name = shmName(shmSeq_++ % kShmNames);
         const size_t row = static_cast<size_t>(picW_) * 3, size = row * static_cast<size_t>(picH_);
-        const int fd = shm_open(name, O_CREAT | O_RDWR | O_TRUNC, 0600);
-        bool ok = fd >= 0 && ftruncate(fd, static_cast<off_t>(size)) == 0;
-        void *p = ok ? mmap(nullptr, size, PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+        const UniqueFd fd(shm_open(name, O_CREAT | O_RDWR | O_TRUNC, 0600));
+        bool ok = fd.valid() && ftruncate(fd.get(), static_cast<off_t>(size)) == 0;
+        void *p = ok ? mmap(nullptr, size, PROT_WRITE, MAP_SHARED, fd.get(), 0) : MAP_FAILED;
         if (p != MAP_FAILED) {
             for (int y = 0; y < picH_; ++y)
                 std::memcpy(static_cast<uint8_t *>(p) + row * static_cast<size_t>(y), rgb + static_cast<ptrdiff_t>(y) * stride, row);
@@ -274,7 +275,6 @@ private:
         } else {
             ok = false;
         }
-        if (fd >= 0) ::close(fd);
         if (!ok) {
             shm_unlink(name);
             shmOk_ = false;   // from now on through the tty

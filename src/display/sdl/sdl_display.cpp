@@ -18,8 +18,8 @@
 #include "qv/tui/terminal.h"
 
 extern "C" {
-#include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
+#include <libavutil/frame.h>
+#include <libavutil/pixfmt.h>
 }
 
 #include <SDL.h>
@@ -226,10 +226,6 @@ public:
     }
 
     void release() override {
-        if (sws_) {
-            sws_freeContext(sws_);
-            sws_ = nullptr;
-        }
         if (texture_) SDL_DestroyTexture(texture_);
         if (renderer_) SDL_DestroyRenderer(renderer_);
         if (window_) SDL_DestroyWindow(window_);
@@ -272,23 +268,21 @@ private:
         SDL_SetYUVConversionMode(mode_);
         int r = 0;
         if (convert) {
-            // One swscale conversion straight into the locked texture.
-            sws_ = sws_getCachedContext(sws_, f->width, f->height, static_cast<AVPixelFormat>(f->format), f->width,
-                                        f->height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nullptr, nullptr, nullptr);
+            // One conversion straight into the locked texture.
             void *pixels = nullptr;
             int pitch = 0;
-            if (!sws_ || SDL_LockTexture(texture_, nullptr, &pixels, &pitch) != 0)
-                return Error::make(ErrorKind::Display, std::string("cannot convert ") +
-                                                           (av_get_pix_fmt_name(static_cast<AVPixelFormat>(f->format)) ?: "?") +
-                                                           " for SDL");
+            if (SDL_LockTexture(texture_, nullptr, &pixels, &pitch) != 0)
+                return Error::make(ErrorKind::Display, std::string("cannot convert ") + pixelFormatName(f->format) +
+                                                           " for SDL: " + SDL_GetError());
             uint8_t *y = static_cast<uint8_t *>(pixels);
             const int cp = (pitch + 1) / 2;
             uint8_t *u = y + pitch * f->height;
             uint8_t *v = u + cp * ((f->height + 1) / 2);
             uint8_t *dst[4] = {y, u, v, nullptr};
             int dstStride[4] = {pitch, cp, cp, 0};
-            sws_scale(sws_, f->data, f->linesize, 0, f->height, dst, dstStride);
+            auto c = scaler_.convertPlanes(f, AV_PIX_FMT_YUV420P, dst, dstStride);
             SDL_UnlockTexture(texture_);
+            if (!c) return c;
         } else if (texFmt_ == SDL_PIXELFORMAT_IYUV) {
             r = SDL_UpdateYUVTexture(texture_, nullptr, f->data[0], f->linesize[0], f->data[1], f->linesize[1],
                                      f->data[2], f->linesize[2]);
@@ -379,7 +373,7 @@ private:
     Uint32 texFmt_ = 0;
     int texW_ = 0, texH_ = 0, srcW_ = 0, srcH_ = 0;
     SDL_YUV_CONVERSION_MODE mode_ = SDL_YUV_CONVERSION_BT601;
-    SwsContext *sws_ = nullptr;
+    Scaler scaler_;   // formats SDL has no texture for
     bool fullscreen_ = false;
     int eventFd_ = -1;
     int64_t titleSec_ = -1;

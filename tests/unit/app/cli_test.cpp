@@ -3,6 +3,7 @@
 
 #include "app/cli.h"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -10,6 +11,19 @@ using namespace qv::app;
 using qv::Result;
 
 namespace {
+// "--name" as a whole option name in text (not "--frame" inside "--frames").
+bool hasOption(const std::string &text, const std::string &name) {
+    const std::string needle = "--" + name;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+        const size_t end = at + needle.size();
+        const bool before = at == 0 || text[at - 1] == ' ' || text[at - 1] == '`' || text[at - 1] == '\n';
+        const char c = end < text.size() ? text[end] : ' ';
+        const bool after = !(std::isalnum(static_cast<unsigned char>(c)) || c == '-');
+        if (before && after) return true;
+    }
+    return false;
+}
+
 Result<ParsedArgs> parse(std::vector<const char *> v) {
     v.insert(v.begin(), "qv");
     return parseArgs(static_cast<int>(v.size()), const_cast<char **>(v.data()));
@@ -20,7 +34,7 @@ TEST_CASE("every option in the table is in --help") {
     const std::string h = helpText();
     for (const auto &o : optionTable()) {
         CAPTURE(o.longName);
-        CHECK(h.find(std::string("--") + o.longName) != std::string::npos);
+        CHECK(hasOption(h, o.longName));
         CHECK(h.find(o.help) != std::string::npos);
     }
 }
@@ -33,8 +47,15 @@ TEST_CASE("the README lists every option of the table") {
     const std::string readme = ss.str();
     for (const auto &o : optionTable()) {
         CAPTURE(o.longName);
-        CHECK(readme.find(std::string("--") + o.longName) != std::string::npos);
+        CHECK(hasOption(readme, o.longName));
     }
+}
+
+TEST_CASE("a name inside a longer one does not count") {
+    CHECK(hasOption("  --frames=N  stop", "frames"));
+    CHECK_FALSE(hasOption("  --frames=N  stop", "frame"));
+    CHECK_FALSE(hasOption("  --frame-log=FILE", "frame"));
+    CHECK(hasOption("`--frame N`", "frame"));
 }
 
 TEST_CASE("options with values, flags, commands") {
@@ -60,6 +81,35 @@ TEST_CASE("bad command lines are usage errors") {
     CHECK_FALSE(parse({"--stats=yes"}).ok());
     CHECK_FALSE(parse({"info", "x", "--frames=3"}).ok());   // not an info option
     CHECK(parse({"--bogus"}).error().kind == qv::ErrorKind::Usage);
+}
+
+TEST_CASE("values are checked against the table's type and range") {
+    CHECK_FALSE(parse({"--threads=abc"}).ok());
+    CHECK_FALSE(parse({"--threads=65"}).ok());
+    CHECK_FALSE(parse({"--threads=-1"}).ok());
+    CHECK(parse({"--threads=2"}).value().integer("threads") == 2);
+    CHECK_FALSE(parse({"--speed=nan"}).ok());
+    CHECK_FALSE(parse({"--speed=0.05"}).ok());
+    CHECK(parse({"--speed=1.5"}).value().real("speed") == 1.5);
+    CHECK_FALSE(parse({"--frames=0"}).ok());
+    CHECK_FALSE(parse({"--seek=sideways"}).ok());
+    CHECK(parse({"--seek", "exact"}).ok());
+    CHECK_FALSE(parse({"--max-bandwidth=10"}).ok());
+    CHECK(parse({"--max-bandwidth=2M"}).value().bytes("max-bandwidth") == 2 * 1024 * 1024);
+    CHECK_FALSE(parse({"--start=-3"}).ok());
+    CHECK(parse({"--start=1:30"}).value().timeNs("start") == 90000000000LL);
+    CHECK_FALSE(parse({"thumb", "x", "-o", "o.png", "--width=0"}).ok());
+    auto e = parse({"--volume=151"});
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().message == "--volume needs an integer from 0 to 150 (not '151')");
+    // Every typed option's range is sane.
+    for (const auto &o : optionTable()) {
+        CAPTURE(o.longName);
+        if (o.type == OptType::Int || o.type == OptType::Real || o.type == OptType::Time || o.type == OptType::Size)
+            CHECK(o.min < o.max);
+        if (o.type == OptType::Choice) CHECK(o.choices != nullptr);
+        if (o.type != OptType::Text) CHECK(o.argName != nullptr);
+    }
 }
 
 TEST_CASE("times and sizes") {
