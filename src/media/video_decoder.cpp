@@ -4,6 +4,8 @@
 #include "qv/media/demuxer.h"
 #include "qv/sync/clock.h"
 
+#include <algorithm>
+
 namespace qv {
 
 namespace {
@@ -24,6 +26,13 @@ struct VideoDecoder::Impl {
         bool used;           // a frame came out of it
     };
     uint32_t epoch = 1;
+    int64_t nonRefSent = 0, nonRefUsed = 0, nonRefFlushed = 0;
+    // Packets sent while non-reference frames were skipped that gave no
+    // frame (and were not flushed away by a seek): skipped by the decoder.
+    // The few still inside the decoder count too until they come out.
+    void publish(SourceStats &s) const {
+        s.skippedNonRef.store(std::max<int64_t>(0, nonRefSent - nonRefUsed - nonRefFlushed), std::memory_order_relaxed);
+    }
     PacketMeta meta[kMeta] = {};
     uint64_t seq = 0;
 };
@@ -67,11 +76,8 @@ void VideoDecoder::send(PacketRef &p) {
     // from it, so the tag says which packet each frame came from (its real
     // pts, dts, position and size are kept here).
     Impl::PacketMeta &pm = m.meta[m.seq % kMeta];
-    // A packet sent while shedding that never gave a frame (and was not
-    // flushed away by a seek) was skipped by the decoder: count it.
-    if (m.seq >= kMeta && pm.nonRefShed && !pm.used && pm.epoch == m.epoch)
-        stats_.skippedNonRef.fetch_add(1, std::memory_order_relaxed);
     pm.epoch = m.epoch;
+    if (shed_ >= DecodeShed::NonRef) ++m.nonRefSent;
     pm.nonRefShed = shed_ >= DecodeShed::NonRef;
     pm.used = false;
     pm.pts = pkt->pts;
@@ -83,6 +89,7 @@ void VideoDecoder::send(PacketRef &p) {
     const int r = avcodec_send_packet(m.dec.get(), pkt);
     pendingDecodeNs_ += monotonicNs() - t0;
     av_packet_unref(pkt);
+    m.publish(stats_);
     if (r < 0 && r != AVERROR(EAGAIN)) {
         stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
         ++consecutiveErrors_;
@@ -117,7 +124,13 @@ VideoDecoder::Got VideoDecoder::receive(FrameRef &out) {
 
 void VideoDecoder::flush(bool fromStart) {
     avcodec_flush_buffers(impl_->dec.get());   // keep the decoder, drop its state
-    ++impl_->epoch;
+    Impl &m = *impl_;
+    for (uint64_t k = m.seq > kMeta ? m.seq - kMeta : 0; k < m.seq; ++k) {
+        const Impl::PacketMeta &p = m.meta[k % kMeta];
+        if (p.epoch == m.epoch && p.nonRefShed && !p.used) ++m.nonRefFlushed;
+    }
+    ++m.epoch;
+    m.publish(stats_);
     lastPtsNs_ = kNoTs;
     ordinalExact_ = fromStart;
     ordinal_ = 0;
@@ -156,8 +169,13 @@ void VideoDecoder::fill(FrameRef &out) {
     Impl::PacketMeta pm{AV_NOPTS_VALUE, f->pkt_dts, -1, ff::packetSize(f), 0, false, true};
     const int64_t tag = f->pts;
     if (tag != AV_NOPTS_VALUE && tag >= 0 && static_cast<uint64_t>(tag) < m.seq && m.seq - static_cast<uint64_t>(tag) <= kMeta) {
-        m.meta[static_cast<uint64_t>(tag) % kMeta].used = true;
-        pm = m.meta[static_cast<uint64_t>(tag) % kMeta];
+        Impl::PacketMeta &slot = m.meta[static_cast<uint64_t>(tag) % kMeta];
+        if (slot.nonRefShed && !slot.used) {
+            ++m.nonRefUsed;
+            m.publish(stats_);
+        }
+        slot.used = true;
+        pm = slot;
     }
     f->pts = pm.pts;
     int64_t known = -1;   // ordinal from the index

@@ -11,7 +11,8 @@
 
 namespace qv {
 
-CacheFiller::CacheFiller(std::string path, bool useMmap) : path_(std::move(path)), useMmap_(useMmap) {
+CacheFiller::CacheFiller(std::string path, bool useMmap, bool background)
+    : path_(std::move(path)), useMmap_(useMmap), background_(background) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -47,10 +48,11 @@ void CacheFiller::cancel() {
 }
 
 void CacheFiller::run() {
-    pthread_setname_np(pthread_self(), "qv-fill");
-    // Low priority: it works while the picture is paused, and must never
-    // slow anything else down. Its decoder's threads inherit it.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+    pthread_setname_np(pthread_self(), background_ ? "qv-fill-bg" : "qv-fill");
+    // The background one at low priority: it works while the picture is
+    // paused, and must never slow anything else down. Its decoder's
+    // threads (made when the decoder opens, below) inherit it.
+    if (background_) setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
     std::unique_ptr<Demuxer> demux;
     std::unique_ptr<VideoDecoder> dec;
     Scaler scaler;

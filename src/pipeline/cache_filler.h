@@ -6,6 +6,10 @@
 // fast as the next ones). The main pipeline keeps its place meanwhile, so
 // forward steps and resuming cost nothing extra.
 //
+// Two of them: one at normal priority for back-steps the user asked for,
+// one at low priority (nice 10; its decoder's threads inherit it) for the
+// fill while paused, which must never slow anything else down.
+//
 // Display thread: fill(), cancel(), take(), busy(); the worker: the rest.
 #pragma once
 
@@ -26,7 +30,7 @@ namespace qv {
 
 class CacheFiller {
 public:
-    CacheFiller(std::string path, bool useMmap);
+    CacheFiller(std::string path, bool useMmap, bool background);
     ~CacheFiller();
 
     // Decode from the keyframe that `last` decodes from up to `last`, and
@@ -34,8 +38,6 @@ public:
     void fill(std::shared_ptr<const PacketIndex> idx, int64_t firstKept, int64_t last, const ScaleTarget &target);
     void cancel();
     bool busy() const { return busy_.load(std::memory_order_acquire); }
-    int64_t jobLast() const { return busy() ? last_ : -1; }
-    int64_t jobFirst() const { return busy() ? first_ : -1; }
     // A frame for the cache (its info.ordinal exact), false when none yet.
     bool take(FrameRef &out) { return out_.tryPop(out); }
     Waiter &readyWaiter() { return out_.dataWaiter(); }
@@ -47,6 +49,7 @@ private:
 
     std::string path_;
     bool useMmap_;
+    bool background_;
     std::mutex m_;
     std::shared_ptr<const PacketIndex> idx_;
     ScaleTarget target_;

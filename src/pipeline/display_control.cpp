@@ -131,7 +131,7 @@ void DisplayStage::navigate(const NavAction &a) {
         }
         break;
     case NavAction::Kind::ShowCached:
-        if (filler_ && fillWait_) filler_->cancel();
+        if (fillWait_) cancelFills();
         presentCached(a.ordinal);
         break;
     case NavAction::Kind::Seek: seekPipeline(a); break;
@@ -153,14 +153,20 @@ void DisplayStage::seekPipeline(const NavAction &a) {
     fillWait_ = false;
     lastPipelineOrdinal_ = -1;
     ending_ = Ending::No;
-    if (filler_) filler_->cancel();
+    cancelFills();
     dropStale();   // what is queued for the display now is all stale
     publishClock();
 }
 
+void DisplayStage::cancelFills() {
+    if (filler_) filler_->cancel();
+    if (bgFiller_) bgFiller_->cancel();
+}
+
 void DisplayStage::startFill(int64_t target, bool background) {
     const PacketIndex *idx = index_.get();
-    if (!filler_ || !idx) {
+    CacheFiller *filler = background ? bgFiller_ : filler_;
+    if (!filler || !idx) {
         if (!background) navigate(nav_.gotoOrdinal(target, true));
         return;
     }
@@ -170,9 +176,9 @@ void DisplayStage::startFill(int64_t target, bool background) {
         fillWait_ = true;
         stepSeekIssued_ = -1;
         publishClock();
-        // The filler already works on this GOP (a fill started while paused):
-        // the step rides it.
-        if (filler_->busy() && filler_->jobFirst() <= target && target <= filler_->jobLast()) return;
+        // Asked for now: at full priority (what the background one filled
+        // so far stays in the cache).
+        if (bgFiller_) bgFiller_->cancel();
     }
     // Keep as much of the GOP as the budget holds: its last frames, which a
     // walk backwards needs first.
@@ -180,15 +186,21 @@ void DisplayStage::startFill(int64_t target, bool background) {
     const int64_t each = std::max<int64_t>(StepCache::frameBytes(current_), 1);
     const int64_t fit = std::max<int64_t>(cache_.budget() / each, 1);
     const int64_t first = std::max(key, target - fit + 1);
-    filler_->fill(index_.shared(), first, target, target_);
+    filler->fill(index_.shared(), first, target, target_);
 }
 
 void DisplayStage::takeFilled() {
-    if (!filler_) return;
     FrameRef f;
+    while (bgFiller_ && bgFiller_->take(f)) {
+        sh_.stats.cacheFilled.fetch_add(1, std::memory_order_relaxed);
+        sh_.stats.backgroundFilled.fetch_add(1, std::memory_order_relaxed);
+        f.info.serial = displaySerial_;
+        cacheFrame(std::move(f));
+        f = FrameRef{};
+    }
+    if (!filler_) return;
     while (filler_->take(f)) {
         sh_.stats.cacheFilled.fetch_add(1, std::memory_order_relaxed);
-        if (!fillWait_) sh_.stats.backgroundFilled.fetch_add(1, std::memory_order_relaxed);
         f.info.serial = displaySerial_;
         if (stepPending_ && fillWait_ && f.info.ordinal == stepTarget_) {
             FrameRef keep;
@@ -209,9 +221,9 @@ void DisplayStage::takeFilled() {
 }
 
 void DisplayStage::maybeBackgroundFill(int64_t now) {
-    if (!filler_ || !paused_ || stepPending_ || !current_.frame || !current_.info.ordinalExact || !index_.get()) return;
+    if (!bgFiller_ || !paused_ || stepPending_ || !current_.frame || !current_.info.ordinalExact || !index_.get()) return;
     const int64_t cur = current_.info.ordinal;
-    if (backgroundFor_ == cur || now < pausedSinceNs_ + 150000000 || filler_->busy()) return;
+    if (backgroundFor_ == cur || now < pausedSinceNs_ + 150000000 || bgFiller_->busy() || filler_->busy()) return;
     backgroundFor_ = cur;
     const int64_t key = nav_.gopOf(cur);
     bool missing = false;
@@ -259,7 +271,7 @@ void DisplayStage::resume() {
     stepPending_ = false;
     stepTarget_ = -1;
     fillWait_ = false;
-    if (filler_) filler_->cancel();
+    cancelFills();
     clock_.reset();   // re-anchor on the next frame
     // After steps the pipeline may be elsewhere: continue from the frame
     // after the one on screen.

@@ -20,6 +20,7 @@ constexpr int64_t kAudioDrainNs = 2000000000;      // the sound after the last f
 
 DisplayStage::DisplayStage(DisplayStageDeps d)
     : sh_(d.sh), opt_(d.opt), display_(d.display), tee_(d.tee), src_(d.src), audio_(d.audio), filler_(d.filler),
+      bgFiller_(d.bgFiller),
       sigFd_(d.sigFd), ttyFd_(d.ttyFd), encodeStage_(d.encodeStage), cache_(d.opt.stepCacheBytes),
       nav_(nullptr, [this](int64_t o) { return cache_.contains(o); }), ctl_(*this) {
     spec_ = src_.spec();
@@ -66,7 +67,7 @@ void DisplayStage::configureDisplay() {
     sh_.sink.store(display_.frameSink(), std::memory_order_release);
     sh_.target.store(packTarget(target_), std::memory_order_release);
     cache_.clear();   // the frames in it were scaled for the old size
-    if (filler_) filler_->cancel();
+    cancelFills();
     backgroundFor_ = -1;
 }
 
@@ -412,7 +413,7 @@ void DisplayStage::run() {
         sleep(waitData, timeoutNs);
     }
     ctl_.finish();
-    if (filler_) filler_->cancel();
+    cancelFills();
     if (audio_) audio_->setPaused(true);
     if (!hasError_) {
         tee_.finish();
@@ -442,7 +443,7 @@ void DisplayStage::sleep(bool waitData, int64_t timeoutNs) {
         }
         until(status_.messageUntilNs());
     }
-    if (paused_ && filler_ && !stepPending_ && backgroundFor_ != current_.info.ordinal) until(pausedSinceNs_ + 150000000);
+    if (paused_ && bgFiller_ && !stepPending_ && backgroundFor_ != current_.info.ordinal) until(pausedSinceNs_ + 150000000);
     fds_.clear();
     if (sigFd_ >= 0) fds_.push_back({sigFd_, POLLIN, 0});
     if (ttyFd_ >= 0) fds_.push_back({ttyFd_, POLLIN, 0});
@@ -458,8 +459,9 @@ void DisplayStage::sleep(bool waitData, int64_t timeoutNs) {
         fds_.push_back({w.eventFd(), POLLIN, 0});
         w.prepare();
     }
-    Waiter *fw = filler_ ? &filler_->readyWaiter() : nullptr;
-    if (fw) {
+    Waiter *fws[2] = {filler_ ? &filler_->readyWaiter() : nullptr, bgFiller_ ? &bgFiller_->readyWaiter() : nullptr};
+    for (Waiter *fw : fws) {
+        if (!fw) continue;
         fds_.push_back({fw->eventFd(), POLLIN, 0});
         fw->prepare();
     }
@@ -472,7 +474,8 @@ void DisplayStage::sleep(bool waitData, int64_t timeoutNs) {
         w.cancel();
         w.drainEventFd();
     }
-    if (fw) {
+    for (Waiter *fw : fws) {
+        if (!fw) continue;
         fw->cancel();
         fw->drainEventFd();
     }

@@ -53,7 +53,8 @@ struct DisplayStageDeps {
     MirrorTee &tee;
     VideoSource &src;
     AudioPlayer *audio;
-    CacheFiller *filler;
+    CacheFiller *filler;     // back-steps asked for
+    CacheFiller *bgFiller;   // the fill while paused (low priority)
     int sigFd;
     int ttyFd;
     bool encodeStage;
@@ -117,6 +118,7 @@ private:
     void seekPipeline(const NavAction &a);
     void startFill(int64_t target, bool background);
     void takeFilled();
+    void cancelFills();
     void maybeBackgroundFill(int64_t now);
     void pollIndex();
     void readSignals();
@@ -134,7 +136,7 @@ private:
     MirrorTee &tee_;
     VideoSource &src_;
     AudioPlayer *audio_;
-    CacheFiller *filler_;
+    CacheFiller *filler_, *bgFiller_;
     int sigFd_, ttyFd_;
     bool encodeStage_;
     StreamSpec spec_;

@@ -129,7 +129,10 @@ public:
             auto q = std::make_unique<QueuedSource>(std::move(dec.value()), videoQ_, opt_.input, regular);
             queued_ = q.get();
             src_ = std::move(q);
-            if (regular) filler_ = std::make_unique<CacheFiller>(opt_.input, opt_.useMmap);
+            if (regular) {
+                filler_ = std::make_unique<CacheFiller>(opt_.input, opt_.useMmap, false);
+                bgFiller_ = std::make_unique<CacheFiller>(opt_.input, opt_.useMmap, true);
+            }
         }
         if (demux) {
             if (!audio_) demux->dropAudio();
@@ -150,7 +153,10 @@ public:
         const bool interactive = caps.terminal || caps.window || caps.terminalKeys || tee_->anyCaps(&DisplayCaps::terminal);
         const bool headless = !interactive && opt_.ipcPath.empty() && opt_.frameLogPath.empty();
         if (!headless || opt_.startFrame >= 0 || opt_.startNs > 0) src_->startIndex();
-        if (headless && filler_) filler_.reset();
+        if (headless) {
+            filler_.reset();
+            bgFiller_.reset();
+        }
 
         // The terminal guard is created before the threads and destroyed after.
         const bool terminal = caps.terminal || tee_->anyCaps(&DisplayCaps::terminal);
@@ -164,7 +170,7 @@ public:
             auto g = tui::TerminalGuard::enter(opt_.displayOpt.outFd, false);
             if (g) term_ = std::move(g.value());
         }
-        DisplayStageDeps deps{sh_, opt_, *display_, *tee_, *src_, audio_.get(), filler_.get(), sigFd_,
+        DisplayStageDeps deps{sh_, opt_, *display_, *tee_, *src_, audio_.get(), filler_.get(), bgFiller_.get(), sigFd_,
                               term_ ? term_->inputFd() : -1, encodeStage_};
         stage_ = std::make_unique<DisplayStage>(deps);
         if (auto r = stage_->openSideChannels(); !r) {
@@ -238,7 +244,7 @@ private:
     std::unique_ptr<AudioPlayer> audio_;
     std::unique_ptr<VideoSource> src_;
     QueuedSource *queued_ = nullptr;
-    std::unique_ptr<CacheFiller> filler_;
+    std::unique_ptr<CacheFiller> filler_, bgFiller_;
     std::unique_ptr<Display> display_;
     std::unique_ptr<MirrorTee> tee_;
     std::unique_ptr<tui::TerminalGuard> term_;
