@@ -154,6 +154,7 @@ public:
     bool handleSignal(int sig) override { return primary_->handleSignal(sig); }
     bool away() const override { return primary_->away(); }
     int64_t presentLatencyNs() const override { return primary_->presentLatencyNs(); }
+    bool readBack(std::vector<uint8_t> &rgb, int &w, int &h) override { return primary_->readBack(rgb, w, h); }
     void release() override {
         stop();
         for (auto &m : mirrors_) m->d->release();

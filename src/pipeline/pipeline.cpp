@@ -792,14 +792,19 @@ private:
     // on a worker thread, with rotation and SAR applied, as qv thumb does).
     // client >= 0: answer that IPC client when written.
     void screenshot(int ipcClient, int64_t requestId = 0) {
-        if (opt_.input.empty() || !current_.frame) {
+        // A display that reads back what it shows (vulkan) saves that
+        // picture; the others decode the frame again, full size.
+        auto rgb = std::make_shared<std::vector<uint8_t>>();
+        int rw = 0, rh = 0;
+        const bool readBack = current_.frame && display_->readBack(*rgb, rw, rh);
+        if (!readBack && (opt_.input.empty() || !current_.frame)) {
             say("screenshots need a file");
             if (ipcClient >= 0) replyError(ipcClient, requestId, "screenshots need a file");
             return;
         }
         const FrameInfo i = current_.info;
         const char *slash = std::strrchr(opt_.input.c_str(), '/');
-        std::string base = slash ? slash + 1 : opt_.input;
+        std::string base = opt_.input.empty() ? "demo" : slash ? slash + 1 : opt_.input;
         if (auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) base.resize(dot);
         char name[96];
         std::snprintf(name, sizeof name, "-f%06" PRId64 "-pts%.3f.png", i.ordinal, static_cast<double>(i.ptsNs) / 1e9);
@@ -809,15 +814,18 @@ private:
         if (i.ordinalExact && index_) req.frame = i.ordinal;
         else req.atNs = i.ptsNs;
         const std::string input = opt_.input;
+        auto write = [input, path, req, rgb, rw, rh, readBack] {
+            return readBack ? writePngRgb(path, rgb->data(), rw, rh, rw * 3) : writeThumb(input, path, req);
+        };
         if (ipcClient >= 0) {
-            auto r = writeThumb(input, path, req);
+            auto r = write();
             if (r) replyOk(ipcClient, requestId, "\"" + ipc::jsonEscape(path) + "\"");
             else replyError(ipcClient, requestId, r.error().message);
             return;
         }
         say("saving %s", path.c_str());
-        shots_.emplace_back([this, input, path, req] {
-            auto r = writeThumb(input, path, req);
+        shots_.emplace_back([this, path, write] {
+            auto r = write();
             std::lock_guard<std::mutex> lk(shotMutex_);
             shotResult_ = r ? "saved " + path : "screenshot failed: " + r.error().message;
             shotDone_.store(true, std::memory_order_release);

@@ -11,6 +11,7 @@
 #include "sdl_display.h"
 
 #include "display/status_tty.h"
+#include "sdl_util.h"
 
 #include "qv/core/log.h"
 #include "qv/media/ffcompat.h"
@@ -33,25 +34,6 @@ extern "C" {
 namespace qv {
 
 namespace {
-
-// SDL's video with qv's hints: no signal handlers (our signals go through a
-// signalfd); never SDL's own kmsdrm driver on a console (the native KMS
-// back-end owns that case; an explicit SDL_VIDEODRIVER still wins); Wayland
-// only where a compositor is named (probing it elsewhere prints libwayland's
-// own complaint about XDG_RUNTIME_DIR). Tried three times over about 200 ms:
-// an X server busy accepting other clients can refuse or reset a connection
-// (Xvfb does under load), and one refusal is no reason to fail.
-bool sdlInitVideo() {
-    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-    if (!std::getenv("SDL_VIDEODRIVER"))
-        SDL_SetHint(SDL_HINT_VIDEODRIVER, std::getenv("WAYLAND_DISPLAY") ? "x11,wayland" : "x11");
-    SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
-    for (int attempt = 0;; ++attempt) {
-        if (SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) return true;
-        if (attempt == 2) return false;
-        SDL_Delay(100);
-    }
-}
 
 struct TexFormat {
     int av;
@@ -102,21 +84,9 @@ public:
             if (!sdlInitVideo())
                 return Error::make(ErrorKind::Display, std::string("SDL cannot open a window: ") + SDL_GetError());
             videoInit_ = true;
-            int w = 0, h = 0;
-            displaySize(w, h);
-            if (opt_.windowW > 0 && opt_.windowH > 0) {
-                w = opt_.windowW;
-                h = opt_.windowH;
-            } else {
-                SDL_Rect usable;
-                if (SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 0 && usable.h > 0) {
-                    const double k = std::min({1.0, usable.w * 0.9 / w, usable.h * 0.9 / h});
-                    w = std::max(64, static_cast<int>(w * k));
-                    h = std::max(64, static_cast<int>(h * k));
-                }
-            }
-            const int x = opt_.windowX >= 0 ? opt_.windowX : static_cast<int>(SDL_WINDOWPOS_UNDEFINED);
-            const int y = opt_.windowY >= 0 ? opt_.windowY : static_cast<int>(SDL_WINDOWPOS_UNDEFINED);
+            int dw = 0, dh = 0, x = 0, y = 0, w = 0, h = 0;
+            displaySize(dw, dh);
+            sdlWindowRect(opt_, dw, dh, x, y, w, h);
             window_ = SDL_CreateWindow(("qv - " + spec.title).c_str(), x, y, w, h,
                                        SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
             if (!window_)
@@ -157,25 +127,7 @@ public:
 
     void pollInput(std::string &keys) override {
         if (!window_) return;
-        SDL_Event e;
-        bool redraw = false;
-        while (SDL_PollEvent(&e)) {
-            switch (e.type) {
-            case SDL_QUIT: keys += 'q'; break;
-            case SDL_WINDOWEVENT:
-                if (e.window.event == SDL_WINDOWEVENT_CLOSE) keys += 'q';
-                if (e.window.event == SDL_WINDOWEVENT_EXPOSED || e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
-                    redraw = true;
-                break;
-            case SDL_TEXTINPUT:
-                for (const char *c = e.text.text; *c; ++c)
-                    if (static_cast<unsigned char>(*c) < 0x80) keys += *c;
-                break;
-            case SDL_KEYDOWN: keyBytes(e.key.keysym, keys); break;
-            default: break;
-            }
-        }
-        if (redraw && texture_) render();
+        if (sdlPollEvents(keys).redraw && texture_) render();
     }
 
     void toggleFullscreen() override {
@@ -308,26 +260,6 @@ private:
         hms(spec_.durationNs / 1000000000, dur, sizeof dur);
         std::snprintf(title, sizeof title, "qv - %s - %s / %s", spec_.title.c_str(), pos, dur);
         SDL_SetWindowTitle(window_, title);
-    }
-
-    static void keyBytes(const SDL_Keysym &k, std::string &out) {
-        const bool shift = (k.mod & KMOD_SHIFT) != 0;
-        const bool ctrl = (k.mod & KMOD_CTRL) != 0;
-        switch (k.sym) {
-        case SDLK_LEFT: out += shift ? "\x1b[1;2D" : "\x1b[D"; break;
-        case SDLK_RIGHT: out += shift ? "\x1b[1;2C" : "\x1b[C"; break;
-        case SDLK_UP: out += "\x1b[A"; break;
-        case SDLK_DOWN: out += "\x1b[B"; break;
-        case SDLK_PAGEUP: out += "\x1b[5~"; break;
-        case SDLK_PAGEDOWN: out += "\x1b[6~"; break;
-        case SDLK_HOME: out += "\x1b[H"; break;
-        case SDLK_END: out += "\x1b[F"; break;
-        case SDLK_ESCAPE: out += "\x1b"; break;
-        case SDLK_RETURN: case SDLK_KP_ENTER: out += "\r"; break;
-        case SDLK_BACKSPACE: out += "\x7f"; break;
-        case SDLK_c: if (ctrl) out += "\x03"; break;
-        default: break;   // printable keys come as SDL_TEXTINPUT
-        }
     }
 
     DisplayOptions opt_;
