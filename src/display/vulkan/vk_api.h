@@ -24,6 +24,7 @@ namespace qv::vk {
     X(vkDestroyInstance)                             \
     X(vkEnumeratePhysicalDevices)                    \
     X(vkGetPhysicalDeviceProperties)                 \
+    X(vkGetPhysicalDeviceProperties2)                \
     X(vkGetPhysicalDeviceFeatures2)                  \
     X(vkGetPhysicalDeviceQueueFamilyProperties)      \
     X(vkGetPhysicalDeviceMemoryProperties)           \

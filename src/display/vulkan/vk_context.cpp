@@ -184,6 +184,15 @@ Result<std::unique_ptr<Context>> Context::createInstance(const ContextOptions &o
         return Error::make(ErrorKind::Display, devs ? "vulkan: no device offers Vulkan 1.1" : "vulkan: no Vulkan device");
     }
     vkGetPhysicalDeviceMemoryProperties(c->phys, &c->memProps);
+    if (c->props.apiVersion >= VK_API_VERSION_1_2 && vkGetPhysicalDeviceProperties2) {
+        VkPhysicalDeviceDriverProperties dp{};
+        dp.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES;
+        VkPhysicalDeviceProperties2 p2{};
+        p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+        p2.pNext = &dp;
+        vkGetPhysicalDeviceProperties2(c->phys, &p2);
+        c->driverInfo = dp.driverInfo;
+    }
     return c;
 }
 
@@ -299,7 +308,7 @@ std::string Context::describe() const {
     std::snprintf(b, sizeof b, "%s, %s, Vulkan %u.%u.%u", props.deviceName, typeName(props.deviceType),
                   VK_API_VERSION_MAJOR(props.apiVersion), VK_API_VERSION_MINOR(props.apiVersion),
                   VK_API_VERSION_PATCH(props.apiVersion));
-    return b;
+    return driverInfo.empty() ? std::string(b) : std::string(b) + ", " + driverInfo;
 }
 
 std::vector<std::string> listKhrDisplays(Context &ctx, std::string &why) {

@@ -61,8 +61,9 @@ public:
     int memoryType(uint32_t typeBits, VkMemoryPropertyFlags want) const;
     // Sampled, filtered (linear) and a transfer destination with optimal tiling.
     bool canSample(VkFormat f, bool &linear) const;
-    // "llvmpipe (LLVM 15.0.6, 256 bits), CPU, Vulkan 1.3.230, driver 0.0.1"
+    // "llvmpipe (LLVM 15.0.6, 256 bits), CPU, Vulkan 1.3.230, Mesa 22.3.6 (LLVM 15.0.6)"
     std::string describe() const;
+    std::string driverInfo;   // the driver's own words (Vulkan 1.2 devices), else empty
     bool isCpu() const { return props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }
 
     // Warnings and errors the validation layer reported so far, and the last one.
