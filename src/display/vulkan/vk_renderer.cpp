@@ -39,7 +39,8 @@ Renderer::~Renderer() { destroy(); }
 void Renderer::destroy() {
     VkDevice d = ctx_.device;
     if (!d) return;
-    if (pipeline_) vkDestroyPipeline(d, pipeline_, nullptr);
+    for (VkPipeline &p : pipeline_)
+        if (p) vkDestroyPipeline(d, p, nullptr);
     if (pipeLayout_) vkDestroyPipelineLayout(d, pipeLayout_, nullptr);
     if (pool_) vkDestroyDescriptorPool(d, pool_, nullptr);
     if (setLayout_) vkDestroyDescriptorSetLayout(d, setLayout_, nullptr);
@@ -50,7 +51,7 @@ void Renderer::destroy() {
     if (uboMap_) vkUnmapMemory(d, uboMem_);
     if (ubo_) vkDestroyBuffer(d, ubo_, nullptr);
     if (uboMem_) vkFreeMemory(d, uboMem_, nullptr);
-    pipeline_ = VK_NULL_HANDLE;
+    pipeline_[0] = pipeline_[1] = VK_NULL_HANDLE;
     pipeLayout_ = VK_NULL_HANDLE;
     pool_ = VK_NULL_HANDLE;
     set_ = VK_NULL_HANDLE;
@@ -260,7 +261,21 @@ Result<void> Renderer::init(VkFormat target) {
     gi.layout = pipeLayout_;
     gi.renderPass = passPresent_;
     gi.subpass = 0;
-    r = vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &gi, nullptr, &pipeline_);
+    // Two variants: kFilter false (bilinear) and true (the shader's filter).
+    VkGraphicsPipelineCreateInfo gis[2] = {gi, gi};
+    VkPipelineShaderStageCreateInfo sts[2][2] = {{st[0], st[1]}, {st[0], st[1]}};
+    const VkBool32 on[2] = {VK_FALSE, VK_TRUE};
+    VkSpecializationMapEntry entry{0, 0, sizeof(VkBool32)};
+    VkSpecializationInfo spec[2]{};
+    for (int i = 0; i < 2; ++i) {
+        spec[i].mapEntryCount = 1;
+        spec[i].pMapEntries = &entry;
+        spec[i].dataSize = sizeof(VkBool32);
+        spec[i].pData = &on[i];
+        sts[i][1].pSpecializationInfo = &spec[i];
+        gis[i].pStages = sts[i];
+    }
+    r = vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 2, gis, nullptr, pipeline_);
     vkDestroyShaderModule(d, vs, nullptr);
     vkDestroyShaderModule(d, fs, nullptr);
     if (r != VK_SUCCESS) return vkFail("vkCreateGraphicsPipelines", r);
@@ -280,8 +295,10 @@ void Renderer::setPicture(const Uploader &u, const ColourFacts &c, const Rect &r
     float fx = 1, fy = 1;
     footprint(u.width(), u.height(), rect, o, fx, fy);
     // Downscaling: every plane through the shader's filter (chroma too, even
-    // where its own plane is enlarged), so luma and chroma stay alike.
-    const bool down = fx > 1.0f || fy > 1.0f;
+    // where its own plane is enlarged), so luma and chroma stay alike; also
+    // when a plane's format cannot be filtered by the sampler.
+    filter_ = fx > 1.0f || fy > 1.0f;
+    for (int i = 0; i < l.planes; ++i) filter_ = filter_ || !u.linear(i);
     for (int i = 0; i < l.planes; ++i) {
         const float w = static_cast<float>(u.planeWidth(i)), h = static_cast<float>(u.planeHeight(i));
         p.planeSize[i][0] = w;
@@ -295,7 +312,6 @@ void Renderer::setPicture(const Uploader &u, const ColourFacts &c, const Rect &r
         p.planeMap[i][3] = pm.offsetY;
         p.footprint[i][0] = fx * pm.scaleX;
         p.footprint[i][1] = fy * pm.scaleY;
-        p.footprint[i][2] = u.linear(i) && !down ? 0.0f : 1.0f;
     }
     const ColourMap cm = colourMap(l, c);
     for (int i = 0; i < 3; ++i)
@@ -351,7 +367,7 @@ void Renderer::record(VkCommandBuffer cmd, VkFramebuffer fb, VkExtent2D extent, 
     rb.pClearValues = &clear;
     vkCmdBeginRenderPass(cmd, &rb, VK_SUBPASS_CONTENTS_INLINE);
     if (u.hasPicture() && rect_.w > 0 && rect_.h > 0) {
-        vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_);
+        vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_[filter_ ? 1 : 0]);
         vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeLayout_, 0, 1, &set_, 0, nullptr);
         VkViewport v{static_cast<float>(rect_.x), static_cast<float>(rect_.y), static_cast<float>(rect_.w),
                      static_cast<float>(rect_.h), 0.0f, 1.0f};

@@ -43,7 +43,8 @@ private:
     VkRenderPass passPresent_ = VK_NULL_HANDLE, passReadback_ = VK_NULL_HANDLE;
     VkDescriptorSetLayout setLayout_ = VK_NULL_HANDLE;
     VkPipelineLayout pipeLayout_ = VK_NULL_HANDLE;
-    VkPipeline pipeline_ = VK_NULL_HANDLE;
+    VkPipeline pipeline_[2] = {VK_NULL_HANDLE, VK_NULL_HANDLE};   // bilinear, filtered in the shader
+    bool filter_ = false;
     VkDescriptorPool pool_ = VK_NULL_HANDLE;
     VkDescriptorSet set_ = VK_NULL_HANDLE;
     VkSampler linear_ = VK_NULL_HANDLE, nearest_ = VK_NULL_HANDLE;

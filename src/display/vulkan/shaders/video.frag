@@ -7,6 +7,8 @@
 // texel fetches, for every plane; also for formats the device cannot filter.
 #version 450
 
+layout(constant_id = 0) const bool kFilter = false;
+
 layout(location = 0) in vec2 uv;
 layout(location = 0) out vec4 outColor;
 
@@ -20,7 +22,7 @@ layout(std140, set = 0, binding = 3) uniform Params {
     vec4 lumaSize;      // xy: the picture in luma samples
     vec4 planeSize[3];  // xy: texels, zw: 1 / texels
     vec4 planeMap[3];   // xy: scale, zw: offset (luma -> plane texel coordinates)
-    vec4 footprint[3];  // xy: plane texels per output pixel; z: 1 = filter in the shader (Catmull-Rom)
+    vec4 footprint[3];  // xy: plane texels per output pixel
     mat4 coef[3];       // rgb += coef[p] * texel(p)
     vec4 bias;
     ivec4 mode;         // x: planes
@@ -59,8 +61,7 @@ vec4 filtered(sampler2D tex, int p, vec2 pc) {
 
 vec4 fetchPlane(sampler2D tex, int p, vec2 lc) {
     vec2 pc = lc * P.planeMap[p].xy + P.planeMap[p].zw;
-    vec3 fp = P.footprint[p].xyz;
-    if (fp.z == 0.0 && fp.x <= 1.0 && fp.y <= 1.0) return textureLod(tex, pc * P.planeSize[p].zw, 0.0);
+    if (!kFilter) return textureLod(tex, pc * P.planeSize[p].zw, 0.0);
     return filtered(tex, p, pc);
 }
 
