@@ -126,7 +126,7 @@ Result<void> Presenter::rebuild() {
     return out_->build(*ctx_, renderer_->pass(out_->surface() != VK_NULL_HANDLE));
 }
 
-Result<void> Presenter::submitAndWait(VkSemaphore wait, VkSemaphore signal, int64_t &doneNs) {
+Result<void> Presenter::submit(VkSemaphore wait, VkSemaphore signal) {
     const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT;
     VkSubmitInfo si{};
     si.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
@@ -139,7 +139,6 @@ Result<void> Presenter::submitAndWait(VkSemaphore wait, VkSemaphore signal, int6
     si.pSignalSemaphores = &signal;
     VkResult r = vkQueueSubmit(ctx_->queue, 1, &si, fence_);
     if (r != VK_SUCCESS) return fail("vkQueueSubmit", r);
-    doneNs = 0;
     return {};
 }
 
@@ -191,8 +190,7 @@ Result<void> Presenter::drawOnce(const AVFrame *upload, Presented &outcome) {
 
     r = vkResetFences(ctx_->device, 1, &fence_);
     if (r != VK_SUCCESS) return fail("vkResetFences", r);
-    int64_t doneNs = 0;
-    if (auto s = submitAndWait(t.acquired, t.rendered, doneNs); !s) return s;
+    if (auto s = submit(t.acquired, t.rendered); !s) return s;
     const int64_t submitted = monotonicNs();
     ++presentId_;
     if (t.present) {
@@ -242,7 +240,6 @@ Result<void> Presenter::drawOnce(const AVFrame *upload, Presented &outcome) {
     if (shown < 0 || shown > fenceSeen) shown = fenceSeen;
     latency_.add(submitted, shown);
     ++frames_;
-    (void)doneNs;
     if (auto v = checkValidation(); !v) return v;
     return {};
 }
@@ -381,8 +378,7 @@ Result<void> Presenter::readBack(std::vector<uint8_t> &rgb, int &w, int &h) {
     r = vkEndCommandBuffer(cmd_);
     if (r != VK_SUCCESS) return fail("vkEndCommandBuffer", r);
     vkResetFences(d, 1, &fence_);
-    int64_t doneNs = 0;
-    if (auto s = submitAndWait(VK_NULL_HANDLE, VK_NULL_HANDLE, doneNs); !s) return s;
+    if (auto s = submit(VK_NULL_HANDLE, VK_NULL_HANDLE); !s) return s;
     r = vkWaitForFences(d, 1, &fence_, VK_TRUE, kFenceTimeoutNs);
     if (r != VK_SUCCESS) return fail("vkWaitForFences (read-back)", r);
     if (!rbCoherent_) {

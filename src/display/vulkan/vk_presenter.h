@@ -70,7 +70,7 @@ private:
     Result<void> draw(const AVFrame *upload);
     Result<void> drawOnce(const AVFrame *upload, Presented &outcome);
     Result<void> rebuild();
-    Result<void> submitAndWait(VkSemaphore wait, VkSemaphore signal, int64_t &doneNs);
+    Result<void> submit(VkSemaphore wait, VkSemaphore signal);
     Error fail(const std::string &what, VkResult r);
     Result<void> checkValidation();
     Rect pictureRect(VkExtent2D e) const;

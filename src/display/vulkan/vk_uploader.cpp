@@ -313,9 +313,10 @@ Result<void> Uploader::record(VkCommandBuffer cmd, const AVFrame *f) {
         c.imageExtent = {static_cast<uint32_t>(images_[p].w), static_cast<uint32_t>(images_[p].h), 1};
         vkCmdCopyBufferToImage(cmd, src->buffer, images_[p].image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &c);
     }
-    if (!placeholderReady_) {   // a black placeholder, once
-        // (cleared by a copy from the start of the staging buffer would read
-        // picture bytes; its value is never used: the shader skips it)
+    if (!placeholderReady_) {
+        // The placeholder bound where a format has fewer than three planes,
+        // once: given the staging buffer's first byte (the shader never
+        // samples it; it only has to be a valid image).
         VkBufferImageCopy c{};
         c.bufferOffset = 0;
         c.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
