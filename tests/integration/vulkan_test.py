@@ -144,6 +144,14 @@ check(rc == 7 and len(err.strip().splitlines()) == 1 and "no screen" in err,
 rc, out, err = run([QV, CLIP, "--display=vulkan", "--vk-surface=display"], env=base_env)
 check(rc == 7 and len(err.strip().splitlines()) == 1 and "VK_KHR_display" in err,
       f"--vk-surface=display where the device has no display: one line, exit {rc}: {err.strip()}")
+nodriver = dict(base_env, VK_ICD_FILENAMES="/nonexistent/icd.json", VK_DRIVER_FILES="/nonexistent/icd.json")
+rc, out, err = run([QV, "--display=help", "--vk-surface=headless"], env=nodriver)
+m = re.search(r"^  vulkan +(yes|no) .*\n +(.*)$", out, re.M)
+check(m is not None and m.group(1) == "no" and "no Vulkan driver" in m.group(2),
+      f"help without a Vulkan driver: says so ({m and m.group(2)})")
+rc, out, err = run([QV, CLIP, "--display=vulkan", "--vk-surface=headless"], env=nodriver)
+check(rc == 7 and len(err.strip().splitlines()) == 1 and "no Vulkan driver" in err,
+      f"--display=vulkan without a driver: one line, exit {rc}: {err.strip()}")
 rc, out, err = run([QV, CLIP, "--display=vulkan", "--vk-surface=nope"], env=base_env)
 check(rc == 2 and len(err.strip().splitlines()) == 1, f"--vk-surface=nope: usage, exit {rc}: {err.strip()}")
 
