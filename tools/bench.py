@@ -518,3 +518,10 @@ if peers13 and os.path.isdir(peers13):
             subprocess.run(["umount", "-l", where], stderr=subprocess.DEVNULL)
 else:
     print("\n(no Debian 13 peers: QV_PEERS13 unset; tools/bench sets it up)")
+
+# ---------------------------------------------------------------- issue 11: the vulkan display
+if have("Xvfb"):
+    sys.path.insert(0, os.path.join(root, "tools"))
+    import bench_vulkan  # noqa: E402
+
+    bench_vulkan.run(QV, clip, QUICK)

@@ -10,7 +10,7 @@ namespace qv::app {
 
 const std::vector<OptionSpec> &optionTable() {
     static const std::vector<OptionSpec> table = {
-        {"display", 0, "NAME", "play", "where to show the video: auto, sdl, kms, fbdev, blocks, sixel, kitty, null, hash, or help (list them and why each can or cannot run here)"},
+        {"display", 0, "NAME", "play", "where to show the video: auto, sdl, kms, fbdev, vulkan, blocks, sixel, kitty, null, hash, or help (list them and why each can or cannot run here)"},
         {"no-audio", 0, nullptr, "play", "play no sound (by default the best audio stream plays, and its clock leads the picture)"},
         {"volume", 0, "N", "play", "start at volume N percent (0 to 150, default 100)", OptType::Int, 0, 150},
         {"audio-delay", 0, "SECS", "play", "play the sound SECS seconds later than the picture (negative: earlier)", OptType::Real, -60, 60},
@@ -20,6 +20,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"kms-mode", 0, "WxH[@HZ]", "play", "kms: set this mode (default: keep the mode the screen has)"},
         {"kms-list", 0, nullptr, "play", "kms: list connectors, modes and planes, say what qv would choose, and exit"},
         {"fb-device", 0, "PATH", "play", "fbdev: the framebuffer (default /dev/fb0)"},
+        {"vk-surface", 0, "KIND", "play", "vulkan: auto (a window with a display server, the screen on a VT), window, display (VK_KHR_display) or headless (offscreen)", OptType::Choice, 0, 0, "auto|window|display|headless"},
         {"no-sync", 0, nullptr, "play", "present frames as fast as they come, no clock"},
         {"frames", 0, "N", "play", "stop after N presented frames", OptType::Int, 1, 9007199254740992.0},
         {"start", 0, "TIME", "play", "start at TIME (seconds, or [[hh:]mm:]ss[.frac]); lands on the exact frame", OptType::Time, 0, 1e7},

@@ -100,6 +100,7 @@ int runPlay(const app::ParsedArgs &a) {
     o.displayOpt.kmsConnector = a.get("kms-connector");
     o.displayOpt.kmsMode = a.get("kms-mode");
     o.displayOpt.fbDevice = a.get("fb-device");
+    o.displayOpt.vkSurface = a.get("vk-surface", "auto");
     if (a.has("kms-mode")) {
         int w = 0, h = 0, hz = 0;
         if (!kms::parseModeRequest(o.displayOpt.kmsMode, w, h, hz)) return usage("--kms-mode needs WxH or WxH@HZ, e.g. 1920x1080@60");

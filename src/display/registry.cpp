@@ -8,6 +8,9 @@
 #include "sdl/sdl_display.h"
 #endif
 #include "kms/kms_display.h"
+#if QV_HAVE_VULKAN
+#include "vulkan/vulkan_display.h"
+#endif
 
 #include "qv/core/log.h"
 
@@ -27,6 +30,9 @@ const std::vector<DisplayEntry> &displayRegistry() {
 #endif
 #if QV_HAVE_KMS
         kmsDisplayEntry(),
+#endif
+#if QV_HAVE_VULKAN
+        vulkanDisplayEntry(),
 #endif
         fbdevDisplayEntry(),
     };

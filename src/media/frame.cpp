@@ -7,6 +7,7 @@ extern "C" {
 #include <libavutil/display.h>
 #include <libavutil/buffer.h>
 #include <libavutil/frame.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 }
 
@@ -62,6 +63,13 @@ int64_t frameBufferBytes(const AVFrame *f) {
 const char *pixelFormatName(int pixFmt) {
     const char *n = av_get_pix_fmt_name(static_cast<AVPixelFormat>(pixFmt));
     return n ? n : "?";
+}
+
+void copyPicture(uint8_t *const dst[4], const int dstStride[4], const AVFrame *src) {
+    uint8_t *d[4] = {dst[0], dst[1], dst[2], dst[3]};
+    int ls[4] = {dstStride[0], dstStride[1], dstStride[2], dstStride[3]};
+    av_image_copy(d, ls, const_cast<const uint8_t **>(src->data), src->linesize, static_cast<AVPixelFormat>(src->format),
+                  src->width, src->height);
 }
 
 void FrameRef::reset() {

@@ -318,6 +318,10 @@ Result<void> writeThumb(const std::string &path, const std::string &outPng, cons
     AvFramePtr rgb = allocFrame();
     if (auto r = scaler.convert(src, t, rgb.get()); !r) return r;
 
+    return writePngRgb(outPng, rgb->data[0], w, h, rgb->linesize[0]);
+}
+
+Result<void> writePngRgb(const std::string &outPng, const uint8_t *rgb, int w, int h, int stride) {
     const AVCodec *png = avcodec_find_encoder(AV_CODEC_ID_PNG);
     if (!png) return Error::make(ErrorKind::Internal, "FFmpeg has no PNG encoder");
     CodecCtxPtr enc(avcodec_alloc_context3(png));
@@ -327,8 +331,14 @@ Result<void> writeThumb(const std::string &path, const std::string &outPng, cons
     enc->time_base = AVRational{1, 25};
     int r = avcodec_open2(enc.get(), png, nullptr);
     if (r < 0) return avError(ErrorKind::Internal, outPng, "avcodec_open2(png)", r);
+    AvFramePtr frame = allocFrame();
+    frame->width = w;
+    frame->height = h;
+    frame->format = AV_PIX_FMT_RGB24;
+    frame->data[0] = const_cast<uint8_t *>(rgb);
+    frame->linesize[0] = stride;
     PacketPtr pkt(av_packet_alloc());
-    if ((r = avcodec_send_frame(enc.get(), rgb.get())) < 0 ||
+    if ((r = avcodec_send_frame(enc.get(), frame.get())) < 0 ||
         (r = avcodec_receive_packet(enc.get(), pkt.get())) < 0)
         return avError(ErrorKind::Internal, outPng, "PNG encoding", r);
     FILE *f = std::fopen(outPng.c_str(), "wb");

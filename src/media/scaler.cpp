@@ -74,6 +74,37 @@ Result<void> Scaler::convert(const AVFrame *src, const ScaleTarget &t, AVFrame *
     if (turn && (!desc || (desc->flags & AV_PIX_FMT_FLAG_PLANAR) || desc->nb_components < 3))
         return Error::make(ErrorKind::Internal, "orientation needs a packed output format");
 
+    // A destination the display handed out (its own buffer, set up for
+    // exactly this picture) is drawn into as it is; else one from the pool.
+    const bool provided = dst->buf[0] && dst->width == t.width && dst->height == t.height && dst->format == fmt;
+    if (!provided) {
+        const int bytes = av_image_get_buffer_size(fmt, t.width, t.height, 32);
+        if (bytes <= 0) return Error::make(ErrorKind::Internal, "bad output size");
+        auto r = ensurePool(bytes);
+        if (!r) return r;
+        av_frame_unref(dst);
+        dst->buf[0] = av_buffer_pool_get(pool_);
+        if (!dst->buf[0]) return Error::make(ErrorKind::Internal, "out of memory");
+        av_image_fill_arrays(dst->data, dst->linesize, dst->buf[0]->data, fmt, t.width, t.height, 32);
+        dst->width = t.width;
+        dst->height = t.height;
+        dst->format = fmt;
+    }
+    dst->pts = src->pts;
+    const bool yuvOut = desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB);
+
+    // A display that takes the decoded planes as they are (vulkan: the GPU
+    // converts): same size and format, upright. A plane copy into its
+    // buffer, with the frame's colour facts.
+    if (!turn && src->format == fmt && src->width == t.width && src->height == t.height) {
+        av_image_copy(dst->data, dst->linesize, const_cast<const uint8_t **>(src->data), src->linesize, fmt, t.width,
+                      t.height);
+        dst->colorspace = src->colorspace;
+        dst->color_range = src->color_range;
+        dst->chroma_location = src->chroma_location;
+        return {};
+    }
+
     int flags = t.quality == ScaleQuality::Fast ? SWS_FAST_BILINEAR
               : t.quality == ScaleQuality::Area ? SWS_AREA
                                                 : SWS_BICUBIC;
@@ -96,24 +127,11 @@ Result<void> Scaler::convert(const AVFrame *src, const ScaleTarget &t, AVFrame *
         if (src->color_range == AVCOL_RANGE_JPEG) srcRange = 1;
         sws_setColorspaceDetails(sws_, sws_getCoefficients(cs), srcRange, tbl, dstRange, bri, con, sat);
     }
-
-    // A destination the display handed out (its own buffer, set up for
-    // exactly this picture) is drawn into as it is; else one from the pool.
-    const bool provided = dst->buf[0] && dst->width == t.width && dst->height == t.height && dst->format == fmt;
-    if (!provided) {
-        const int bytes = av_image_get_buffer_size(fmt, t.width, t.height, 32);
-        if (bytes <= 0) return Error::make(ErrorKind::Internal, "bad output size");
-        auto r = ensurePool(bytes);
-        if (!r) return r;
-        av_frame_unref(dst);
-        dst->buf[0] = av_buffer_pool_get(pool_);
-        if (!dst->buf[0]) return Error::make(ErrorKind::Internal, "out of memory");
-        av_image_fill_arrays(dst->data, dst->linesize, dst->buf[0]->data, fmt, t.width, t.height, 32);
-        dst->width = t.width;
-        dst->height = t.height;
-        dst->format = fmt;
+    if (yuvOut) {   // a repack for a display that converts itself: say what it holds
+        dst->colorspace = src->colorspace;
+        dst->color_range = dstRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+        dst->chroma_location = src->chroma_location;
     }
-    dst->pts = src->pts;
 
     if (!turn) {
         sws_scale(sws_, src->data, src->linesize, 0, src->height, dst->data, dst->linesize);

@@ -75,6 +75,7 @@ void DisplayStage::toggleStatus() { status_.toggle(); }
 void DisplayStage::toggleFullscreen() {
     fullscreen_ = !fullscreen_;
     display_.setFullscreen(fullscreen_);
+    displayDeadlineNs_ = 0;   // the window's events after the change: look at once
 }
 
 void DisplayStage::pollIndex() {
@@ -94,13 +95,18 @@ void DisplayStage::takeShots() {
 }
 
 bool DisplayStage::screenshot(uint64_t tag, std::string &why) {
-    if (opt_.input.empty() || opt_.input == "-" || !current_.frame) {
+    // A display that reads back what it shows (vulkan) saves that picture;
+    // the others decode the frame again from the file, full size.
+    auto rgb = std::make_shared<std::vector<uint8_t>>();
+    int rw = 0, rh = 0;
+    const bool readBack = current_.frame && display_.readBack(*rgb, rw, rh);
+    if (!readBack && (opt_.input.empty() || opt_.input == "-" || !current_.frame)) {
         why = "screenshots need a file";
         return false;
     }
     const FrameInfo i = current_.info;
     const char *slash = std::strrchr(opt_.input.c_str(), '/');
-    std::string base = slash ? slash + 1 : opt_.input;
+    std::string base = opt_.input.empty() ? "demo" : slash ? slash + 1 : opt_.input;
     if (auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) base.resize(dot);
     char name[96];
     std::snprintf(name, sizeof name, "-f%06" PRId64 "-pts%.3f.png", i.ordinal, static_cast<double>(i.ptsNs) / 1e9);
@@ -109,7 +115,7 @@ bool DisplayStage::screenshot(uint64_t tag, std::string &why) {
     req.useMmap = opt_.useMmap;
     if (i.ordinalExact && index_.get()) req.frame = i.ordinal;
     else req.atNs = i.ptsNs;
-    if (!shots_.start(opt_.input, path, req, tag)) {
+    if (!shots_.start(opt_.input, path, req, tag, readBack ? rgb : nullptr, rw, rh)) {
         why = "a screenshot is still being written";
         return false;
     }

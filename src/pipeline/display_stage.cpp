@@ -66,6 +66,8 @@ void DisplayStage::configureDisplay() {
     if (auto r = tee_.configure(spec_, target_); !r) return fail(r.takeError());
     sh_.sink.store(display_.frameSink(), std::memory_order_release);
     sh_.target.store(packTarget(target_), std::memory_order_release);
+    sh_.configured.store(true, std::memory_order_release);
+    sh_.configuredWait.notify();
     cache_.clear();   // the frames in it were scaled for the old size
     cancelFills();
     backgroundFor_ = -1;

@@ -20,6 +20,16 @@ bool ScaleStage::tooLate(const FrameRef &fr, int64_t now) const {
 void ScaleStage::run() {
     pthread_setname_np(pthread_self(), "qv-scale");
     Link &next = encode_ ? sh_.toEncode : sh_.toDisplay;
+    // Nothing is scaled before the display said for what (a frame scaled
+    // for no target would only be dropped).
+    while (!sh_.configured.load(std::memory_order_acquire) && !sh_.quit.load(std::memory_order_acquire)) {
+        const uint32_t seen = sh_.configuredWait.prepare();
+        if (sh_.configured.load() || sh_.quit.load()) {
+            sh_.configuredWait.cancel();
+            break;
+        }
+        sh_.configuredWait.wait(seen);
+    }
     Scaler scaler;
     AvFramePtr out = allocFrame();
     Item it;

@@ -12,13 +12,14 @@ ScreenshotWorker::~ScreenshotWorker() {
     if (thread_.joinable()) thread_.join();
 }
 
-bool ScreenshotWorker::start(const std::string &input, const std::string &png, const ThumbRequest &req, uint64_t tag) {
+bool ScreenshotWorker::start(const std::string &input, const std::string &png, const ThumbRequest &req, uint64_t tag,
+                             std::shared_ptr<std::vector<uint8_t>> rgb, int w, int h) {
     if (busy_) return false;
     if (thread_.joinable()) thread_.join();
     busy_ = true;
-    thread_ = std::thread([this, input, png, req, tag] {
+    thread_ = std::thread([this, input, png, req, tag, rgb, w, h] {
         pthread_setname_np(pthread_self(), "qv-shot");
-        auto r = writeThumb(input, png, req);
+        auto r = rgb ? writePngRgb(png, rgb->data(), w, h, w * 3) : writeThumb(input, png, req);
         {
             std::lock_guard<std::mutex> lk(m_);
             finished_ = true;

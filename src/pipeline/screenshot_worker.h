@@ -10,9 +10,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace qv {
 
@@ -22,8 +24,11 @@ public:
     ~ScreenshotWorker();
 
     bool busy() const { return busy_; }
-    // Starts writing; false when one is still being written.
-    bool start(const std::string &input, const std::string &png, const ThumbRequest &req, uint64_t tag);
+    // Starts writing; false when one is still being written. With rgb (the
+    // picture a display read back, w x h RGB24) that picture is written;
+    // without, the frame is decoded again from input, full size.
+    bool start(const std::string &input, const std::string &png, const ThumbRequest &req, uint64_t tag,
+               std::shared_ptr<std::vector<uint8_t>> rgb = nullptr, int w = 0, int h = 0);
     // Readable when a shot finished.
     int doneFd() const { return done_.get(); }
     // The finished shot: its tag, and "" or the error. False when none.

@@ -94,6 +94,8 @@ struct Shared {
     ClockCell clock;                     // the display stage's clock, for shedding and early drops
     std::atomic<uint64_t> target{0};     // packed ScaleTarget
     std::atomic<FrameSink *> sink{nullptr};
+    std::atomic<bool> configured{false}; // the display published its first target
+    Waiter configuredWait;
     std::atomic<bool> quit{false};
     Waiter control;                      // the decode stage waits on it after the end
     PipelineStats stats;
@@ -106,6 +108,7 @@ struct Shared {
         control.notify();
     }
     void abortAll() {
+        configuredWait.notify();
         toScale.abort();
         toEncode.abort();
         toDisplay.abort();

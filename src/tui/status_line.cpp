@@ -27,7 +27,7 @@ void formatStatus(const StatusInfo &s, std::string &out) {
         std::snprintf(queues, sizeof queues, "%d/%d", s.queues[0], s.queues[2]);
     else
         std::snprintf(queues, sizeof queues, "%d/%d/%d", s.queues[0], s.queues[1], s.queues[2]);
-    char shed[16] = "";
+    char shed[24] = "";
     if (s.shed > 0) std::snprintf(shed, sizeof shed, " shed %d", s.shed);
     char dts[32] = "dts -";
     if (s.hasDts) std::snprintf(dts, sizeof dts, "dts %.3f", s.dtsSec);

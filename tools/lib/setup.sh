@@ -7,10 +7,11 @@ QV_BUILD=${QV_BUILD:-$QV_ROOT/build}
 
 QV_RUN_PKGS=(meson ninja-build g++ pkgconf
              libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
-             libsdl2-dev libdrm-dev zlib1g-dev)
+             libsdl2-dev libdrm-dev zlib1g-dev libvulkan-dev glslang-tools)
 QV_TEST_PKGS=(ffmpeg doctest-dev tmux python3 util-linux procps file
               xvfb xterm kitty x11-apps x11-utils xdotool openbox imagemagick
-              qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64)
+              qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
+              mesa-vulkan-drivers vulkan-validationlayers)
 
 qv_sudo() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -49,6 +49,7 @@ struct DisplayOptions {
     int windowX = -1, windowY = -1;   // -1: where the window system puts it
     std::string kmsDevice, kmsConnector, kmsMode;   // --kms-device, --kms-connector, --kms-mode
     std::string fbDevice;                           // --fb-device
+    std::string vkSurface;                          // --vk-surface: auto, window, display, headless
     bool skipScreens = false;         // auto: not kms or fbdev (the fallback when they cannot run)
     // What the terminal answered (tui/term_detect.h), for auto and help.
     bool detected = false;
@@ -130,7 +131,15 @@ public:
     // Called once after the last frame (not after an error): write out what
     // is buffered and report a failure (EPIPE becomes exit 141).
     virtual Result<void> finish() { return {}; }
-    // Called on the display thread after the last frame, on every exit path.
+    // The picture as the display shows it, read back (RGB24, w * 3 bytes a
+    // row), for the s key; false when it cannot (the player then decodes the
+    // frame again, as qv thumb does).
+    virtual bool readBack(std::vector<uint8_t> &rgb, int &w, int &h) {
+        (void)rgb, (void)w, (void)h;
+        return false;
+    }
+    // Called on the display thread after the last frame, on every exit path:
+    // back-ends whose toolkit wants its own thread tear down here.
     virtual void release() {}
 };
 

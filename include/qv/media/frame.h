@@ -68,5 +68,7 @@ void *externalBufferOpaque(const AVFrame *f);
 int64_t frameBufferBytes(const AVFrame *f);
 // FFmpeg's name for a pixel format ("yuv420p"), "?" when unknown.
 const char *pixelFormatName(int pixFmt);
+// The frame's picture copied into planes the caller owns (same size and format).
+void copyPicture(uint8_t *const dst[4], const int dstStride[4], const AVFrame *src);
 
 } // namespace qv

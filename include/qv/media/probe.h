@@ -50,5 +50,7 @@ struct ThumbRequest {
 };
 
 Result<void> writeThumb(const std::string &path, const std::string &outPng, const ThumbRequest &req);
+// An RGB24 picture (stride bytes a row) as a PNG file (FFmpeg's encoder).
+Result<void> writePngRgb(const std::string &outPng, const uint8_t *rgb, int w, int h, int stride);
 
 } // namespace qv

@@ -5,12 +5,13 @@
 // locked texture. The YUV matrix and range follow each frame.
 //
 // Threads: SDL wants the window on one thread; everything SDL's video part
-// does happens on the display thread (configure, present, pollInput,
+// does happens on the display thread (configure, present, dispatch,
 // release). The probe, on the main thread, only initialises and closes SDL's
 // video part to see whether a window can open.
 #include "sdl_display.h"
 
 #include "display/status_tty.h"
+#include "sdl_util.h"
 
 #include "qv/core/log.h"
 #include "qv/media/ffcompat.h"
@@ -23,38 +24,17 @@ extern "C" {
 }
 
 #include <SDL.h>
-#include <SDL_syswm.h>
 
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
 #include <unistd.h>
 
 namespace qv {
 
 namespace {
-
-// SDL's video with qv's hints: no signal handlers (our signals go through a
-// signalfd); never SDL's own kmsdrm driver on a console (the native KMS
-// back-end owns that case; an explicit SDL_VIDEODRIVER still wins); Wayland
-// only where a compositor is named (probing it elsewhere prints libwayland's
-// own complaint about XDG_RUNTIME_DIR). Tried three times over about 200 ms:
-// an X server busy accepting other clients can refuse or reset a connection
-// (Xvfb does under load), and one refusal is no reason to fail.
-bool sdlInitVideo() {
-    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-    if (!std::getenv("SDL_VIDEODRIVER"))
-        SDL_SetHint(SDL_HINT_VIDEODRIVER, std::getenv("WAYLAND_DISPLAY") ? "x11,wayland" : "x11");
-    SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
-    for (int attempt = 0;; ++attempt) {
-        if (SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) return true;
-        if (attempt == 2) return false;
-        SDL_Delay(100);
-    }
-}
 
 struct TexFormat {
     int av;
@@ -105,21 +85,9 @@ public:
             if (!sdlInitVideo())
                 return Error::make(ErrorKind::Display, std::string("SDL cannot open a window: ") + SDL_GetError());
             videoInit_ = true;
-            int w = 0, h = 0;
-            displaySize(w, h);
-            if (opt_.windowW > 0 && opt_.windowH > 0) {
-                w = opt_.windowW;
-                h = opt_.windowH;
-            } else {
-                SDL_Rect usable;
-                if (SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 0 && usable.h > 0) {
-                    const double k = std::min({1.0, usable.w * 0.9 / w, usable.h * 0.9 / h});
-                    w = std::max(64, static_cast<int>(w * k));
-                    h = std::max(64, static_cast<int>(h * k));
-                }
-            }
-            const int x = opt_.windowX >= 0 ? opt_.windowX : static_cast<int>(SDL_WINDOWPOS_UNDEFINED);
-            const int y = opt_.windowY >= 0 ? opt_.windowY : static_cast<int>(SDL_WINDOWPOS_UNDEFINED);
+            int dw = 0, dh = 0, x = 0, y = 0, w = 0, h = 0;
+            displaySize(dw, dh);
+            sdlWindowRect(opt_, dw, dh, x, y, w, h);
             window_ = SDL_CreateWindow(("qv - " + spec.title).c_str(), x, y, w, h,
                                        SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
             if (!window_)
@@ -133,7 +101,7 @@ public:
             SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
             SDL_RenderClear(renderer_);
             SDL_RenderPresent(renderer_);
-            eventFd_ = connectionFd();
+            eventFd_ = sdlConnectionFd(window_);
         }
         return ScaleTarget{};   // the decoded frame as it is: the renderer scales
     }
@@ -165,59 +133,19 @@ public:
 
     int64_t dispatch(const DisplayEvents &out) override {
         if (!window_) return -1;
-        SDL_Event e;
-        bool redraw = false;
-        auto key = [&](tui::KeyCode code, char ch = 0) {
-            DisplayEvent ev;
-            ev.type = DisplayEvent::Type::Key;
-            ev.key.code = code;
-            ev.key.ch = ch;
-            out(ev);
-        };
-        while (SDL_PollEvent(&e)) {
-            switch (e.type) {
-            case SDL_QUIT: out(DisplayEvent{DisplayEvent::Type::Quit, {}}); break;
-            case SDL_WINDOWEVENT:
-                if (e.window.event == SDL_WINDOWEVENT_CLOSE) out(DisplayEvent{DisplayEvent::Type::Quit, {}});
-                if (e.window.event == SDL_WINDOWEVENT_EXPOSED || e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
-                    redraw = true;
-                break;
-            case SDL_TEXTINPUT:
-                for (const char *c = e.text.text; *c; ++c)
-                    if (static_cast<unsigned char>(*c) < 0x80) key(tui::KeyCode::Char, *c);
-                break;
-            case SDL_KEYDOWN: {
-                const bool shift = (e.key.keysym.mod & KMOD_SHIFT) != 0;
-                const bool ctrl = (e.key.keysym.mod & KMOD_CTRL) != 0;
-                switch (e.key.keysym.sym) {
-                case SDLK_LEFT: key(shift ? tui::KeyCode::ShiftLeft : tui::KeyCode::Left); break;
-                case SDLK_RIGHT: key(shift ? tui::KeyCode::ShiftRight : tui::KeyCode::Right); break;
-                case SDLK_UP: key(tui::KeyCode::Up); break;
-                case SDLK_DOWN: key(tui::KeyCode::Down); break;
-                case SDLK_PAGEUP: key(tui::KeyCode::PageUp); break;
-                case SDLK_PAGEDOWN: key(tui::KeyCode::PageDown); break;
-                case SDLK_HOME: key(tui::KeyCode::Home); break;
-                case SDLK_END: key(tui::KeyCode::End); break;
-                case SDLK_ESCAPE: key(tui::KeyCode::Escape); break;
-                case SDLK_RETURN: case SDLK_KP_ENTER: key(tui::KeyCode::Enter); break;
-                case SDLK_BACKSPACE: key(tui::KeyCode::Backspace); break;
-                case SDLK_c: if (ctrl) key(tui::KeyCode::Char, 'q'); break;
-                default: break;   // printable keys come as SDL_TEXTINPUT
-                }
-                break;
-            }
-            default: break;
-            }
-        }
-        if (redraw && texture_) render();
+        if (sdlDispatchEvents(out).redraw && texture_) render();
         // With no descriptor to sleep on (a Wayland without its library
-        // reachable), look at the window again soon.
-        return eventFd_ >= 0 ? -1 : monotonicNs() + 50000000;
+        // reachable), look at the window again soon; so too while the window
+        // manager settles a fullscreen change (Xlib may have read its events
+        // already, and the connection then has nothing left to say).
+        const int64_t now = monotonicNs();
+        return eventFd_ < 0 || now < settleUntilNs_ ? now + 50000000 : -1;
     }
 
     void setFullscreen(bool on) override {
         if (!window_ || on == fullscreen_) return;
         fullscreen_ = on;
+        settleUntilNs_ = monotonicNs() + 1000000000;
         if (SDL_SetWindowFullscreen(window_, fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0) != 0)
             log::warn("sdl: fullscreen: %s", SDL_GetError());
         int w = 0, h = 0;
@@ -342,28 +270,6 @@ private:
         SDL_SetWindowTitle(window_, title);
     }
 
-    // The window system's connection: readable when events wait (X11,
-    // Wayland through its library, looked up where SDL loaded it).
-    int connectionFd() const {
-        SDL_SysWMinfo info;
-        SDL_VERSION(&info.version);
-        if (!SDL_GetWindowWMInfo(window_, &info)) return -1;
-#if defined(SDL_VIDEO_DRIVER_X11)
-        if (info.subsystem == SDL_SYSWM_X11) return ConnectionNumber(info.info.x11.display);
-#endif
-#if defined(SDL_VIDEO_DRIVER_WAYLAND)
-        if (info.subsystem == SDL_SYSWM_WAYLAND) {
-            void *lib = dlopen("libwayland-client.so.0", RTLD_LAZY | RTLD_NOLOAD);
-            using GetFd = int (*)(struct wl_display *);
-            auto fn = lib ? reinterpret_cast<GetFd>(dlsym(lib, "wl_display_get_fd")) : nullptr;
-            const int fd = fn ? fn(info.info.wl.display) : -1;
-            if (lib) dlclose(lib);
-            return fd;
-        }
-#endif
-        return -1;
-    }
-
     DisplayOptions opt_;
     StreamSpec spec_;
     bool videoInit_ = false;
@@ -376,6 +282,7 @@ private:
     Scaler scaler_;   // formats SDL has no texture for
     bool fullscreen_ = false;
     int eventFd_ = -1;
+    int64_t settleUntilNs_ = 0;
     int64_t titleSec_ = -1;
     StatusTty statusTty_;
     std::string status_;

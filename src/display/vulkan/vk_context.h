@@ -1,0 +1,100 @@
+// The Vulkan instance, physical device, device and queue of the vulkan
+// display.
+//
+// Threads: created, used and destroyed by one owner at a time (the display
+// thread while it plays; the main thread destroys it after every thread has
+// joined). The validation messenger may be called on any thread the driver
+// uses: it only counts and logs.
+#pragma once
+
+#include "vk_api.h"
+
+#include "qv/core/result.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace qv::vk {
+
+struct ContextOptions {
+    // VK_LAYER_KHRONOS_validation with a messenger that counts every warning
+    // and error (QV_VK_VALIDATION=1; the tests run with it).
+    bool validation = false;
+    std::vector<std::string> instanceExtensions;   // what the surface needs
+    bool khrDisplay = false;                       // VK_KHR_display on the instance
+    std::string deviceHint;                        // QV_VK_DEVICE: part of a device's name
+};
+
+// Whether validation was asked for in the environment (QV_VK_VALIDATION=1).
+bool validationFromEnv();
+
+class Context {
+public:
+    ~Context();
+    Context(const Context &) = delete;
+    Context &operator=(const Context &) = delete;
+
+    static Result<std::unique_ptr<Context>> createInstance(const ContextOptions &o);
+    // Picks the device (a discrete GPU before an integrated one, a virtual
+    // one, then a CPU one like lavapipe; QV_VK_DEVICE narrows by name) with a
+    // graphics queue that can present to surface (when not null), and creates
+    // it with the extensions it has of those qv uses.
+    Result<void> createDevice(VkSurfaceKHR surface, bool swapchain);
+
+    VkInstance instance = VK_NULL_HANDLE;
+    VkPhysicalDevice phys = VK_NULL_HANDLE;
+    VkDevice device = VK_NULL_HANDLE;
+    VkQueue queue = VK_NULL_HANDLE;
+    uint32_t family = 0;
+    VkPhysicalDeviceProperties props{};
+    VkPhysicalDeviceMemoryProperties memProps{};
+    uint32_t apiVersion = 0;            // the instance's (loader's)
+    bool presentWait = false;           // VK_KHR_present_id + VK_KHR_present_wait enabled
+    bool calibrated = false;            // VK_EXT_calibrated_timestamps with CLOCK_MONOTONIC
+    bool timestamps = false;            // the queue writes timestamps
+    bool validation = false;
+
+    // A memory type with these properties among typeBits (-1: none).
+    int memoryType(uint32_t typeBits, VkMemoryPropertyFlags want) const;
+    // Sampled, filtered (linear) and a transfer destination with optimal tiling.
+    bool canSample(VkFormat f, bool &linear) const;
+    // "llvmpipe (LLVM 15.0.6, 256 bits), CPU, Vulkan 1.3.230, Mesa 22.3.6 (LLVM 15.0.6)"
+    std::string describe() const;
+    std::string driverInfo;   // the driver's own words (Vulkan 1.2 devices), else empty
+    bool isCpu() const { return props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }
+
+    // Warnings and errors the validation layer reported so far, and the last one.
+    int validationMessages() const { return messages_.load(); }
+    std::string lastValidationMessage() const;
+
+private:
+    Context() = default;
+    static VKAPI_ATTR VkBool32 VKAPI_CALL onMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                    VkDebugUtilsMessageTypeFlagsEXT types,
+                                                    const VkDebugUtilsMessengerCallbackDataEXT *data, void *user);
+    VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
+    std::atomic<int> messages_{0};
+    mutable std::mutex lastMutex_;
+    std::string last_;
+};
+
+// VK_KHR_display, for --display=help and the display surface: the displays
+// the best device offers, one line each; empty with why when there are none.
+std::vector<std::string> listKhrDisplays(Context &ctx, std::string &why);
+
+// Probes what the vulkan display can use here (for --display=help and
+// --display=vulkan): the loader, an instance, a device. Main thread; one
+// short-lived instance.
+struct VulkanProbe {
+    bool usable = false;
+    std::string why;          // the device, or why not
+    bool cpu = false;
+    int displays = -1;        // VK_KHR_display displays (-1: not asked)
+    std::string displayWhy;
+};
+VulkanProbe probeVulkan(bool askDisplays);
+
+} // namespace qv::vk

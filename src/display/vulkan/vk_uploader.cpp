@@ -1,0 +1,337 @@
+#include "vk_uploader.h"
+
+#include "qv/core/log.h"
+
+extern "C" {
+#include <libavutil/buffer.h>
+#include <libavutil/frame.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+}
+
+#include <algorithm>
+#include <cstring>
+
+namespace qv::vk {
+
+namespace {
+Error vkFail(const std::string &what, VkResult r) {
+    Error e = Error::make(ErrorKind::Display, "vulkan: " + what + " failed (" + resultName(r) + ")");
+    e.native = static_cast<int>(r);
+    return e;
+}
+} // namespace
+
+VkFormat vkFormatOf(TexFormat f) {
+    switch (f) {
+    case TexFormat::R8: return VK_FORMAT_R8_UNORM;
+    case TexFormat::RG8: return VK_FORMAT_R8G8_UNORM;
+    case TexFormat::RGBA8: return VK_FORMAT_R8G8B8A8_UNORM;
+    case TexFormat::R16: return VK_FORMAT_R16_UNORM;
+    case TexFormat::RG16: return VK_FORMAT_R16G16_UNORM;
+    case TexFormat::RGBA16: return VK_FORMAT_R16G16B16A16_UNORM;
+    }
+    return VK_FORMAT_UNDEFINED;
+}
+
+Uploader::~Uploader() {
+    destroyImages();
+    for (auto &g : gens_)
+        for (auto &s : g->slots) freeSlot(s);
+    freeSlot(copySlot_);
+}
+
+void Uploader::slotFree(void *opaque, uint8_t *) { static_cast<Slot *>(opaque)->state.store(0); }
+
+Result<void> Uploader::makeSlot(Slot &s, size_t bytes) {
+    VkBufferCreateInfo bi{};
+    bi.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+    bi.size = bytes;
+    bi.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
+    bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    VkResult r = vkCreateBuffer(ctx_.device, &bi, nullptr, &s.buffer);
+    if (r != VK_SUCCESS) return vkFail("vkCreateBuffer (staging)", r);
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(ctx_.device, s.buffer, &req);
+    // Host-visible and coherent where there is such memory (no flushes);
+    // else host-visible, flushed before each copy.
+    int type = ctx_.memoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+    s.coherent = type >= 0;
+    if (type < 0) type = ctx_.memoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT);
+    if (type < 0) return Error::make(ErrorKind::Display, "vulkan: no host-visible memory for staging");
+    VkMemoryAllocateInfo ai{};
+    ai.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
+    ai.allocationSize = req.size;
+    ai.memoryTypeIndex = static_cast<uint32_t>(type);
+    r = vkAllocateMemory(ctx_.device, &ai, nullptr, &s.memory);
+    if (r != VK_SUCCESS) return vkFail("vkAllocateMemory (staging, " + std::to_string(bytes >> 20) + " MiB)", r);
+    r = vkBindBufferMemory(ctx_.device, s.buffer, s.memory, 0);
+    if (r != VK_SUCCESS) return vkFail("vkBindBufferMemory", r);
+    void *p = nullptr;
+    r = vkMapMemory(ctx_.device, s.memory, 0, VK_WHOLE_SIZE, 0, &p);
+    if (r != VK_SUCCESS) return vkFail("vkMapMemory", r);
+    s.map = static_cast<uint8_t *>(p);
+    s.size = bytes;
+    s.state.store(0);
+    stagingBytes_ += bytes;
+    return {};
+}
+
+void Uploader::freeSlot(Slot &s) {
+    if (!ctx_.device) return;
+    if (s.map) vkUnmapMemory(ctx_.device, s.memory);
+    if (s.buffer) vkDestroyBuffer(ctx_.device, s.buffer, nullptr);
+    if (s.memory) vkFreeMemory(ctx_.device, s.memory, nullptr);
+    s.map = nullptr;
+    s.buffer = VK_NULL_HANDLE;
+    s.memory = VK_NULL_HANDLE;
+    s.size = 0;
+}
+
+Result<void> Uploader::configure(int avFormat, int width, int height) {
+    Generation *cur = current_.load();
+    if (cur && cur->format == avFormat && cur->width == width && cur->height == height) return {};
+    UploadLayout l;
+    if (!layoutFor(avFormat, l))
+        return Error::make(ErrorKind::Internal, std::string("vulkan: no upload layout for ") +
+                                                    pixelFormatName(avFormat));
+    const VkDeviceSize rowAlign = std::max<VkDeviceSize>(64, ctx_.props.limits.optimalBufferCopyRowPitchAlignment);
+    const VkDeviceSize planeAlign = std::max<VkDeviceSize>(64, ctx_.props.limits.optimalBufferCopyOffsetAlignment);
+    rowAlign_ = static_cast<int>(rowAlign);
+    planeAlign_ = static_cast<int>(planeAlign);
+    auto g = std::make_unique<Generation>();
+    g->format = avFormat;
+    g->width = width;
+    g->height = height;
+    g->staging = stagingLayout(l, width, height, rowAlign_, planeAlign_);
+    for (auto &s : g->slots)
+        if (auto r = makeSlot(s, g->staging.total); !r) {
+            for (auto &t : g->slots) freeSlot(t);
+            return r;
+        }
+    current_.store(g.get(), std::memory_order_release);
+    gens_.push_back(std::move(g));
+    log::info("vulkan: %d staging slots of %.1f MiB for %dx%d %s", kSinkSlots, gens_.back()->staging.total / 1048576.0,
+              width, height, pixelFormatName(avFormat));
+    return {};
+}
+
+bool Uploader::acquire(const ScaleTarget &t, AVFrame *dst) {
+    Generation *g = current_.load(std::memory_order_acquire);
+    if (!g || t.width != g->width || t.height != g->height || t.pixFmt != g->format ||
+        t.orientation != Orientation::Normal)
+        return false;
+    for (Slot &s : g->slots) {
+        int expect = 0;
+        if (!s.map || !s.state.compare_exchange_strong(expect, 1)) continue;
+        if (!wrapExternalBuffer(dst, s.map, s.size, &Uploader::slotFree, &s)) {
+            s.state.store(0);
+            return false;
+        }
+        const StagingLayout &st = g->staging;
+        for (int p = 0; p < 3; ++p) {
+            dst->data[p] = st.stride[p] ? s.map + st.offset[p] : nullptr;
+            dst->linesize[p] = st.stride[p];
+        }
+        dst->width = g->width;
+        dst->height = g->height;
+        dst->format = g->format;
+        return true;
+    }
+    return false;
+}
+
+const Uploader::Slot *Uploader::slotOf(const AVFrame *f) const {
+    if (!f->buf[0] || f->buf[1]) return nullptr;
+    void *opaque = externalBufferOpaque(f);
+    if (!opaque) return nullptr;
+    for (const auto &g : gens_)
+        for (const Slot &s : g->slots)
+            if (opaque == &s && f->data[0] >= s.map && f->data[0] < s.map + s.size) return &s;
+    return nullptr;
+}
+
+Result<void> Uploader::makeImage(PlaneImage &im, VkFormat f, int w, int h) {
+    VkImageCreateInfo ii{};
+    ii.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO;
+    ii.imageType = VK_IMAGE_TYPE_2D;
+    ii.format = f;
+    ii.extent = {static_cast<uint32_t>(w), static_cast<uint32_t>(h), 1};
+    ii.mipLevels = 1;
+    ii.arrayLayers = 1;
+    ii.samples = VK_SAMPLE_COUNT_1_BIT;
+    ii.tiling = VK_IMAGE_TILING_OPTIMAL;
+    ii.usage = VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_SAMPLED_BIT;
+    ii.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    ii.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+    VkResult r = vkCreateImage(ctx_.device, &ii, nullptr, &im.image);
+    if (r != VK_SUCCESS) return vkFail("vkCreateImage", r);
+    VkMemoryRequirements req;
+    vkGetImageMemoryRequirements(ctx_.device, im.image, &req);
+    int type = ctx_.memoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+    if (type < 0) type = ctx_.memoryType(req.memoryTypeBits, 0);
+    if (type < 0) return Error::make(ErrorKind::Display, "vulkan: no memory type for a plane image");
+    VkMemoryAllocateInfo ai{};
+    ai.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
+    ai.allocationSize = req.size;
+    ai.memoryTypeIndex = static_cast<uint32_t>(type);
+    r = vkAllocateMemory(ctx_.device, &ai, nullptr, &im.memory);
+    if (r != VK_SUCCESS) return vkFail("vkAllocateMemory (plane image)", r);
+    r = vkBindImageMemory(ctx_.device, im.image, im.memory, 0);
+    if (r != VK_SUCCESS) return vkFail("vkBindImageMemory", r);
+    VkImageViewCreateInfo vi{};
+    vi.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO;
+    vi.image = im.image;
+    vi.viewType = VK_IMAGE_VIEW_TYPE_2D;
+    vi.format = f;
+    vi.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    r = vkCreateImageView(ctx_.device, &vi, nullptr, &im.view);
+    if (r != VK_SUCCESS) return vkFail("vkCreateImageView", r);
+    im.w = w;
+    im.h = h;
+    return {};
+}
+
+void Uploader::freeImage(PlaneImage &im) {
+    if (!ctx_.device) return;
+    if (im.view) vkDestroyImageView(ctx_.device, im.view, nullptr);
+    if (im.image) vkDestroyImage(ctx_.device, im.image, nullptr);
+    if (im.memory) vkFreeMemory(ctx_.device, im.memory, nullptr);
+    im = PlaneImage{};
+}
+
+void Uploader::destroyImages() {
+    for (auto &im : images_) freeImage(im);
+    freeImage(placeholder_);
+    placeholderReady_ = false;
+    hasPicture_ = false;
+    layout_ = UploadLayout{};
+}
+
+VkImageView Uploader::view(int p) const { return p < layout_.planes ? images_[p].view : placeholder_.view; }
+
+Result<void> Uploader::ensureImages(const UploadLayout &l, int w, int h) {
+    if (!placeholder_.image)
+        if (auto r = makeImage(placeholder_, VK_FORMAT_R8_UNORM, 1, 1); !r) return r;
+    bool same = layout_.avFormat == l.avFormat && width_ == w && height_ == h;
+    if (same) return {};
+    for (auto &im : images_) freeImage(im);
+    const StagingLayout st = stagingLayout(l, w, h, 1, 1);
+    for (int p = 0; p < l.planes; ++p) {
+        const VkFormat f = vkFormatOf(l.plane[p].format);
+        bool lin = false;
+        if (!ctx_.canSample(f, lin))
+            return Error::make(ErrorKind::Display, std::string("vulkan: ") + ctx_.props.deviceName + " cannot sample " +
+                                                       pixelFormatName(l.avFormat) +
+                                                       " planes (format " + std::to_string(f) + ")");
+        if (auto r = makeImage(images_[p], f, st.width[p], st.height[p]); !r) return r;
+        images_[p].linear = lin;
+    }
+    layout_ = l;
+    width_ = w;
+    height_ = h;
+    imagesChanged_ = true;
+    hasPicture_ = false;
+    return {};
+}
+
+Result<void> Uploader::record(VkCommandBuffer cmd, const AVFrame *f) {
+    UploadLayout l;
+    if (!layoutFor(f->format, l))
+        return Error::make(ErrorKind::Internal, std::string("vulkan: frames in ") +
+                                                    pixelFormatName(f->format) +
+                                                    " cannot go up as they are");
+    if (auto r = ensureImages(l, f->width, f->height); !r) return r;
+
+    // Where the planes are: the slot the scale stage drew into, else the
+    // display's own slot, filled here.
+    const Slot *src = slotOf(f);
+    size_t offset[3] = {0, 0, 0};
+    int stride[3] = {0, 0, 0};
+    if (src) {
+        for (int p = 0; p < l.planes; ++p) {
+            offset[p] = static_cast<size_t>(f->data[p] - src->map);
+            stride[p] = f->linesize[p];
+        }
+        ++direct_;
+    } else {
+        const StagingLayout st = stagingLayout(l, f->width, f->height, rowAlign_, planeAlign_);
+        if (copySlot_.size < st.total) {
+            freeSlot(copySlot_);
+            if (auto r = makeSlot(copySlot_, st.total); !r) return r;
+        }
+        uint8_t *dst[4] = {nullptr, nullptr, nullptr, nullptr};
+        int ls[4] = {0, 0, 0, 0};
+        for (int p = 0; p < l.planes; ++p) {
+            dst[p] = copySlot_.map + st.offset[p];
+            ls[p] = st.stride[p];
+            offset[p] = st.offset[p];
+            stride[p] = st.stride[p];
+        }
+        copyPicture(dst, ls, f);
+        src = &copySlot_;
+        ++copied_;
+    }
+    if (!src->coherent) {
+        VkMappedMemoryRange mr{};
+        mr.sType = VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE;
+        mr.memory = src->memory;
+        mr.offset = 0;
+        mr.size = VK_WHOLE_SIZE;
+        vkFlushMappedMemoryRanges(ctx_.device, 1, &mr);
+    }
+
+    // Every plane image (and the placeholder, the first time) to transfer
+    // destination; their old contents are dropped.
+    VkImageMemoryBarrier pre[4]{};
+    uint32_t npre = 0;
+    for (int p = 0; p < l.planes + (placeholderReady_ ? 0 : 1); ++p) {
+        VkImageMemoryBarrier &b = pre[npre++];
+        b.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER;
+        b.srcAccessMask = 0;
+        b.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+        b.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+        b.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+        b.srcQueueFamilyIndex = b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+        b.image = p < l.planes ? images_[p].image : placeholder_.image;
+        b.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    }
+    // The previous frame's fragment shader reads finish before the writes.
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr, 0,
+                         nullptr, npre, pre);
+    for (int p = 0; p < l.planes; ++p) {
+        const int texel = texFormatBytes(l.plane[p].format);
+        VkBufferImageCopy c{};
+        c.bufferOffset = offset[p];
+        c.bufferRowLength = static_cast<uint32_t>(stride[p] / texel);
+        c.bufferImageHeight = 0;
+        c.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+        c.imageExtent = {static_cast<uint32_t>(images_[p].w), static_cast<uint32_t>(images_[p].h), 1};
+        vkCmdCopyBufferToImage(cmd, src->buffer, images_[p].image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &c);
+    }
+    if (!placeholderReady_) {
+        // The placeholder bound where a format has fewer than three planes,
+        // once: given the staging buffer's first byte (the shader never
+        // samples it; it only has to be a valid image).
+        VkBufferImageCopy c{};
+        c.bufferOffset = 0;
+        c.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+        c.imageExtent = {1, 1, 1};
+        vkCmdCopyBufferToImage(cmd, src->buffer, placeholder_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &c);
+    }
+    VkImageMemoryBarrier post[4]{};
+    for (uint32_t i = 0; i < npre; ++i) {
+        post[i] = pre[i];
+        post[i].srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+        post[i].dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+        post[i].oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+        post[i].newLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
+    }
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0, nullptr, 0,
+                         nullptr, npre, post);
+    placeholderReady_ = true;
+    hasPicture_ = true;
+    return {};
+}
+
+} // namespace qv::vk

@@ -1,0 +1,124 @@
+// Uploader: the decoded picture's planes into images of their own format
+// (R8, RG8, R16, RG16, ...), through persistently mapped staging memory.
+//
+// Zero copy on the CPU side: the uploader is the display's FrameSink. The
+// scale stage asks it (acquire(), on qv-scale) for a staging slot and writes
+// the frame's planes straight into it (av_image_copy of the decoded planes,
+// or a repack where the renderer does not take the decoded format); the
+// display thread then only records a buffer-to-image copy per plane. A frame
+// that did not come through a slot (all slots held: the step cache keeps
+// frames while paused) is copied into the display's own slot first.
+//
+// Slots: kSinkSlots per picture size and format; one is free again when the
+// frame holding it is released (its AVBufferRef's free callback, any thread).
+// The GPU has finished reading a slot when present() returns (the display
+// waits for each frame's fence), so a released slot is free at once.
+//
+// Threads: acquire() on qv-scale; everything else on the display thread. The
+// staging memory stays mapped until the destructor, which runs after every
+// frame came home (Player::releaseFrames()), as the kms display's buffers do.
+#pragma once
+
+#include "vk_context.h"
+#include "vk_layout.h"
+
+#include "qv/display/display.h"
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace qv::vk {
+
+VkFormat vkFormatOf(TexFormat f);
+
+class Uploader final : public FrameSink {
+public:
+    static constexpr int kSinkSlots = 6;   // qv-scale's, three in the ring, the one on screen, one spare
+
+    explicit Uploader(Context &ctx) : ctx_(ctx) {}
+    ~Uploader() override;
+
+    // Display thread: staging slots for pictures of this format and size
+    // (the scale stage's target); new ones when it changes (the old ones
+    // stay until the destructor: frames may still hold them).
+    Result<void> configure(int avFormat, int width, int height);
+
+    // qv-scale: a free slot set up as dst for a picture of this target.
+    bool acquire(const ScaleTarget &target, AVFrame *dst) override;
+
+    // Display thread: records into cmd what puts frame f into the plane
+    // images (barriers, one copy per plane). Images are (re)made when the
+    // picture's size or format changes; cmd must be waited for before the
+    // next call.
+    Result<void> record(VkCommandBuffer cmd, const AVFrame *f);
+
+    bool hasPicture() const { return hasPicture_; }
+    const UploadLayout &layout() const { return layout_; }
+    int width() const { return width_; }
+    int height() const { return height_; }
+    int planeWidth(int p) const { return images_[p].w; }
+    int planeHeight(int p) const { return images_[p].h; }
+    // The view to sample for plane p (a 1x1 placeholder beyond the planes).
+    VkImageView view(int p) const;
+    bool linear(int p) const { return p < layout_.planes ? images_[p].linear : true; }
+    // True once after the plane images were made again (descriptors to update).
+    bool imagesChanged() {
+        const bool c = imagesChanged_;
+        imagesChanged_ = false;
+        return c;
+    }
+
+    // Display thread, before the device goes (release()).
+    void destroyImages();
+
+    int64_t direct() const { return direct_; }
+    int64_t copied() const { return copied_; }
+    size_t stagingBytes() const { return stagingBytes_; }
+
+private:
+    struct Slot {
+        VkBuffer buffer = VK_NULL_HANDLE;
+        VkDeviceMemory memory = VK_NULL_HANDLE;
+        uint8_t *map = nullptr;
+        size_t size = 0;
+        bool coherent = true;
+        std::atomic<int> state{0};   // 0 free, 1 held by a frame
+    };
+    struct Generation {
+        int format = -1, width = 0, height = 0;
+        StagingLayout staging;
+        Slot slots[kSinkSlots];
+    };
+    struct PlaneImage {
+        VkImage image = VK_NULL_HANDLE;
+        VkDeviceMemory memory = VK_NULL_HANDLE;
+        VkImageView view = VK_NULL_HANDLE;
+        int w = 0, h = 0;
+        bool linear = true;
+    };
+
+    static void slotFree(void *opaque, uint8_t *);
+    Result<void> makeSlot(Slot &s, size_t bytes);
+    void freeSlot(Slot &s);
+    Result<void> makeImage(PlaneImage &im, VkFormat f, int w, int h);
+    void freeImage(PlaneImage &im);
+    Result<void> ensureImages(const UploadLayout &l, int w, int h);
+    const Slot *slotOf(const AVFrame *f) const;
+
+    Context &ctx_;
+    std::vector<std::unique_ptr<Generation>> gens_;   // the last is current
+    std::atomic<Generation *> current_{nullptr};      // read by qv-scale
+    Slot copySlot_;                                   // the display's own
+    int rowAlign_ = 64, planeAlign_ = 64;
+    UploadLayout layout_;
+    int width_ = 0, height_ = 0;
+    PlaneImage images_[3];
+    PlaneImage placeholder_;
+    bool placeholderReady_ = false;
+    bool hasPicture_ = false, imagesChanged_ = false;
+    int64_t direct_ = 0, copied_ = 0;
+    size_t stagingBytes_ = 0;
+};
+
+} // namespace qv::vk

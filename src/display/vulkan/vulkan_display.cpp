@@ -1,0 +1,257 @@
+// vulkan: the Display adapter over the Vulkan presenter (vk_presenter.h).
+// It only translates the Display seam: configure() opens the presenter on
+// the display thread (instance, device and queue are created there) and
+// returns the scale stage's target (the decoded size, in a format uploaded
+// as it is: the scale stage copies the planes straight into the uploader's
+// staging memory); present() shows; window events and keys come from SDL;
+// the status line goes to the terminal qv was started from.
+#include "vulkan_display.h"
+
+#include "display/status_tty.h"
+#include "qv/core/log.h"
+#include "qv/sync/clock.h"
+#include "vk_presenter.h"
+
+#if QV_HAVE_SDL2
+#include "display/sdl/sdl_util.h"
+#include "display/sdl/sdl_vulkan.h"
+#endif
+
+extern "C" {
+#include <libavutil/frame.h>
+}
+
+#include <cinttypes>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <unistd.h>
+
+namespace qv {
+
+namespace {
+
+bool displayServer() { return std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY"); }
+
+// --vk-surface=auto: a window with a display server, the screen on a VT.
+std::string resolveSurface(const DisplayOptions &o) {
+    const std::string s = o.vkSurface.empty() ? "auto" : o.vkSurface;
+    if (s != "auto") return s;
+    if (displayServer()) return "window";
+    if (isVirtualConsole(0)) return "display";
+    return "";
+}
+
+class VulkanDisplay final : public Display {
+public:
+    explicit VulkanDisplay(const DisplayOptions &o) : opt_(o), surface_(resolveSurface(o)) {
+        const bool vt = surface_ == "display" && isVirtualConsole(2);
+        statusTty_ = StatusTty(isatty(2) && !vt ? 2 : -1);
+    }
+    ~VulkanDisplay() override {
+        release();
+        presenter_.reset();   // after every frame came home: the staging memory, the device
+    }
+
+    const char *name() const override { return "vulkan"; }
+
+    Result<ScaleTarget> configure(const StreamSpec &spec) override {
+        if (!presenter_) {
+            if (auto r = open(spec); !r) {
+                presenter_.reset();
+                return r.takeError();
+            }
+        }
+        spec_ = spec;
+        return presenter_->configure(spec);
+    }
+
+    FrameSink *frameSink() override { return presenter_ ? presenter_->sink() : nullptr; }
+
+    Result<Shown> present(const FrameRef &fr) override {
+        const AVFrame *f = fr.frame.get();
+        if (!presenter_ || !f || f->width <= 0 || f->height <= 0) return Shown::NotShown;
+        if (!pending_.message.empty()) return std::exchange(pending_, Error{});
+        if (auto r = presenter_->show(f); !r) return r.takeError();
+        updateTitle(fr.info.ptsNs);
+        statusTty_.show(status_);
+        return Shown::Yes;
+    }
+
+    Result<void> status(const std::string &line, bool now) override {
+        status_ = line;
+        if (now) statusTty_.show(line);
+        return {};
+    }
+    DisplayCaps caps() const override {
+        DisplayCaps c;
+        c.status = statusTty_.active();
+        c.terminalKeys = statusTty_.active() || surface_ == "display";
+        c.window = surface_ == "window";
+        return c;
+    }
+
+    int eventFd() const override {
+#if QV_HAVE_SDL2
+        if (presenter_ && presenter_->output().window()) return sdlConnectionFd(presenter_->output().window());
+#endif
+        return -1;
+    }
+
+    int64_t dispatch(const DisplayEvents &out) override {
+#if QV_HAVE_SDL2
+        if (!presenter_ || !presenter_->output().window()) return -1;
+        const SdlEvents ev = sdlDispatchEvents(out);
+        if (ev.resized) presenter_->resized();
+        if (ev.redraw)
+            if (auto r = presenter_->redraw(); !r && pending_.message.empty()) pending_ = r.takeError();
+        // No descriptor (Wayland without its library), or a fullscreen
+        // change settling: look again soon.
+        const int64_t now = monotonicNs();
+        return eventFd() < 0 || now < settleUntilNs_ ? now + 50000000 : -1;
+#else
+        (void)out;
+        return -1;
+#endif
+    }
+
+    void setFullscreen(bool on) override {
+#if QV_HAVE_SDL2
+        SDL_Window *w = presenter_ ? presenter_->output().window() : nullptr;
+        if (!w || on == fullscreen_) return;
+        fullscreen_ = on;
+        settleUntilNs_ = monotonicNs() + 1000000000;
+        sdlSetFullscreen(w, fullscreen_);
+        presenter_->resized();
+#endif
+    }
+
+    int64_t presentLatencyNs() const override { return presenter_ ? presenter_->latencyNs() : 0; }
+
+    bool readBack(std::vector<uint8_t> &rgb, int &w, int &h) override {
+        if (!presenter_) return false;
+        auto r = presenter_->readBack(rgb, w, h);
+        if (!r) log::warn("%s", r.error().message.c_str());
+        return r.ok();
+    }
+
+    void release() override {
+        if (presenter_ && !released_) {
+            released_ = true;
+            if (const auto *u = presenter_->uploader(); u && presenter_->frames() > 0) {
+                const double gpu = presenter_->gpuMsPerFrame();
+                log::info("vulkan: %" PRId64 " frames; %" PRId64 " written by the scale stage straight into staging, %" PRId64
+                          " copied; GPU %.2f ms per frame; present latency %.1f ms (%s)",
+                          presenter_->frames(), u->direct(), u->copied(), gpu, presenter_->latencyNs() / 1e6,
+                          presenter_->presentTimesReported() ? "present times" : "fence times");
+            }
+            presenter_->close();
+        }
+        statusTty_.end();
+    }
+
+private:
+    Result<void> open(const StreamSpec &spec) {
+        int dw = 0, dh = 0;
+        vk::displaySize(spec, dw, dh);
+        std::unique_ptr<vk::Output> out;
+        if (surface_ == "headless") {
+            out = vk::makeHeadlessOutput(opt_.windowW > 0 ? opt_.windowW : dw, opt_.windowH > 0 ? opt_.windowH : dh);
+        } else if (surface_ == "display") {
+            out = vk::makeDisplayOutput(opt_.kmsConnector, opt_.kmsMode);
+        } else if (surface_ == "window") {
+#if QV_HAVE_SDL2
+            if (!sdlInitVideo())
+                return Error::make(ErrorKind::Display, "vulkan: SDL cannot open a window: " + sdlError());
+            int x = 0, y = 0, w = 0, h = 0;
+            sdlWindowRect(opt_, dw, dh, x, y, w, h);
+            auto o = vk::makeWindowOutput("qv - " + spec.title, x, y, w, h);
+            sdlQuitVideo();   // the window holds its own reference
+            if (!o) return o.takeError();
+            out = std::move(o.value());
+#else
+            return Error::make(ErrorKind::Display, "vulkan: this qv was built without SDL2: no window surface");
+#endif
+        } else {
+            return Error::make(ErrorKind::Display, "vulkan: no screen here (no display server, not on a VT); "
+                                                   "--vk-surface=headless draws offscreen");
+        }
+        presenter_ = std::make_unique<vk::Presenter>(std::move(out));
+        const char *hint = std::getenv("QV_VK_DEVICE");
+        return presenter_->open(vk::validationFromEnv(), hint ? hint : "");
+    }
+
+    void updateTitle(int64_t ptsNs) {
+#if QV_HAVE_SDL2
+        SDL_Window *w = presenter_->output().window();
+        const int64_t sec = ptsNs / 1000000000;
+        if (!w || sec == titleSec_) return;
+        titleSec_ = sec;
+        char title[512];
+        const int64_t d = spec_.durationNs / 1000000000, s = std::max<int64_t>(sec, 0);
+        std::snprintf(title, sizeof title, "qv - %s - %" PRId64 ":%02d:%02d / %" PRId64 ":%02d:%02d", spec_.title.c_str(),
+                      s / 3600, static_cast<int>(s / 60 % 60), static_cast<int>(s % 60), d / 3600,
+                      static_cast<int>(d / 60 % 60), static_cast<int>(d % 60));
+        sdlSetTitle(w, title);
+#else
+        (void)ptsNs;
+#endif
+    }
+
+    DisplayOptions opt_;
+    std::string surface_;
+    StreamSpec spec_;
+    std::unique_ptr<vk::Presenter> presenter_;
+    StatusTty statusTty_;
+    std::string status_;
+    Error pending_;   // from a redraw between frames: reported with the next one
+    bool fullscreen_ = false, released_ = false;
+    int64_t settleUntilNs_ = 0;
+    int64_t titleSec_ = -1;
+};
+
+ProbeResult probe(const DisplayOptions &o) {
+    const std::string asked = o.vkSurface.empty() ? "auto" : o.vkSurface;
+    const std::string surface = resolveSurface(o);
+    // One instance per run and surface kind (help and create both ask).
+    static std::mutex m;
+    static std::map<std::string, ProbeResult> cache;
+    std::lock_guard<std::mutex> lk(m);
+    if (auto it = cache.find(asked); it != cache.end()) return it->second;
+    ProbeResult r;
+    r.autoPick = false;   // named only (--display=vulkan)
+    if (surface.empty()) {
+        r.why = "no screen (no display server, not on a VT); --vk-surface=headless draws offscreen";
+    } else if (surface == "window" && !displayServer()) {
+        r.why = "--vk-surface=window: no display server (DISPLAY and WAYLAND_DISPLAY are unset)";
+#if !QV_HAVE_SDL2
+    } else if (surface == "window") {
+        r.why = "this qv was built without SDL2: no window surface (--vk-surface=display or headless)";
+#endif
+    } else if (surface != "window" && surface != "display" && surface != "headless") {
+        r.why = "--vk-surface must be auto, window, display or headless";
+    } else {
+        const vk::VulkanProbe p = vk::probeVulkan(surface == "display");
+        if (!p.usable) {
+            r.why = p.why;
+        } else if (surface == "display" && p.displays <= 0) {
+            r.why = p.displayWhy.empty() ? p.why + ": no display through VK_KHR_display" : p.displayWhy;
+        } else {
+            r.usable = true;
+            r.why = p.why + "; surface " + surface + (surface == "display" ? " (" + p.displayWhy + ")" : "");
+        }
+    }
+    cache[asked] = r;
+    return r;
+}
+
+} // namespace
+
+DisplayEntry vulkanDisplayEntry() {
+    return {"vulkan", "Vulkan: planes uploaded as they are, YUV to RGB and scaling in a shader", -1, probe,
+            [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
+                return std::unique_ptr<Display>(new VulkanDisplay(o));
+            }};
+}
+
+} // namespace qv
