@@ -5,6 +5,7 @@
 #include "qv/audio/audio_clock.h"
 #include "qv/core/log.h"
 #include "qv/core/signals.h"
+#include "qv/ipc/args.h"
 #include "qv/ipc/ipc.h"
 #include "qv/media/probe.h"
 #include "qv/media/scaler.h"
@@ -705,7 +706,7 @@ private:
             gotoActive_ = true;
             gotoDigits_[0] = 0;
             break;
-        case tui::Command::Screenshot: screenshot(-1); break;
+        case tui::Command::Screenshot: screenshot(0); break;
         case tui::Command::SpeedDown:
         case tui::Command::SpeedUp:
         case tui::Command::SpeedReset: {
@@ -790,11 +791,11 @@ private:
 
     // The frame on screen as a full-size PNG (the exact frame decoded again
     // on a worker thread, with rotation and SAR applied, as qv thumb does).
-    // client >= 0: answer that IPC client when written.
-    void screenshot(int ipcClient, int64_t requestId = 0) {
+    // ipcClient != 0: answer that IPC client when written.
+    void screenshot(ipc::ClientId ipcClient, int64_t requestId = 0) {
         if (opt_.input.empty() || !current_.frame) {
             say("screenshots need a file");
-            if (ipcClient >= 0) replyError(ipcClient, requestId, "screenshots need a file");
+            if (ipcClient) replyError(ipcClient, requestId, "screenshots need a file");
             return;
         }
         const FrameInfo i = current_.info;
@@ -809,9 +810,9 @@ private:
         if (i.ordinalExact && index_) req.frame = i.ordinal;
         else req.atNs = i.ptsNs;
         const std::string input = opt_.input;
-        if (ipcClient >= 0) {
+        if (ipcClient) {
             auto r = writeThumb(input, path, req);
-            if (r) replyOk(ipcClient, requestId, "\"" + ipc::jsonEscape(path) + "\"");
+            if (r) replyOk(ipcClient, requestId, json::quoted(path));
             else replyError(ipcClient, requestId, r.error().message);
             return;
         }
@@ -826,15 +827,11 @@ private:
     }
 
     // ---- --input-ipc ----
-    void replyOk(int client, int64_t id, const std::string &data) {
-        char head[64];
-        std::snprintf(head, sizeof head, "{\"request_id\": %" PRId64 ", \"error\": \"success\"", id);
-        ipc_.reply(client, std::string(head) + (data.empty() ? "" : ", \"data\": " + data) + "}");
+    void replyOk(ipc::ClientId client, int64_t id, const std::string &data) {
+        ipc_.reply(client, ipc::successReply(id, data));
     }
-    void replyError(int client, int64_t id, const std::string &msg) {
-        char head[64];
-        std::snprintf(head, sizeof head, "{\"request_id\": %" PRId64 ", \"error\": \"", id);
-        ipc_.reply(client, std::string(head) + ipc::jsonEscape(msg) + "\"}");
+    void replyError(ipc::ClientId client, int64_t id, const std::string &msg) {
+        ipc_.reply(client, ipc::errorReply(id, msg));
     }
 
     std::string frameJson() const {
@@ -892,22 +889,24 @@ private:
         if (name == "volume") return num(audio_ ? audio_->volume() : 0);
         if (name == "mute") return audio_ && audio_->muted() ? "true" : "false";
         if (name == "audio") return audio_ ? "true" : "false";
-        if (name == "filename") return "\"" + ipc::jsonEscape(spec_.title) + "\"";
+        if (name == "filename") return json::quoted(spec_.title);
         if (name == "frame-info") return frameJson();
         ok = false;
         return {};
     }
 
-    static bool truthy(const std::string &v) { return v == "yes" || v == "true" || v == "1" || v == "on"; }
-
-    void handleIpc(int client, const std::string &line) {
+    void handleIpc(ipc::ClientId client, const std::string &line) {
         const ipc::Request r = ipc::parseRequest(line);
         if (!r.ok) {
             replyError(client, r.requestId, r.error);
             return;
         }
-        const std::string &c = r.args[0];
-        auto arg = [&](size_t k) { return k < r.args.size() ? r.args[k] : std::string(); };
+        const std::string &c = r.command;
+        auto fail = [&](const Error &e) { replyError(client, r.requestId, e.message); };
+        auto word = [&](size_t k) {   // a string argument, "" when it is not one
+            const json::Value *v = r.arg(k);
+            return v && v->isString() ? v->asString() : std::string();
+        };
         auto waitFrame = [&] { waiting_.emplace_back(client, r.requestId); };
         if (c == "quit") {
             replyOk(client, r.requestId, "");
@@ -922,60 +921,66 @@ private:
             waitFrame();
             jumpKey(c == "next-keyframe");
         } else if (c == "goto-frame") {
-            char *end = nullptr;
-            const long long n = std::strtoll(arg(1).c_str(), &end, 10);
-            if (arg(1).empty() || *end || n < 0) return replyError(client, r.requestId, "goto-frame needs a frame number");
+            auto n = ipc::integerArg(r.arg(0), "goto-frame", 0, INT64_MAX);
+            if (!n) return fail(n.error());
             if (!index_) index_ = src_->waitIndex();
             if (!index_) return replyError(client, r.requestId, "this input has no packet index");
-            if (n >= index_->frameCount()) return replyError(client, r.requestId, "no such frame");
+            if (*n >= index_->frameCount()) return replyError(client, r.requestId, "no such frame");
             waitFrame();
-            if (paused_ && current_.frame && current_.info.ordinalExact && current_.info.ordinal == n) answerWaiting();
-            else gotoOrdinal(n, false);
+            if (paused_ && current_.frame && current_.info.ordinalExact && current_.info.ordinal == *n) answerWaiting();
+            else gotoOrdinal(*n, false);
         } else if (c == "seek") {
-            char *end = nullptr;
-            const double v = std::strtod(arg(1).c_str(), &end);
-            if (arg(1).empty() || *end) return replyError(client, r.requestId, "seek needs a number of seconds");
-            const std::string flags = arg(2) + "+" + arg(3);
-            const bool absolute = flags.find("absolute") != std::string::npos;
+            auto ns = ipc::secondsArg(r.arg(0), "seek target");
+            if (!ns) return fail(ns.error());
+            auto flags = ipc::seekFlags(r.arg(1), r.arg(2));
+            if (!flags) return fail(flags.error());
             bool exact = opt_.seekExact;
-            if (flags.find("exact") != std::string::npos) exact = true;
-            if (flags.find("keyframe") != std::string::npos) exact = false;
-            const int64_t ns = static_cast<int64_t>(v * 1e9);
+            if (flags->precision == ipc::SeekFlags::Precision::Exact) exact = true;
+            if (flags->precision == ipc::SeekFlags::Precision::Keyframes) exact = false;
             waitFrame();
-            seekBy(absolute ? ns - current_.info.ptsNs : ns, exact);
+            seekBy(flags->absolute ? *ns - current_.info.ptsNs : *ns, exact);
         } else if (c == "set" || c == "set_property") {
-            if (arg(1) == "speed") {
-                char *end = nullptr;
-                const double v = std::strtod(arg(2).c_str(), &end);
-                if (arg(2).empty() || *end || v < 0.1 || v > 16) return replyError(client, r.requestId, "speed needs 0.1 to 16");
-                setSpeed(v, monotonicNs());
+            const std::string prop = word(0);
+            if (prop == "speed") {
+                auto v = ipc::numberArg(r.arg(1), "speed", 0.1, 16);
+                if (!v) return fail(v.error());
+                setSpeed(*v, monotonicNs());
                 redrawStatus();
                 return replyOk(client, r.requestId, "");
             }
-            if (arg(1) == "volume" || arg(1) == "mute") {
+            if (prop == "volume" || prop == "mute") {
                 if (!audio_) return replyError(client, r.requestId, "no audio");
-                if (arg(1) == "mute") audio_->setMuted(truthy(arg(2)));
-                else audio_->setVolume(std::atoi(arg(2).c_str()));
+                if (prop == "mute") {
+                    auto m = ipc::flagArg(r.arg(1), "mute");
+                    if (!m) return fail(m.error());
+                    audio_->setMuted(*m);
+                } else {
+                    auto v = ipc::integerArg(r.arg(1), "volume", 0, 150);
+                    if (!v) return fail(v.error());
+                    audio_->setVolume(static_cast<int>(*v));
+                }
                 return replyOk(client, r.requestId, "");
             }
-            if (arg(1) != "pause") return replyError(client, r.requestId, "pause, speed, volume and mute can be set");
-            const bool p = truthy(arg(2));
-            if (p != paused_) onCommand(tui::Command::TogglePause);
+            if (prop != "pause") return replyError(client, r.requestId, "pause, speed, volume and mute can be set");
+            auto p = ipc::flagArg(r.arg(1), "pause");
+            if (!p) return fail(p.error());
+            if (*p != paused_) onCommand(tui::Command::TogglePause);
             replyOk(client, r.requestId, "");
-        } else if (c == "cycle" && arg(1) == "pause") {
+        } else if (c == "cycle" && word(0) == "pause") {
             onCommand(tui::Command::TogglePause);
             replyOk(client, r.requestId, "");
         } else if (c == "get" || c == "get_property") {
             bool ok = false;
-            const std::string v = property(arg(1), ok);
+            const std::string v = property(word(0), ok);
             if (!ok) return replyError(client, r.requestId, "property unavailable");
             replyOk(client, r.requestId, v);
         } else if (c == "screenshot") {
             screenshot(client, r.requestId);
         } else if (c == "keypress") {
+            auto k = ipc::stringArg(r.arg(0), "keypress");
+            if (!k) return fail(k.error());
             tui::KeyParser kp;
-            const std::string k = arg(1);
-            kp.feed(k.data(), k.size());
+            kp.feed(k->data(), k->size());
             tui::Key key;
             while (kp.next(key, true)) handleKey(key);
             replyOk(client, r.requestId, "");
@@ -1340,9 +1345,7 @@ private:
         pollFds_.clear();
         if (sigFd_ >= 0) pollFds_.push_back({sigFd_, POLLIN, 0});
         if (ttyFd_ >= 0) pollFds_.push_back({ttyFd_, POLLIN, 0});
-        ipcFds_.clear();
-        ipc_.pollFds(ipcFds_);
-        for (int fd : ipcFds_) pollFds_.push_back({fd, POLLIN, 0});
+        ipc_.pollFds(pollFds_);
         Waiter &w = toDisplay_.dataWaiter();
         if (waitData) {
             pollFds_.push_back({w.eventFd(), POLLIN, 0});
@@ -1427,9 +1430,8 @@ private:
     FILE *frameLog_ = nullptr;
     ipc::Server ipc_;
     std::vector<ipc::Server::Line> ipcLines_;
-    std::vector<std::pair<int, int64_t>> waiting_;   // IPC requests answered at the next present
+    std::vector<std::pair<ipc::ClientId, int64_t>> waiting_;   // IPC requests answered at the next present
     std::vector<struct pollfd> pollFds_;
-    std::vector<int> ipcFds_;
     std::vector<std::thread> shots_;
     std::mutex shotMutex_;
     std::string shotResult_;
