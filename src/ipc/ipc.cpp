@@ -220,6 +220,16 @@ bool Server::readClient(Client &c, std::vector<Line> &out) {
 
 void Server::read(std::vector<Line> &out) {
     if (fd_ < 0) return;
+    // Clients that have gone are let go first, so they do not count against
+    // the cap when new ones come in the same moment.
+    for (size_t k = 0; k < clients_.size();) {
+        Client &c = clients_[k];
+        if (!flush(c) || !readClient(c, out) || finished(c)) {
+            drop(k);
+            continue;
+        }
+        ++k;
+    }
     for (;;) {
         const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
@@ -237,14 +247,7 @@ void Server::read(std::vector<Line> &out) {
         c.id = nextId_++;
         c.fd = fd;
         clients_.push_back(std::move(c));
-    }
-    for (size_t k = 0; k < clients_.size();) {
-        Client &c = clients_[k];
-        if (!flush(c) || !readClient(c, out) || finished(c)) {
-            drop(k);
-            continue;
-        }
-        ++k;
+        if (!readClient(clients_.back(), out) || finished(clients_.back())) drop(clients_.size() - 1);
     }
 }
 

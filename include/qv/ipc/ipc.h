@@ -65,7 +65,7 @@ using ClientId = uint64_t;   // 1, 2, 3, ... never reused within a Server; 0: no
 struct ServerLimits {
     size_t maxLineBytes = kMaxLineBytes;   // longer: an error reply, then the connection closes
     size_t maxQueuedBytes = 256 * 1024;    // replies waiting for one client; past this it is dropped
-    size_t maxClients = 64;                // more at once are told so and closed
+    size_t maxClients = 128;               // more at once are told so and closed
     int backlog = 128;                     // pending connections the kernel holds (bursts)
 };
 
