@@ -579,6 +579,7 @@ Writer &Writer::integer(int64_t i) {
 
 Writer &Writer::real(double v, int digits) {
     if (!std::isfinite(v)) return null();
+    if (v == 0) v = 0;   // -0 would read back as the integer 0 and write as "0"
     beforeValue();
     char b[40];
     CLocale c;

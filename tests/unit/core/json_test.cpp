@@ -197,6 +197,7 @@ TEST_CASE("writer: qv's separators, escapes, numbers") {
     w.key("r3").real(1234567.0);
     w.key("r4").real(1e21);
     w.key("r5").real(0.1 + 0.2);
+    w.key("z").real(-0.0);
     w.key("g").real(-90.00000250447816, 6);
     w.key("f").fixed(0.48, 6);
     w.key("f1").fixed(12.34, 1);
@@ -209,7 +210,7 @@ TEST_CASE("writer: qv's separators, escapes, numbers") {
     CHECK(w.complete());
     CHECK(w.str() ==
           "{\"path\": \"a\\\"b\\\\c\\n\\t\\u0001\\u001f\", \"n\": -5, \"big\": -9223372036854775808, \"r\": 90, "
-          "\"r2\": -0.1, \"r3\": 1234567, \"r4\": 1e+21, \"r5\": 0.30000000000000004, \"g\": -90, "
+          "\"r2\": -0.1, \"r3\": 1234567, \"r4\": 1e+21, \"r5\": 0.30000000000000004, \"z\": 0, \"g\": -90, "
           "\"f\": 0.480000, \"f1\": 12.3, \"nan\": null, \"inf\": null, \"list\": [1, true, null, []], "
           "\"empty\": {}, \"raw\": {\"x\": 1}}");
     // What it writes parses back to the same values.
