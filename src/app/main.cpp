@@ -59,7 +59,8 @@ int runThumb(const app::ParsedArgs &a) {
     }
     if (a.has("frame")) {
         char *end = nullptr;
-        long long n = std::strtoll(a.get("frame").c_str(), &end, 10);
+        const std::string text = a.get("frame");   // *end is read below: not a temporary
+        long long n = std::strtoll(text.c_str(), &end, 10);
         if (!end || *end || n < 0) return usage("--frame needs a frame number >= 0");
         req.frame = n;
     }
@@ -90,7 +91,8 @@ int runPlay(const app::ParsedArgs &a) {
     o.useMmap = !a.has("no-mmap");
     if (a.has("frames")) {
         char *end = nullptr;
-        long long n = std::strtoll(a.get("frames").c_str(), &end, 10);
+        const std::string text = a.get("frames");   // *end is read below: not a temporary
+        long long n = std::strtoll(text.c_str(), &end, 10);
         if (!end || *end || n <= 0) return usage("--frames needs a number > 0");
         o.maxFrames = n;
     }
@@ -101,7 +103,8 @@ int runPlay(const app::ParsedArgs &a) {
     }
     if (a.has("speed")) {
         char *end = nullptr;
-        double s = std::strtod(a.get("speed").c_str(), &end);
+        const std::string text = a.get("speed");   // *end is read below: not a temporary
+        double s = std::strtod(text.c_str(), &end);
         if (!end || *end || s < 0.1 || s > 16) return usage("--speed needs a factor from 0.1 to 16");
         o.speed = s;
     }
@@ -139,7 +142,8 @@ int runPlay(const app::ParsedArgs &a) {
     if (a.has("start-frame")) {
         if (a.has("start")) return usage("--start and --start-frame cannot both be given");
         char *end = nullptr;
-        long long n = std::strtoll(a.get("start-frame").c_str(), &end, 10);
+        const std::string text = a.get("start-frame");   // *end is read below: not a temporary
+        long long n = std::strtoll(text.c_str(), &end, 10);
         if (!end || *end || n < 0) return usage("--start-frame needs a frame number >= 0");
         o.startFrame = n;
     }
@@ -166,13 +170,15 @@ int runPlay(const app::ParsedArgs &a) {
     o.audio = !a.has("no-audio");
     if (a.has("volume")) {
         char *end = nullptr;
-        long v = std::strtol(a.get("volume").c_str(), &end, 10);
+        const std::string text = a.get("volume");   // *end is read below: not a temporary
+        long v = std::strtol(text.c_str(), &end, 10);
         if (!end || *end || v < 0 || v > 150) return usage("--volume needs 0 to 150");
         o.volume = static_cast<int>(v);
     }
     if (a.has("audio-delay")) {
         char *end = nullptr;
-        double d = std::strtod(a.get("audio-delay").c_str(), &end);
+        const std::string text = a.get("audio-delay");   // *end is read below: not a temporary
+        double d = std::strtod(text.c_str(), &end);
         if (!end || *end || std::fabs(d) > 60) return usage("--audio-delay needs seconds from -60 to 60");
         o.audioDelayNs = static_cast<int64_t>(d * 1e9);
     }
