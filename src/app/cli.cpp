@@ -232,20 +232,22 @@ Result<int64_t> parseTime(const std::string &s) {
         std::string part = s.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         char *end = nullptr;
         double v = std::strtod(part.c_str(), &end);
-        if (part.empty() || !end || *end != 0 || v < 0)
+        if (part.empty() || !end || *end != 0 || !std::isfinite(v) || v < 0)   // NaN and inf too (fuzz)
             return Error::make(ErrorKind::Usage, "bad time '" + s + "' (seconds, or [[hh:]mm:]ss[.frac])");
         total = total * 60 + v;
         if (++parts > 3) return Error::make(ErrorKind::Usage, "bad time '" + s + "'");
         if (colon == std::string::npos) break;
         start = colon + 1;
     }
+    if (total > 1e9) return Error::make(ErrorKind::Usage, "bad time '" + s + "' (over 1e9 seconds)");
     return static_cast<int64_t>(total * 1e9 + 0.5);
 }
 
 Result<int64_t> parseSize(const std::string &s) {
     char *end = nullptr;
     double v = std::strtod(s.c_str(), &end);
-    if (!end || end == s.c_str() || v < 0) return Error::make(ErrorKind::Usage, "bad size '" + s + "'");
+    if (!end || end == s.c_str() || !std::isfinite(v) || v < 0)   // NaN and inf too (fuzz)
+        return Error::make(ErrorKind::Usage, "bad size '" + s + "'");
     std::string unit = end;
     double mul = 1;
     if (unit.empty() || unit == "B") mul = 1;
@@ -253,6 +255,7 @@ Result<int64_t> parseSize(const std::string &s) {
     else if (unit == "M" || unit == "MiB") mul = 1024.0 * 1024;
     else if (unit == "G" || unit == "GiB") mul = 1024.0 * 1024 * 1024;
     else return Error::make(ErrorKind::Usage, "bad size unit in '" + s + "'");
+    if (v * mul > 4e18) return Error::make(ErrorKind::Usage, "bad size '" + s + "' (too large)");
     return static_cast<int64_t>(v * mul);
 }
 

@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #include "qv/core/exit_code.h"
+#include "qv/core/json.h"
 #include "qv/core/log.h"
 #include "qv/media/frame_hash.h"
 #include "qv/media/source.h"
@@ -46,6 +47,7 @@ int runFrames(const ParsedArgs &a) {
     if (!json)
         std::printf("# ordinal, pts, pts_time, dts, type, key, size, pos%s\n", hash ? ", md5" : "");
     FrameRef fr;
+    std::string line;   // one JSON line, its buffer reused
     int64_t n = 0;
     int code = 0;
     for (;;) {
@@ -67,12 +69,29 @@ int runFrames(const ParsedArgs &a) {
         if (i.dts != kNoTs) std::snprintf(dts, sizeof dts, "%" PRId64, i.dts);
         const char *ordMark = i.ordinalExact ? "" : "~";
         if (json) {
-            std::printf("{\"ordinal\": %s%" PRId64 "%s, \"pts\": %s, \"pts_time\": %s, \"dts\": %s, \"type\": \"%c\", "
-                        "\"key\": %s, \"size\": %d, \"pos\": %" PRId64 "%s%s%s}\n",
-                        i.ordinalExact ? "" : "\"~", i.ordinal, i.ordinalExact ? "" : "\"",
-                        i.pts != kNoTs ? pts : "null", i.pts != kNoTs ? ptsTime : "null",
-                        i.dts != kNoTs ? dts : "null", i.pictType, i.key ? "true" : "false", i.pktSize, i.pktPos,
-                        md5 ? ", \"md5\": \"" : "", md5 ? hex : "", md5 ? "\"" : "");
+            line.clear();
+            json::Writer w(std::move(line));
+            w.beginObject().key("ordinal");
+            if (i.ordinalExact) w.integer(i.ordinal);
+            else w.string("~" + std::to_string(i.ordinal));   // estimated: "~N", as the text form
+            w.key("pts");
+            if (i.pts != kNoTs) w.integer(i.pts);
+            else w.null();
+            w.key("pts_time");
+            if (i.pts != kNoTs) w.fixed(static_cast<double>(i.pts) * i.tbNum / i.tbDen, 6);
+            else w.null();
+            w.key("dts");
+            if (i.dts != kNoTs) w.integer(i.dts);
+            else w.null();
+            w.key("type").string(std::string_view(&i.pictType, 1));
+            w.key("key").boolean(i.key);
+            w.key("size").integer(i.pktSize);
+            w.key("pos").integer(i.pktPos);
+            if (md5) w.key("md5").string(hex);
+            w.endObject();
+            line = w.take();
+            line += '\n';
+            std::fwrite(line.data(), 1, line.size(), stdout);
         } else {
             std::printf("%s%" PRId64 ", %s, %s, %s, %c, %d, %d, %" PRId64 "%s%s\n", ordMark, i.ordinal, pts, ptsTime,
                         dts, i.pictType, i.key ? 1 : 0, i.pktSize, i.pktPos, md5 ? ", " : "", md5 ? hex : "");

@@ -1,163 +1,88 @@
 #include "qv/ipc/ipc.h"
 
-#include <cctype>
+#include <algorithm>
 #include <cerrno>
-#include <cstdlib>
-#include <cstdio>
 #include <cstring>
-#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 namespace qv::ipc {
-namespace {
 
-struct Cursor {
-    const std::string &s;
-    size_t i = 0;
-    void ws() {
-        while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
-    }
-    bool eat(char c) {
-        ws();
-        if (i < s.size() && s[i] == c) {
-            ++i;
-            return true;
-        }
-        return false;
-    }
-    bool string(std::string &out) {
-        ws();
-        if (i >= s.size() || s[i] != '"') return false;
-        ++i;
-        out.clear();
-        while (i < s.size() && s[i] != '"') {
-            char c = s[i++];
-            if (c == '\\' && i < s.size()) {
-                char e = s[i++];
-                switch (e) {
-                case 'n': c = '\n'; break;
-                case 't': c = '\t'; break;
-                case 'r': c = '\r'; break;
-                case 'b': c = '\b'; break;
-                case 'f': c = '\f'; break;
-                case 'u':
-                    if (i + 4 > s.size()) return false;
-                    c = static_cast<char>(std::strtol(s.substr(i, 4).c_str(), nullptr, 16) & 0x7f);
-                    i += 4;
-                    break;
-                default: c = e; break;
-                }
-            }
-            out += c;
-        }
-        if (i >= s.size()) return false;
-        ++i;
-        return true;
-    }
-    // A scalar as text: string, number, true/false/null.
-    bool scalar(std::string &out) {
-        ws();
-        if (i < s.size() && s[i] == '"') return string(out);
-        size_t start = i;
-        while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '-' || s[i] == '+' ||
-                                s[i] == '.'))
-            ++i;
-        if (i == start) return false;
-        out = s.substr(start, i - start);
-        if (out == "true") out = "yes";
-        else if (out == "false") out = "no";
-        return true;
-    }
-    // Skips any JSON value.
-    bool skip() {
-        ws();
-        if (i >= s.size()) return false;
-        if (s[i] == '{' || s[i] == '[') {
-            const char close = s[i] == '{' ? '}' : ']';
-            ++i;
-            if (eat(close)) return true;
-            for (;;) {
-                if (close == '}') {
-                    std::string k;
-                    if (!string(k) || !eat(':')) return false;
-                }
-                if (!skip()) return false;
-                if (eat(',')) continue;
-                return eat(close);
-            }
-        }
-        std::string v;
-        return scalar(v);
-    }
-};
-
-} // namespace
-
-Request parseRequest(const std::string &line) {
+Request parseRequest(std::string_view line) {
     Request r;
-    Cursor c{line};
-    if (!c.eat('{')) {
-        r.error = "not a JSON object";
+    if (line.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        r.error = "empty line: expected a JSON object with a command";
         return r;
     }
-    bool haveCommand = false;
-    if (!c.eat('}')) {
-        for (;;) {
-            std::string key;
-            if (!c.string(key) || !c.eat(':')) {
-                r.error = "bad JSON";
-                return r;
-            }
-            if (key == "command") {
-                if (!c.eat('[')) {
-                    r.error = "command must be an array";
-                    return r;
-                }
-                if (!c.eat(']')) {
-                    for (;;) {
-                        std::string v;
-                        if (!c.scalar(v)) {
-                            r.error = "command arguments must be strings or numbers";
-                            return r;
-                        }
-                        r.args.push_back(v);
-                        if (c.eat(',')) continue;
-                        if (c.eat(']')) break;
-                        r.error = "bad JSON";
-                        return r;
-                    }
-                }
-                haveCommand = true;
-            } else if (key == "request_id") {
-                std::string v;
-                if (!c.scalar(v)) {
-                    r.error = "bad request_id";
-                    return r;
-                }
-                r.requestId = std::strtoll(v.c_str(), nullptr, 10);
-            } else if (!c.skip()) {
-                r.error = "bad JSON";
-                return r;
-            }
-            if (c.eat(',')) continue;
-            if (c.eat('}')) break;
-            r.error = "bad JSON";
+    json::Limits lim;
+    lim.maxBytes = kMaxLineBytes;
+    lim.maxDepth = kMaxRequestDepth;
+    auto parsed = json::parse(line, lim);
+    if (!parsed) {
+        r.error = "invalid JSON: " + parsed.error().message;
+        return r;
+    }
+    const json::Value &o = parsed.value();
+    if (!o.isObject()) {
+        r.error = std::string("expected a JSON object, got ") + json::typeName(o.type());
+        return r;
+    }
+    if (const json::Value *id = o.find("request_id")) {
+        if (!id->isInt()) {
+            r.error = "request_id must be an integer";
             return r;
         }
+        r.requestId = id->asInt();
     }
-    if (!haveCommand || r.args.empty()) {
+    const json::Value *cmd = o.find("command");
+    if (!cmd) {
         r.error = "no command";
         return r;
     }
+    if (!cmd->isArray()) {
+        r.error = "command must be an array";
+        return r;
+    }
+    if (cmd->size() == 0) {
+        r.error = "no command: the command array is empty";
+        return r;
+    }
+    if (!cmd->at(0).isString()) {
+        r.error = "the command name (the array's first element) must be a string";
+        return r;
+    }
+    r.command = cmd->at(0).asString();
+    r.args.reserve(cmd->size() - 1);
+    for (size_t k = 1; k < cmd->size(); ++k) r.args.push_back(cmd->at(k));
     r.ok = true;
     return r;
 }
 
+std::string successReply(int64_t requestId, std::string_view dataJson) {
+    json::Writer w;
+    w.beginObject().key("request_id").integer(requestId).key("error").string("success");
+    if (!dataJson.empty()) w.key("data").raw(dataJson);
+    w.endObject();
+    return w.take();
+}
+
+std::string errorReply(int64_t requestId, std::string_view message) {
+    json::Writer w;
+    w.beginObject().key("request_id").integer(requestId).key("error").string(message).endObject();
+    return w.take();
+}
+
+// ---- the socket ----
+
+Server::Server(ServerLimits limits) : limits_(limits) {}
 
 Server::~Server() {
-    for (auto &c : clients_) ::close(c.fd);
+    for (auto &c : clients_) {
+        flush(c);
+        ::close(c.fd);
+    }
     if (fd_ >= 0) {
         ::close(fd_);
         ::unlink(path_.c_str());
@@ -183,7 +108,7 @@ bool Server::listen(const std::string &path, std::string &error) {
         return false;
     }
     ::unlink(bound.c_str());
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 || ::listen(fd, 4) != 0 ||
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 || ::listen(fd, limits_.backlog) != 0 ||
         (&bound != &path && ::rename(bound.c_str(), path.c_str()) != 0)) {
         error = std::strerror(errno);
         ::unlink(bound.c_str());
@@ -195,62 +120,144 @@ bool Server::listen(const std::string &path, std::string &error) {
     return true;
 }
 
-void Server::pollFds(std::vector<int> &fds) const {
-    if (fd_ >= 0) fds.push_back(fd_);
-    for (const auto &c : clients_) fds.push_back(c.fd);
+void Server::pollFds(std::vector<struct pollfd> &fds) const {
+    if (fd_ >= 0) fds.push_back({fd_, POLLIN, 0});
+    for (const auto &c : clients_) {
+        short ev = c.eof ? 0 : POLLIN;
+        if (c.outOff < c.out.size()) ev |= POLLOUT;
+        // A client at EOF with nothing to send is not polled: its hang-up
+        // would wake poll() at once, again and again.
+        if (ev) fds.push_back({c.fd, ev, 0});
+    }
+}
+
+Server::Client *Server::find(ClientId id) {
+    for (auto &c : clients_)
+        if (c.id == id) return &c;
+    return nullptr;
+}
+
+bool Server::connected(ClientId client) const {
+    return std::any_of(clients_.begin(), clients_.end(), [&](const Client &c) { return c.id == client; });
+}
+
+bool Server::flush(Client &c) {
+    while (c.outOff < c.out.size()) {
+        const ssize_t w = ::send(c.fd, c.out.data() + c.outOff, c.out.size() - c.outOff, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) {
+            c.outOff += static_cast<size_t>(w);
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        return false;   // the client is gone
+    }
+    if (c.outOff == c.out.size()) {
+        c.out.clear();
+        c.outOff = 0;
+    } else if (c.outOff > 64 * 1024) {
+        c.out.erase(0, c.outOff);
+        c.outOff = 0;
+    }
+    return c.out.size() - c.outOff <= limits_.maxQueuedBytes;
+}
+
+void Server::drop(size_t k) {
+    ::close(clients_[k].fd);
+    clients_.erase(clients_.begin() + static_cast<std::ptrdiff_t>(k));
+}
+
+bool Server::finished(const Client &c) const { return c.eof && c.unanswered == 0 && c.outOff == c.out.size(); }
+
+bool Server::readClient(Client &c, std::vector<Line> &out) {
+    // At most this much per call, so one client sending without pause
+    // cannot keep the display thread here.
+    const size_t budget = limits_.maxLineBytes + 64 * 1024;
+    size_t got = 0;
+    char buf[16384];
+    while (!c.eof && got < budget) {
+        const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+            got += static_cast<size_t>(n);
+            size_t start = 0;
+            for (;;) {
+                const void *nl = std::memchr(buf + start, '\n', static_cast<size_t>(n) - start);
+                const size_t end = nl ? static_cast<size_t>(static_cast<const char *>(nl) - buf)
+                                      : static_cast<size_t>(n);
+                if (c.in.size() + (end - start) > limits_.maxLineBytes) {
+                    // Answered, then closed: the rest of the line is never
+                    // buffered.
+                    c.out.append(errorReply(0, "line too long: a request is at most " +
+                                                   std::to_string(limits_.maxLineBytes) + " bytes"));
+                    c.out += '\n';
+                    flush(c);
+                    return false;
+                }
+                c.in.append(buf + start, end - start);
+                if (!nl) break;
+                out.push_back(Line{c.id, std::move(c.in)});
+                c.in.clear();
+                ++c.unanswered;
+                start = end + 1;
+            }
+            continue;
+        }
+        if (n == 0) {
+            c.eof = true;   // it may still read the answers (a half-close)
+            if (!c.in.empty()) {   // a last line without its newline
+                out.push_back(Line{c.id, std::move(c.in)});
+                c.in.clear();
+                ++c.unanswered;
+            }
+            break;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return false;
+    }
+    return true;
 }
 
 void Server::read(std::vector<Line> &out) {
     if (fd_ < 0) return;
-    for (;;) {
-        int c = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c < 0) break;
-        clients_.push_back(Client{c, {}});
-    }
+    // Clients that have gone are let go first, so they do not count against
+    // the cap when new ones come in the same moment.
     for (size_t k = 0; k < clients_.size();) {
-        Client &cl = clients_[k];
-        bool gone = false;
-        char buf[4096];
-        for (;;) {
-            ssize_t n = ::read(cl.fd, buf, sizeof buf);
-            if (n > 0) {
-                cl.buf.append(buf, static_cast<size_t>(n));
-                continue;
-            }
-            if (n == 0 || (errno != EAGAIN && errno != EINTR)) gone = true;
-            break;
-        }
-        size_t nl;
-        while ((nl = cl.buf.find('\n')) != std::string::npos) {
-            std::string line = cl.buf.substr(0, nl);
-            cl.buf.erase(0, nl + 1);
-            if (line.find_first_not_of(" \t\r") != std::string::npos) out.push_back(Line{cl.fd, line});
-        }
-        if (gone) {
-            ::close(cl.fd);
-            clients_.erase(clients_.begin() + static_cast<long>(k));
+        Client &c = clients_[k];
+        if (!flush(c) || !readClient(c, out) || finished(c)) {
+            drop(k);
             continue;
         }
         ++k;
     }
+    for (;;) {
+        const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            break;   // EAGAIN: none left; EMFILE and the like: try again next time
+        }
+        if (clients_.size() >= limits_.maxClients) {
+            const std::string e = errorReply(0, "too many clients (at most " +
+                                                    std::to_string(limits_.maxClients) + ")") + "\n";
+            (void)!::send(fd, e.data(), e.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            ::close(fd);
+            continue;
+        }
+        Client c;
+        c.id = nextId_++;
+        c.fd = fd;
+        clients_.push_back(std::move(c));
+        if (!readClient(clients_.back(), out) || finished(clients_.back())) drop(clients_.size() - 1);
+    }
 }
 
-void Server::reply(int client, const std::string &json) {
-    std::string s = json + "\n";
-    size_t off = 0;
-    int spins = 0;
-    while (off < s.size()) {
-        ssize_t w = ::send(client, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-        if (w > 0) {
-            off += static_cast<size_t>(w);
-            continue;
-        }
-        if (w < 0 && (errno == EAGAIN || errno == EINTR) && ++spins < 1000) {
-            usleep(1000);
-            continue;
-        }
-        break;   // the client is gone or stuck: drop the reply
-    }
+void Server::reply(ClientId client, std::string_view json) {
+    Client *c = find(client);
+    if (!c) return;   // gone: the reply is dropped
+    if (c->unanswered > 0) --c->unanswered;
+    c->out.append(json);
+    c->out += '\n';
+    if (!flush(*c) || finished(*c)) drop(static_cast<size_t>(c - clients_.data()));
 }
 
 } // namespace qv::ipc

@@ -144,71 +144,58 @@ std::string factsToText(const MediaFacts &m) {
 }
 
 std::string factsToJson(const MediaFacts &m) {
-    std::string o;
-    char b[256];
-    auto str = [&](const char *k, const std::string &v, bool comma = true) {
-        o += std::string("\"") + k + "\": \"" + jsonEscape(v) + "\"" + (comma ? ", " : "");
-    };
-    auto num = [&](const char *k, int64_t v, bool comma = true) {
-        std::snprintf(b, sizeof b, "\"%s\": %" PRId64 "%s", k, v, comma ? ", " : "");
-        o += b;
-    };
-    o += "{";
-    str("path", m.path);
-    str("format", m.format);
-    str("format_long", m.formatLong);
-    num("size_bytes", m.sizeBytes);
-    num("duration_ms", m.durationMs);
-    num("start_ms", m.startMs);
-    num("bit_rate", m.bitRate);
-    o += "\"streams\": [";
-    for (size_t i = 0; i < m.streams.size(); ++i) {
-        const auto &s = m.streams[i];
-        o += i ? ", {" : "{";
-        num("index", s.index);
-        str("type", s.type);
-        str("codec", s.codec);
-        str("codec_long", s.codecLong);
-        str("profile", s.profile);
-        num("bit_rate", s.bitRate);
-        num("duration_ms", s.durationMs);
-        num("start_ms", s.startMs);
-        num("frames", s.frames);
+    json::Writer w;
+    w.beginObject();
+    w.key("path").string(m.path);
+    w.key("format").string(m.format);
+    w.key("format_long").string(m.formatLong);
+    w.key("size_bytes").integer(m.sizeBytes);
+    w.key("duration_ms").integer(m.durationMs);
+    w.key("start_ms").integer(m.startMs);
+    w.key("bit_rate").integer(m.bitRate);
+    w.key("streams").beginArray();
+    for (const auto &s : m.streams) {
+        w.beginObject();
+        w.key("index").integer(s.index);
+        w.key("type").string(s.type);
+        w.key("codec").string(s.codec);
+        w.key("codec_long").string(s.codecLong);
+        w.key("profile").string(s.profile);
+        w.key("bit_rate").integer(s.bitRate);
+        w.key("duration_ms").integer(s.durationMs);
+        w.key("start_ms").integer(s.startMs);
+        w.key("frames").integer(s.frames);
         if (s.type == "video") {
-            num("width", s.width);
-            num("height", s.height);
-            std::snprintf(b, sizeof b, "\"sar\": \"%d:%d\", \"dar\": \"%d:%d\", ", s.sarNum, s.sarDen, s.darNum, s.darDen);
-            o += b;
-            std::snprintf(b, sizeof b, "\"rotation\": %g, ", s.rotation);
-            o += b;
-            str("pix_fmt", s.pixFmt);
-            std::snprintf(b, sizeof b, "\"frame_rate\": \"%d/%d\", ", s.fpsNum, s.fpsDen);
-            o += b;
-            std::snprintf(b, sizeof b, "\"attached_pic\": %s", s.attachedPic ? "true" : "false");
-            o += b;
+            char b[64];
+            w.key("width").integer(s.width);
+            w.key("height").integer(s.height);
+            std::snprintf(b, sizeof b, "%d:%d", s.sarNum, s.sarDen);
+            w.key("sar").string(b);
+            std::snprintf(b, sizeof b, "%d:%d", s.darNum, s.darDen);
+            w.key("dar").string(b);
+            w.key("rotation").real(s.rotation, 6);   // %g, as always
+            w.key("pix_fmt").string(s.pixFmt);
+            std::snprintf(b, sizeof b, "%d/%d", s.fpsNum, s.fpsDen);
+            w.key("frame_rate").string(b);
+            w.key("attached_pic").boolean(s.attachedPic);
             if (s.exactFrames >= 0) {
-                std::snprintf(b, sizeof b, ", \"exact_frames\": %" PRId64 ", \"keyframes\": [", s.exactFrames);
-                o += b;
-                for (size_t k = 0; k < s.keyframes.size(); ++k) {
-                    std::snprintf(b, sizeof b, "%s%" PRId64, k ? ", " : "", s.keyframes[k]);
-                    o += b;
-                }
-                o += "]";
-                std::snprintf(b, sizeof b, ", \"scan_ms\": %.1f", s.scanMs);
-                o += b;
+                w.key("exact_frames").integer(s.exactFrames);
+                w.key("keyframes").beginArray();
+                for (int64_t k : s.keyframes) w.integer(k);
+                w.endArray();
+                w.key("scan_ms").fixed(s.scanMs, 1);
             }
         } else if (s.type == "audio") {
-            num("sample_rate", s.sampleRate);
-            num("channels", s.channels);
-            str("channel_layout", s.channelLayout);
-            str("sample_fmt", s.sampleFmt, false);
-        } else {
-            o.resize(o.size() - 2);
+            w.key("sample_rate").integer(s.sampleRate);
+            w.key("channels").integer(s.channels);
+            w.key("channel_layout").string(s.channelLayout);
+            w.key("sample_fmt").string(s.sampleFmt);
         }
-        o += "}";
+        w.endObject();
     }
-    o += "]}\n";
-    return o;
+    w.endArray();
+    w.endObject();
+    return w.take() + "\n";
 }
 
 namespace {

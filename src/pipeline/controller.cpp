@@ -12,10 +12,7 @@ namespace qv {
 bool Controller::listen(const std::string &path, std::string &error) { return server_.listen(path, error); }
 
 void Controller::ok(const Origin &o, const std::string &data) {
-    if (!o.ipc) return;
-    char head[64];
-    std::snprintf(head, sizeof head, "{\"request_id\": %" PRId64 ", \"error\": \"success\"", o.requestId);
-    server_.reply(o.client, std::string(head) + (data.empty() ? "" : ", \"data\": " + data) + "}");
+    if (o.ipc) server_.reply(o.client, ipc::successReply(o.requestId, data));
 }
 
 void Controller::fail(const Origin &o, const std::string &message) {
@@ -23,9 +20,7 @@ void Controller::fail(const Origin &o, const std::string &message) {
         port_.say(message);
         return;
     }
-    char head[64];
-    std::snprintf(head, sizeof head, "{\"request_id\": %" PRId64 ", \"error\": \"", o.requestId);
-    server_.reply(o.client, std::string(head) + ipc::jsonEscape(message) + "\"}");
+    server_.reply(o.client, ipc::errorReply(o.requestId, message));
 }
 
 void Controller::frameShown() {
@@ -61,7 +56,7 @@ void Controller::shotDone(uint64_t tag, const std::string &path, const std::stri
             ++k;
             continue;
         }
-        if (error.empty()) ok(waitingShot_[k].origin, "\"" + ipc::jsonEscape(path) + "\"");
+        if (error.empty()) ok(waitingShot_[k].origin, json::quoted(path));
         else fail(waitingShot_[k].origin, error);
         waitingShot_.erase(waitingShot_.begin() + static_cast<long>(k));
     }

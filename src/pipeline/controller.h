@@ -40,7 +40,7 @@ public:
     void finish();
 
 private:
-    using ClientId = decltype(ipc::Server::Line::client);
+    using ClientId = ipc::ClientId;
     struct Origin {
         bool ipc = false;
         ClientId client{};

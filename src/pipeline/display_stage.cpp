@@ -453,9 +453,7 @@ void DisplayStage::sleep(bool waitData, int64_t timeoutNs) {
     if (!index_.get() && src_.indexReadyFd() >= 0) fds_.push_back({src_.indexReadyFd(), POLLIN, 0});
     if (shots_.busy()) fds_.push_back({shots_.doneFd(), POLLIN, 0});
     if (audio_ && (audioWaitUntil_ > 0 || ending_ == Ending::Drain)) fds_.push_back({audio_->heardFd(), POLLIN, 0});
-    ipcFds_.clear();
-    ctl_.server().pollFds(ipcFds_);
-    for (int fd : ipcFds_) fds_.push_back({fd, POLLIN, 0});
+    ctl_.server().pollFds(fds_);
     Waiter &w = sh_.toDisplay.dataWaiter();
     if (waitData) {
         fds_.push_back({w.eventFd(), POLLIN, 0});

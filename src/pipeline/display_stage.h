@@ -181,7 +181,6 @@ private:
     int64_t endingUntilNs_ = 0;
     std::vector<int64_t> avDiffs_;
     std::vector<struct pollfd> fds_;
-    std::vector<int> ipcFds_;
 };
 
 } // namespace qv

@@ -12,6 +12,9 @@ QV_TEST_PKGS=(ffmpeg doctest-dev tmux python3 util-linux procps file
               xvfb xterm kitty x11-apps x11-utils xdotool openbox imagemagick
               qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
               mesa-vulkan-drivers vulkan-validationlayers)
+# tools/fuzz: clang with libFuzzer and the sanitizer runtimes (compiler-rt),
+# llvm for llvm-symbolizer (readable stacks).
+QV_FUZZ_PKGS=(clang libclang-rt-dev llvm)
 
 qv_sudo() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -123,3 +123,10 @@ TEST_CASE("times and sizes") {
     CHECK(parseSize("1M").value() == 1024LL * 1024);
     CHECK_FALSE(parseSize("x").ok());
 }
+
+TEST_CASE("times and sizes: no NaN, infinity or overflow (found by tools/fuzz cli)") {
+    for (const char *t : {"inf", "nan", "-nan", "infinity", "1e300", "1:inf", "9e18", "1e10"})
+        CHECK_MESSAGE(!parseTime(t).ok(), t);
+    CHECK(parseTime("1000000000").ok());
+    for (const char *s : {"inf", "nan", "infG", "1e300", "1e10G"}) CHECK_MESSAGE(!parseSize(s).ok(), s);
+}
