@@ -9,6 +9,7 @@
 #include "qv/pipeline/pipeline.h"
 #include "qv/tui/term_detect.h"
 #include "display/kms/kms_choose.h"
+#include "display/kms/kms_plane.h"
 #include "display/kms/kms_display.h"
 
 #include <cstdio>
@@ -156,6 +157,9 @@ int runPlay(const app::ParsedArgs &a) {
         int w = 0, h = 0, hz = 0;
         if (!kms::parseModeRequest(o.displayOpt.kmsMode, w, h, hz)) return usage("--kms-mode needs WxH or WxH@HZ, e.g. 1920x1080@60");
     }
+    o.displayOpt.kmsPlane = a.get("kms-plane");
+    if (kms::PlanePref pp; a.has("kms-plane") && !kms::parsePlanePref(o.displayOpt.kmsPlane, pp))
+        return usage("--kms-plane needs auto, primary, overlay or rgb");
     if (a.has("kms-list")) {
 #if QV_HAVE_KMS
         return kmsList(o.displayOpt, stdout);

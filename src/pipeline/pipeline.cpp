@@ -32,6 +32,7 @@ extern "C" {
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/signalfd.h>
@@ -55,7 +56,14 @@ struct Stats {
     std::atomic<int64_t> cacheHits{0};        // steps served from the step cache
     std::atomic<int64_t> resyncs{0};
     std::atomic<int64_t> busyNs[kStages] = {};
+    std::atomic<int64_t> scaleCpuNs{0}, scaled{0};   // qv-scale's thread CPU time in convert(), frames
 };
+
+int64_t threadCpuNs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 // The scale target as one atomic word: written by the display stage on
 // (re)configure, read by the scale stage per frame.
@@ -356,11 +364,13 @@ private:
                 }
                 const ScaleTarget t = unpackTarget(target_.load(std::memory_order_acquire));
                 if (t.width > 0) {
-                    int64_t t0 = monotonicNs();
+                    int64_t t0 = monotonicNs(), c0 = threadCpuNs();
                     // Straight into the display's own buffer where it has one.
                     if (FrameSink *sink = sink_.load(std::memory_order_acquire)) sink->acquire(t, out.get());
                     auto r = scaler.convert(fr->frame.get(), t, out.get());
                     stats_.busyNs[kScale] += monotonicNs() - t0;
+                    stats_.scaleCpuNs += threadCpuNs() - c0;
+                    stats_.scaled.fetch_add(1, std::memory_order_relaxed);
                     if (!r) {
                         Item e = ErrorItem{r.takeError()};
                         next.push(e);
@@ -530,6 +540,12 @@ private:
         auto r = display_->present(current_);
         stats_.busyNs[kDisplay] += monotonicNs() - t0;
         if (!r) {
+            if (r.error().kind == ErrorKind::Display && r.error().native == EAGAIN) {
+                // Not shown (kms: every buffer busy, the VT away): a counted drop.
+                stats_.droppedLate.fetch_add(1, std::memory_order_relaxed);
+                logFrame("dropped-display", current_.info, now);
+                return true;
+            }
             if (r.error().native == EPIPE) {
                 finish(static_cast<ExitCode>(128 + SIGPIPE));
             } else {
@@ -1456,6 +1472,9 @@ void printStats(Player &p, const std::string &title, int64_t bytes) {
     std::fprintf(stderr, "  busy ms:");
     for (int i = 0; i < kStages; ++i)
         std::fprintf(stderr, " %s %.1f%s", kStageNames[i], s.busyNs[i].load() / 1e6, i + 1 < kStages ? "," : "\n");
+    if (s.scaled.load() > 0)
+        std::fprintf(stderr, "  scale CPU: %.2f ms a frame over %" PRId64 " frames\n",
+                     s.scaleCpuNs.load() / 1e6 / static_cast<double>(s.scaled.load()), s.scaled.load());
     if (p.hasEncodeStage())
         std::fprintf(stderr, "  queue high-water (capacity %zu): decode->scale %zu, scale->encode %zu, encode->display %zu\n",
                      kLinkCapacity, p.highWater(0), p.highWater(1), p.highWater(2));

@@ -8,6 +8,7 @@
 
 #include "kms_choose.h"
 #include "display/status_tty.h"
+#include "vt_guard.h"
 #include "qv/core/log.h"
 
 extern "C" {
@@ -17,6 +18,8 @@ extern "C" {
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/fb.h>
@@ -29,6 +32,16 @@ extern "C" {
 
 namespace qv {
 namespace {
+
+// Test only: QV_TEST_CRASH_AFTER_FRAMES=N raises SIGSEGV after the Nth frame.
+void testCrashHook() {
+    static const long after = [] {
+        const char *s = std::getenv("QV_TEST_CRASH_AFTER_FRAMES");
+        return s ? std::strtol(s, nullptr, 10) : 0L;
+    }();
+    static long shown = 0;
+    if (after > 0 && ++shown >= after) raise(SIGSEGV);
+}
 
 std::string fbDevice(const DisplayOptions &o) { return o.fbDevice.empty() ? "/dev/fb0" : o.fbDevice; }
 
@@ -62,7 +75,7 @@ public:
         if (var_.yres_virtual >= 2 * var_.yres && static_cast<uint64_t>(fix_.line_length) * var_.yres * 2 <= size_)
             pages_ = 2;
         std::memset(map_, 0, size_);
-        if (isVirtualConsole(0) && ioctl(0, KDSETMODE, KD_GRAPHICS) == 0) vt_ = true;
+        if (isVirtualConsole(0)) vt_.enter(0, false, 0, 0);   // KD_TEXT again on every exit, a crash too
         log::info("fbdev: %s %ux%u, %d bpp, %d page(s)", dev_.c_str(), var_.xres, var_.yres, var_.bits_per_pixel, pages_);
         return {};
     }
@@ -97,6 +110,7 @@ public:
             shown_ = page;
         }
         fsync(fd_);   // deferred I/O: push the frame out now
+        testCrashHook();
         return {};
     }
 
@@ -111,8 +125,7 @@ public:
         if (saved_.yoffset != var_.yoffset) ioctl(fd_, FBIOPAN_DISPLAY, &saved_);
         ::close(fd_);
         fd_ = -1;
-        if (vt_) ioctl(0, KDSETMODE, KD_TEXT);   // the console redraws itself
-        vt_ = false;
+        vt_.restore();   // KD_TEXT: the console redraws itself
     }
 
 private:
@@ -126,7 +139,7 @@ private:
     int bpp_ = 4, pages_ = 1, shown_ = 0;
     int pixFmt_ = AV_PIX_FMT_BGR0;
     kms::Rect rect_;
-    bool vt_ = false;
+    kms::VtGuard vt_;
 };
 
 ProbeResult probeFbdev(const DisplayOptions &o) { return probeScreenDevice(fbDevice(o), o); }
