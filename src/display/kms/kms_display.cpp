@@ -313,6 +313,7 @@ public:
         submittedNs_ = monotonicNs();
         drmModeDirtyFB(dev_.fd(), b->fb.id(), nullptr, 0);   // ENOSYS on drivers that scan out directly: fine
         if (atomic_) {
+            wbTap_.begin();   // test only (QV_TEST_KMS_WRITEBACK)
             const int r = commit(*b, !modeSet_, false, f->colorspace, f->color_range, f->height);
             if (r == -EBUSY) {
                 pending_.store(nullptr);

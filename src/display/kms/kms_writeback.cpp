@@ -30,22 +30,24 @@ bool WritebackTap::setUp(const drm::Device &dev, int crtcIndex, int w, int h, co
         error_ = "no writeback connector for this CRTC";
         return false;
     }
-    auto mem = drm::DumbBuffer::create(dev.fd(), static_cast<uint32_t>(w), static_cast<uint32_t>(h), 32);
-    if (!mem) {
-        error_ = mem.error().message;
-        conn_ = 0;
-        return false;
+    for (int i = 0; i < 2; ++i) {
+        auto mem = drm::DumbBuffer::create(dev.fd(), static_cast<uint32_t>(w), static_cast<uint32_t>(h), 32);
+        if (!mem) {
+            error_ = mem.error().message;
+            conn_ = 0;
+            return false;
+        }
+        mem_[i] = std::move(*mem);
+        const uint32_t handles[4] = {mem_[i].handle()}, pitches[4] = {mem_[i].pitch()}, offsets[4] = {0};
+        auto fb = drm::Framebuffer::add(dev.fd(), static_cast<uint32_t>(w), static_cast<uint32_t>(h), kXRGB8888, handles,
+                                        pitches, offsets);
+        if (!fb) {
+            error_ = fb.error().message;
+            conn_ = 0;
+            return false;
+        }
+        fb_[i] = std::move(*fb);
     }
-    mem_ = std::move(*mem);
-    const uint32_t handles[4] = {mem_.handle()}, pitches[4] = {mem_.pitch()}, offsets[4] = {0};
-    auto fb = drm::Framebuffer::add(dev.fd(), static_cast<uint32_t>(w), static_cast<uint32_t>(h), kXRGB8888, handles,
-                                    pitches, offsets);
-    if (!fb) {
-        error_ = fb.error().message;
-        conn_ = 0;
-        return false;
-    }
-    fb_ = std::move(*fb);
     fd_ = dev.fd();
     w_ = w;
     h_ = h;
@@ -57,11 +59,39 @@ WritebackTap::~WritebackTap() {
     for (int f : fences_) ::close(f);
 }
 
+namespace {
+constexpr uint32_t kMark = 0x00a5c3e1u;   // X = 0: a composed pixel has X = 0xff
+}
+
+void WritebackTap::begin() {
+    if (!conn_) return;
+    cur_ = 1 - cur_;
+    auto *row = reinterpret_cast<uint32_t *>(mem_[cur_].map() + static_cast<size_t>(h_ - 1) * mem_[cur_].pitch());
+    for (int x = 0; x < w_; ++x) row[x] = kMark;
+}
+
+bool WritebackTap::marked() const {
+    const auto *row = reinterpret_cast<const uint32_t *>(mem_[cur_].map() + static_cast<size_t>(h_ - 1) * mem_[cur_].pitch());
+    for (int x = 0; x < w_; x += 7)
+        if (row[x] != kMark) return false;
+    return true;
+}
+
 void WritebackTap::addTo(drm::AtomicRequest &req, uint32_t crtcId, bool modeset) {
     if (!conn_) return;
+    // Jobs whose fences signalled since the last picture was taken were done
+    // before this commit: drop them, so that only a picture composed after
+    // it counts.
+    std::vector<int> left;
+    for (int f : fences_) {
+        struct pollfd p {f, POLLIN, 0};
+        if (poll(&p, 1, 0) > 0) ::close(f);
+        else left.push_back(f);
+    }
+    fences_.swap(left);
     if (modeset) req.add(conn_, pCrtc_, crtcId);
     fence_ = -1;
-    req.add(conn_, pFb_, fb_.id());
+    req.add(conn_, pFb_, fb_[cur_].id());
     req.add(conn_, pFence_, reinterpret_cast<uintptr_t>(&fence_));
 }
 
@@ -71,16 +101,22 @@ void WritebackTap::committed() {
 }
 
 bool WritebackTap::collect(int64_t ordinal) {
-    if (fences_.empty()) return false;
-    std::vector<struct pollfd> p;
-    for (int f : fences_) p.push_back({f, POLLIN, 0});
-    if (poll(p.data(), p.size(), 700) <= 0) return false;
-    std::vector<int> left;
-    for (const auto &x : p) {
-        if (x.revents & POLLIN) ::close(x.fd);
-        else left.push_back(x.fd);
+    if (!conn_) return false;
+    bool composed = false;
+    for (int waited = 0; waited < 700 && !composed; waited += 20) {
+        std::vector<struct pollfd> p;
+        for (int f : fences_) p.push_back({f, POLLIN, 0});
+        poll(p.data(), p.size(), 20);   // a fence: some composition is done; else 20 ms
+        std::vector<int> left;
+        for (const auto &x : p) {
+            if (x.revents & POLLIN) ::close(x.fd);
+            else left.push_back(x.fd);
+        }
+        fences_.swap(left);
+        composed = !marked();
     }
-    fences_.swap(left);
+    if (!composed) return false;
+    usleep(20000);   // the last row is written last: the rest is there; let the job finish
     const std::string path = dir_ + "/wb-" + std::to_string(seq_) + ".ppm";
     FILE *f = std::fopen(path.c_str(), "wb");
     if (!f) {
@@ -90,7 +126,7 @@ bool WritebackTap::collect(int64_t ordinal) {
     std::fprintf(f, "P6\n%d %d\n255\n", w_, h_);
     std::vector<uint8_t> row(static_cast<size_t>(w_) * 3);
     for (int y = 0; y < h_; ++y) {
-        const uint8_t *s = mem_.map() + static_cast<size_t>(y) * mem_.pitch();
+        const uint8_t *s = mem_[cur_].map() + static_cast<size_t>(y) * mem_[cur_].pitch();
         for (int x = 0; x < w_; ++x) {   // XRGB8888 little-endian: B G R X
             row[static_cast<size_t>(x) * 3] = s[x * 4 + 2];
             row[static_cast<size_t>(x) * 3 + 1] = s[x * 4 + 1];

@@ -20,16 +20,19 @@ public:
     // makes its XRGB8888 buffer (w x h). Needs DRM_CLIENT_CAP_WRITEBACK_CONNECTORS.
     bool setUp(const drm::Device &dev, int crtcIndex, int w, int h, const std::string &dir);
     bool active() const { return conn_ != 0; }
-    // Adds the job to a commit (and the connector to the CRTC on a modeset);
-    // committed() after the commit went through.
+    // begin() before a frame's first commit: the other of two buffers,
+    // marked. addTo() adds the job to a commit (and the connector to the
+    // CRTC on a modeset); committed() after the commit went through.
+    void begin();
     void addTo(drm::AtomicRequest &req, uint32_t crtcId, bool modeset);
     void committed();
-    // Waits for the picture and writes it; false when none came (vkms 7.2
-    // can lose a job: its composer is switched off by the asynchronous
-    // cleanup of the job before; the caller commits again, which switches it
-    // on). Any job's fence will do: vkms signals queued jobs oldest first,
-    // each time it composes the current state into the one buffer all jobs
-    // share.
+    // Waits for the picture and writes it; false when none came (the caller
+    // commits again). vkms 7.2 is not exact about jobs: it composes into the
+    // newest job's buffer but signals the oldest job's fence, and can lose a
+    // job (the asynchronous cleanup of the job before switches its composer
+    // off). So a picture counts when the marked buffer of this frame has been
+    // written over (its last row no longer holds the mark), whichever fence
+    // said so.
     bool collect(int64_t ordinal);
     ~WritebackTap();
     std::string error() const { return error_; }
@@ -40,8 +43,10 @@ private:
     int w_ = 0, h_ = 0, seq_ = 0;
     int32_t fence_ = -1;        // written by the kernel during the commit
     std::vector<int> fences_;   // jobs not done yet
-    drm::DumbBuffer mem_;
-    drm::Framebuffer fb_;
+    drm::DumbBuffer mem_[2];
+    drm::Framebuffer fb_[2];
+    int cur_ = 0;
+    bool marked() const;
     std::string dir_, error_;
 };
 
