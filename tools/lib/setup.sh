@@ -10,7 +10,7 @@ QV_RUN_PKGS=(meson ninja-build g++ pkgconf
              libsdl2-dev libdrm-dev zlib1g-dev)
 QV_TEST_PKGS=(ffmpeg doctest-dev tmux python3 util-linux procps file
               xvfb xterm kitty x11-apps x11-utils xdotool openbox imagemagick
-              qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64)
+              qemu-system-x86 busybox-static cpio xz-utils zstd kmod debootstrap linux-image-amd64)
 
 qv_sudo() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
