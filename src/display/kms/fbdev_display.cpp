@@ -33,16 +33,6 @@ extern "C" {
 namespace qv {
 namespace {
 
-// Test only: QV_TEST_CRASH_AFTER_FRAMES=N raises SIGSEGV after the Nth frame.
-void testCrashHook() {
-    static const long after = [] {
-        const char *s = std::getenv("QV_TEST_CRASH_AFTER_FRAMES");
-        return s ? std::strtol(s, nullptr, 10) : 0L;
-    }();
-    static long shown = 0;
-    if (after > 0 && ++shown >= after) raise(SIGSEGV);
-}
-
 std::string fbDevice(const DisplayOptions &o) { return o.fbDevice.empty() ? "/dev/fb0" : o.fbDevice; }
 
 class FbdevDisplay final : public Display {
@@ -110,7 +100,7 @@ public:
             shown_ = page;
         }
         fsync(fd_);   // deferred I/O: push the frame out now
-        testCrashHook();
+        kms::testCrashHook();
         return {};
     }
 

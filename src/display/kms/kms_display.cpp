@@ -29,6 +29,7 @@
 #include "vt_guard.h"
 #include "kms_paint.h"
 #include "kms_plane.h"
+#include "kms_screen.h"
 #include "kms_writeback.h"
 #include "display/status_tty.h"
 #include "qv/core/log.h"
@@ -53,103 +54,6 @@ extern "C" {
 namespace qv {
 namespace {
 
-// Frames in flight: the scale stage's, three in the ring, the one on
-// screen, one flipping; one more for the copy path.
-constexpr int kBuffers = 7;
-
-// "Not shown" (all buffers busy, the VT away, the screen busy): a counted
-// drop for the pipeline, not a failure. (Until the Display seam returns an
-// outcome: ErrorKind::Display with native EAGAIN.)
-Error notShown(const std::string &why) {
-    Error e = Error::make(ErrorKind::Display, "frame not shown: " + why);
-    e.native = EAGAIN;
-    return e;
-}
-
-// One buffer the screen can show: all its planes in one dumb buffer.
-struct ScreenBuffer {
-    drm::DumbBuffer mem;
-    drm::Framebuffer fb;
-    kms::Surface surf;
-    // 0 free; 1 holds a frame (the scale stage draws or drew into it); 2 the
-    // display copies into it. Never handed out while on screen or flipping.
-    std::atomic<int> state{0};
-    std::vector<uint8_t> band;   // the picture under the status overlay
-    bool bandSaved = false;
-    int borderRange = -1;        // the range its letterbox was filled for
-};
-
-// Buffers of one format and size, and where the picture sits in them: the
-// frame sink's whole layout, published to the scale thread as one pointer.
-struct BufferSet {
-    const kms::FormatInfo *fmt = nullptr;
-    kms::Rect pic;          // the picture's place in each buffer
-    int originX = 0, originY = 0;   // where a buffer's (0, 0) is on the screen
-    bool overlay = false;   // on an overlay plane, over a black primary
-    uint32_t plane = 0;
-    ScreenBuffer bufs[kBuffers];
-};
-
-Result<void> makeBuffer(int fd, ScreenBuffer &b, const kms::FormatInfo &f, int w, int h) {
-    int rows = 0, rowBytes = 0;
-    const int planes = f.yuv ? f.planes : 1;
-    for (int p = 0; p < planes; ++p) {
-        rows += kms::planeRows(f, p, h);
-        rowBytes = std::max(rowBytes, kms::planeRowBytes(f, p, w));
-    }
-    auto mem = f.yuv ? drm::DumbBuffer::create(fd, static_cast<uint32_t>(rowBytes), static_cast<uint32_t>(rows), 8)
-                     : drm::DumbBuffer::create(fd, static_cast<uint32_t>(w), static_cast<uint32_t>(h), 32);
-    if (!mem) return mem.takeError();
-    b.mem = std::move(*mem);
-    uint32_t handles[4] = {}, pitches[4] = {}, offsets[4] = {};
-    uint32_t at = 0;
-    for (int p = 0; p < planes; ++p) {
-        handles[p] = b.mem.handle();
-        pitches[p] = b.mem.pitch();
-        offsets[p] = at;
-        b.surf.offset[p] = at;
-        at += b.mem.pitch() * static_cast<uint32_t>(kms::planeRows(f, p, h));
-    }
-    auto fb = drm::Framebuffer::add(fd, static_cast<uint32_t>(w), static_cast<uint32_t>(h), f.fourcc, handles, pitches, offsets);
-    if (!fb) return fb.takeError();
-    b.fb = std::move(*fb);
-    b.surf.fmt = &f;
-    b.surf.base = b.mem.map();
-    b.surf.pitch = b.mem.pitch();
-    b.surf.w = w;
-    b.surf.h = h;
-    if (f.yuv) kms::fillBlack(b.surf, {0, 0, w, h}, false);
-    return {};
-}
-
-// The property ids of a plane that qv sets.
-struct PlaneProps {
-    uint32_t fb = 0, crtc = 0, srcX = 0, srcY = 0, srcW = 0, srcH = 0, crtcX = 0, crtcY = 0, crtcW = 0, crtcH = 0;
-    const drm::Prop *encoding = nullptr, *range = nullptr;
-    drm::PropertySet set;
-    bool read(const drm::Device &dev, uint32_t plane) {
-        set = dev.properties(plane, DRM_MODE_OBJECT_PLANE);
-        uint32_t *ids[] = {&fb, &crtc, &srcX, &srcY, &srcW, &srcH, &crtcX, &crtcY, &crtcW, &crtcH};
-        const char *names[] = {"FB_ID", "CRTC_ID", "SRC_X", "SRC_Y", "SRC_W", "SRC_H", "CRTC_X", "CRTC_Y", "CRTC_W", "CRTC_H"};
-        bool all = true;
-        for (int i = 0; i < 10; ++i) all &= (*ids[i] = set.id(names[i])) != 0;
-        encoding = set.find("COLOR_ENCODING");
-        range = set.find("COLOR_RANGE");
-        return all;
-    }
-};
-
-// Test only: QV_TEST_CRASH_AFTER_FRAMES=N raises SIGSEGV after the Nth frame
-// shown, so the VM test can check that the console comes back.
-void crashHookCount() {
-    static const long after = [] {
-        const char *s = std::getenv("QV_TEST_CRASH_AFTER_FRAMES");
-        return s ? std::strtol(s, nullptr, 10) : 0L;
-    }();
-    static long shown = 0;
-    if (after > 0 && ++shown >= after) raise(SIGSEGV);
-}
-
 class KmsDisplay final : public Display, public FrameSink {
 public:
     explicit KmsDisplay(const DisplayOptions &o) : opt_(o) {}
@@ -163,9 +67,9 @@ public:
     // qv-scale: a free buffer of the current set, set up so the picture
     // lands at its place (the borders stay black).
     bool acquire(const ScaleTarget &t, AVFrame *dst) override {
-        BufferSet *s = sink_.load(std::memory_order_acquire);
+        kms::BufferSet *s = sink_.load(std::memory_order_acquire);
         if (!s || t.width != s->pic.w || t.height != s->pic.h || t.pixFmt != s->fmt->avFmt) return false;
-        for (ScreenBuffer &b : s->bufs) {
+        for (kms::ScreenBuffer &b : s->bufs) {
             int expect = 0;
             if (!b.mem.map() || !b.state.compare_exchange_strong(expect, 1)) continue;
             if (&b == front_.load() || &b == pending_.load()) {   // on screen, or about to be
@@ -267,28 +171,28 @@ public:
     Result<void> present(const FrameRef &fr) override {
         const AVFrame *f = fr.frame.get();
         if (!f || !f->data[0]) return {};
-        if (away_) return notShown("the screen is on another VT");
+        if (away_) return kms::notShown("the screen is on another VT");
         waitFlip(100);
-        BufferSet &s = *set_;
+        kms::BufferSet &s = *set_;
         // The scale stage drew into one of our buffers: show that one. Else
         // (its pool, all ours busy) copy into a free one.
-        ScreenBuffer *b = nullptr;
+        kms::ScreenBuffer *b = nullptr;
         if (f->buf[0])
-            for (ScreenBuffer &x : s.bufs)
+            for (kms::ScreenBuffer &x : s.bufs)
                 if (av_buffer_get_opaque(f->buf[0]) == &x) b = &x;
         bool copied = false;
         if (b) {
             ++direct_;
         } else {
             if (f->format != s.fmt->avFmt || f->width != s.pic.w || f->height != s.pic.h)
-                return notShown("a frame scaled for another layout");
-            for (ScreenBuffer &x : s.bufs) {
+                return kms::notShown("a frame scaled for another layout");
+            for (kms::ScreenBuffer &x : s.bufs) {
                 int expect = 0;
                 if (&x == front_.load() || !x.state.compare_exchange_strong(expect, 2)) continue;
                 b = &x;
                 break;
             }
-            if (!b) return notShown("every screen buffer holds a frame");
+            if (!b) return kms::notShown("every screen buffer holds a frame");
             kms::copyPicture(b->surf, s.pic.x, s.pic.y, f->data, f->linesize, f->width, f->height);
             b->bandSaved = false;
             copied = true;
@@ -305,7 +209,7 @@ public:
             if (b->bandSaved) kms::restoreRows(b->surf, bandY() - s.originY, bandH_, b->band);   // shown before: undo its overlay
             else kms::saveRows(b->surf, bandY() - s.originY, bandH_, b->band);
             b->bandSaved = true;
-            drawBand(s, *b, status_, full);
+            kms::drawStatusBand(s, *b, black_.get(), blackText_, dev_.fd(), bandY(), bandH_, fontInfo_, status_, full);
             overlaid_ = status_;
         }
         pending_.store(b);
@@ -317,7 +221,7 @@ public:
             const int r = commit(*b, !modeSet_, false, f->colorspace, f->color_range, f->height);
             if (r == -EBUSY) {
                 pending_.store(nullptr);
-                return notShown("the screen is busy (a flip still pending)");
+                return kms::notShown("the screen is busy (a flip still pending)");
             }
             if (r != 0)
                 return Error::make(ErrorKind::Display, dev_.path() + ": atomic commit failed: " + std::strerror(-r));
@@ -352,7 +256,7 @@ public:
             if (!got) log::warn("kms: writeback: no picture for frame %lld", static_cast<long long>(fr.info.ordinal));
         }
         if (!status_.empty()) statusTty_.show(status_);
-        crashHookCount();
+        kms::testCrashHook();
         return {};
     }
 
@@ -360,12 +264,12 @@ public:
     Result<void> drawStatus(const std::string &line) override {
         status_ = line;
         statusTty_.show(line);
-        ScreenBuffer *b = front_.load();
+        kms::ScreenBuffer *b = front_.load();
         if (overlay_ && modeSet_ && !away_ && line != overlaid_ && b && set_) {
             // Paused: redraw the band of the buffer on screen (restored from
             // the frame's own pixels first) and tell the driver.
             kms::restoreRows(b->surf, bandY() - set_->originY, bandH_, b->band);
-            drawBand(*set_, *b, line, lastFull_);
+            kms::drawStatusBand(*set_, *b, black_.get(), blackText_, dev_.fd(), bandY(), bandH_, fontInfo_, line, lastFull_);
             overlaid_ = line;
             drmModeDirtyFB(dev_.fd(), b->fb.id(), nullptr, 0);
         }
@@ -393,20 +297,18 @@ public:
     }
 
 private:
-    static void slotFree(void *opaque, uint8_t *) { static_cast<ScreenBuffer *>(opaque)->state.store(0); }
+    static void slotFree(void *opaque, uint8_t *) { static_cast<kms::ScreenBuffer *>(opaque)->state.store(0); }
 
     Result<void> setUp(const drmModeRes &res, const drmModeConnector &c);
     bool setUpAtomic(const drmModeRes &res);
     Result<void> choosePath(const StreamSpec &spec, const kms::Rect &screenPic);
-    Result<std::unique_ptr<BufferSet>> makeSet(const kms::FormatInfo &f, const kms::Rect &screenPic, bool overlay, uint32_t plane);
-    int commit(ScreenBuffer &b, bool modeset, bool testOnly, int colorspace, int range, int height);
-    void drawBand(const BufferSet &s, ScreenBuffer &b, const std::string &text, bool full);
-    bool loadFont();
+    Result<std::unique_ptr<kms::BufferSet>> makeSet(const kms::FormatInfo &f, const kms::Rect &screenPic, bool overlay, uint32_t plane);
+    int commit(kms::ScreenBuffer &b, bool modeset, bool testOnly, int colorspace, int range, int height);
     int bandY() const { return mode_.vdisplay - bandH_; }
     void logSummary();
     static void onFlip(int, unsigned, unsigned sec, unsigned usec, void *user);
     void pendingShown() {   // the buffer that was flipping is on screen now
-        if (ScreenBuffer *p = pending_.load()) front_.store(p);
+        if (kms::ScreenBuffer *p = pending_.load()) front_.store(p);
         pending_.store(nullptr);
     }
     void waitFlip(int timeoutMs);
@@ -424,26 +326,25 @@ private:
     drm::Blob modeBlob_;
     // The buffers: the current set, and the sets it replaced (kept until
     // the end: frames in flight may still point into them).
-    std::vector<std::unique_ptr<BufferSet>> sets_;
-    BufferSet *set_ = nullptr;
-    std::atomic<BufferSet *> sink_{nullptr};
-    std::atomic<ScreenBuffer *> front_{nullptr}, pending_{nullptr};   // read by qv-scale in acquire()
+    std::vector<std::unique_ptr<kms::BufferSet>> sets_;
+    kms::BufferSet *set_ = nullptr;
+    std::atomic<kms::BufferSet *> sink_{nullptr};
+    std::atomic<kms::ScreenBuffer *> front_{nullptr}, pending_{nullptr};   // read by qv-scale in acquire()
     int configuredFmt_ = -2;
-    std::unique_ptr<ScreenBuffer> black_;   // the primary under an overlay
+    std::unique_ptr<kms::ScreenBuffer> black_;   // the primary under an overlay
     std::string blackText_;
     // atomic modesetting
     bool atomic_ = false;
     uint32_t primary_ = 0, pConnCrtc_ = 0, pMode_ = 0, pActive_ = 0;
-    PlaneProps primaryProps_, videoProps_;
+    kms::PlaneProps primaryProps_, videoProps_;
     std::vector<kms::PlaneDetail> planes_;
     kms::WritebackTap wbTap_;
     bool oversizeTest_ = false;   // QV_TEST_KMS_PLANE_OVERSIZE: the YUV test commits ask too much
     // counters and flip timing
     int64_t copies_ = 0, direct_ = 0;
     LatencyEstimator latency_;
-    static constexpr int kFlipGaps = 512;
-    int32_t flipGaps_[kFlipGaps] = {};   // microseconds between completed flips (a ring)
-    int64_t flipGapCount_ = 0, lastFlipNs_ = 0, submittedNs_ = 0;
+    kms::FlipGaps flipGaps_;
+    int64_t submittedNs_ = 0;
     bool monotonicEvents_ = false, released_ = false;
     bool modeSet_ = false, useFlip_ = true, flipPending_ = false;
     // the status overlay (on a VT)
@@ -508,7 +409,7 @@ Result<void> KmsDisplay::setUp(const drmModeRes &res, const drmModeConnector &c)
     // switch happen, and take the screen back when it returns.
     bool fontLoaded = false;
     if (isVirtualConsole(0)) {
-        fontLoaded = loadFont();   // the kernel hands out its font in KD_TEXT only
+        fontLoaded = kms::loadConsoleFont(0, font_, fontInfo_);   // the kernel hands out its font in KD_TEXT only
         vt_.enter(0, true, SIGUSR1, SIGUSR2);
     }
     // The status line goes to a terminal that is not the screen (SSH); on
@@ -539,9 +440,9 @@ bool KmsDisplay::setUpAtomic(const drmModeRes &) {
     return true;
 }
 
-Result<std::unique_ptr<BufferSet>> KmsDisplay::makeSet(const kms::FormatInfo &f, const kms::Rect &screenPic, bool overlay,
+Result<std::unique_ptr<kms::BufferSet>> KmsDisplay::makeSet(const kms::FormatInfo &f, const kms::Rect &screenPic, bool overlay,
                                                         uint32_t plane) {
-    auto s = std::make_unique<BufferSet>();
+    auto s = std::make_unique<kms::BufferSet>();
     s->fmt = &f;
     s->overlay = overlay;
     s->plane = plane;
@@ -551,15 +452,15 @@ Result<std::unique_ptr<BufferSet>> KmsDisplay::makeSet(const kms::FormatInfo &f,
     s->pic = overlay ? kms::Rect{0, 0, screenPic.w, screenPic.h} : screenPic;
     s->originX = overlay ? screenPic.x : 0;
     s->originY = overlay ? screenPic.y : 0;
-    for (ScreenBuffer &b : s->bufs)
-        if (auto r = makeBuffer(dev_.fd(), b, f, w, h); !r) return Error::make(ErrorKind::Display, dev_.path() + ": " + r.error().message);
+    for (kms::ScreenBuffer &b : s->bufs)
+        if (auto r = kms::makeBuffer(dev_.fd(), b, f, w, h); !r) return Error::make(ErrorKind::Display, dev_.path() + ": " + r.error().message);
     return s;
 }
 
 // The plane and format for this video, tried with TEST_ONLY commits; RGB on
 // the primary plane when none is taken.
 Result<void> KmsDisplay::choosePath(const StreamSpec &spec, const kms::Rect &screenPic) {
-    std::unique_ptr<BufferSet> chosen;
+    std::unique_ptr<kms::BufferSet> chosen;
     kms::PlanePref pref = kms::PlanePref::Auto;
     kms::parsePlanePref(opt_.kmsPlane.empty() ? "auto" : opt_.kmsPlane, pref);
     std::string why = "legacy modesetting";
@@ -569,8 +470,8 @@ Result<void> KmsDisplay::choosePath(const StreamSpec &spec, const kms::Rect &scr
         why = choice.why;
         for (const kms::Candidate &c : choice.candidates) {
             if (c.overlay && !black_) {
-                black_ = std::make_unique<ScreenBuffer>();
-                if (!makeBuffer(dev_.fd(), *black_, *kms::formatInfo(kms::kXRGB8888), mode_.hdisplay, mode_.vdisplay)) {
+                black_ = std::make_unique<kms::ScreenBuffer>();
+                if (!kms::makeBuffer(dev_.fd(), *black_, *kms::formatInfo(kms::kXRGB8888), mode_.hdisplay, mode_.vdisplay)) {
                     black_.reset();
                     continue;
                 }
@@ -611,15 +512,15 @@ Result<void> KmsDisplay::choosePath(const StreamSpec &spec, const kms::Rect &scr
     set_ = chosen.get();
     sets_.push_back(std::move(chosen));
     sink_.store(set_, std::memory_order_release);
-    for (ScreenBuffer &b : set_->bufs) b.band.clear();
+    for (kms::ScreenBuffer &b : set_->bufs) b.band.clear();
     return {};
 }
 
 // One atomic commit: the buffer on the video plane (over the black primary
 // when that is an overlay), COLOR_ENCODING/COLOR_RANGE, and the mode the
 // first time and after a VT switch. Returns 0 or -errno.
-int KmsDisplay::commit(ScreenBuffer &b, bool modeset, bool testOnly, int colorspace, int range, int height) {
-    const BufferSet &s = *set_;
+int KmsDisplay::commit(kms::ScreenBuffer &b, bool modeset, bool testOnly, int colorspace, int range, int height) {
+    const kms::BufferSet &s = *set_;
     drm::AtomicRequest req;
     if (modeset) {
         req.add(connId_, pConnCrtc_, crtcId_);
@@ -627,7 +528,7 @@ int KmsDisplay::commit(ScreenBuffer &b, bool modeset, bool testOnly, int colorsp
         req.add(crtcId_, pActive_, 1);
     }
     const uint64_t sw = static_cast<uint64_t>(b.surf.w), sh = static_cast<uint64_t>(b.surf.h);
-    const PlaneProps &v = videoProps_;
+    const kms::PlaneProps &v = videoProps_;
     const uint32_t vp = s.plane;
     const uint64_t extra = testOnly && oversizeTest_ && s.fmt->yuv ? 2 : 0;   // test hook: a source bigger than the buffer
     req.add(vp, v.fb, b.fb.id());
@@ -645,7 +546,7 @@ int KmsDisplay::commit(ScreenBuffer &b, bool modeset, bool testOnly, int colorsp
         req.add(vp, v.encoding->id, e);
     if (s.fmt->yuv && v.range && v.range->enumValue(kms::colorRangeName(range), e)) req.add(vp, v.range->id, e);
     if (s.overlay && black_) {
-        const PlaneProps &p = primaryProps_;
+        const kms::PlaneProps &p = primaryProps_;
         const uint64_t w = mode_.hdisplay, h = mode_.vdisplay;
         const uint64_t vals[10] = {black_->fb.id(), crtcId_, 0, 0, w << 16, h << 16, 0, 0, w, h};
         const uint32_t ids[10] = {p.fb, p.crtc, p.srcX, p.srcY, p.srcW, p.srcH, p.crtcX, p.crtcY, p.crtcW, p.crtcH};
@@ -661,38 +562,7 @@ int KmsDisplay::commit(ScreenBuffer &b, bool modeset, bool testOnly, int colorsp
     return req.commit(dev_.fd(), flags, this);
 }
 
-// The status line over the bottom of the screen: the picture under it
-// darkened (the letterbox black), the text in white; on an overlay, the part
-// over the borders goes on the black primary.
-void KmsDisplay::drawBand(const BufferSet &s, ScreenBuffer &b, const std::string &text, bool full) {
-    if (text.empty()) return;
-    const int y = bandY() - s.originY;
-    kms::darken(b.surf, {0, y, b.surf.w, bandH_}, s.pic, full);
-    kms::drawText(b.surf, 4 - s.originX, y + 2, text, fontInfo_, full);
-    if (s.overlay && black_ && text != blackText_) {
-        kms::fillBlack(black_->surf, {0, bandY(), black_->surf.w, bandH_}, false);
-        kms::drawText(black_->surf, 4, bandY() + 2, text, fontInfo_, false);
-        blackText_ = text;
-        drmModeDirtyFB(dev_.fd(), black_->fb.id(), nullptr, 0);
-    }
-}
 
-// The VT's own font (KDFONTOP): glyphs of w x h, 32 rows apart.
-bool KmsDisplay::loadFont() {
-    font_.assign(512 * 32 * 4, 0);
-    struct console_font_op op {};
-    op.op = KD_FONT_OP_GET;
-    op.width = 32;
-    op.height = 32;
-    op.charcount = 512;
-    op.data = font_.data();
-    if (ioctl(0, KDFONTOP, &op) != 0 || op.width == 0 || op.width > 32 || op.height == 0 || op.height > 32) {
-        font_.clear();
-        return false;
-    }
-    fontInfo_ = {font_.data(), static_cast<int>(op.width), static_cast<int>(op.height), static_cast<int>(op.charcount)};
-    return true;
-}
 
 void KmsDisplay::onFlip(int, unsigned, unsigned sec, unsigned usec, void *user) {
     auto *d = static_cast<KmsDisplay *>(user);
@@ -703,11 +573,7 @@ void KmsDisplay::onFlip(int, unsigned, unsigned sec, unsigned usec, void *user) 
     // The spacing of completed flips, as qv sees their events arrive (a
     // virtual machine's vblank timestamps can be stale): a vblank-paced
     // screen shows whole refresh periods here (reported with -v).
-    const int64_t arrived = monotonicNs();
-    if (d->lastFlipNs_ > 0 && arrived > d->lastFlipNs_)
-        d->flipGaps_[d->flipGapCount_++ % kFlipGaps] =
-            static_cast<int32_t>(std::min<int64_t>((arrived - d->lastFlipNs_) / 1000, INT32_MAX));
-    d->lastFlipNs_ = arrived;
+    d->flipGaps_.arrived(monotonicNs());
     d->pendingShown();
 }
 
@@ -732,14 +598,12 @@ void KmsDisplay::logSummary() {
               "flip latency %.1f ms over %lld flips",
               static_cast<long long>(direct_), static_cast<long long>(copies_), latency_.value() / 1e6,
               static_cast<long long>(latency_.samples()));
-    if (flipGapCount_ > 0) {
-        const int n = static_cast<int>(std::min<int64_t>(flipGapCount_, kFlipGaps));
-        int32_t sorted[kFlipGaps];
-        std::copy(flipGaps_, flipGaps_ + n, sorted);
-        std::nth_element(sorted, sorted + n / 2, sorted + n);
+    int n = 0;
+    const double gap = flipGaps_.medianMs(n);
+    if (n > 0) {
         const int mhz = kms::modeInfo(mode_).refreshMilliHz;
-        log::info("kms: completed flips %.2f ms apart (median of %d); the mode refreshes every %.2f ms",
-                  sorted[n / 2] / 1000.0, n, mhz > 0 ? 1e6 / mhz : 0.0);
+        log::info("kms: completed flips %.2f ms apart (median of %d); the mode refreshes every %.2f ms", gap, n,
+                  mhz > 0 ? 1e6 / mhz : 0.0);
     }
 }
 
