@@ -170,7 +170,7 @@ public:
 
     Result<void> present(const FrameRef &fr) override {
         const AVFrame *f = fr.frame.get();
-        if (!f || !f->data[0]) return {};
+        if (!f || !f->data[0]) return kms::notShown("no picture in the frame");
         if (away_) return kms::notShown("the screen is on another VT");
         waitFlip(100);
         kms::BufferSet &s = *set_;
