@@ -18,6 +18,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"kms-device", 0, "PATH", "play", "kms: the DRM device (default /dev/dri/card0)"},
         {"kms-connector", 0, "NAME", "play", "kms: the connector to drive, e.g. HDMI-A-1 (default: the first connected)"},
         {"kms-mode", 0, "WxH[@HZ]", "play", "kms: set this mode (default: keep the mode the screen has)"},
+        {"kms-plane", 0, "WHERE", "play", "kms: the video's plane: auto (a YUV plane when the driver takes one), primary, overlay, or rgb (XRGB8888 on the primary, converted by the CPU)", OptType::Choice, 0, 0, "auto|primary|overlay|rgb"},
         {"kms-list", 0, nullptr, "play", "kms: list connectors, modes and planes, say what qv would choose, and exit"},
         {"fb-device", 0, "PATH", "play", "fbdev: the framebuffer (default /dev/fb0)"},
         {"vk-surface", 0, "KIND", "play", "vulkan: auto (a window with a display server, the screen on a VT), window, display (VK_KHR_display) or headless (offscreen)", OptType::Choice, 0, 0, "auto|window|display|headless"},

@@ -105,6 +105,7 @@ int runPlay(const app::ParsedArgs &a) {
         int w = 0, h = 0, hz = 0;
         if (!kms::parseModeRequest(o.displayOpt.kmsMode, w, h, hz)) return usage("--kms-mode needs WxH or WxH@HZ, e.g. 1920x1080@60");
     }
+    o.displayOpt.kmsPlane = a.get("kms-plane");
     if (a.has("kms-list")) {
 #if QV_HAVE_KMS
         return kmsList(o.displayOpt, stdout);

@@ -2,14 +2,54 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <mutex>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 namespace qv::sig {
 namespace {
-std::atomic<RestoreFn> gRestore{nullptr};
+// A slot is claimed by CAS on fn; ctx and order are written before fn is
+// published, so the handler never sees a half-filled slot.
+struct Slot {
+    std::atomic<RestoreFn> fn{nullptr};
+    std::atomic<void *> ctx{nullptr};
+    std::atomic<int> order{0};
+    std::atomic<int> seq{0};
+    std::atomic<bool> claimed{false};
+};
+Slot gSlots[kMaxSlots];
+std::atomic<int> gSeq{0};
 thread_local sigjmp_buf *tlsBusJump = nullptr;
+
+// One thread_local stack per thread that asked, freed at thread exit.
+struct AltStack {
+    void *mem = nullptr;
+    ~AltStack() {
+        if (!mem) return;
+        stack_t off {};
+        off.ss_flags = SS_DISABLE;
+        sigaltstack(&off, nullptr);
+        std::free(mem);
+    }
+};
+thread_local AltStack tlsAltStack;
+
+void runSlots() {
+    bool done[kMaxSlots] = {};
+    for (;;) {   // at most kMaxSlots passes, no allocation
+        int best = -1;
+        for (int i = 0; i < kMaxSlots; ++i) {
+            if (done[i] || !gSlots[i].fn.load()) continue;
+            if (best < 0 || gSlots[i].order.load() < gSlots[best].order.load() ||
+                (gSlots[i].order.load() == gSlots[best].order.load() && gSlots[i].seq.load() > gSlots[best].seq.load()))
+                best = i;
+        }
+        if (best < 0) return;
+        done[best] = true;
+        if (RestoreFn fn = gSlots[best].fn.load()) fn(gSlots[best].ctx.load());
+    }
+}
 
 void fatalHandler(int sig, siginfo_t *, void *) {
     if (sig == SIGBUS && tlsBusJump) {
@@ -17,9 +57,9 @@ void fatalHandler(int sig, siginfo_t *, void *) {
         tlsBusJump = nullptr;
         siglongjmp(*target, 1);
     }
-    RestoreFn fn = gRestore.load();
-    if (fn) fn();
-    // SA_RESETHAND gave us the default action back: re-raise.
+    static std::atomic<bool> once{false};
+    if (!once.exchange(true)) runSlots();   // a second fault inside a slot: do not loop
+    // The default action back, then re-raise (blocked until we return).
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -27,14 +67,50 @@ void fatalHandler(int sig, siginfo_t *, void *) {
 
 sigjmp_buf *&busJumpTarget() { return tlsBusJump; }
 
-void setFatalRestore(RestoreFn fn) { gRestore.store(fn); }
+int addFatalRestore(RestoreFn fn, void *ctx, int order) {
+    if (!fn) return -1;
+    for (int i = 0; i < kMaxSlots; ++i) {
+        bool expect = false;
+        if (!gSlots[i].claimed.compare_exchange_strong(expect, true)) continue;
+        gSlots[i].ctx.store(ctx);
+        gSlots[i].order.store(order);
+        gSlots[i].seq.store(gSeq.fetch_add(1) + 1);
+        gSlots[i].fn.store(fn);
+        return i;
+    }
+    return -1;
+}
+
+void removeFatalRestore(int slot) {
+    if (slot < 0 || slot >= kMaxSlots) return;
+    gSlots[slot].fn.store(nullptr);
+    gSlots[slot].ctx.store(nullptr);
+    gSlots[slot].claimed.store(false);
+}
+
+void installAltStack() {
+    if (tlsAltStack.mem) return;
+    // SIGSTKSZ is not a constant in newer glibc; 64 KiB is plenty for the slots.
+    const size_t size = 64 * 1024;
+    void *mem = std::malloc(size);
+    if (!mem) return;
+    stack_t ss {};
+    ss.ss_sp = mem;
+    ss.ss_size = size;
+    if (sigaltstack(&ss, nullptr) != 0) {
+        std::free(mem);
+        return;
+    }
+    tlsAltStack.mem = mem;
+}
 
 void installFatalHandlers() {
+    installAltStack();
     static std::once_flag once;
     std::call_once(once, [] {
         struct sigaction sa {};
         sa.sa_sigaction = fatalHandler;
-        sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+        sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
         sigemptyset(&sa.sa_mask);
         for (int s : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) sigaction(s, &sa, nullptr);
     });

@@ -12,6 +12,8 @@ extern "C" {
 
 namespace qv {
 
+bool scalerCanWrite(int pixFmt) { return sws_isSupportedOutput(static_cast<AVPixelFormat>(pixFmt)) > 0; }
+
 Scaler::Scaler() = default;
 
 Scaler::~Scaler() {
@@ -91,7 +93,6 @@ Result<void> Scaler::convert(const AVFrame *src, const ScaleTarget &t, AVFrame *
         dst->format = fmt;
     }
     dst->pts = src->pts;
-    const bool yuvOut = desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB);
 
     // A display that takes the decoded planes as they are (vulkan: the GPU
     // converts): same size and format, upright. A plane copy into its
@@ -120,16 +121,25 @@ Result<void> Scaler::convert(const AVFrame *src, const ScaleTarget &t, AVFrame *
     int cs = src->colorspace;
     if (cs == AVCOL_SPC_UNSPECIFIED || cs == AVCOL_SPC_RGB)
         cs = src->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
+    const bool yuvOut = desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3;
     const int *inv = nullptr, *tbl = nullptr;
     int srcRange = 0, dstRange = 0, bri = 0, con = 0, sat = 0;
-    if (sws_getColorspaceDetails(sws_, const_cast<int **>(&inv), &srcRange, const_cast<int **>(&tbl),
-                                 &dstRange, &bri, &con, &sat) >= 0) {
-        if (src->color_range == AVCOL_RANGE_JPEG) srcRange = 1;
+    const bool fullIn = src->color_range == AVCOL_RANGE_JPEG || src->format == AV_PIX_FMT_YUVJ420P ||
+                        src->format == AV_PIX_FMT_YUVJ422P || src->format == AV_PIX_FMT_YUVJ444P;
+    if (yuvOut) {
+        // Same range out as in (swscale would squeeze full range into
+        // limited); no matrix conversion between YUVs.
+        srcRange = dstRange = fullIn ? 1 : 0;
+        sws_setColorspaceDetails(sws_, sws_getCoefficients(cs), srcRange, sws_getCoefficients(cs), dstRange, 0, 1 << 16,
+                                 1 << 16);
+    } else if (sws_getColorspaceDetails(sws_, const_cast<int **>(&inv), &srcRange, const_cast<int **>(&tbl),
+                                        &dstRange, &bri, &con, &sat) >= 0) {
+        if (fullIn) srcRange = 1;
         sws_setColorspaceDetails(sws_, sws_getCoefficients(cs), srcRange, tbl, dstRange, bri, con, sat);
     }
-    if (yuvOut) {   // a repack for a display that converts itself: say what it holds
-        dst->colorspace = src->colorspace;
-        dst->color_range = dstRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+    if (yuvOut) {   // a repack for a display that converts itself (vulkan, a kms YUV plane): say what it holds
+        dst->colorspace = static_cast<AVColorSpace>(cs);   // SWS_CS_* and AVCOL_SPC_* agree on these
+        dst->color_range = fullIn ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
         dst->chroma_location = src->chroma_location;
     }
 

@@ -87,7 +87,7 @@ void DecodeStage::run() {
         const bool timed = clk.timed && clk.serial == serial && !landing.active();
         const int want = timed ? shed.level() : 0;
         if (want != applied) {
-            src_.setShed(want >= 3 ? DecodeShed::NonRef : want >= 2 ? DecodeShed::LoopFilter : DecodeShed::None);
+            src_.setShed(want >= 2 ? DecodeShed::NonRef : want >= 1 ? DecodeShed::LoopFilter : DecodeShed::None);
             applied = want;
         }
         if (!fr.frame && !sh_.shells.tryPop(fr.frame)) fr.frame = allocFrame();
@@ -150,7 +150,10 @@ void DecodeStage::run() {
         } else if (timed) {
             const int64_t now = monotonicNs();
             const int64_t dur = static_cast<int64_t>(fr.info.durationNs / clk.speed);
-            const ShedPolicy::Decision d = shed.observe(now, clk.deadline(fr.info.ptsNs), dur, clk.positionAt(now));
+            // Due when it must be on screen, less what the scale stage
+            // still takes for it.
+            const int64_t due = clk.deadline(fr.info.ptsNs) - sh_.stats.scaleNs.load(std::memory_order_relaxed);
+            const ShedPolicy::Decision d = shed.observe(now, due, dur, clk.positionAt(now));
             if (d.changed) {
                 const int prev = sh_.stats.shedLevel.exchange(d.level);
                 (d.level > prev ? sh_.stats.shedUps : sh_.stats.shedDowns).fetch_add(1, std::memory_order_relaxed);

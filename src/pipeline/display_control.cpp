@@ -266,7 +266,7 @@ void DisplayStage::pause() {
     if (audio_) audio_->setPaused(true);
     // A frame decoded while the decoder shed work (no loop filter) is shown
     // again at full quality: steps never show shed frames.
-    if (current_.frame && current_.info.shedLevel >= 2 && current_.info.ordinalExact && index_.get())
+    if (current_.frame && current_.info.shedLevel >= 1 && current_.info.ordinalExact && index_.get())
         navigate(nav_.gotoOrdinal(current_.info.ordinal, true));
     else cacheCurrent();
     publishClock();

@@ -71,6 +71,7 @@ public:
     ExitCode exitCode() const { return exit_; }
     const Error *error() const { return hasError_ ? &error_ : nullptr; }
     std::vector<int64_t> &avDiffs() { return avDiffs_; }
+    FrameLog *frameLog() { return log_.active() ? &log_ : nullptr; }
     // Frames it holds (the one on screen, the step cache) go back.
     void releaseFrames();
 

@@ -2,7 +2,9 @@
 // (event, ordinal, pts and dts in seconds, picture type, key flag, the
 // monotonic clock in ns, the decoder's shedding level, and 1 when it was
 // presented by the clock: 0 for steps, frames shown while paused and
-// --no-sync). Display thread only.
+// --no-sync). The display stage writes it, and the scale stage the frames
+// it drops before scaling: each line is one locked stdio call, so lines
+// never mix (those two threads' lines may be a few ms out of time order).
 #pragma once
 
 #include "qv/core/result.h"

@@ -180,6 +180,7 @@ public:
             log::error("%s", r.error().message.c_str());
             return ExitCode::Output;
         }
+        sh_.log = stage_->frameLog();
         return ExitCode::Ok;
     }
 
@@ -280,6 +281,9 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
         if (i == kDemux && demux_) ns = demux_->readNs();
         std::fprintf(stderr, " %s %.1f%s", kStageNames[i], ns / 1e6, i + 1 < kStages ? "," : "\n");
     }
+    if (s.scaled.load() > 0)
+        std::fprintf(stderr, "  scale CPU: %.2f ms a frame over %" PRId64 " frames\n",
+                     s.scaleCpuNs.load() / 1e6 / static_cast<double>(s.scaled.load()), s.scaled.load());
     if (encodeStage_)
         std::fprintf(stderr, "  queue high-water (capacity %zu): decode->scale %zu, scale->encode %zu, encode->display %zu\n",
                      kLinkCapacity, sh_.toScale.highWater(), sh_.toEncode.highWater(), sh_.toDisplay.highWater());

@@ -3,15 +3,24 @@
 #include "qv/media/scaler.h"
 
 #include <algorithm>
+#include <ctime>
 #include <pthread.h>
 
 namespace qv {
 
+namespace {
+int64_t threadCpuNs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+} // namespace
+
 bool ScaleStage::tooLate(const FrameRef &fr, int64_t now) const {
-    if (fr.info.cacheOnly || sh_.stats.shedLevel.load(std::memory_order_relaxed) < 1) return false;
+    if (fr.info.cacheOnly) return false;
     const ClockState c = sh_.clock.load();
     if (!c.timed || c.serial != fr.info.serial) return false;
-    const int64_t late = now - c.deadline(fr.info.ptsNs);
+    const int64_t late = now + scaleNs_ - c.deadline(fr.info.ptsNs);
     const int64_t dur = static_cast<int64_t>(fr.info.durationNs / c.speed);
     const bool starving = lastPassedNs_ >= 0 && now - lastPassedNs_ >= tuning_.maxFreezeNs;
     return late > std::max(dur, tuning_.lateToleranceNs) && !starving;
@@ -42,17 +51,23 @@ void ScaleStage::run() {
             const int64_t now = monotonicNs();
             if (tooLate(*fr, now)) {
                 sh_.stats.droppedEarlyLate.fetch_add(1, std::memory_order_relaxed);
+                if (sh_.log) sh_.log->write("dropped-early", fr->info, now);
                 fr->reset();
                 sh_.shells.tryPush(fr->frame);
                 continue;
             }
             const ScaleTarget t = unpackTarget(sh_.target.load(std::memory_order_acquire));
             if (t.width > 0) {
-                const int64_t t0 = monotonicNs();
+                const int64_t t0 = monotonicNs(), c0 = threadCpuNs();
                 // Straight into the display's own buffer where it has one.
                 if (FrameSink *sink = sh_.sink.load(std::memory_order_acquire)) sink->acquire(t, out.get());
                 auto r = scaler.convert(fr->frame.get(), t, out.get());
-                sh_.stats.busyNs[kScale] += monotonicNs() - t0;
+                const int64_t took = monotonicNs() - t0;
+                sh_.stats.busyNs[kScale] += took;
+                scaleNs_ = scaleNs_ ? (scaleNs_ * 7 + took) / 8 : took;
+                sh_.stats.scaleNs.store(scaleNs_, std::memory_order_relaxed);
+                sh_.stats.scaleCpuNs += threadCpuNs() - c0;
+                sh_.stats.scaled.fetch_add(1, std::memory_order_relaxed);
                 if (!r) {
                     Item e = ErrorItem{r.takeError()};
                     next.push(e);

@@ -4,6 +4,7 @@
 // ever takes another stage's lock.
 #pragma once
 
+#include "frame_log.h"
 #include "items.h"
 #include "qv/display/display.h"
 #include "qv/media/scaler.h"
@@ -37,6 +38,8 @@ struct PipelineStats {
     std::atomic<int> shedLevel{0};              // now
     std::atomic<int> shedMax{0};                // highest reached
     std::atomic<int64_t> busyNs[kStages] = {};
+    std::atomic<int64_t> scaleCpuNs{0}, scaled{0};   // qv-scale's thread CPU time in convert(), frames
+    std::atomic<int64_t> scaleNs{0};                  // what one conversion takes now (an average)
 };
 
 // A seek, published as one value (the display stage writes, the decode
@@ -99,6 +102,7 @@ struct Shared {
     std::atomic<bool> quit{false};
     Waiter control;                      // the decode stage waits on it after the end
     PipelineStats stats;
+    FrameLog *log = nullptr;             // --frame-log (any thread may write a line)
 
     bool stale(uint32_t serial) const { return serial != seek.serial(); }
     void wakeAll() {

@@ -23,6 +23,7 @@ struct termios gSaved;
 volatile int gSavedFd = -1;
 volatile int gOutFd = -1;
 volatile bool gHaveSaved = false;
+int gSlot = -1;   // our fatal-restore slot (sig::addFatalRestore)
 
 void writeAll(int fd, const char *s, size_t n) {
     while (n > 0) {
@@ -36,7 +37,7 @@ void writeAll(int fd, const char *s, size_t n) {
     }
 }
 
-void asyncRestore() {
+void asyncRestore(void *) {
     if (gOutFd >= 0) writeAll(gOutFd, kLeave, sizeof kLeave - 1);
     if (gHaveSaved && gSavedFd >= 0) tcsetattr(gSavedFd, TCSANOW, &gSaved);
 }
@@ -78,7 +79,7 @@ Result<std::unique_ptr<TerminalGuard>> TerminalGuard::enter(int outFd, bool scre
         // stdout, and VMIN=0/VTIME=0 already makes read() return at once.
     }
     gOutFd = g->outFd_;
-    sig::setFatalRestore(asyncRestore);
+    if (gSlot < 0) gSlot = sig::addFatalRestore(asyncRestore, nullptr, sig::kOrderTerminal);
     sig::installFatalHandlers();
     if (screen) writeAll(outFd, kEnter, sizeof kEnter - 1);
     g->active_ = true;
@@ -92,7 +93,8 @@ void TerminalGuard::restore() {
     if (gHaveSaved && gSavedFd == inFd_) tcsetattr(inFd_, TCSADRAIN, &gSaved);
     gHaveSaved = false;
     gOutFd = -1;
-    sig::setFatalRestore(nullptr);
+    sig::removeFatalRestore(gSlot);
+    gSlot = -1;
 }
 
 TerminalGuard::~TerminalGuard() {

@@ -10,7 +10,7 @@ QV_RUN_PKGS=(meson ninja-build g++ pkgconf
              libsdl2-dev libdrm-dev zlib1g-dev libvulkan-dev glslang-tools)
 QV_TEST_PKGS=(ffmpeg doctest-dev tmux python3 util-linux procps file
               xvfb xterm kitty x11-apps x11-utils xdotool openbox imagemagick
-              qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
+              qemu-system-x86 busybox-static cpio xz-utils zstd kmod debootstrap linux-image-amd64
               mesa-vulkan-drivers vulkan-validationlayers)
 # tools/fuzz: clang with libFuzzer and the sanitizer runtimes (compiler-rt),
 # llvm for llvm-symbolizer (readable stacks).

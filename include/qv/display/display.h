@@ -48,6 +48,7 @@ struct DisplayOptions {
     int windowW = 0, windowH = 0;     // --geometry for window displays (0: the picture's size)
     int windowX = -1, windowY = -1;   // -1: where the window system puts it
     std::string kmsDevice, kmsConnector, kmsMode;   // --kms-device, --kms-connector, --kms-mode
+    std::string kmsPlane;                           // --kms-plane: auto (empty), primary, overlay, rgb
     std::string fbDevice;                           // --fb-device
     std::string vkSurface;                          // --vk-surface: auto, window, display, headless
     bool skipScreens = false;         // auto: not kms or fbdev (the fallback when they cannot run)

@@ -26,6 +26,10 @@ struct ScaleTarget {
     Orientation orientation = Orientation::Normal;
     ScaleQuality quality = ScaleQuality::Area;
 };
+// YUV targets keep the source's matrix and range (no conversion: the
+// display shows them, e.g. a KMS plane's COLOR_ENCODING/COLOR_RANGE) and the
+// frames written say which (colorspace, color_range; the matrix the RGB
+// path would have guessed when the source does not say).
 
 class Scaler {
 public:
@@ -50,6 +54,9 @@ private:
     int poolBytes_ = 0;
     std::vector<uint8_t> rotateTmp_;   // for orientations: scale, then turn
 };
+
+// Whether the scale stage can write this AVPixelFormat (swscale output).
+bool scalerCanWrite(int pixFmt);
 
 // Turn a packed image (bpp bytes per pixel). dst has the oriented size.
 void orientPacked(const uint8_t *src, int srcW, int srcH, int srcStride, int bpp,

@@ -2,11 +2,12 @@
 // decided from how late decoded frames come out against their deadlines.
 // Pure (fed by the decode stage, tested with made-up lateness).
 //
-// The fixed order, one level at a time, each step counted:
-//   1. late frames are dropped before they are scaled (the scale stage);
-//   2. the decoder skips the loop filter;
-//   3. the decoder skips frames nothing refers to;
-//   and, still behind at level 3, a skip to the next keyframe that is not
+// The fixed order, each step counted:
+//   0. (always, per frame, in the scale stage) a frame that would be late
+//      even once scaled is dropped before it costs a conversion;
+//   1. the decoder skips the loop filter;
+//   2. the decoder skips frames nothing refers to;
+//   and, still behind at level 2, a skip to the next keyframe that is not
 //   already late (the decode stage drops packets unread until it).
 // Back one level at a time after frames have come out early for a while.
 // Only timed playback feeds it: never steps, pauses or cache fills.
@@ -43,10 +44,10 @@ struct ShedTuning {
 class ShedPolicy {
 public:
     static constexpr int kWindow = 4;
-    static constexpr int kMaxLevel = 3;
+    static constexpr int kMaxLevel = 2;
 
     struct Decision {
-        int level = 0;            // 0: nothing shed .. 3
+        int level = 0;            // 0: nothing shed by the decoder .. kMaxLevel
         bool changed = false;     // the level moved with this frame
         bool skipToKey = false;   // drop packets until a keyframe at or after skipFromNs
         int64_t skipFromNs = 0;   // stream time

@@ -8,6 +8,7 @@
 
 #include "kms_choose.h"
 #include "display/status_tty.h"
+#include "vt_guard.h"
 #include "qv/core/log.h"
 #include "qv/core/unique_fd.h"
 
@@ -18,6 +19,8 @@ extern "C" {
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/fb.h>
@@ -63,7 +66,7 @@ public:
         if (var_.yres_virtual >= 2 * var_.yres && static_cast<uint64_t>(fix_.line_length) * var_.yres * 2 <= size_)
             pages_ = 2;
         std::memset(map_, 0, size_);
-        if (isVirtualConsole(0) && ioctl(0, KDSETMODE, KD_GRAPHICS) == 0) vt_ = true;
+        if (isVirtualConsole(0)) vt_.enter(0, false, 0, 0);   // KD_TEXT again on every exit, a crash too
         log::info("fbdev: %s %ux%u, %d bpp, %d page(s)", dev_.c_str(), var_.xres, var_.yres, var_.bits_per_pixel, pages_);
         return {};
     }
@@ -103,6 +106,7 @@ public:
             shown_ = page;
         }
         fsync(fd_.get());   // deferred I/O: push the frame out now
+        kms::testCrashHook();
         return Shown::Yes;
     }
 
@@ -116,8 +120,7 @@ public:
         map_ = nullptr;
         if (saved_.yoffset != var_.yoffset) ioctl(fd_.get(), FBIOPAN_DISPLAY, &saved_);
         fd_.reset();
-        if (vt_) ioctl(0, KDSETMODE, KD_TEXT);   // the console redraws itself
-        vt_ = false;
+        vt_.restore();   // KD_TEXT: the console redraws itself
     }
 
 private:
@@ -131,7 +134,7 @@ private:
     int bpp_ = 4, pages_ = 1, shown_ = 0;
     int pixFmt_ = AV_PIX_FMT_BGR0;
     kms::Rect rect_;
-    bool vt_ = false;
+    kms::VtGuard vt_;
 };
 
 ProbeResult probeFbdev(const DisplayOptions &o) { return probeScreenDevice(fbDevice(o), o); }

@@ -159,16 +159,19 @@ private:
         const float gain = static_cast<float>(v * v * v);
         if (gain != 1.0f)
             for (int i = 0; i < done * ch; ++i) out[i] *= gain;
-        if (stamped && heardGen_ != gen) {
-            heardGen_ = gen;
-            const uint64_t one = 1;
-            if (heard_.valid()) (void)!::write(heard_.get(), &one, sizeof one);
-        }
         if (stamped) {
             st.callbackNs = now;
             st.spanNs = played * 1000000000 / fmt_.rate;
             st.latencyNs = fmt_.latencyNs;
             stamps_.store(GenStamp{st, gen});
+        }
+        // Told after the stamp is stored: the display thread reads the stamp
+        // as soon as it wakes (the other order lost the wake-up now and then,
+        // and the picture waited out its 500 ms for the sound).
+        if (stamped && heardGen_ != gen) {
+            heardGen_ = gen;
+            const uint64_t one = 1;
+            if (heard_.valid()) (void)!::write(heard_.get(), &one, sizeof one);
         }
     }
 

@@ -33,13 +33,11 @@ TEST_CASE("late frames raise the level one step at a time, in the fixed order") 
     ShedPolicy p;
     int64_t now = 0;
     ShedPolicy::Decision d = feed(p, now, 5 * ms, 4);
-    CHECK(d.level == 1);   // drop late frames before scaling
+    CHECK(d.level == 1);   // skip the loop filter
     d = feed(p, now, 5 * ms, 4);
     CHECK(d.level == 1);   // held: the change needs time to show
     d = feed(p, now, 5 * ms, 20);
-    CHECK(d.level >= 2);   // skip the loop filter
-    d = feed(p, now, 5 * ms, 60);
-    CHECK(d.level == 3);   // skip non-reference frames
+    CHECK(d.level == 2);   // skip non-reference frames
     d = feed(p, now, 5 * ms, 60);
     CHECK(d.level == ShedPolicy::kMaxLevel);
 }
@@ -48,12 +46,10 @@ TEST_CASE("early for long enough: back one level at a time") {
     ShedPolicy p;
     int64_t now = 0;
     feed(p, now, 5 * ms, 200);
-    REQUIRE(p.level() == 3);
+    REQUIRE(p.level() == 2);
     feed(p, now, -50 * ms, 60);   // 1 s early: not long enough yet
-    CHECK(p.level() == 3);
-    feed(p, now, -50 * ms, 70);   // 2 s
     CHECK(p.level() == 2);
-    feed(p, now, -50 * ms, 130);
+    feed(p, now, -50 * ms, 70);   // 2 s
     CHECK(p.level() == 1);
     feed(p, now, -50 * ms, 130);
     CHECK(p.level() == 0);
