@@ -28,6 +28,8 @@ extern "C" {
 }
 
 #include <xf86drm.h>
+
+#include "display/drm_compat.h"
 #include <xf86drmMode.h>
 #include <drm_fourcc.h>
 

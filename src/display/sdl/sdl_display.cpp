@@ -23,6 +23,8 @@ extern "C" {
 
 #include <SDL.h>
 
+#include "sdl_compat.h"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -44,7 +46,7 @@ namespace {
 bool sdlInitVideo() {
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     if (!std::getenv("SDL_VIDEODRIVER"))
-        SDL_SetHint(SDL_HINT_VIDEODRIVER, std::getenv("WAYLAND_DISPLAY") ? "x11,wayland" : "x11");
+        sdlcompat::setVideoDrivers(std::getenv("WAYLAND_DISPLAY") ? "x11,wayland" : "x11");
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     for (int attempt = 0;; ++attempt) {
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) return true;
@@ -59,7 +61,9 @@ struct TexFormat {
 };
 const TexFormat kDirect[] = {
     {AV_PIX_FMT_YUV420P, SDL_PIXELFORMAT_IYUV},   {AV_PIX_FMT_YUVJ420P, SDL_PIXELFORMAT_IYUV},
+#if QV_SDL_NV_TEXTURES
     {AV_PIX_FMT_NV12, SDL_PIXELFORMAT_NV12},      {AV_PIX_FMT_NV21, SDL_PIXELFORMAT_NV21},
+#endif
     {AV_PIX_FMT_YUYV422, SDL_PIXELFORMAT_YUY2},   {AV_PIX_FMT_UYVY422, SDL_PIXELFORMAT_UYVY},
     {AV_PIX_FMT_YVYU422, SDL_PIXELFORMAT_YVYU},   {AV_PIX_FMT_RGB24, SDL_PIXELFORMAT_RGB24},
     {AV_PIX_FMT_BGR24, SDL_PIXELFORMAT_BGR24},    {AV_PIX_FMT_BGRA, SDL_PIXELFORMAT_ARGB8888},
