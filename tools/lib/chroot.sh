@@ -9,6 +9,12 @@
 #                                 /proc, /dev and /tmp mounted in a private
 #                                 mount namespace (nothing stays mounted)
 #   qv_chroot_dir SUITE           the chroot's path
+#   qv_chroot_scratch SUITE DIR CMD...  run CMD in a throw-away copy of the
+#                                 chroot (an overlay on tmpfs; the chroot
+#                                 stays clean), DIR bound at /pkg, apt's
+#                                 downloads kept in chroot-SUITE.apt/
+# QV_CHROOT_DOCS=1 keeps /usr/share/{doc,man,locale} (a user's system);
+# the build chroots leave them out.
 #
 # The mirror is $QV_DEBIAN_MIRROR, else the first Debian URI in the host's
 # apt sources, else deb.debian.org.
@@ -38,11 +44,12 @@ qv_chroot_make() {
       rm -rf "$dir"
       # mmdebstrap: debootstrap's job through apt (parallel downloads, one
       # dependency resolution, dpkg without fsync), about twice as fast here.
-      mmdebstrap --mode=root --variant=apt --include="$(IFS=,; echo "$*")" \
-        --aptopt='Acquire::Check-Valid-Until "false"' --aptopt='Acquire::Retries "3"' \
-        --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
-        --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt=force-unsafe-io \
-        "$suite" "$dir" "$(qv_debian_mirror)" || { rm -rf "$dir"; exit 1; }
+      local opts=(--mode=root --variant=apt --aptopt='Acquire::Check-Valid-Until "false"'
+                  --aptopt='Acquire::Retries "3"' --dpkgopt=force-unsafe-io)
+      [[ $# -gt 0 ]] && opts+=(--include="$(IFS=,; echo "$*")")
+      [[ ${QV_CHROOT_DOCS:-0} == 1 ]] || opts+=(--dpkgopt='path-exclude=/usr/share/doc/*'
+        --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*')
+      mmdebstrap "${opts[@]}" "$suite" "$dir" "$(qv_debian_mirror)" || { rm -rf "$dir"; exit 1; }
     else
       cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null
       qv_chroot_run "$suite" env DEBIAN_FRONTEND=noninteractive apt-get -q -o Acquire::Retries=3 update &&
@@ -63,4 +70,21 @@ qv_chroot_run() {
       mount -t sysfs sysfs "$d/sys" || exit 125
     exec chroot "$d" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
   ' sh "$dir" "$@"
+}
+
+qv_chroot_scratch() {
+  local dir pkg
+  dir=$(qv_chroot_dir "$1"); pkg=$(cd "$2" && pwd); shift 2
+  mkdir -p "$dir.apt/partial" || return 1
+  cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null
+  unshare --mount --propagation private -- /bin/sh -c '
+    d=$1 pkg=$2; shift 2
+    s=$(mktemp -d) && mount -t tmpfs tmpfs "$s" && mkdir "$s/up" "$s/work" "$s/root" &&
+      mount -t overlay overlay -o "lowerdir=$d,upperdir=$s/up,workdir=$s/work" "$s/root" &&
+      mount -t proc proc "$s/root/proc" && mount --rbind /dev "$s/root/dev" &&
+      mount -t tmpfs tmpfs "$s/root/tmp" && mount -t sysfs sysfs "$s/root/sys" &&
+      mount --bind "$d.apt" "$s/root/var/cache/apt/archives" &&
+      mkdir -p "$s/root/pkg" && mount --bind "$pkg" "$s/root/pkg" || exit 125
+    chroot "$s/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=xterm "$@"
+  ' sh "$dir" "$pkg" "$@"
 }
