@@ -30,7 +30,7 @@ public:
         const char *reopen = std::getenv("QV_BENCH_REOPEN");
         reopenOnSeek_ = reopen && *reopen == '1';
         const ff::InputFormatPtr ifmt = in_->fmt()->iformat;
-        byteSeek_ = !(ifmt->flags & AVFMT_NO_BYTE_SEEK) && ((ifmt->flags & AVFMT_TS_DISCONT) || !ifmt->read_seek);
+        byteSeek_ = !(ifmt->flags & AVFMT_NO_BYTE_SEEK) && ((ifmt->flags & AVFMT_TS_DISCONT) || !ff::demuxerSeeksByTime(ifmt));
         path_ = path;
         spec_ = in_->videoSpec(vidx_);
         if (spec_.pixFmt < 0) spec_.pixFmt = dec_->pix_fmt;

@@ -18,7 +18,7 @@ libs=(libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libdrm-dev zli
 if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
   qv_sudo dpkg --add-architecture "$arch"
   # Multiarch needs the same versions for both architectures: refresh lists.
-  qv_sudo apt-get -o DPkg::Lock::Timeout=900 update -q
+  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q || true
 fi
 qv_install "${native[@]}" "${libs[@]/%/:$arch}"
 test -e "$loader"

@@ -12,7 +12,7 @@
 qemu_bin=qemu-system-aarch64
 # cortex-a72: no pointer authentication, which TCG emulates slowly.
 machine_args=(-machine virt -cpu cortex-a72)
-console=ttyAMA0 ctl_dev=/dev/vport0p1
+console=ttyAMA0 ctl_dev= ctl_name=kmsvm.ctl   # the port's /dev node is found by name
 ctl_args=(-device virtio-serial-pci -device virtserialport,chardev=ctl,name=kmsvm.ctl)
 arch_mods=(virtio_pci virtio_console)
 lib_dir=/usr/lib/aarch64-linux-gnu
