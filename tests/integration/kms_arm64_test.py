@@ -9,6 +9,7 @@ shows a paused known frame through KMS, which the host compares with
 ffmpeg's decode of it. Env: QV (build-aarch64/qv), QV_DEB (the arm64
 package), FFMPEG; tools/cross/arm64-vm.sh fetches the kernel."""
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -37,17 +38,60 @@ subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "smptehdbars=s
                 "-c:v", "libx264", "-pix_fmt", "yuv420p", bars], check=True)
 
 # dpkg's view of the arm64 libraries in the VM: the host's records of the
-# packages the .deb depends on (their files come with qv's library closure).
-names = []
+# packages the .deb depends on and everything they depend on (their files
+# that qv loads come with its library closure), as a board has them.
+
+
+def stanza(name):
+    for q in (name + ":arm64", name):
+        p = subprocess.run(["dpkg-query", "-s", q], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        text = p.stdout.decode()
+        if p.returncode != 0 or "Status: install ok installed" not in text:
+            continue
+        if re.search(r"^Architecture: (arm64|all)$", text, re.M):
+            return text.rstrip("\n")
+        # Multi-Arch: foreign (fontconfig-config and the like): the host's
+        # amd64 copy serves arm64 here; a board has its arm64 build.
+        if re.search(r"^Multi-Arch: foreign$", text, re.M):
+            return re.sub(r"^Architecture: .*$", "Architecture: arm64", text, flags=re.M).rstrip("\n")
+    return None
+
+
+def depends(text):
+    """The first installed alternative of each Depends / Pre-Depends entry."""
+    out = []
+    for field in re.findall(r"^(?:Pre-)?Depends: (.*)$", text, re.M):
+        for entry in field.split(","):
+            for alt in entry.split("|"):
+                out.append(alt.split()[0].split(":")[0])
+                break
+    return out
+
+
+# Virtual packages (lsb-base is provided by sysvinit-utils): who provides them.
+providers = {}
+for line in subprocess.run(["dpkg-query", "-W", "-f", "${Package}\t${Provides}\n"],
+                           stdout=subprocess.PIPE).stdout.decode().splitlines():
+    pkg, _, prov = line.partition("\t")
+    for v in prov.split(","):
+        if v.strip():
+            providers.setdefault(v.split()[0], pkg)
+records, todo = {}, []
 if os.path.exists(deb):
-    dep = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], stdout=subprocess.PIPE).stdout.decode()
-    names = sorted({d.split()[0] for alt in dep.split(",") for d in alt.split("|") if d.strip()})
+    todo = depends("Depends: " + subprocess.run(["dpkg-deb", "-f", deb, "Depends"],
+                                               stdout=subprocess.PIPE).stdout.decode().strip())
+while todo:
+    n = todo.pop()
+    if n in records:
+        continue
+    records[n] = stanza(n)
+    if not records[n] and n in providers and providers[n] not in records:
+        todo.append(providers[n])
+    if records[n]:
+        todo += depends(records[n])
 status = os.path.join(tmp, "status")
 with open(status, "w") as f:
-    for n in names:
-        p = subprocess.run(["dpkg-query", "-s", n + ":arm64"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        if p.returncode == 0:
-            f.write(p.stdout.decode().rstrip("\n") + "\n\n")
+    f.write("\n\n".join(r for r in records.values() if r) + "\n")
 
 GUEST = f"""#!/bin/sh
 uname -m > /out/uname.txt
@@ -62,7 +106,7 @@ $Q --version > /out/version.txt 2>&1
 $Q --display=blocks --size=80x24 --frames=5 --no-audio > /out/blocks.out 2>/out/blocks.err; echo $? > /out/blocks.rc
 $Q {bars} --display=kms --pause --no-audio --frame-log=/tmp/f1 -v 2>/out/kms.err < /dev/tty1 & P=$!
 i=0
-while [ $i -lt 600 ] && ! grep -q presented /tmp/f1 2>/dev/null; do sleep 0.1; i=$((i+1)); done
+while [ $i -lt 600 ] && kill -0 $P 2>/dev/null && ! grep -q presented /tmp/f1 2>/dev/null; do sleep 0.1; i=$((i+1)); done
 sleep 0.5
 kmsvm-snap kms-paused
 kill -TERM $P; wait $P; echo $? > /out/kms.rc

@@ -21,14 +21,16 @@ busybox_candidates=("$KMSVM_BUSYBOX")
 KMSVM_NO_PVH=1
 
 elf_deps() { # the interpreter and the shared-library closure of ELF $1
-	local todo=("$1") seen=" " f n d
+	local todo=("$1") seen=" " f n d dirs
 	LC_ALL=C readelf -l "$1" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p'
 	while [ ${#todo[@]} -gt 0 ]; do
 		f=${todo[0]}; todo=("${todo[@]:1}")
+		# its RUNPATH/RPATH first (libpulse keeps libpulsecommon in a subdirectory)
+		dirs=$(LC_ALL=C readelf -d "$f" 2>/dev/null | sed -n 's/.*(R[UN]*PATH).*\[\(.*\)\]/\1/p' | tr ':' ' ')
 		for n in $(LC_ALL=C readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 			case $seen in *" $n "*) continue ;; esac
 			seen+="$n "
-			for d in /usr/lib/aarch64-linux-gnu /lib/aarch64-linux-gnu; do
+			for d in $dirs /usr/lib/aarch64-linux-gnu /lib/aarch64-linux-gnu; do
 				if [ -e "$d/$n" ]; then echo "$d/$n"; todo+=("$d/$n"); break; fi
 			done
 		done
