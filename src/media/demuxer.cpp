@@ -39,7 +39,7 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
     for (unsigned i = 0; i < fmt->nb_streams; ++i)
         if (static_cast<int>(i) != d->vidx_ && static_cast<int>(i) != d->aidx_) fmt->streams[i]->discard = AVDISCARD_ALL;
     const ff::InputFormatPtr ifmt = fmt->iformat;
-    d->byteSeek_ = !(ifmt->flags & AVFMT_NO_BYTE_SEEK) && ((ifmt->flags & AVFMT_TS_DISCONT) || !ifmt->read_seek);
+    d->byteSeek_ = !(ifmt->flags & AVFMT_NO_BYTE_SEEK) && ((ifmt->flags & AVFMT_TS_DISCONT) || !ff::demuxerSeeksByTime(ifmt));
     if (d->vidx_ >= 0) {
         d->spec_ = d->in_->videoSpec(d->vidx_);
         const AVStream *st = fmt->streams[d->vidx_];

@@ -7,6 +7,7 @@
 #include <thread>
 #include <cstring>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace qv {
 namespace {

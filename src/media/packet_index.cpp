@@ -4,6 +4,10 @@
 #include "qv/core/unique_fd.h"
 #include "qv/sync/clock.h"
 
+extern "C" {
+#include <libavutil/mathematics.h>
+}
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -43,9 +47,10 @@ void PacketIndex::build(std::vector<IndexEntry> packets, bool timestamped) {
         for (int64_t o = 0; o < frameCount_; ++o) {
             IndexEntry &e = packets_[byOrdinal_[o]];
             e.ordinal = o;
-            // pts - start in ns, rounded like av_rescale_q
-            const __int128 num = static_cast<__int128>(sortKey(e) - startPts) * tbNum * 1000000000;
-            ptsNs_[o] = static_cast<int64_t>((num + (num >= 0 ? tbDen / 2 : -(tbDen / 2))) / tbDen);
+            // pts - start in ns, rounded to nearest, halves away from zero
+            // (av_rescale: a 128-bit product without __int128, which 32-bit
+            // targets lack)
+            ptsNs_[o] = av_rescale(sortKey(e) - startPts, static_cast<int64_t>(tbNum) * 1000000000, tbDen);
         }
     } else {
         int64_t count = 0;

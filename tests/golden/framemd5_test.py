@@ -20,6 +20,9 @@ def run(cmd):
 
 
 def check(qv, ffmpeg, path):
+    if not os.path.isfile(path):   # else "refused by both" below would pass it
+        print(f"FAIL {os.path.basename(path)}: no such file (the clip was not made)")
+        return False
     frc, ref, ferr = run([ffmpeg, "-nostdin", "-v", "error", "-threads", "0", "-noautorotate", "-i", path,
                           "-map", "0:v:0", "-f", "framemd5", "-"])
     qrc, out, qerr = run([qv, "play", path, "--display=hash", "--no-sync", "--no-audio"])

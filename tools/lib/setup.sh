@@ -36,7 +36,10 @@ qv_install() {
   [[ -z $missing ]] && return 0
   echo "qv setup: installing $missing" >&2
   export DEBIAN_FRONTEND=noninteractive
-  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q >&2
+  # An index the mirror serves mid-sync fails the update but leaves the
+  # others usable: go on, and let the install say whether that was enough.
+  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q >&2 ||
+    echo "qv setup: apt-get update failed for some index; installing from the lists there are" >&2
   # shellcheck disable=SC2086
   qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 install -y -q \
     --no-install-recommends $missing >&2

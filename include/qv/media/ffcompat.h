@@ -109,6 +109,18 @@ inline const int32_t *displayMatrix(const AVStream *st) {
 #endif
 }
 
+// Whether the demuxer seeks by time itself (has a read_seek callback), as
+// opposed to through a generic index or not at all. FFmpeg 7 (libavformat
+// 61) moved the callbacks out of the public AVInputFormat; there a generic
+// index (AVFMT_GENERIC_INDEX: raw streams, ivf, ...) stands for "none".
+inline bool demuxerSeeksByTime(InputFormatPtr f) {
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    return !(f->flags & AVFMT_GENERIC_INDEX);
+#else
+    return f->read_seek != nullptr;
+#endif
+}
+
 // Whether a stream is an attached picture (cover art), never "the video".
 inline bool isAttachedPic(const AVStream *st) {
     return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;

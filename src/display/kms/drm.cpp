@@ -1,5 +1,7 @@
 #include "drm.h"
 
+#include "drm_compat.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>

@@ -25,6 +25,8 @@ extern "C" {
 
 #include <SDL.h>
 
+#include "sdl_compat.h"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -42,7 +44,11 @@ struct TexFormat {
 };
 const TexFormat kDirect[] = {
     {AV_PIX_FMT_YUV420P, SDL_PIXELFORMAT_IYUV},   {AV_PIX_FMT_YUVJ420P, SDL_PIXELFORMAT_IYUV},
+#if QV_SDL_NV_TEXTURES
+#if QV_SDL_NV_TEXTURES
     {AV_PIX_FMT_NV12, SDL_PIXELFORMAT_NV12},      {AV_PIX_FMT_NV21, SDL_PIXELFORMAT_NV21},
+#endif
+#endif
     {AV_PIX_FMT_YUYV422, SDL_PIXELFORMAT_YUY2},   {AV_PIX_FMT_UYVY422, SDL_PIXELFORMAT_UYVY},
     {AV_PIX_FMT_YVYU422, SDL_PIXELFORMAT_YVYU},   {AV_PIX_FMT_RGB24, SDL_PIXELFORMAT_RGB24},
     {AV_PIX_FMT_BGR24, SDL_PIXELFORMAT_BGR24},    {AV_PIX_FMT_BGRA, SDL_PIXELFORMAT_ARGB8888},

@@ -2,6 +2,8 @@
 
 #include <SDL_syswm.h>
 
+#include "sdl_compat.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <dlfcn.h>
@@ -18,7 +20,7 @@ namespace qv {
 bool sdlInitVideo() {
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     if (!std::getenv("SDL_VIDEODRIVER"))
-        SDL_SetHint(SDL_HINT_VIDEODRIVER, std::getenv("WAYLAND_DISPLAY") ? "x11,wayland" : "x11");
+        sdlcompat::setVideoDrivers(std::getenv("WAYLAND_DISPLAY") ? "x11,wayland" : "x11");
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     for (int attempt = 0;; ++attempt) {
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) return true;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 // The replacement operators pair malloc with free on purpose.
+#pragma GCC diagnostic ignored "-Wpragmas"   // GCC 10 has no -Wmismatched-new-delete
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 namespace {
