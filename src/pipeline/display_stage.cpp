@@ -25,6 +25,9 @@ DisplayStage::DisplayStage(DisplayStageDeps d)
       nav_(nullptr, [this](int64_t o) { return cache_.contains(o); }), ctl_(*this) {
     spec_ = src_.spec();
     caps_ = display_.caps();
+    // A hardware decoder's dma-bufs straight onto the screen's plane, when
+    // nothing else (a mirror) needs their pixels.
+    sh_.primeDirect.store(caps_.primeFrames && tee_.empty(), std::memory_order_release);
     paused_ = opt_.startPaused;
     stepPending_ = opt_.startPaused;
     avDiffs_.reserve(kAvDiffs);   // --stats: |A-V| per presented frame, allocated once

@@ -1,5 +1,6 @@
 #include "scale_stage.h"
 
+#include "qv/media/prime.h"
 #include "qv/media/scaler.h"
 
 #include <algorithm>
@@ -57,7 +58,9 @@ void ScaleStage::run() {
                 continue;
             }
             const ScaleTarget t = unpackTarget(sh_.target.load(std::memory_order_acquire));
-            if (t.width > 0) {
+            // DRM PRIME frames pass as they are where the display puts them on a plane.
+            const bool direct = sh_.primeDirect.load(std::memory_order_acquire) && isPrimeFrame(fr->frame.get());
+            if (t.width > 0 && !direct) {
                 const int64_t t0 = monotonicNs(), c0 = threadCpuNs();
                 // Straight into the display's own buffer where it has one.
                 if (FrameSink *sink = sh_.sink.load(std::memory_order_acquire)) sink->acquire(t, out.get());

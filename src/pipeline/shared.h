@@ -98,6 +98,7 @@ struct Shared {
     std::atomic<uint64_t> target{0};     // packed ScaleTarget
     std::atomic<FrameSink *> sink{nullptr};
     std::atomic<bool> configured{false}; // the display published its first target
+    std::atomic<bool> primeDirect{false}; // DRM PRIME frames go to the display as they are (kms planes)
     Waiter configuredWait;
     std::atomic<bool> quit{false};
     Waiter control;                      // the decode stage waits on it after the end

@@ -99,6 +99,7 @@ if [ "$1" = vkms72 ]; then
   one primary {yuvclips["bt709"]} --kms-plane=primary
   one rgb {yuvclips["bt709"]} --kms-plane=rgb
   export QV_TEST_KMS_PLANE_OVERSIZE=1; one fallback {yuvclips["bt709"]}; unset QV_TEST_KMS_PLANE_OVERSIZE
+  export QV_TEST_KMS_PRIME=1; one prime {yuvclips["bt709"]}; unset QV_TEST_KMS_PRIME
   mkdir -p /out/wb-steps
   QV_TEST_KMS_WRITEBACK=/out/wb-steps $Q {moving} --display=kms --kms-mode=640x480 --pause --no-audio -v \\
     2>/out/steps.err < /dev/tty1 & P=$!
@@ -471,6 +472,7 @@ if want("vkms72"):
         "primary": ("bt709", "bt709", "tv", "video on primary plane"),
         "rgb": ("bt709", "bt709", "tv", "as XRGB8888"),
         "fallback": ("bt709", "bt709", "tv", "as XRGB8888"),
+        "prime": ("bt709", "bt709", "tv", "PRIME frames (YUV420, modifier 0x0"),
     }
     for name, (clip, matrix, rng, says) in cases.items():
         err = read(out, name + ".err")
@@ -500,6 +502,11 @@ if want("vkms72"):
     check("the driver's test commit refused" in err and "as XRGB8888" in err,
           f"vkms 7.2: a plane that refuses the test commit leads to the RGB path "
           f"({[l[4:] for l in err.splitlines() if 'refused' in l][:1]})")
+    err = read(out, "prime.err")
+    check(re.search(r"kms: PRIME frames: [1-9]\d* buffers imported", err) is not None
+          and "QV_TEST_KMS_PRIME" not in err,
+          "vkms 7.2 PRIME: the frame went through the import path (dma-buf export, drmPrimeFDToHandle, AddFB2, "
+          f"the PRIME plane choice) without a warning ({[l[4:] for l in err.splitlines() if 'PRIME' in l][:2]})")
     check("video on overlay plane" in read(out, "bt709.err") and "as YUV420" in read(out, "bt709.err"),
           "vkms 7.2: auto puts 8-bit 4:2:0 video on an overlay as YUV420 (over a black primary)")
 

@@ -87,6 +87,7 @@ struct DisplayCaps {
     bool terminalKeys = false;   // not a terminal, but takes the starting terminal's keys (raw input only)
     bool status = false;         // shows the status line (on itself, or on the starting terminal)
     bool window = false;         // a window (fullscreen, closing it quits)
+    bool primeFrames = false;    // takes DRM PRIME frames (dma-bufs) as they are: the scale stage passes them on
 };
 
 struct DisplayEvent {

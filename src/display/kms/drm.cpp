@@ -80,6 +80,68 @@ Result<Framebuffer> Framebuffer::add(int fd, uint32_t width, uint32_t height, ui
     return f;
 }
 
+Result<Framebuffer> Framebuffer::addWithModifiers(int fd, uint32_t width, uint32_t height, uint32_t fourcc,
+                                                  const uint32_t handles[4], const uint32_t pitches[4],
+                                                  const uint32_t offsets[4], const uint64_t modifiers[4]) {
+    Framebuffer f;
+    f.fd_ = fd;
+    if (drmModeAddFB2WithModifiers(fd, width, height, fourcc, handles, pitches, offsets, modifiers, &f.id_,
+                                   DRM_MODE_FB_MODIFIERS) != 0)
+        return Error::make(ErrorKind::Display, "cannot add a " + fourccName(fourcc) + " framebuffer with modifiers: " +
+                                                   std::strerror(errno));
+    return f;
+}
+
+Result<uint32_t> primeImport(int fd, int dmabufFd) {
+    uint32_t handle = 0;
+    if (drmPrimeFDToHandle(fd, dmabufFd, &handle) != 0)
+        return Error::make(ErrorKind::Display, std::string("cannot import a dma-buf (PRIME): ") + std::strerror(errno));
+    return handle;
+}
+
+Result<UniqueFd> primeExport(int fd, uint32_t handle) {
+    int out = -1;
+    if (drmPrimeHandleToFD(fd, handle, DRM_CLOEXEC | DRM_RDWR, &out) != 0)
+        return Error::make(ErrorKind::Display, std::string("cannot export a buffer as a dma-buf: ") + std::strerror(errno));
+    return UniqueFd(out);
+}
+
+void gemClose(int fd, uint32_t handle) {
+    drm_gem_close c{};
+    c.handle = handle;
+    drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+std::vector<std::pair<uint32_t, uint64_t>> formatModifiers(int fd, uint64_t blobId) {
+    std::vector<std::pair<uint32_t, uint64_t>> out;
+    drmModePropertyBlobRes *b = blobId ? drmModeGetPropertyBlob(fd, static_cast<uint32_t>(blobId)) : nullptr;
+    if (!b) return out;
+    // struct drm_format_modifier_blob (the kernel's uapi): the formats, then
+    // for each modifier a 64-bit mask of the formats (from offset) it takes.
+    const auto *data = static_cast<const uint8_t *>(b->data);
+    drm_format_modifier_blob h{};
+    if (b->length >= sizeof h) {
+        std::memcpy(&h, data, sizeof h);
+        const uint64_t fmtEnd = uint64_t(h.formats_offset) + uint64_t(h.count_formats) * 4;
+        const uint64_t modEnd = uint64_t(h.modifiers_offset) + uint64_t(h.count_modifiers) * sizeof(drm_format_modifier);
+        if (fmtEnd <= b->length && modEnd <= b->length) {
+            for (uint32_t m = 0; m < h.count_modifiers; ++m) {
+                drm_format_modifier mod{};
+                std::memcpy(&mod, data + h.modifiers_offset + m * sizeof mod, sizeof mod);
+                for (uint32_t bit = 0; bit < 64; ++bit) {
+                    const uint64_t i = uint64_t(mod.offset) + bit;
+                    if (!(mod.formats & (uint64_t(1) << bit)) || i >= h.count_formats) continue;
+                    uint32_t fourcc = 0;
+                    std::memcpy(&fourcc, data + h.formats_offset + i * 4, 4);
+                    out.emplace_back(fourcc, mod.modifier);
+                }
+            }
+        }
+    }
+    drmModeFreePropertyBlob(b);
+    return out;
+}
+
 void Framebuffer::reset() {
     if (id_) drmModeRmFB(fd_, id_);
     id_ = 0;

@@ -108,6 +108,11 @@ public:
 
     static Result<Framebuffer> add(int fd, uint32_t width, uint32_t height, uint32_t fourcc, const uint32_t handles[4],
                                    const uint32_t pitches[4], const uint32_t offsets[4]);
+    // With a format modifier per plane (AddFB2WithModifiers, DRM_MODE_FB_MODIFIERS):
+    // tiled or compressed buffers from a hardware decoder.
+    static Result<Framebuffer> addWithModifiers(int fd, uint32_t width, uint32_t height, uint32_t fourcc,
+                                                const uint32_t handles[4], const uint32_t pitches[4],
+                                                const uint32_t offsets[4], const uint64_t modifiers[4]);
     void reset();
     uint32_t id() const { return id_; }
 
@@ -175,6 +180,17 @@ private:
     UniqueFd fd_;
     std::string path_;
 };
+
+// PRIME: a dma-buf fd as a GEM handle of this device (the same buffer gives
+// the same handle; close it with gemClose when no framebuffer uses it).
+Result<uint32_t> primeImport(int fd, int dmabufFd);
+// A GEM handle exported as a dma-buf fd (the test hook that sends the kms
+// display's own buffers through the import path).
+Result<UniqueFd> primeExport(int fd, uint32_t handle);
+void gemClose(int fd, uint32_t handle);
+// A plane's IN_FORMATS blob: the (fourcc, modifier) pairs it scans out;
+// empty when the plane has no such property (then: linear only).
+std::vector<std::pair<uint32_t, uint64_t>> formatModifiers(int fd, uint64_t blobId);
 
 // "HDMI-A-1", "Virtual-1", "Writeback-1".
 std::string connectorName(const drmModeConnector &c);

@@ -29,11 +29,13 @@
 #include "vt_guard.h"
 #include "kms_paint.h"
 #include "kms_plane.h"
+#include "kms_prime.h"
 #include "kms_screen.h"
 #include "kms_writeback.h"
 #include "display/status_tty.h"
 #include "qv/core/log.h"
 #include "qv/core/unique_fd.h"
+#include "qv/media/prime.h"
 #include "qv/sync/clock.h"
 
 extern "C" {
@@ -49,6 +51,7 @@ extern "C" {
 #include <linux/kd.h>
 #include <memory>
 #include <poll.h>
+#include <map>
 #include <set>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -187,6 +190,7 @@ public:
         if (!f || !f->data[0]) return notShown("no picture in the frame");
         if (away_) return notShown("the screen is on another VT");
         waitFlip(100);
+        if (isPrimeFrame(f)) return presentPrime(fr);
         kms::BufferSet &s = *set_;
         // The scale stage drew into one of our buffers: show that one. Else
         // (its pool, all ours busy) copy into a free one.
@@ -232,7 +236,8 @@ public:
         drmModeDirtyFB(dev_.fd(), b->fb.id(), nullptr, 0);   // ENOSYS on drivers that scan out directly: fine
         if (atomic_) {
             wbTap_.begin();   // test only (QV_TEST_KMS_WRITEBACK)
-            const int r = commit(*b, !modeSet_, false, f->colorspace, f->color_range, f->height);
+            const int r = primeTest_ ? commitAsPrime(*b, f->colorspace, f->color_range, f->height)
+                                     : commit(*b, !modeSet_, false, f->colorspace, f->color_range, f->height);
             if (r == -EBUSY) {
                 pending_.store(nullptr);
                 return notShown("the screen is busy (a flip still pending)");
@@ -293,6 +298,7 @@ public:
         DisplayCaps c;
         c.status = statusTty_.active() || overlay_;
         c.terminalKeys = true;
+        c.primeFrames = atomic_;   // a hardware decoder's dma-bufs straight onto a plane
         return c;
     }
 
@@ -308,6 +314,8 @@ public:
         released_ = true;
         waitFlip(200);
         crtc_.release();
+        primeFront_.reset();   // off the screen now: back to the decoder
+        primePending_.reset();
         modeBlob_.reset();
         master_.release();
         vt_.restore();
@@ -317,8 +325,8 @@ public:
 private:
     // Not on the screen: a counted drop for the pipeline (said once per
     // reason with -v), never a failure.
-    Result<Shown> notShown(const char *why) {
-        if (notShownWhy_.insert(why).second) log::info("kms: a frame not shown: %s", why);
+    Result<Shown> notShown(const std::string &why) {
+        if (notShownWhy_.insert(why).second) log::info("kms: a frame not shown: %s", why.c_str());
         return Shown::NotShown;
     }
 
@@ -328,13 +336,38 @@ private:
     bool setUpAtomic(const drmModeRes &res);
     Result<void> choosePath(const StreamSpec &spec, const kms::Rect &screenPic);
     Result<std::unique_ptr<kms::BufferSet>> makeSet(const kms::FormatInfo &f, const kms::Rect &screenPic, bool overlay, uint32_t plane);
+    // What one commit puts on the video plane.
+    struct Scanout {
+        uint32_t fb = 0, plane = 0;
+        const kms::PlaneProps *props = nullptr;
+        uint64_t srcW = 0, srcH = 0;   // pixels of the framebuffer shown
+        kms::Rect dst;                 // where on the screen
+        bool yuv = false, overlay = false;
+    };
     int commit(kms::ScreenBuffer &b, bool modeset, bool testOnly, int colorspace, int range, int height);
+    // The black buffer for the primary plane under an overlay (made once).
+    bool blackPrimary() {
+        if (black_) return true;
+        black_ = std::make_unique<kms::ScreenBuffer>();
+        if (!kms::makeBuffer(dev_.fd(), *black_, *kms::formatInfo(kms::kXRGB8888), mode_.hdisplay, mode_.vdisplay)) black_.reset();
+        return black_ != nullptr;
+    }
+    int commitScanout(const Scanout &o, bool modeset, bool testOnly, int colorspace, int range, int height);
+    // DRM PRIME frames (kms_prime.h): imported, on the plane chosen for
+    // their format and modifier, kept referenced while on screen.
+    Result<Shown> presentPrime(const FrameRef &fr);
+    int primeScanout(const PrimeFrame &pf, const kms::Rect &dst, Scanout &o, std::string &why);
+    int commitAsPrime(kms::ScreenBuffer &b, int colorspace, int range, int height);
     int bandY() const { return mode_.vdisplay - bandH_; }
     void logSummary();
     static void onFlip(int, unsigned, unsigned sec, unsigned usec, void *user);
     void pendingShown() {   // the buffer that was flipping is on screen now
         if (kms::ScreenBuffer *p = pending_.load()) front_.store(p);
         pending_.store(nullptr);
+        if (!primePending_.empty()) {   // the PRIME frame before it can go back to the decoder
+            std::swap(primeFront_, primePending_);
+            primePending_.reset();
+        }
     }
     void waitFlip(int timeoutMs);
 
@@ -365,6 +398,18 @@ private:
     std::vector<kms::PlaneDetail> planes_;
     kms::WritebackTap wbTap_;
     bool oversizeTest_ = false;   // QV_TEST_KMS_PLANE_OVERSIZE: the YUV test commits ask too much
+    // PRIME frames: the importer, the plane chosen for (fourcc, modifier),
+    // the frames on screen and flipping (their buffers must not go back to
+    // the decoder before the next flip).
+    std::unique_ptr<kms::PrimeImporter> prime_;
+    uint32_t primeFourcc_ = 0, primePlane_ = 0;
+    uint64_t primeModifier_ = 0;
+    bool primeOverlay_ = false, primeChosen_ = false;
+    std::string primeWhy_;
+    kms::PlaneProps primeProps_;
+    FrameRef primeFront_, primePending_;
+    bool primeTest_ = false;   // QV_TEST_KMS_PRIME: our own buffers shown through the PRIME import
+    std::map<const kms::ScreenBuffer *, UniqueFd> primeTestFds_;
     // counters and flip timing
     int64_t copies_ = 0, direct_ = 0;
     LatencyEstimator latency_;
@@ -431,6 +476,8 @@ Result<void> KmsDisplay::setUp(const drmModeRes &res, const drmModeConnector &c)
         atomic_ = setUpAtomic(res);
     const char *over = std::getenv("QV_TEST_KMS_PLANE_OVERSIZE");
     oversizeTest_ = over && *over == '1';
+    const char *primeTest = std::getenv("QV_TEST_KMS_PRIME");
+    primeTest_ = atomic_ && primeTest && *primeTest == '1';
     // On a VT: no console cursor or text over the picture (KD_GRAPHICS), and
     // VT switches go through us (VT_PROCESS): we drop DRM master and let the
     // switch happen, and take the screen back when it returns.
@@ -503,13 +550,7 @@ Result<void> KmsDisplay::choosePath(const StreamSpec &spec, const kms::Rect &scr
                                               spec.orientation, &scalerCanWrite);
         why = choice.why;
         for (const kms::Candidate &c : choice.candidates) {
-            if (c.overlay && !black_) {
-                black_ = std::make_unique<kms::ScreenBuffer>();
-                if (!kms::makeBuffer(dev_.fd(), *black_, *kms::formatInfo(kms::kXRGB8888), mode_.hdisplay, mode_.vdisplay)) {
-                    black_.reset();
-                    continue;
-                }
-            }
+            if (c.overlay && !blackPrimary()) continue;
             auto s = makeSet(*c.format, screenPic, c.overlay, c.planeId);
             if (!s) {
                 why = s.error().message;
@@ -555,31 +596,43 @@ Result<void> KmsDisplay::choosePath(const StreamSpec &spec, const kms::Rect &scr
 // first time and after a VT switch. Returns 0 or -errno.
 int KmsDisplay::commit(kms::ScreenBuffer &b, bool modeset, bool testOnly, int colorspace, int range, int height) {
     const kms::BufferSet &s = *set_;
+    const uint64_t extra = testOnly && oversizeTest_ && s.fmt->yuv ? 2 : 0;   // test hook: a source bigger than the buffer
+    Scanout o;
+    o.fb = b.fb.id();
+    o.plane = s.plane;
+    o.props = &videoProps_;
+    o.srcW = static_cast<uint64_t>(b.surf.w) + extra;
+    o.srcH = static_cast<uint64_t>(b.surf.h);
+    o.dst = kms::Rect{s.originX, s.originY, b.surf.w, b.surf.h};
+    o.yuv = s.fmt->yuv;
+    o.overlay = s.overlay;
+    return commitScanout(o, modeset, testOnly, colorspace, range, height);
+}
+
+int KmsDisplay::commitScanout(const Scanout &o, bool modeset, bool testOnly, int colorspace, int range, int height) {
     drm::AtomicRequest req;
     if (modeset) {
         req.add(connId_, pConnCrtc_, crtcId_);
         req.add(crtcId_, pMode_, modeBlob_.id());
         req.add(crtcId_, pActive_, 1);
     }
-    const uint64_t sw = static_cast<uint64_t>(b.surf.w), sh = static_cast<uint64_t>(b.surf.h);
-    const kms::PlaneProps &v = videoProps_;
-    const uint32_t vp = s.plane;
-    const uint64_t extra = testOnly && oversizeTest_ && s.fmt->yuv ? 2 : 0;   // test hook: a source bigger than the buffer
-    req.add(vp, v.fb, b.fb.id());
+    const kms::PlaneProps &v = *o.props;
+    const uint32_t vp = o.plane;
+    req.add(vp, v.fb, o.fb);
     req.add(vp, v.crtc, crtcId_);
     req.add(vp, v.srcX, 0);
     req.add(vp, v.srcY, 0);
-    req.add(vp, v.srcW, (sw + extra) << 16);
-    req.add(vp, v.srcH, sh << 16);
-    req.add(vp, v.crtcX, static_cast<uint64_t>(s.originX));
-    req.add(vp, v.crtcY, static_cast<uint64_t>(s.originY));
-    req.add(vp, v.crtcW, sw);
-    req.add(vp, v.crtcH, sh);
+    req.add(vp, v.srcW, o.srcW << 16);
+    req.add(vp, v.srcH, o.srcH << 16);
+    req.add(vp, v.crtcX, static_cast<uint64_t>(o.dst.x));
+    req.add(vp, v.crtcY, static_cast<uint64_t>(o.dst.y));
+    req.add(vp, v.crtcW, static_cast<uint64_t>(o.dst.w));
+    req.add(vp, v.crtcH, static_cast<uint64_t>(o.dst.h));
     uint64_t e = 0;
-    if (s.fmt->yuv && v.encoding && v.encoding->enumValue(kms::colorEncodingName(colorspace, height), e))
+    if (o.yuv && v.encoding && v.encoding->enumValue(kms::colorEncodingName(colorspace, height), e))
         req.add(vp, v.encoding->id, e);
-    if (s.fmt->yuv && v.range && v.range->enumValue(kms::colorRangeName(range), e)) req.add(vp, v.range->id, e);
-    if (s.overlay && black_) {
+    if (o.yuv && v.range && v.range->enumValue(kms::colorRangeName(range), e)) req.add(vp, v.range->id, e);
+    if (o.overlay && black_) {
         const kms::PlaneProps &p = primaryProps_;
         const uint64_t w = mode_.hdisplay, h = mode_.vdisplay;
         const uint64_t vals[10] = {black_->fb.id(), crtcId_, 0, 0, w << 16, h << 16, 0, 0, w, h};
@@ -597,6 +650,145 @@ int KmsDisplay::commit(kms::ScreenBuffer &b, bool modeset, bool testOnly, int co
 }
 
 
+
+// A PRIME frame onto its plane: imported (once per decoder surface), the
+// plane chosen for its format and modifier, the frame kept referenced until
+// the flip after the next one (its buffer goes back to the decoder then).
+// The status band is not drawn into a decoder's buffer: on a VT it goes
+// to the starting terminal only.
+Result<Shown> KmsDisplay::presentPrime(const FrameRef &fr) {
+    PrimeFrame pf;
+    std::string why;
+    if (!primeFrame(fr.frame.get(), pf, why)) return notShown("a PRIME frame qv cannot show: " + why);
+    if (!atomic_) return Error::make(ErrorKind::Display, dev_.path() + ": DRM PRIME frames need atomic modesetting");
+    Scanout o;
+    const int r = primeScanout(pf, kms::letterbox(spec_, mode_.hdisplay, mode_.vdisplay), o, why);
+    if (r == -EBUSY) return notShown("the screen is busy (a flip still pending)");
+    if (r == -ENOENT) return notShown(why);   // this buffer could not be imported
+    if (r != 0) return Error::make(ErrorKind::Display, dev_.path() + ": " + why);
+    if (!fr.refInto(primePending_)) return notShown("out of memory for a frame reference");
+    submittedNs_ = monotonicNs();
+    wbTap_.begin();
+    const int c = commitScanout(o, !modeSet_, false, pf.colorspace, pf.range, pf.height);
+    if (c != 0) {
+        primePending_.reset();
+        if (c == -EBUSY) return notShown("the screen is busy (a flip still pending)");
+        return Error::make(ErrorKind::Display, dev_.path() + ": atomic commit failed: " + std::strerror(-c));
+    }
+    modeSet_ = true;
+    flipPending_ = true;
+    crtc_.arm();
+    wbTap_.committed();
+    if (wbTap_.active()) {
+        waitFlip(1000);
+        if (!wbTap_.collect(fr.info.ordinal)) log::warn("kms: writeback: no picture for frame %lld", static_cast<long long>(fr.info.ordinal));
+    }
+    if (!status_.empty()) statusTty_.show(status_);
+    return Shown::Yes;
+}
+
+// The scanout of a PRIME picture at dst: its framebuffer (imported once)
+// and its plane, chosen the first time a (fourcc, modifier) is seen by
+// kms::choosePrimePlanes and TEST_ONLY commits. 0, -ENOENT (this buffer
+// cannot be imported: why) or -EINVAL (no plane takes such frames: why).
+int KmsDisplay::primeScanout(const PrimeFrame &pf, const kms::Rect &dst, Scanout &o, std::string &why) {
+    if (!prime_) {
+        uint64_t cap = 0;
+        prime_ = std::make_unique<kms::PrimeImporter>(dev_.fd(), dev_.cap(DRM_CAP_ADDFB2_MODIFIERS, cap) && cap);
+    }
+    auto fb = prime_->framebuffer(pf);
+    if (!fb) {
+        why = fb.error().message;
+        return -ENOENT;
+    }
+    const kms::FormatInfo *info = kms::formatInfo(pf.fourcc);
+    o.fb = *fb;
+    o.srcW = static_cast<uint64_t>(pf.width);
+    o.srcH = static_cast<uint64_t>(pf.height);
+    o.dst = dst;
+    o.yuv = !info || info->yuv;
+    o.props = &primeProps_;
+    const uint64_t mod = pf.object[0].modifier;
+    if (!primeChosen_ || primeFourcc_ != pf.fourcc || primeModifier_ != mod) {
+        primeChosen_ = true;
+        primeFourcc_ = pf.fourcc;
+        primeModifier_ = mod;
+        primePlane_ = 0;
+        kms::PlanePref pref = kms::PlanePref::Auto;
+        kms::parsePlanePref(opt_.kmsPlane.empty() ? "auto" : opt_.kmsPlane, pref);
+        kms::PlaneChoice choice = kms::choosePrimePlanes(kms::planeInfos(planes_), pf.fourcc, mod, pref, Orientation::Normal);
+        // The plane qv's own buffers are on first (its picture stays the one in front).
+        if (set_)
+            std::stable_partition(choice.candidates.begin(), choice.candidates.end(),
+                                  [&](const kms::Candidate &c) { return c.planeId == set_->plane; });
+        primeWhy_ = choice.why;
+        for (const kms::Candidate &c : choice.candidates) {
+            if (c.overlay && !blackPrimary()) continue;
+            if (!primeProps_.read(dev_, c.planeId)) continue;
+            o.plane = c.planeId;
+            o.overlay = c.overlay;
+            const int r = commitScanout(o, true, true, pf.colorspace, pf.range, pf.height);
+            if (r == 0) {
+                primePlane_ = c.planeId;
+                primeOverlay_ = c.overlay;
+                if (c.overlay) crtc_.addPlane(c.planeId);
+                log::info("kms: PRIME frames (%s, modifier 0x%llx, %dx%d) on %s plane %u, no copy: %s",
+                          info ? info->name : kms::fourccText(pf.fourcc).c_str(), static_cast<unsigned long long>(mod), pf.width, pf.height,
+                          c.overlay ? "overlay" : "primary", c.planeId, choice.why.c_str());
+                break;
+            }
+            primeWhy_ = "the driver's test commit refused " + kms::fourccText(pf.fourcc) + " on plane " +
+                        std::to_string(c.planeId) + " (" + std::strerror(-r) + ")";
+            log::info("kms: %s", primeWhy_.c_str());
+        }
+        if (primePlane_) primeProps_.read(dev_, primePlane_);
+    }
+    if (!primePlane_) {
+        why = "no plane shows the decoder's " + kms::fourccText(pf.fourcc) + " frames: " + primeWhy_ +
+              " (--kms-plane=rgb has them downloaded and scaled instead)";
+        return -EINVAL;
+    }
+    o.plane = primePlane_;
+    o.overlay = primeOverlay_;
+    return 0;
+}
+
+// QV_TEST_KMS_PRIME: the buffer the scale stage drew, exported as a
+// dma-buf and shown through the PRIME import path (drmPrimeFDToHandle,
+// AddFB2, the PRIME plane choice): that path on a real driver, where no
+// hardware decoder runs.
+int KmsDisplay::commitAsPrime(kms::ScreenBuffer &b, int colorspace, int range, int height) {
+    UniqueFd &fd = primeTestFds_[&b];
+    if (!fd.valid()) {
+        auto e = drm::primeExport(dev_.fd(), b.mem.handle());
+        if (!e) {
+            log::warn("kms: QV_TEST_KMS_PRIME: %s", e.error().message.c_str());
+            return -EIO;
+        }
+        fd = std::move(*e);
+    }
+    const kms::FormatInfo &f = *set_->fmt;
+    PrimeFrame pf;
+    pf.fourcc = f.fourcc;
+    pf.width = b.surf.w;
+    pf.height = b.surf.h;
+    pf.objects = 1;
+    pf.object[0].fd = fd.get();
+    pf.object[0].size = b.mem.size();
+    pf.object[0].modifier = kms::kModifierLinear;
+    pf.planes = f.yuv ? f.planes : 1;
+    for (int p = 0; p < pf.planes; ++p) pf.plane[p] = PrimeFrame::Plane{0, b.surf.offset[p], b.surf.pitch};
+    pf.colorspace = colorspace;
+    pf.range = range;
+    Scanout o;
+    std::string why;
+    const int r = primeScanout(pf, kms::Rect{set_->originX, set_->originY, b.surf.w, b.surf.h}, o, why);
+    if (r != 0) {
+        log::warn("kms: QV_TEST_KMS_PRIME: %s", why.c_str());
+        return r;
+    }
+    return commitScanout(o, !modeSet_, false, colorspace, range, height);
+}
 
 void KmsDisplay::onFlip(int, unsigned, unsigned sec, unsigned usec, void *user) {
     auto *d = static_cast<KmsDisplay *>(user);
@@ -632,6 +824,9 @@ void KmsDisplay::logSummary() {
               "flip latency %.1f ms over %lld flips",
               static_cast<long long>(direct_), static_cast<long long>(copies_), latency_.value() / 1e6,
               static_cast<long long>(latency_.samples()));
+    if (prime_)
+        log::info("kms: PRIME frames: %lld buffers imported, %lld shown again without an import",
+                  static_cast<long long>(prime_->imports()), static_cast<long long>(prime_->reuses()));
     int n = 0;
     const double gap = flipGaps_.medianMs(n);
     if (n > 0) {

@@ -86,6 +86,10 @@ std::vector<PlaneDetail> readPlanes(const drm::Device &dev, int crtcIndex) {
         d.info.colorEncoding = d.props.find("COLOR_ENCODING") != nullptr;
         d.info.colorRange = d.props.find("COLOR_RANGE") != nullptr;
         d.info.rotation = d.props.find("rotation") != nullptr;
+        if (const drm::Prop *in = d.props.find("IN_FORMATS")) {
+            d.info.modifiers = drm::formatModifiers(dev.fd(), in->value);
+            d.info.inFormats = !d.info.modifiers.empty();
+        }
         out.push_back(std::move(d));
     }
     return out;

@@ -1,5 +1,7 @@
 #include "kms_plane.h"
 
+#include <cstdio>
+
 extern "C" {
 #include <libavutil/pixfmt.h>
 }
@@ -178,6 +180,62 @@ PlaneChoice choosePlanes(const std::vector<PlaneInfo> &planes, const SourceForma
     c.why = std::string(b.format->name) + " on " + (b.overlay ? "overlay" : "primary") + " plane " +
             std::to_string(b.planeId) + ": the closest format to the video's" +
             (b.overlay ? " (an overlay: the primary stays black under it)" : "");
+    return c;
+}
+
+std::string fourccText(uint32_t f) {
+    std::string s;
+    for (int i = 0; i < 4; ++i) {
+        const char c = static_cast<char>((f >> (8 * i)) & 0xff);
+        if (c != ' ' && c != '\0') s += c >= 32 && c < 127 ? c : '?';
+    }
+    return s;
+}
+
+PlaneChoice choosePrimePlanes(const std::vector<PlaneInfo> &planes, uint32_t fourcc, uint64_t modifier, PlanePref pref,
+                              Orientation orientation) {
+    PlaneChoice c;
+    const std::string name = fourccText(fourcc);
+    if (pref == PlanePref::Rgb) {
+        c.why = "--kms-plane=rgb";
+        return c;
+    }
+    if (orientation != Orientation::Normal) {
+        c.why = std::string("the picture is turned (") + orientationName(orientation) + ")";
+        return c;
+    }
+    const FormatInfo *info = formatInfo(fourcc);
+    const bool yuv = !info || info->yuv;   // a format qv does not know is a decoder's YUV one
+    const bool linear = modifier == kModifierLinear || modifier == kModifierInvalid;
+    bool anyFormat = false, anyModifier = false;
+    for (PlaneType t : {PlaneType::Overlay, PlaneType::Primary}) {
+        if ((t == PlaneType::Overlay && pref == PlanePref::Primary) || (t == PlaneType::Primary && pref == PlanePref::Overlay))
+            continue;
+        for (const auto &p : planes) {
+            if (p.type != t || !p.onCrtc || !lists(p, fourcc)) continue;
+            anyFormat = true;
+            bool takes = !p.inFormats && linear;
+            for (const auto &fm : p.modifiers)
+                if (fm.first == fourcc && (fm.second == modifier || (modifier == kModifierInvalid && fm.second == kModifierLinear)))
+                    takes = true;
+            if (!takes) continue;
+            anyModifier = true;
+            if (yuv && (!p.colorEncoding || !p.colorRange)) continue;
+            c.candidates.push_back({p.id, t == PlaneType::Overlay, info});
+        }
+    }
+    char mod[24];
+    std::snprintf(mod, sizeof mod, "0x%llx", static_cast<unsigned long long>(modifier));
+    if (c.candidates.empty()) {
+        c.why = !anyFormat ? "no " + std::string(pref == PlanePref::Auto ? "" : planePrefName(pref)) +
+                                 (pref == PlanePref::Auto ? "" : " ") + "plane on this CRTC takes " + name
+                : !anyModifier ? "no plane takes " + name + " with modifier " + mod
+                               : "the planes that take " + name + " lack COLOR_ENCODING/COLOR_RANGE";
+        return c;
+    }
+    const Candidate &b = c.candidates.front();
+    c.why = name + " (modifier " + mod + ") on " + (b.overlay ? "overlay" : "primary") + " plane " +
+            std::to_string(b.planeId) + ", as the decoder made it";
     return c;
 }
 

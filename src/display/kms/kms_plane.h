@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qv::kms {
@@ -67,6 +68,10 @@ struct PlaneInfo {
     std::vector<uint32_t> formats;
     bool colorEncoding = false, colorRange = false;   // has COLOR_ENCODING / COLOR_RANGE
     bool rotation = false;
+    // IN_FORMATS: the (fourcc, modifier) pairs it scans out; when the plane
+    // has no IN_FORMATS (inFormats false), linear buffers of its formats.
+    bool inFormats = false;
+    std::vector<std::pair<uint32_t, uint64_t>> modifiers;
 };
 
 enum class PlanePref { Auto, Primary, Overlay, Rgb };
@@ -78,7 +83,7 @@ const char *planePrefName(PlanePref p);
 struct Candidate {
     uint32_t planeId = 0;
     bool overlay = false;
-    const FormatInfo *format = nullptr;
+    const FormatInfo *format = nullptr;   // null for a PRIME format qv does not write itself
 };
 
 struct PlaneChoice {
@@ -94,6 +99,20 @@ struct PlaneChoice {
 // maxCandidates.
 PlaneChoice choosePlanes(const std::vector<PlaneInfo> &planes, const SourceFormat &src, PlanePref pref,
                          Orientation orientation, bool (*canWrite)(int avFmt), size_t maxCandidates = 6);
+
+// DRM PRIME frames (a hardware decoder's dma-bufs) go on a plane as they
+// are: no scaling by the CPU, no format change. The planes for a picture
+// of this fourcc and modifier, best first: overlays then the primary
+// (auto), or only those pref names; a plane must be on our CRTC, list the
+// format with this modifier (IN_FORMATS; without it, linear only) and, for
+// YUV, have COLOR_ENCODING and COLOR_RANGE. --kms-plane=rgb and turned
+// pictures: none (the frames are then downloaded and scaled as any other).
+constexpr uint64_t kModifierLinear = 0;
+constexpr uint64_t kModifierInvalid = 0x00ffffffffffffffULL;   // DRM_FORMAT_MOD_INVALID: "implicit"
+PlaneChoice choosePrimePlanes(const std::vector<PlaneInfo> &planes, uint32_t fourcc, uint64_t modifier, PlanePref pref,
+                              Orientation orientation);
+// "NV12", "XR24": a fourcc's four characters (pure, for messages).
+std::string fourccText(uint32_t fourcc);
 
 // COLOR_ENCODING / COLOR_RANGE enum entry names for a frame's colour space
 // and range (FFmpeg's AVColorSpace / AVColorRange values). Unknown spaces

@@ -6,10 +6,12 @@
 
 #include "display/kms/kms_paint.h"
 #include "display/kms/kms_plane.h"
+#include "qv/media/prime.h"
 #include "qv/media/scaler.h"
 
 extern "C" {
 #include <libavutil/frame.h>
+#include <libavutil/hwcontext_drm.h>
 #include <libavutil/pixfmt.h>
 }
 
@@ -111,6 +113,99 @@ TEST_CASE("the plane choice says why it falls back to RGB") {
     CHECK(c.why.find("turned") != std::string::npos);
     c = choosePlanes(good, {false, 8, 0, 0, false}, PlanePref::Auto, Orientation::Normal, all);
     CHECK(c.why == "the video is RGB");
+}
+
+TEST_CASE("PRIME frames: the plane that takes the decoder's format and modifier") {
+    const uint64_t tiled = 0x0100000000000001ULL;   // a vendor's tiled layout
+    PlaneInfo primary = plane(31, PlaneType::Primary, {kXRGB8888, NV12});
+    PlaneInfo overlay = plane(40, PlaneType::Overlay, {kXRGB8888, NV12, P010});
+    PlaneInfo cursor = plane(50, PlaneType::Cursor, {NV12});
+    // Without IN_FORMATS: linear only; overlays first; the cursor never.
+    auto c = choosePrimePlanes({primary, overlay, cursor}, NV12, kModifierLinear, PlanePref::Auto, Orientation::Normal);
+    REQUIRE(c.candidates.size() == 2);
+    CHECK(c.candidates[0].planeId == 40);
+    CHECK(c.candidates[0].overlay);
+    CHECK(c.candidates[1].planeId == 31);
+    CHECK(c.why.find("NV12 (modifier 0x0) on overlay plane 40") != std::string::npos);
+    c = choosePrimePlanes({primary, overlay}, NV12, tiled, PlanePref::Auto, Orientation::Normal);
+    CHECK(c.candidates.empty());
+    CHECK(c.why == "no plane takes NV12 with modifier 0x100000000000001");
+    // IN_FORMATS lists the tiled layout on the primary only.
+    primary.inFormats = overlay.inFormats = true;
+    primary.modifiers = {{NV12, kModifierLinear}, {NV12, tiled}};
+    overlay.modifiers = {{NV12, kModifierLinear}, {P010, kModifierLinear}};
+    c = choosePrimePlanes({primary, overlay}, NV12, tiled, PlanePref::Auto, Orientation::Normal);
+    REQUIRE(c.candidates.size() == 1);
+    CHECK(c.candidates[0].planeId == 31);
+    CHECK_FALSE(c.candidates[0].overlay);
+    // An implicit modifier is taken where linear is.
+    c = choosePrimePlanes({primary, overlay}, P010, kModifierInvalid, PlanePref::Auto, Orientation::Normal);
+    REQUIRE(c.candidates.size() == 1);
+    CHECK(c.candidates[0].planeId == 40);
+    // --kms-plane narrows it; rgb and turned pictures take none.
+    c = choosePrimePlanes({primary, overlay}, NV12, kModifierLinear, PlanePref::Primary, Orientation::Normal);
+    REQUIRE(c.candidates.size() == 1);
+    CHECK(c.candidates[0].planeId == 31);
+    CHECK(choosePrimePlanes({primary, overlay}, NV12, kModifierLinear, PlanePref::Rgb, Orientation::Normal).why ==
+          "--kms-plane=rgb");
+    CHECK(choosePrimePlanes({primary, overlay}, NV12, kModifierLinear, PlanePref::Auto, Orientation::Rotate90Cw)
+              .candidates.empty());
+    // A YUV format needs the colour properties; a format no plane lists is named.
+    PlaneInfo bare = plane(41, PlaneType::Overlay, {NV12}, false);
+    c = choosePrimePlanes({bare}, NV12, kModifierLinear, PlanePref::Auto, Orientation::Normal);
+    CHECK(c.why == "the planes that take NV12 lack COLOR_ENCODING/COLOR_RANGE");
+    c = choosePrimePlanes({primary}, fourcc('N', 'V', '1', '5'), kModifierLinear, PlanePref::Auto, Orientation::Normal);
+    CHECK(c.why == "no plane on this CRTC takes NV15");
+}
+
+TEST_CASE("PRIME descriptors in qv's terms: one layer, or NV12/P010 from two") {
+    AVDRMFrameDescriptor d{};
+    d.nb_objects = 1;
+    d.objects[0].fd = 7;
+    d.objects[0].size = 1 << 20;
+    d.objects[0].format_modifier = 0;
+    d.nb_layers = 2;   // VA-API's way: R8 then GR88
+    d.layers[0].format = fourcc('R', '8', ' ', ' ');
+    d.layers[0].nb_planes = 1;
+    d.layers[0].planes[0] = {0, 0, 1920};
+    d.layers[1].format = fourcc('G', 'R', '8', '8');
+    d.layers[1].nb_planes = 1;
+    d.layers[1].planes[0] = {0, 1920 * 1088, 1920};
+    AVFrame *f = av_frame_alloc();
+    f->format = AV_PIX_FMT_DRM_PRIME;
+    f->width = 1920;
+    f->height = 1080;
+    f->data[0] = reinterpret_cast<uint8_t *>(&d);
+    f->color_range = AVCOL_RANGE_MPEG;
+    PrimeFrame pf;
+    std::string why;
+    CHECK(isPrimeFrame(f));
+    REQUIRE(primeFrame(f, pf, why));
+    CHECK(pf.fourcc == NV12);
+    CHECK(pf.planes == 2);
+    CHECK(pf.plane[1].offset == 1920 * 1088);
+    CHECK(pf.object[0].fd == 7);
+    CHECK(pf.width == 1920);
+    d.layers[1].format = fourcc('G', 'R', '3', '2');
+    d.layers[0].format = fourcc('R', '1', '6', ' ');
+    REQUIRE(primeFrame(f, pf, why));
+    CHECK(pf.fourcc == P010);
+    d.layers[1].format = fourcc('R', '8', ' ', ' ');   // two R8 layers make nothing
+    CHECK_FALSE(primeFrame(f, pf, why));
+    CHECK(why == "2 layers that make no single scan-out format");
+    d.nb_layers = 1;   // one layer as it is
+    d.layers[0].format = NV12;
+    d.layers[0].nb_planes = 2;
+    d.layers[0].planes[1] = {0, 1920 * 1088, 1920};
+    REQUIRE(primeFrame(f, pf, why));
+    CHECK(pf.fourcc == NV12);
+    CHECK(pf.planes == 2);
+    d.layers[0].planes[1].object_index = 3;   // out of the descriptor
+    CHECK_FALSE(primeFrame(f, pf, why));
+    f->data[0] = nullptr;
+    f->format = AV_PIX_FMT_YUV420P;
+    CHECK_FALSE(isPrimeFrame(f));
+    av_frame_free(&f);
 }
 
 TEST_CASE("--kms-plane values") {
