@@ -55,9 +55,11 @@ int main(int argc, char **argv) {
     const double lo = *std::min_element(lastEnd.begin(), lastEnd.end());
     int64_t stolen = 0;
     for (const auto &w : st.workers) stolen += w.stolen;
-    std::printf("balance: 1 job of %d ms + %d of %d ms on %d workers: finished %.0f..%.0f ms, spread %.1f short jobs, "
-                "%lld stolen\n",
-                100 * kShortMs, kShort, kShortMs, pool.size(), lo, hi, (hi - lo) / kShortMs,
+    // The best any schedule can do: the long job alone, or the work spread evenly.
+    const double bound = std::max(100.0 * kShortMs, (100.0 + kShort) * kShortMs / pool.size());
+    std::printf("balance: 1 job of %d ms + %d of %d ms on %d workers: workers finished %.0f..%.0f ms (spread %.1f short jobs), best possible "
+                "%.0f ms: %.1f short jobs over it; %lld stolen\n",
+                100 * kShortMs, kShort, kShortMs, pool.size(), lo, hi, (hi - lo) / kShortMs, bound, (hi - bound) / kShortMs,
                 static_cast<long long>(stolen));
     return 0;
 }
