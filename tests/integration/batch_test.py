@@ -8,6 +8,7 @@ file failed, and SIGINT stops the batch leaving no half-written PNG."""
 import filecmp
 import json
 import os
+import pty
 import signal
 import subprocess
 import tempfile
@@ -91,6 +92,25 @@ rc2, out2, _ = run([QV, "info", "--json", "-j", "3", "--unordered"] + good)
 check(sorted(map(json.dumps, map(no_timing, lines(out1)))) == sorted(map(json.dumps, map(no_timing, lines(out2)))),
       "--unordered -j 3 gives the same results as -j 1")
 check(not p.stderr.strip(), f"no progress bar when stderr is not a terminal ({p.stderr[:80]!r})")
+
+# A terminal on stderr gets the progress bar; stdout keeps only the JSON lines.
+master, slave = pty.openpty()
+p = subprocess.Popen([QV, "info", "--json", "-j", "2"] + good, stdout=subprocess.PIPE, stderr=slave)
+os.close(slave)
+out, _ = p.communicate(timeout=120)
+tty = b""
+while True:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    tty += chunk
+os.close(master)
+check(b"files" in tty and b"/3 files" in tty and b"ETA" in tty and b"\r\x1b[K" in tty,
+      f"progress bar on a terminal stderr: {tty[-80:]!r}")
+check([g["path"] for g in lines(out.decode())] == good, "stdout still has only the JSON lines, in order")
 
 # frames: each file's list equals qv frames --json FILE.
 files = [os.path.join(media, n) for n in ("h264-bframes.mp4", "h264-raw.264", "broken-empty.mp4")]
