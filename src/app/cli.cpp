@@ -41,17 +41,34 @@ const std::vector<OptionSpec> &optionTable() {
         {"input-ipc", 0, "PATH", "play", "take JSON commands on a Unix socket at PATH (see the README)"},
         {"frame-log", 0, "FILE", "play", "write one line per presented or dropped frame to FILE"},
         {"screenshot-dir", 0, "DIR", "play", "where the s key writes PNGs (default: the current directory)"},
-        {"json", 0, nullptr, "info,frames", "info, frames: print JSON (the stable formats in the README)"},
+        {"json", 0, nullptr, "info,frames,sheet", "info, frames, sheet: print JSON (the stable formats in the README)"},
         {"hash", 0, nullptr, "frames", "frames: add each picture's md5, as ffmpeg -f framemd5 computes it"},
-        {"output", 'o', "FILE", "thumb", "thumb: the PNG file to write"},
+        {"output", 'o', "FILE", "thumb,sheet", "thumb, sheet: the PNG file to write (many inputs: a directory, one PNG per input)"},
         {"at", 0, "TIME", "thumb", "thumb: the exact frame shown at TIME (default 0)", OptType::Time, 0, 1e7},
         {"frame", 0, "N", "thumb", "thumb: frame number N (0-based, presentation order)", OptType::Int, 0, 9007199254740992.0},
-        {"width", 0, "W", "thumb", "thumb: scale to W pixels wide (default: the display width)", OptType::Int, 1, 16384},
+        {"width", 0, "W", "thumb,sheet", "thumb: scale to W pixels wide (default: the display width); sheet: the sheet's width (default 1280)", OptType::Int, 1, 16384},
+        {"grid", 0, "CxR", "sheet", "sheet: C columns and R rows of tiles (1 to 32 each, default 4x4)"},
+        {"exact", 0, nullptr, "sheet", "sheet: the exact frame at each tile's time (default: the keyframe at or before it, decoded alone)"},
+        {"jobs", 'j', "N", "info,frames,thumb,sheet", "many inputs: files worked on at once (default: the cores)", OptType::Int, 1, 1024},
+        {"recursive", 'r', nullptr, "info,frames,thumb,sheet", "many inputs: walk directories' subdirectories too"},
+        {"ext", 0, "LIST", "info,frames,thumb,sheet", "many inputs: from directories take files ending in these extensions (comma list; default: common video ones)"},
+        {"unordered", 0, nullptr, "info,frames,thumb,sheet", "many inputs: print each result as it finishes, not in input order"},
         {"verbose", 'v', nullptr, "all", "more messages (repeat for FFmpeg's own log)"},
         {"help", 'h', nullptr, "all", "show this help"},
         {"version", 0, nullptr, "all", "show the version"},
     };
     return table;
+}
+
+const std::vector<std::string> &commandNames() {
+    static const std::vector<std::string> names = {"play", "info", "thumb", "frames", "sheet"};
+    return names;
+}
+
+bool isCommand(const std::string &s) {
+    for (const auto &c : commandNames())
+        if (s == c) return true;
+    return false;
 }
 
 namespace {
@@ -185,7 +202,7 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
             }
             continue;
         }
-        if (!commandSeen && a.positional.empty() && (s == "play" || s == "info" || s == "thumb" || s == "frames")) {
+        if (!commandSeen && a.positional.empty() && isCommand(s)) {
             a.command = s;
             commandSeen = true;
             continue;
@@ -207,6 +224,9 @@ std::string helpText() {
         "       qv info FILE [--json]            what the file holds\n"
         "       qv thumb FILE -o OUT.png [--at TIME | --frame N] [--width W]\n"
         "       qv frames FILE [--json] [--hash]     one line per frame, in presentation order\n"
+        "       qv sheet FILE -o OUT.png [--grid CxR] [--width W] [--exact]   a contact sheet\n"
+        "       qv info|frames|thumb|sheet FILE... DIR... - [-r] [--ext LIST] [-j N] [--unordered]\n"
+        "                                        many inputs: one JSON line each\n"
         "\noptions:\n";
     for (const auto &o : optionTable()) {
         std::string left = "  ";

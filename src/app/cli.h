@@ -34,6 +34,9 @@ struct OptionSpec {
 };
 
 const std::vector<OptionSpec> &optionTable();
+// The sub-commands, "play" first (the parser, --help and the completion use it).
+const std::vector<std::string> &commandNames();
+bool isCommand(const std::string &s);
 
 struct ParsedArgs {
     std::string command = "play";

@@ -64,8 +64,9 @@ std::string manPage(const std::string &version, const std::string &exitCodes) {
     m << ".fi\n.SH DESCRIPTION\n"
       << "qv plays a video file or URL (with no FILE, a built-in demo) on the best display it finds: an SDL2 "
          "window, the console through DRM/KMS or the framebuffer, or the terminal (kitty graphics, sixel, "
-         "Unicode half blocks). It also tells what a file holds (info), lists its frames (frames) and writes "
-         "one frame as a PNG (thumb).\n"
+         "Unicode half blocks). It also tells what a file holds (info), lists its frames (frames), writes "
+         "one frame as a PNG (thumb) and a contact sheet of the whole file (sheet); these four also take many "
+         "files, directories and '-' (a list on stdin) and run them on a work-stealing pool, one JSON line each.\n"
       << ".SH OPTIONS\n";
     for (const auto &o : optionDocs()) {
         m << ".TP\n";
@@ -102,7 +103,8 @@ std::string manPage(const std::string &version, const std::string &exitCodes) {
 }
 
 std::string bashCompletion() {
-    std::string longs, shorts, files, dirs, values, choices;
+    std::string longs, shorts, files, dirs, values, choices, commands;
+    for (const auto &c : commandNames()) commands += (commands.empty() ? "" : " ") + c;
     for (const auto &o : optionDocs()) {
         longs += " --" + o.longName;
         if (o.shortName) shorts += std::string(" -") + o.shortName;
@@ -151,7 +153,7 @@ std::string bashCompletion() {
       << "\" -- \"$cur\")) ;;\n"
       << "    *)\n"
       << "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
-      << "        [[ $COMP_CWORD -eq 1 ]] && COMPREPLY+=($(compgen -W \"play info thumb frames\" -- \"$cur\")) ;;\n"
+      << "        [[ $COMP_CWORD -eq 1 ]] && COMPREPLY+=($(compgen -W \"" << commands << "\" -- \"$cur\")) ;;\n"
       << "    esac\n"
       << "}\n"
       << "complete -o filenames -F _qv qv\n";

@@ -15,48 +15,33 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 namespace qv::app {
 
-int runFrames(const ParsedArgs &a) {
-    if (a.positional.size() != 1) {
-        log::error("frames needs exactly one FILE");
-        return static_cast<int>(ExitCode::Usage);
-    }
-    const std::string &path = a.positional[0];
-    const bool json = a.has("json");
-    const bool hash = a.has("hash");
+Result<int64_t> listFrames(const std::string &path, const FramesOptions &o, const std::function<bool(const std::string &)> &sink) {
     SourceOptions so;
-    so.useMmap = !a.has("no-mmap");
-    so.fast = !hash;   // no picture is looked at: skip the loop filter
-    if (a.has("threads")) so.threads = std::atoi(a.get("threads").c_str());
+    so.useMmap = o.useMmap;
+    so.fast = !o.hash;   // no picture is looked at: skip the loop filter
+    so.threads = o.threads;
     auto src = openFileSource(path, so);
-    if (!src) {
-        log::error("%s: %s", path.c_str(), src.error().message.c_str());
-        return static_cast<int>(exitCodeFor(src.error().kind));
-    }
+    if (!src) return src.takeError();
     VideoSource &s = *src.value();
     // Ordinals come from the packet index; the scan is much faster than
     // decoding, so waiting for it costs little.
     s.startIndex();
     s.waitIndex();
-    std::unique_ptr<FrameHasher> md5(hash ? new FrameHasher() : nullptr);
-    static char outBuf[1 << 16];
-    std::setvbuf(stdout, outBuf, _IOFBF, sizeof outBuf);
-    if (!json)
-        std::printf("# ordinal, pts, pts_time, dts, type, key, size, pos%s\n", hash ? ", md5" : "");
+    std::unique_ptr<FrameHasher> md5(o.hash ? new FrameHasher() : nullptr);
+    if (!o.json && !sink(std::string("# ordinal, pts, pts_time, dts, type, key, size, pos") + (o.hash ? ", md5\n" : "\n")))
+        return int64_t(0);
     FrameRef fr;
-    std::string line;   // one JSON line, its buffer reused
+    std::string line;   // one line, its buffer reused
     int64_t n = 0;
-    int code = 0;
     for (;;) {
+        if (o.cancel && o.cancel->load(std::memory_order_relaxed)) return Error::make(ErrorKind::Internal, "cancelled");
         auto r = s.next(fr);
-        if (!r) {
-            log::error("%s: %s", path.c_str(), r.error().message.c_str());
-            code = static_cast<int>(exitCodeFor(r.error().kind));
-            break;
-        }
+        if (!r) return r.takeError();
         if (r.value() != NextStatus::Frame) break;
         const FrameInfo &i = fr.info;
         char hex[33] = "";
@@ -68,7 +53,7 @@ int runFrames(const ParsedArgs &a) {
         }
         if (i.dts != kNoTs) std::snprintf(dts, sizeof dts, "%" PRId64, i.dts);
         const char *ordMark = i.ordinalExact ? "" : "~";
-        if (json) {
+        if (o.json) {
             line.clear();
             json::Writer w(std::move(line));
             w.beginObject().key("ordinal");
@@ -91,22 +76,45 @@ int runFrames(const ParsedArgs &a) {
             w.endObject();
             line = w.take();
             line += '\n';
-            std::fwrite(line.data(), 1, line.size(), stdout);
         } else {
-            std::printf("%s%" PRId64 ", %s, %s, %s, %c, %d, %d, %" PRId64 "%s%s\n", ordMark, i.ordinal, pts, ptsTime,
-                        dts, i.pictType, i.key ? 1 : 0, i.pktSize, i.pktPos, md5 ? ", " : "", md5 ? hex : "");
+            char b[320];
+            std::snprintf(b, sizeof b, "%s%" PRId64 ", %s, %s, %s, %c, %d, %d, %" PRId64 "%s%s\n", ordMark, i.ordinal, pts,
+                          ptsTime, dts, i.pictType, i.key ? 1 : 0, i.pktSize, i.pktPos, md5 ? ", " : "", md5 ? hex : "");
+            line = b;
         }
-        if (std::ferror(stdout)) break;
+        if (!sink(line)) return n;   // the reader went away (EPIPE): not a decoding failure
         ++n;
+    }
+    if (n == 0) return Error::make(ErrorKind::Decode, "no frame could be decoded");
+    return n;
+}
+
+int runFrames(const ParsedArgs &a) {
+    if (a.positional.size() != 1) {
+        log::error("frames needs exactly one FILE");
+        return static_cast<int>(ExitCode::Usage);
+    }
+    const std::string &path = a.positional[0];
+    FramesOptions o;
+    o.json = a.has("json");
+    o.hash = a.has("hash");
+    o.useMmap = !a.has("no-mmap");
+    o.threads = static_cast<int>(a.integer("threads", 0));
+    static char outBuf[1 << 16];
+    std::setvbuf(stdout, outBuf, _IOFBF, sizeof outBuf);
+    auto r = listFrames(path, o, [](const std::string &line) {
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        return !std::ferror(stdout);
+    });
+    int code = 0;
+    if (!r) {
+        log::error("%s: %s", path.c_str(), r.error().message.c_str());
+        code = static_cast<int>(exitCodeFor(r.error().kind));
     }
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
         if (errno == EPIPE) return 128 + SIGPIPE;
         log::error("%s: cannot write the frame list: %s", path.c_str(), std::strerror(errno));
         return static_cast<int>(ExitCode::Output);
-    }
-    if (code == 0 && n == 0) {
-        log::error("%s: no frame could be decoded", path.c_str());
-        return static_cast<int>(ExitCode::Decode);
     }
     return code;
 }

@@ -171,8 +171,10 @@ int main(int argc, char **argv) {
         std::printf("qv %s\n", QV_VERSION);
         return 0;
     }
+    if (a.command != "play" && app::wantsBatch(a)) return app::runBatch(a);
     if (a.command == "info") return runInfo(a);
     if (a.command == "thumb") return runThumb(a);
     if (a.command == "frames") return app::runFrames(a);
+    if (a.command == "sheet") return app::runSheet(a);
     return runPlay(a);
 }

@@ -3,6 +3,7 @@
 #include "qv/media/packet_index.h"
 
 #include "input.h"
+#include "thumb_util.h"
 #include "qv/media/frame.h"
 #include "qv/media/scaler.h"
 
@@ -198,8 +199,6 @@ std::string factsToJson(const MediaFacts &m) {
     return w.take() + "\n";
 }
 
-namespace {
-
 // Decode until the frame on screen at atNs (or frame number N from the
 // start), exactly: seek to the keyframe before, decode and discard. When the
 // first frame decoded is already past the target, seek further back.
@@ -270,8 +269,6 @@ Result<AvFramePtr> exactFrame(Input &in, int vidx, AVCodecContext *dec, const Th
     return Error::make(ErrorKind::Decode, "no frame could be decoded at that time");
 }
 
-} // namespace
-
 Result<void> writeThumb(const std::string &path, const std::string &outPng, const ThumbRequest &req) {
     auto in = Input::open(path, req.useMmap);
     if (!in) return in.takeError();
@@ -282,15 +279,18 @@ Result<void> writeThumb(const std::string &path, const std::string &outPng, cons
     if (!dec) return dec.takeError();
     auto fr = exactFrame(*in.value(), vidx, dec.value().get(), req);
     if (!fr) return fr.takeError();
-    AVFrame *src = fr.value().get();
+    auto rgb = frameToRgb(fr.value().get(), in.value()->videoSpec(vidx), req.width);
+    if (!rgb) return rgb.takeError();
+    return writePngRgb(outPng, rgb.value()->data[0], rgb.value()->width, rgb.value()->height, rgb.value()->linesize[0]);
+}
 
-    StreamSpec spec = in.value()->videoSpec(vidx);
+Result<AvFramePtr> frameToRgb(const AVFrame *src, const StreamSpec &spec, int width) {
     double sar = spec.sarNum > 0 && spec.sarDen > 0 ? double(spec.sarNum) / spec.sarDen : 1.0;
     if (src->sample_aspect_ratio.num > 0 && src->sample_aspect_ratio.den > 0)
         sar = av_q2d(src->sample_aspect_ratio);
     double dispW = src->width * sar, dispH = src->height;
     if (swapsAxes(spec.orientation)) std::swap(dispW, dispH);
-    int w = req.width > 0 ? req.width : static_cast<int>(std::lround(dispW));
+    int w = width > 0 ? width : static_cast<int>(std::lround(dispW));
     int h = static_cast<int>(std::lround(w * dispH / dispW));
     if (w < 1) w = 1;
     if (h < 1) h = 1;
@@ -303,9 +303,10 @@ Result<void> writeThumb(const std::string &path, const std::string &outPng, cons
     t.quality = ScaleQuality::Good;
     Scaler scaler;
     AvFramePtr rgb = allocFrame();
-    if (auto r = scaler.convert(src, t, rgb.get()); !r) return r;
-
-    return writePngRgb(outPng, rgb->data[0], w, h, rgb->linesize[0]);
+    if (auto r = scaler.convert(src, t, rgb.get()); !r) return r.takeError();
+    rgb->width = w;
+    rgb->height = h;
+    return rgb;
 }
 
 Result<void> writePngRgb(const std::string &outPng, const uint8_t *rgb, int w, int h, int stride) {
@@ -328,11 +329,17 @@ Result<void> writePngRgb(const std::string &outPng, const uint8_t *rgb, int w, i
     if ((r = avcodec_send_frame(enc.get(), frame.get())) < 0 ||
         (r = avcodec_receive_packet(enc.get(), pkt.get())) < 0)
         return avError(ErrorKind::Internal, outPng, "PNG encoding", r);
-    FILE *f = std::fopen(outPng.c_str(), "wb");
+    // Written beside the target and renamed over it: an interrupted batch
+    // leaves no half-written PNG under the asked name.
+    const std::string tmp = outPng + ".part";
+    FILE *f = std::fopen(tmp.c_str(), "wb");
     if (!f) return Error::make(ErrorKind::Output, std::string("cannot write ") + outPng + ": " + std::strerror(errno));
     size_t wrote = std::fwrite(pkt->data, 1, static_cast<size_t>(pkt->size), f);
-    if (std::fclose(f) != 0 || wrote != static_cast<size_t>(pkt->size))
-        return Error::make(ErrorKind::Output, std::string("cannot write ") + outPng + ": " + std::strerror(errno));
+    if (std::fclose(f) != 0 || wrote != static_cast<size_t>(pkt->size) || std::rename(tmp.c_str(), outPng.c_str()) != 0) {
+        const int e = errno;
+        std::remove(tmp.c_str());
+        return Error::make(ErrorKind::Output, std::string("cannot write ") + outPng + ": " + std::strerror(e));
+    }
     return {};
 }
 

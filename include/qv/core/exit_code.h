@@ -15,6 +15,7 @@ enum class ExitCode : int {
     Decode = 6,      // the video stream could not be decoded at all
     Display = 7,     // the requested display cannot run here
     Output = 8,      // an output file (thumb, screenshot) could not be written
+    Batch = 9,       // many inputs: at least one file failed (its JSON line says why)
     // 128 + N: stopped by signal N (SIGINT 130, SIGTERM 143, SIGHUP 129),
     // after the terminal was restored.
 };
