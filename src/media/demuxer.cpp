@@ -2,6 +2,9 @@
 
 #include "input.h"
 #include "qv/core/log.h"
+#include "qv/sync/clock.h"
+
+#include <cstring>
 
 namespace qv {
 
@@ -9,6 +12,12 @@ void AvPacketDeleter::operator()(AVPacket *p) const { av_packet_free(&p); }
 AvPacketPtr allocPacket() { return AvPacketPtr(av_packet_alloc()); }
 
 Demuxer::~Demuxer() = default;
+
+bool isLiveUrl(const std::string &p) {
+    for (const char *s : {"udp://", "rtp://", "srt://", "rtsp://", "rtsps://", "rtmp://", "tcp://"})
+        if (p.compare(0, std::strlen(s), s) == 0) return true;
+    return false;
+}
 
 const std::string &Demuxer::path() const { return in_->path(); }
 bool Demuxer::isStream() const { return in_->isStream(); }
@@ -27,7 +36,16 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openAny(const std::string &path, const
 }
 
 Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, const DemuxOptions &opt, bool any) {
-    auto in = Input::open(path, opt.useMmap, opt.interrupt);
+    std::vector<std::pair<std::string, std::string>> av;
+    if (opt.lowLatency) {
+        // No probe delay: enough to find the stream's parameters on its first
+        // keyframe, no more; no buffering of packets while probing.
+        av.emplace_back("fflags", "nobuffer");
+        av.emplace_back("probesize", "131072");
+        av.emplace_back("analyzeduration", "500000");
+    }
+    av.insert(av.end(), opt.avOptions.begin(), opt.avOptions.end());   // later ones win
+    auto in = Input::open(path, opt.useMmap, opt.interrupt, &av);
     if (!in) return in.takeError();
     std::unique_ptr<Demuxer> d(new Demuxer());
     d->in_ = std::move(in.value());
@@ -75,6 +93,7 @@ bool Demuxer::read(PacketRef &out) {
         }
         const int si = out.pkt->stream_index;
         if (si != vidx_ && si != aidx_) continue;
+        out.recvNs = monotonicNs();
         const AVStream *st = fmt->streams[si];
         out.kind = si == vidx_ ? StreamKind::Video : StreamKind::Audio;
         const int64_t ts = out.pkt->pts != AV_NOPTS_VALUE ? out.pkt->pts : out.pkt->dts;

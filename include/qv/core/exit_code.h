@@ -15,6 +15,7 @@ enum class ExitCode : int {
     Decode = 6,      // the video stream could not be decoded at all
     Display = 7,     // the requested display cannot run here
     Output = 8,      // an output file (thumb, screenshot) could not be written
+    Timeout = 9,     // a live source sent nothing for --timeout (at the open or while playing)
     // 128 + N: stopped by signal N (SIGINT 130, SIGTERM 143, SIGHUP 129),
     // after the terminal was restored.
 };
@@ -28,6 +29,7 @@ inline ExitCode exitCodeFor(ErrorKind k) {
     case ErrorKind::Decode: return ExitCode::Decode;
     case ErrorKind::Display: return ExitCode::Display;
     case ErrorKind::Output: return ExitCode::Output;
+    case ErrorKind::Timeout: return ExitCode::Timeout;
     case ErrorKind::Internal: break;
     }
     return ExitCode::Internal;

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 struct AVStream;
 
@@ -26,7 +28,17 @@ struct DemuxOptions {
     bool useMmap = true;                             // local files through the mmap reader
     bool audio = true;                               // also give the best audio stream's packets
     const std::atomic<bool> *interrupt = nullptr;    // ends blocking reads when true
+    // Live sources (issue 14): --latency=low asks for no probe delay (a small
+    // probesize and analyzeduration, fflags nobuffer); avOptions are passed
+    // to the demuxer and protocol as they are (--demuxer-opt=K=V; they win
+    // over the profile's). One the input does not know is warned about.
+    bool lowLatency = false;
+    std::vector<std::pair<std::string, std::string>> avOptions;
 };
+
+// A network URL whose data comes as it is made (udp, rtp, srt, rtsp, rtmp,
+// tcp): qv reconnects it by default and counts its gaps.
+bool isLiveUrl(const std::string &path);
 
 class Input;
 
