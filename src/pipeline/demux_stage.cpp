@@ -68,9 +68,11 @@ bool DemuxStage::readLive(PacketRef &pkt) {
         live_.readingSinceNs.store(monotonicNs(), std::memory_order_relaxed);
     for (;;) {
         if (demux_->read(pkt)) {
+            live_.timestampJumps.store(demux_->timestampJumps(), std::memory_order_relaxed);
             const int64_t since = live_.readingSinceNs.exchange(0, std::memory_order_relaxed);
             const int64_t waited = pkt.recvNs - since;
-            if (since > 0 && waited >= kGapNs) {
+            // (A packet the demuxer flushes out when interrupted ends no gap.)
+            if (since > 0 && waited >= kGapNs && !quit_.load(std::memory_order_acquire)) {
                 live_.gaps.fetch_add(1, std::memory_order_relaxed);
                 live_.gapNs.fetch_add(waited, std::memory_order_relaxed);
                 if (waited > live_.longestGapNs.load(std::memory_order_relaxed))
@@ -101,6 +103,7 @@ bool DemuxStage::reopen() {
         auto d = Demuxer::open(cfg_.path, cfg_.open);
         if (d) {
             if (!audio_) d.value()->dropAudio();
+            d.value()->continueFrom(*demux_);
             retired_.push_back(std::move(demux_));
             demux_ = std::move(d.value());
             live_.reconnects.fetch_add(1, std::memory_order_relaxed);

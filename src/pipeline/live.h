@@ -20,6 +20,7 @@ struct LiveStats {
     std::atomic<int64_t> gapNs{0};            // their total length
     std::atomic<int64_t> longestGapNs{0};
     std::atomic<int64_t> reconnects{0};       // the input opened again after it ended or failed
+    std::atomic<int64_t> timestampJumps{0};   // a sender that restarted (folded away by the demuxer)
 };
 
 // A read blocked this long is a gap in the source (a 30 fps stream delivers

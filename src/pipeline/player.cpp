@@ -318,8 +318,10 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
     }
     const LiveStats &lv = sh_.live;
     if (demux_ && (demux_->demuxer().isStream() || lv.gaps.load() > 0))
-        std::fprintf(stderr, "  live: gaps %" PRId64 " (%.1f s in all, longest %.1f s), reconnects %" PRId64 "\n",
-                     lv.gaps.load(), lv.gapNs.load() / 1e9, lv.longestGapNs.load() / 1e9, lv.reconnects.load());
+        std::fprintf(stderr, "  live: gaps %" PRId64 " (%.1f s in all, longest %.1f s), reconnects %" PRId64
+                     ", timestamp jumps %" PRId64 "\n",
+                     lv.gaps.load(), lv.gapNs.load() / 1e9, lv.longestGapNs.load() / 1e9, lv.reconnects.load(),
+                     lv.timestampJumps.load());
     const LatencyLog &lat = stage_->latency();
     if (lat.count() > 0 && ((demux_ && demux_->demuxer().isStream()) || opt_.lowLatency)) {
         int64_t med[LatencyLog::kParts], p99[LatencyLog::kParts];

@@ -77,6 +77,14 @@ public:
     AVStream *audioStream() const;
     int64_t originPts() const { return originPts_; }   // video start, stream time base; INT64_MIN: none
 
+    // Live sources: a timestamp jump (backwards by more than half a second,
+    // or forwards by more than ten: a sender that restarted) is folded away,
+    // so the timeline goes on where it was; every packet's pts and dts are
+    // shifted by the same offset. Counted. continueFrom() carries the
+    // timeline over from the demuxer this one replaces (a reconnect).
+    int64_t timestampJumps() const { return jumps_; }
+    void continueFrom(const Demuxer &old);
+
 private:
     Demuxer() = default;
     static Result<std::unique_ptr<Demuxer>> openImpl(const std::string &path, const DemuxOptions &opt, bool any);
@@ -87,6 +95,11 @@ private:
     bool byteSeek_ = false;
     int64_t originPts_ = INT64_MIN;
     int64_t originNs_ = 0;   // video start in ns (the audio's time line is shifted by it)
+    bool live_ = false;          // a stream: timestamp jumps are folded away
+    int64_t offsetNs_ = 0;       // added to every timestamp
+    int64_t lastDtsNs_ = INT64_MIN, lastDurNs_ = 0;   // of the last video packet, offset included
+    int64_t jumps_ = 0;
+    void foldJumps(AVPacket *pkt, const AVStream *st, bool video);
 };
 
 } // namespace qv
