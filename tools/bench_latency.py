@@ -107,8 +107,10 @@ def run_qv(frames, latency):
     except subprocess.TimeoutExpired:
         q.kill()
         _, err = q.communicate()
-    first_pts = next(p for p, _ in sent if p is not None)
-    by_pts = {round((p - first_pts) / 90000, 3): t for p, t in sent if p is not None}
+    # Matched by the frame's own timestamp: no B-frames, so its dts (the
+    # frame log's fourth column, in seconds as the stream has it) is the
+    # PES PTS the sender read.
+    by_pts = {p: t for p, t in sent if p is not None}
     lat, parts = [], {"dec": [], "scale": [], "disp": []}
     shown = 0
     for line in open(log):
@@ -116,7 +118,9 @@ def run_qv(frames, latency):
         if f[0] != "presented" or len(f) < 13:
             continue
         shown += 1
-        t = by_pts.get(round(float(f[2]), 3))
+        if f[3] == "-":
+            continue
+        t = by_pts.get(round(float(f[3]) * 90000))
         if t is None:
             continue
         recv, dec, scl, shw = (int(x) for x in f[9:13])
@@ -153,11 +157,12 @@ def peer(cmd, frames, label):
     port = free_port()
     env = dict(os.environ)
     full = [c.replace("PORT", str(port)) for c in cmd]
+    env["SDL_VIDEODRIVER"] = "dummy"   # no screen here: SDL's dummy video (decoded, shown nowhere)
     p = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL)
     time.sleep(1.0)
     send(frames, port, None)
     time.sleep(1.0)
-    p.send_signal(signal.SIGINT)
+    p.kill()
     try:
         out, _ = p.communicate(timeout=10)
     except subprocess.TimeoutExpired:
@@ -188,9 +193,8 @@ if shutil.which("tmux"):
     print(f"q during a silent source (blocks display in tmux): qv gone after {', '.join(f'{t:.0f}' for t in qs)} ms "
           "(goal: 200 ms)")
 if shutil.which("ffplay"):
-    x = ["xvfb-run", "-a"] if shutil.which("xvfb-run") and not os.environ.get("DISPLAY") else []
-    print("ffplay -fflags nobuffer -flags low_delay -framedrop: "
-          + peer(x + ["ffplay", "-hide_banner", "-fflags", "nobuffer", "-flags", "low_delay", "-framedrop", "-an",
+    print("ffplay -fflags nobuffer -flags low_delay -framedrop (SDL dummy video; its last status lines): "
+          + peer(["ffplay", "-hide_banner", "-fflags", "nobuffer", "-flags", "low_delay", "-framedrop", "-an",
                       "-stats", "udp://127.0.0.1:PORT"], FRAMES, "ffplay"))
 else:
     print("ffplay: not installed")
