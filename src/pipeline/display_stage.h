@@ -72,6 +72,7 @@ public:
     const Error *error() const { return hasError_ ? &error_ : nullptr; }
     std::vector<int64_t> &avDiffs() { return avDiffs_; }
     const LatencyLog &latency() const { return lat_; }
+    bool lowLatency() const { return lowLatency_; }   // the profile now (IPC may have switched it)
     FrameLog *frameLog() { return log_.active() ? &log_ : nullptr; }
     // Frames it holds (the one on screen, the step cache) go back.
     void releaseFrames();

@@ -323,13 +323,13 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
                      lv.gaps.load(), lv.gapNs.load() / 1e9, lv.longestGapNs.load() / 1e9, lv.reconnects.load(),
                      lv.timestampJumps.load());
     const LatencyLog &lat = stage_->latency();
-    if (lat.count() > 0 && ((demux_ && demux_->demuxer().isStream()) || opt_.lowLatency)) {
+    if (lat.count() > 0 && ((demux_ && demux_->demuxer().isStream()) || opt_.lowLatency || stage_->lowLatency())) {
         int64_t med[LatencyLog::kParts], p99[LatencyLog::kParts];
         lat.summary(med, p99);
         std::fprintf(stderr,
                      "  latency (%s, received -> shown): median %.1f ms, 99th percentile %.1f ms; by step (median/p99): "
                      "decode %.1f/%.1f, scale %.1f/%.1f, display %.1f/%.1f ms; over %" PRId64 " frames; skipped to the newest %" PRId64 "\n",
-                     opt_.lowLatency ? "low" : "normal", med[0] / 1e6, p99[0] / 1e6, med[1] / 1e6, p99[1] / 1e6, med[2] / 1e6,
+                     stage_->lowLatency() ? "low" : "normal", med[0] / 1e6, p99[0] / 1e6, med[1] / 1e6, p99[1] / 1e6, med[2] / 1e6,
                      p99[2] / 1e6, med[3] / 1e6, p99[3] / 1e6, std::min<int64_t>(lat.count(), LatencyLog::kRing),
                      s.droppedBehind.load());
     }

@@ -105,6 +105,8 @@ try:
     s = send(url + "?pkt_size=1316")
     check(wait_for(lambda: re.search(r"frame ~?\d+", tmux("capture-pane", "-p", "-t", "s")), 20),
           "gap: playing before the stop")
+    lat = wait_for(lambda: re.search(r"lat \d+ ms: dec \d+ scale \d+ disp \d+", tmux("capture-pane", "-p", "-t", "s")), 5)
+    check(lat is not None, "status line: the latency by step ('lat N ms: dec N scale N disp N')")
     time.sleep(1.0)
     stop(s)
     seen = wait_for(lambda: re.search(r"waiting for data \((\d+) s\)", tmux("capture-pane", "-p", "-t", "s")), 6)
@@ -214,6 +216,81 @@ try:
     check(q.returncode == 0, f"--demuxer-opt: plays ({q.returncode})")
     check("qv_no_such=1 is not known" in err and "buffer_size" not in err,
           f"--demuxer-opt: the unknown option is named, the known one taken ({err.strip()})")
+
+    # 7b. --latency=low: plays, frames shown as they come (the stats say the
+    # profile), and the profile switches through the control socket.
+    port = free_port()
+    url = f"udp://127.0.0.1:{port}"
+    sockp = os.path.join(tmp, "ipc.sock")
+    q = qv([url, "--display=null", "--latency=low", "--stats", f"--input-ipc={sockp}", "--timeout=20"])
+    s = send(url + "?pkt_size=1316")
+
+    def ask(line):
+        c = socket.socket(socket.AF_UNIX)
+        c.settimeout(10)
+        c.connect(sockp)
+        c.sendall((line + "\n").encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = c.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        c.close()
+        return data.decode()
+
+    wait_for(lambda: os.path.exists(sockp), 10)
+    time.sleep(1.5)
+    got_low = ask('{"command": ["get", "latency"]}')
+    set_normal = ask('{"command": ["set", "latency", "normal"]}')
+    got_normal = ask('{"command": ["get", "latency"]}')
+    bad = ask('{"command": ["set", "latency", "lowest"]}')
+    time.sleep(1.0)
+    presented = ask('{"command": ["get", "presented"]}')
+    ask('{"command": ["quit"]}')
+    try:
+        out, err = q.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        q.kill()
+        out, err = q.communicate()
+    stop(s)
+    check('"low"' in got_low and '"normal"' in got_normal and '"error"' in bad and "success" in set_normal,
+          f"--latency=low: get/set latency through IPC ({got_low.strip()} {set_normal.strip()} {got_normal.strip()} {bad.strip()})")
+    n = re.search(r'"data":\s*(\d+)', presented)
+    check(n and int(n.group(1)) > 30, f"--latency=low then normal: playing on ({presented.strip()})")
+    check(q.returncode == 0 and "latency (normal, received -> shown): median" in err,
+          f"--latency: --stats has the latency line ({q.returncode})")
+
+    # 7c. A source that goes away (an SRT sender, qv calling) and comes back
+    # 2 s later: qv reconnects (with a backoff), counted, and plays on.
+    if "srt" in subprocess.run([FFMPEG, "-hide_banner", "-protocols"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL).stdout.decode().split():
+        port = free_port()
+        srt_cmd = [FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", CLIP, "-c", "copy", "-f", "mpegts",
+                   f"srt://127.0.0.1:{port}?mode=listener"]
+        s = subprocess.Popen(srt_cmd, stdin=subprocess.DEVNULL)
+        senders.append(s)
+        time.sleep(1.0)
+        q = qv([f"srt://127.0.0.1:{port}?mode=caller", "--display=null", "--stats", "--timeout=30"])
+        time.sleep(3.0)
+        s.terminate()   # a clean close: the caller's read fails at once (a killed peer takes SRT's 5 s idle timeout)
+        s.wait()
+        time.sleep(2.0)
+        s = subprocess.Popen(srt_cmd, stdin=subprocess.DEVNULL)
+        senders.append(s)
+        time.sleep(6.0)
+        q.send_signal(signal.SIGTERM)
+        try:
+            out, err = q.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            q.kill()
+            out, err = q.communicate()
+        stop(s)
+        m = re.search(r"reconnects (\d+)", err)
+        dec = re.search(r"decoded (\d+)", err)
+        check(q.returncode == 143 and m and int(m.group(1)) >= 1 and dec and int(dec.group(1)) > 100,
+              f"reconnect: srt sender gone and back, reconnected and played on ({q.returncode}, "
+              f"reconnects {m.group(1) if m else '?'}, decoded {dec.group(1) if dec else '?'})")
 
     # 8. More sources, each with a real sender: RTP (MPEG-TS payload), SRT
     # with qv listening and with qv calling, HLS from ffmpeg's segments over
