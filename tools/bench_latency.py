@@ -13,7 +13,6 @@ and mpv on the same sender with what they can report.
 usage: bench_latency.py QV [--quick]   (prints; never asserts)"""
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -59,15 +58,14 @@ def frames_of(path):
     return frames
 
 
-def send(frames, port, log, stop_after=None):
-    """Sends each frame at t0 + k/FPS; returns [(pts, sent_ns)]."""
+def send(frames, port):
+    """Sends each frame at t0 + k/FPS (its TS packets, 7 to a datagram, as
+    an encoder's muxer would); returns [(pts, when its last datagram left)]."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
     t0 = time.monotonic_ns() + 50_000_000
     sent = []
     for k, (pts, pkts) in enumerate(frames):
-        if stop_after is not None and k >= stop_after:
-            break
         due = t0 + k * 1_000_000_000 // FPS
         while True:
             left = due - time.monotonic_ns()
@@ -101,7 +99,7 @@ def run_qv(frames, latency):
                           f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)
-    sent = send(frames, port, log)
+    sent = send(frames, port)
     try:
         _, err = q.communicate(timeout=30)
     except subprocess.TimeoutExpired:
@@ -141,7 +139,7 @@ def quit_in_silence():
     tm("new-session", "-d", "-s", "b", "-x", "100", "-y", "30", "sh", "-c",
        f"{QV} udp://127.0.0.1:{port} --display=blocks --no-audio; touch {done}; sleep 60")
     frames = FRAMES[:FPS * 2]
-    send(frames, port, None)
+    send(frames, port)
     time.sleep(1.5)
     t0 = time.monotonic()
     tm("send-keys", "-t", "b", "q")
@@ -152,7 +150,7 @@ def quit_in_silence():
     return took
 
 
-def peer(cmd, frames, label):
+def peer(cmd, frames):
     """A peer player on the same sender: what it reports (frames dropped)."""
     port = free_port()
     env = dict(os.environ)
@@ -160,7 +158,7 @@ def peer(cmd, frames, label):
     env["SDL_VIDEODRIVER"] = "dummy"   # no screen here: SDL's dummy video (decoded, shown nowhere)
     p = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL)
     time.sleep(1.0)
-    send(frames, port, None)
+    send(frames, port)
     time.sleep(1.0)
     p.kill()
     try:
@@ -195,13 +193,13 @@ if shutil.which("tmux"):
 if shutil.which("ffplay"):
     print("ffplay -fflags nobuffer -flags low_delay -framedrop (SDL dummy video; its last status lines): "
           + peer(["ffplay", "-hide_banner", "-fflags", "nobuffer", "-flags", "low_delay", "-framedrop", "-an",
-                      "-stats", "udp://127.0.0.1:PORT"], FRAMES, "ffplay"))
+                      "-stats", "udp://127.0.0.1:PORT"], FRAMES))
 else:
     print("ffplay: not installed")
 if shutil.which("mpv"):
     print("mpv --profile=low-latency --vo=null: "
           + peer(["mpv", "--profile=low-latency", "--vo=null", "--ao=null", "--no-config", "udp://127.0.0.1:PORT"],
-                 FRAMES, "mpv"))
+                 FRAMES))
 else:
     print("mpv: not installed")
 shutil.rmtree(tmp, ignore_errors=True)

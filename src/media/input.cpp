@@ -165,7 +165,7 @@ StreamSpec Input::videoSpec(int index) const {
     return s;
 }
 
-Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threads) {
+Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threads, bool lowDelay) {
     ff::CodecPtr codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!codec) {
         const AVCodecDescriptor *d = avcodec_descriptor_get(st->codecpar->codec_id);
@@ -184,6 +184,12 @@ Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threa
     if (threads <= 0) threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
     ctx->thread_count = threads;
     ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if (lowDelay) {
+        // --latency=low: frame threads hold a frame back per thread; slices
+        // only, and the decoder's low-delay flag (no reordering delay).
+        ctx->thread_type = FF_THREAD_SLICE;
+        ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
+    }
     r = avcodec_open2(ctx.get(), codec, nullptr);
     if (r < 0) return avError(ErrorKind::Decode, path, "cannot open the decoder", r);
     return ctx;

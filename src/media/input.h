@@ -55,7 +55,8 @@ private:
     FormatCtxPtr fmt_;
 };
 
-Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threads);
+// lowDelay: no frame threads, AV_CODEC_FLAG_LOW_DELAY (--latency=low).
+Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threads, bool lowDelay = false);
 
 // "file.mp4: problem" style error for a libav* failure.
 Error avError(ErrorKind kind, const std::string &path, const char *what, int err);

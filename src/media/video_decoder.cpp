@@ -47,7 +47,7 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const Demuxer &d, const
     Impl &m = *v->impl_;
     m.st = d.videoStream();
     m.path = d.path();
-    auto dec = openDecoder(d.path(), m.st, opt.threads);
+    auto dec = openDecoder(d.path(), m.st, opt.threads, opt.lowDelay);
     if (!dec) return dec.takeError();
     m.dec = std::move(dec.value());
     v->fastAlways_ = opt.fast;

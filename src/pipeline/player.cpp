@@ -128,6 +128,7 @@ public:
         } else {
             DecoderOptions o;
             o.threads = opt_.threads;
+            o.lowDelay = opt_.lowLatency;
             auto dec = VideoDecoder::open(*demux, o);
             if (!dec) {
                 display_.reset();
