@@ -97,6 +97,7 @@ public:
         ao.volume = opt_.volume;
         ao.delayNs = opt_.audioDelayNs;
         ao.speed = opt_.speed;
+        ao.leadBlocks = opt_.lowLatency ? 4 : 0;   // a minimal buffer for live sound
         std::string why;
         if (wantAudio && demux && demux->hasAudio()) {
             auto dec = AudioDecoder::open(*demux);

@@ -261,6 +261,29 @@ try:
     check(q.returncode == 0 and "latency (normal, received -> shown): median" in err,
           f"--latency: --stats has the latency line ({q.returncode})")
 
+    # 7b'. --latency=low with sound (SDL's disk driver): the sound plays with
+    # a minimal lead (4 blocks of 1024 samples, about 85 ms).
+    aclip = os.path.join(tmp, "av.ts")
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-f", "lavfi",
+                    "-i", "sine=frequency=440:sample_rate=48000", "-t", "4", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-bf", "0", "-g", "15", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "mpegts", aclip], check=True)
+    port = free_port()
+    url = f"udp://127.0.0.1:{port}"
+    env = dict(os.environ, SDL_AUDIODRIVER="disk", SDL_DISKAUDIOFILE=os.path.join(tmp, "disk.raw"))
+    q = qv([url, "--display=null", "--latency=low", "--stats", "--frames=60", "--timeout=20"], env=env)
+    time.sleep(0.5)
+    s = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", aclip, "-c", "copy", "-f", "mpegts",
+                          url + "?pkt_size=1316"], stdin=subprocess.DEVNULL)
+    senders.append(s)
+    try:
+        out, err = q.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        q.kill()
+        out, err = q.communicate()
+    stop(s)
+    check(q.returncode == 0 and "lead 4 blocks" in err and "presented 60" in err,
+          f"--latency=low with sound: a 4-block lead ({q.returncode}, {[l for l in err.splitlines() if 'audio:' in l]})")
+
     # 7c. A source that goes away (an SRT sender, qv calling) and comes back
     # 2 s later: qv reconnects (with a backoff), counted, and plays on.
     if "srt" in subprocess.run([FFMPEG, "-hide_banner", "-protocols"], stdout=subprocess.PIPE,
