@@ -32,6 +32,10 @@ const std::vector<OptionSpec> &optionTable() {
         {"block-tolerance", 0, "N", "play", "blocks: redraw a cell only when a colour moved by more than N (0-255, default 6; 0 exact)", OptType::Int, 0, 255},
         {"stats", 0, nullptr, "play", "at exit print frames decoded, presented, dropped by reason, busy time per stage, queue high-water marks"},
         {"loop", 0, nullptr, "play", "start again at the end"},
+        {"latency", 0, "MODE", "play", "normal (default: paced by the timestamps) or low (live sources: no probe delay, each frame shown as soon as it is decoded, the newest when behind)", OptType::Choice, 0, 0, "normal|low"},
+        {"timeout", 0, "TIME", "play", "a source silent for TIME (at the open or while playing) ends qv with exit code 10 (default 0: wait for ever)", OptType::Time, 0, 1e7},
+        {"reconnect", 0, "WHEN", "play", "open a source again when it ends or fails, with a backoff: auto (default: for udp, rtp, srt, rtsp, rtmp, tcp URLs), on, off", OptType::Choice, 0, 0, "auto|on|off"},
+        {"demuxer-opt", 0, "K=V", "play", "pass option K=V to the demuxer and protocol (e.g. fifo_size=100000, rtsp_transport=tcp); repeat for more"},
         {"threads", 0, "N", "all", "decoder threads (0 to 64; default 0: as many as the machine has cores)", OptType::Int, 0, 64},
         {"no-mmap", 0, nullptr, "all", "read local files with read() instead of mmap"},
         {"seek", 0, "MODE", "play", "what LEFT/RIGHT/UP/DOWN do: keyframe (default, fastest) or exact (land on the frame); SHIFT+LEFT/RIGHT always seek exactly 1 s", OptType::Choice, 0, 0, "keyframe|exact"},
@@ -181,6 +185,8 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
             if (name == "verbose") ++a.verbose;
             if (o->argName)
                 if (auto r = checkValue(*o, value); !r) return r.takeError();
+            // A repeatable option gathers its values, one per line.
+            if (name == "demuxer-opt" && a.has("demuxer-opt")) value = a.get("demuxer-opt") + "\n" + value;
             a.values[name] = value;
             continue;
         }

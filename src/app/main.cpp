@@ -11,6 +11,7 @@
 #include "display/kms/kms_choose.h"
 #include "display/kms/kms_display.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cmath>
 #include <cstdlib>
@@ -132,6 +133,20 @@ int runPlay(const app::ParsedArgs &a) {
     o.ipcPath = a.get("input-ipc");
     o.frameLogPath = a.get("frame-log");
     if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
+    o.lowLatency = a.get("latency") == "low";
+    o.timeoutNs = a.timeNs("timeout", 0);
+    o.reconnect = a.get("reconnect") == "on" ? 1 : a.get("reconnect") == "off" ? 0 : -1;
+    if (a.has("demuxer-opt")) {
+        std::string all = a.get("demuxer-opt"), kv;
+        for (size_t start = 0; start <= all.size();) {
+            const size_t nl = std::min(all.find('\n', start), all.size());
+            kv = all.substr(start, nl - start);
+            const size_t eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0) return usage("--demuxer-opt needs K=V (not '" + kv + "')");
+            o.demuxerOpts.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            start = nl + 1;
+        }
+    }
     if (o.display == "auto" || o.display == "help" || o.display == "kitty" || o.display == "sixel") {
         // Ask the terminal what it can draw (a few tens of ms, answers never
         // shown): auto picks kitty, then sixel, then blocks.

@@ -76,7 +76,18 @@ bool toIntent(const Request &r, Intent &out, std::string &error) {
             out.value = v.value();
             return true;
         }
-        error = "pause, speed, volume and mute can be set";
+        if (p == "latency") {
+            auto v = stringArg(r.arg(1), "latency");
+            if (!v) return fail(v.error());
+            if (v.value() != "low" && v.value() != "normal") {
+                error = "latency is low or normal";
+                return false;
+            }
+            out.kind = IntentKind::LatencySet;
+            out.flag = v.value() == "low";
+            return true;
+        }
+        error = "pause, speed, volume, mute and latency can be set";
         return false;
     }
     if (c == "cycle") {
@@ -150,6 +161,7 @@ bool property(const std::string &name, const PlayerSnapshot &s, std::string &out
     else if (name == "mute") w.boolean(s.mute);
     else if (name == "audio") w.boolean(s.audio);
     else if (name == "shed-level") w.integer(s.shedLevel);
+    else if (name == "latency") w.string(s.lowLatency ? "low" : "normal");
     else if (name == "filename") w.string(s.filename);
     else if (name == "frame-info") w.raw(frameJson(s));
     else return false;

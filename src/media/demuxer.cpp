@@ -2,6 +2,9 @@
 
 #include "input.h"
 #include "qv/core/log.h"
+#include "qv/sync/clock.h"
+
+#include <cstring>
 
 namespace qv {
 
@@ -9,6 +12,12 @@ void AvPacketDeleter::operator()(AVPacket *p) const { av_packet_free(&p); }
 AvPacketPtr allocPacket() { return AvPacketPtr(av_packet_alloc()); }
 
 Demuxer::~Demuxer() = default;
+
+bool isLiveUrl(const std::string &p) {
+    for (const char *s : {"udp://", "rtp://", "srt://", "rtsp://", "rtsps://", "rtmp://", "tcp://"})
+        if (p.compare(0, std::strlen(s), s) == 0) return true;
+    return false;
+}
 
 const std::string &Demuxer::path() const { return in_->path(); }
 bool Demuxer::isStream() const { return in_->isStream(); }
@@ -27,7 +36,16 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openAny(const std::string &path, const
 }
 
 Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, const DemuxOptions &opt, bool any) {
-    auto in = Input::open(path, opt.useMmap, opt.interrupt);
+    std::vector<std::pair<std::string, std::string>> av;
+    if (opt.lowLatency) {
+        // No probe delay: enough to find the stream's parameters on its first
+        // keyframe, no more; no buffering of packets while probing.
+        av.emplace_back("fflags", "nobuffer");
+        av.emplace_back("probesize", "131072");
+        av.emplace_back("analyzeduration", "500000");
+    }
+    av.insert(av.end(), opt.avOptions.begin(), opt.avOptions.end());   // later ones win
+    auto in = Input::open(path, opt.useMmap, opt.interrupt, &av);
     if (!in) return in.takeError();
     std::unique_ptr<Demuxer> d(new Demuxer());
     d->in_ = std::move(in.value());
@@ -38,6 +56,7 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
     if (d->vidx_ < 0 && !(any && d->aidx_ >= 0)) return Error::make(ErrorKind::NoVideo, "no video stream");
     for (unsigned i = 0; i < fmt->nb_streams; ++i)
         if (static_cast<int>(i) != d->vidx_ && static_cast<int>(i) != d->aidx_) fmt->streams[i]->discard = AVDISCARD_ALL;
+    d->live_ = d->in_->isStream();
     const ff::InputFormatPtr ifmt = fmt->iformat;
     d->byteSeek_ = !(ifmt->flags & AVFMT_NO_BYTE_SEEK) && ((ifmt->flags & AVFMT_TS_DISCONT) || !ff::demuxerSeeksByTime(ifmt));
     if (d->vidx_ >= 0) {
@@ -53,6 +72,37 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
             d->originNs_ = av_rescale_q(st->start_time, st->time_base, AVRational{1, 1000000000});
     }
     return d;
+}
+
+void Demuxer::continueFrom(const Demuxer &old) {
+    lastDtsNs_ = old.lastDtsNs_;
+    lastDurNs_ = old.lastDurNs_;
+    offsetNs_ = old.offsetNs_;
+    jumps_ = old.jumps_;
+}
+
+void Demuxer::foldJumps(AVPacket *pkt, const AVStream *st, bool video) {
+    constexpr AVRational kNs{1, 1000000000};
+    const int64_t raw = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+    if (video && raw != AV_NOPTS_VALUE) {
+        int64_t d = av_rescale_q(raw, st->time_base, kNs) + offsetNs_;
+        if (lastDtsNs_ != INT64_MIN) {
+            const int64_t delta = d - lastDtsNs_;
+            if (delta < -500000000LL || delta > 10000000000LL) {
+                const int64_t step = lastDurNs_ > 0 ? lastDurNs_ : 33333333;
+                offsetNs_ += lastDtsNs_ + step - d;
+                ++jumps_;
+                log::info("%s: timestamps jumped by %.3f s; the timeline goes on", in_->path().c_str(), delta / 1e9);
+                d = lastDtsNs_ + step;
+            }
+        }
+        lastDtsNs_ = d;
+        if (pkt->duration > 0) lastDurNs_ = av_rescale_q(pkt->duration, st->time_base, kNs);
+    }
+    if (offsetNs_ == 0) return;
+    const int64_t off = av_rescale_q(offsetNs_, kNs, st->time_base);
+    if (pkt->pts != AV_NOPTS_VALUE) pkt->pts += off;
+    if (pkt->dts != AV_NOPTS_VALUE) pkt->dts += off;
 }
 
 void Demuxer::dropAudio() {
@@ -75,7 +125,9 @@ bool Demuxer::read(PacketRef &out) {
         }
         const int si = out.pkt->stream_index;
         if (si != vidx_ && si != aidx_) continue;
+        out.recvNs = monotonicNs();
         const AVStream *st = fmt->streams[si];
+        if (live_) foldJumps(out.pkt.get(), st, si == vidx_);
         out.kind = si == vidx_ ? StreamKind::Video : StreamKind::Audio;
         const int64_t ts = out.pkt->pts != AV_NOPTS_VALUE ? out.pkt->pts : out.pkt->dts;
         out.ptsNs = ts != AV_NOPTS_VALUE ? av_rescale_q(ts, st->time_base, AVRational{1, 1000000000}) - originNs_

@@ -46,7 +46,8 @@ Error avError(ErrorKind kind, const std::string &path, const char *what, int err
     return e;
 }
 
-Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap, const std::atomic<bool> *interrupt) {
+Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap, const std::atomic<bool> *interrupt,
+                                           const std::vector<std::pair<std::string, std::string>> *avOptions) {
     std::unique_ptr<Input> in(new Input());
     in->path_ = path;
     bool regular = false;
@@ -86,7 +87,17 @@ Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap
         fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     }
     const std::string url = path == "-" ? "pipe:0" : path;
-    int r = avformat_open_input(&fmt, url.c_str(), nullptr, nullptr);   // frees fmt on failure
+    AVDictionary *dict = nullptr;
+    if (avOptions)
+        for (const auto &kv : *avOptions) av_dict_set(&dict, kv.first.c_str(), kv.second.c_str(), 0);
+    int r = avformat_open_input(&fmt, url.c_str(), nullptr, &dict);   // frees fmt on failure
+    // What is left in the dictionary was taken by nobody: a typo, or an
+    // option of another protocol.
+    for (const AVDictionaryEntry *e = av_dict_get(dict, "", nullptr, AV_DICT_IGNORE_SUFFIX); e && r >= 0;
+         e = av_dict_get(dict, "", e, AV_DICT_IGNORE_SUFFIX))
+        log::warn("%s: option %s=%s is not known to this input (ignored)", path.c_str(), e->key, e->value);
+    av_dict_free(&dict);
+    if (r == AVERROR_EXIT) return Error::make(ErrorKind::Open, "interrupted", "avformat_open_input(" + path + ")");
     if (r < 0) {
         // Nothing there, not allowed, or no server: an open failure, not a
         // format one.
@@ -102,6 +113,7 @@ Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap
     }
     in->fmt_.reset(fmt);
     r = avformat_find_stream_info(fmt, nullptr);
+    if (r == AVERROR_EXIT) return Error::make(ErrorKind::Open, "interrupted", "avformat_find_stream_info(" + path + ")");
     if (r < 0)
         return Error::make(ErrorKind::Format, "cannot read the streams (" + ff::errText(r) + ")",
                            "avformat_find_stream_info(" + path + ")");
@@ -153,7 +165,7 @@ StreamSpec Input::videoSpec(int index) const {
     return s;
 }
 
-Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threads) {
+Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threads, bool lowDelay) {
     ff::CodecPtr codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!codec) {
         const AVCodecDescriptor *d = avcodec_descriptor_get(st->codecpar->codec_id);
@@ -172,6 +184,12 @@ Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threa
     if (threads <= 0) threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
     ctx->thread_count = threads;
     ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if (lowDelay) {
+        // --latency=low: frame threads hold a frame back per thread; slices
+        // only, and the decoder's low-delay flag (no reordering delay).
+        ctx->thread_type = FF_THREAD_SLICE;
+        ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
+    }
     r = avcodec_open2(ctx.get(), codec, nullptr);
     if (r < 0) return avError(ErrorKind::Decode, path, "cannot open the decoder", r);
     return ctx;

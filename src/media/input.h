@@ -10,6 +10,8 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace qv {
 
@@ -33,8 +35,10 @@ void initFfmpegLogging(int verbose);
 class Input {
 public:
     // interrupt: blocking I/O inside FFmpeg gives up once it reads true.
+    // avOptions: demuxer and protocol options (K, V), e.g. from --demuxer-opt.
     static Result<std::unique_ptr<Input>> open(const std::string &path, bool useMmap,
-                                               const std::atomic<bool> *interrupt = nullptr);
+                                               const std::atomic<bool> *interrupt = nullptr,
+                                               const std::vector<std::pair<std::string, std::string>> *avOptions = nullptr);
     AVFormatContext *fmt() const { return fmt_.get(); }
     const std::string &path() const { return path_; }
     bool viaMmap() const { return io_ != nullptr; }
@@ -51,7 +55,8 @@ private:
     FormatCtxPtr fmt_;
 };
 
-Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threads);
+// lowDelay: no frame threads, AV_CODEC_FLAG_LOW_DELAY (--latency=low).
+Result<CodecCtxPtr> openDecoder(const std::string &path, AVStream *st, int threads, bool lowDelay = false);
 
 // "file.mp4: problem" style error for a libav* failure.
 Error avError(ErrorKind kind, const std::string &path, const char *what, int err);

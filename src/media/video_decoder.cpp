@@ -24,6 +24,7 @@ struct VideoDecoder::Impl {
         uint32_t epoch;      // flushes so far when it was sent
         bool nonRefShed;     // sent while non-reference frames were skipped
         bool used;           // a frame came out of it
+        int64_t recvNs;      // when the demuxer got it
     };
     uint32_t epoch = 1;
     int64_t nonRefSent = 0, nonRefUsed = 0, nonRefFlushed = 0;
@@ -46,7 +47,7 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const Demuxer &d, const
     Impl &m = *v->impl_;
     m.st = d.videoStream();
     m.path = d.path();
-    auto dec = openDecoder(d.path(), m.st, opt.threads);
+    auto dec = openDecoder(d.path(), m.st, opt.threads, opt.lowDelay);
     if (!dec) return dec.takeError();
     m.dec = std::move(dec.value());
     v->fastAlways_ = opt.fast;
@@ -84,6 +85,7 @@ void VideoDecoder::send(PacketRef &p) {
     pm.dts = pkt->dts;
     pm.pos = pkt->pos;
     pm.size = pkt->size;
+    pm.recvNs = p.recvNs;
     pkt->pts = static_cast<int64_t>(m.seq++);
     const int64_t t0 = monotonicNs();
     const int r = avcodec_send_packet(m.dec.get(), pkt);
@@ -166,7 +168,7 @@ void VideoDecoder::fill(FrameRef &out) {
         stats_.corruptFrames.fetch_add(1, std::memory_order_relaxed);
     consecutiveErrors_ = 0;
     // Which packet this frame came from (see the tag in send()).
-    Impl::PacketMeta pm{AV_NOPTS_VALUE, f->pkt_dts, -1, ff::packetSize(f), 0, false, true};
+    Impl::PacketMeta pm{AV_NOPTS_VALUE, f->pkt_dts, -1, ff::packetSize(f), 0, false, true, 0};
     const int64_t tag = f->pts;
     if (tag != AV_NOPTS_VALUE && tag >= 0 && static_cast<uint64_t>(tag) < m.seq && m.seq - static_cast<uint64_t>(tag) <= kMeta) {
         Impl::PacketMeta &slot = m.meta[static_cast<uint64_t>(tag) % kMeta];
@@ -213,6 +215,8 @@ void VideoDecoder::fill(FrameRef &out) {
     i.ordinalExact = ordinalExact_;
     i.pktSize = pm.size;
     i.pktPos = pm.pos;
+    i.recvNs = pm.recvNs;
+    i.decodedNs = monotonicNs();
     i.pictType = av_get_picture_type_char(f->pict_type);
     i.key = ff::isKeyFrame(f);
     i.decodeNs = pendingDecodeNs_;

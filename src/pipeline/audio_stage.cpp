@@ -57,6 +57,13 @@ public:
         srcDesc_ = dec_ ? dec_->describe() : "demo tone";
         desc_ = srcDesc_ + " -> SDL " + f.driver + " " + std::to_string(f.rate) + " Hz " + std::to_string(f.channels) +
                 " ch, " + std::to_string(f.deviceFrames) + "-sample buffers";
+        // A smaller lead (--latency=low): the blocks over it are parked here,
+        // never filled (the output owns them; the thread has not started).
+        AudioBlock *b = nullptr;
+        while (o.leadBlocks > 0 && out_->freeBlocks().size() > static_cast<size_t>(o.leadBlocks) &&
+               out_->freeBlocks().tryPop(b))
+            ++parked_;
+        if (parked_) desc_ += ", lead " + std::to_string(o.leadBlocks) + " blocks";
         thread_ = std::thread([this] { run(); });
     }
 
@@ -358,6 +365,7 @@ private:
     uint32_t gen_ = 0, lastSerial_ = 0;
     bool started_ = false, paused_ = true, muted_ = false;
     int volume_ = 100;
+    int parked_ = 0;   // blocks kept out of use (AudioOptions::leadBlocks)
 
     // qv-audio
     uint32_t handledSeq_ = 0;

@@ -150,6 +150,10 @@ void Controller::apply(const Intent &i, const Origin &o) {
         ok(o);
         break;
     }
+    case IntentKind::LatencySet:
+        port_.setLowLatency(i.flag);
+        ok(o);
+        break;
     case IntentKind::ToggleStatus:
         port_.toggleStatus();
         ok(o);

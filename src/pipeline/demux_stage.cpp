@@ -3,13 +3,14 @@
 #include "qv/core/log.h"
 #include "qv/sync/clock.h"
 
+#include <algorithm>
 #include <pthread.h>
 
 namespace qv {
 
 DemuxStage::DemuxStage(std::unique_ptr<Demuxer> d, PacketQueue *video, PacketQueue *audio, Waiter &wake,
-                       std::atomic<bool> &interrupt)
-    : demux_(std::move(d)), video_(video), audio_(audio), wake_(wake), quit_(interrupt) {
+                       std::atomic<bool> &interrupt, LiveStats &live, LiveConfig cfg)
+    : demux_(std::move(d)), live_(live), cfg_(std::move(cfg)), video_(video), audio_(audio), wake_(wake), quit_(interrupt) {
     if (!audio_) demux_->dropAudio();
 }
 
@@ -60,6 +61,61 @@ bool DemuxStage::pushWhenAllowed(PacketQueue &q, const QueueBounds &b, PacketQue
     }
 }
 
+// One read; a wait of kGapNs or more is a gap. With reconnecting on, an
+// input that ends is opened again (the wait goes on through it).
+bool DemuxStage::readLive(PacketRef &pkt) {
+    if (live_.readingSinceNs.load(std::memory_order_relaxed) == 0)
+        live_.readingSinceNs.store(monotonicNs(), std::memory_order_relaxed);
+    for (;;) {
+        if (demux_->read(pkt)) {
+            live_.timestampJumps.store(demux_->timestampJumps(), std::memory_order_relaxed);
+            const int64_t since = live_.readingSinceNs.exchange(0, std::memory_order_relaxed);
+            const int64_t waited = pkt.recvNs - since;
+            // (A packet the demuxer flushes out when interrupted ends no gap.)
+            if (since > 0 && waited >= kGapNs && !quit_.load(std::memory_order_acquire)) {
+                live_.gaps.fetch_add(1, std::memory_order_relaxed);
+                live_.gapNs.fetch_add(waited, std::memory_order_relaxed);
+                if (waited > live_.longestGapNs.load(std::memory_order_relaxed))
+                    live_.longestGapNs.store(waited, std::memory_order_relaxed);
+                log::info("%s: data again after %.1f s", demux_->path().c_str(), waited / 1e9);
+            }
+            return true;
+        }
+        if (!cfg_.reconnect || quit_.load(std::memory_order_acquire) || !reopen()) break;
+    }
+    live_.readingSinceNs.store(0, std::memory_order_relaxed);   // the end: nothing is awaited
+    return false;
+}
+
+bool DemuxStage::reopen() {
+    int64_t backoff = 250000000LL;
+    while (!quit_.load(std::memory_order_acquire)) {
+        const int64_t until = monotonicNs() + backoff;
+        for (int64_t now = monotonicNs(); now < until && !quit_.load(std::memory_order_acquire); now = monotonicNs()) {
+            const uint32_t seen = wake_.prepare();
+            if (quit_.load(std::memory_order_acquire)) {
+                wake_.cancel();
+                break;
+            }
+            wake_.wait(seen, until - now);
+        }
+        if (quit_.load(std::memory_order_acquire)) break;
+        auto d = Demuxer::open(cfg_.path, cfg_.open);
+        if (d) {
+            if (!audio_) d.value()->dropAudio();
+            d.value()->continueFrom(*demux_);
+            retired_.push_back(std::move(demux_));
+            demux_ = std::move(d.value());
+            live_.reconnects.fetch_add(1, std::memory_order_relaxed);
+            log::info("%s: reconnected", cfg_.path.c_str());
+            return true;
+        }
+        log::info("%s: reconnecting: %s", cfg_.path.c_str(), d.error().message.c_str());
+        backoff = std::min<int64_t>(backoff * 2, 4000000000LL);
+    }
+    return false;
+}
+
 void DemuxStage::run() {
     pthread_setname_np(pthread_self(), "qv-demux");
     uint32_t gen = 0;
@@ -106,7 +162,7 @@ void DemuxStage::run() {
             continue;
         }
         const int64_t t0 = monotonicNs();
-        const bool got = demux_->read(pkt);
+        const bool got = readLive(pkt);
         readNs_.fetch_add(monotonicNs() - t0, std::memory_order_relaxed);
         if (!got) {
             ended = true;

@@ -9,12 +9,19 @@
 // where the new packets start. A blocking read is cut short by quit (the
 // input's interrupt callback).
 //
+// Live sources (issue 14): the time each read waits is published
+// (LiveStats::readingSinceNs); a wait of a second or more that ends with data
+// is a gap, counted. An input that ends or fails while reconnecting is on
+// (LiveConfig) is opened again, with a backoff from 250 ms to 4 s, until it
+// answers or quit; the old demuxer is kept (the decoders hold its streams).
+//
 // Flow: a queue takes packets while under its soft bound (bytes and
 // duration); past it, only while the other queue's consumer starves, up to
 // the hard bound. So paused playback holds a few seconds of packets, and a
 // slow video decoder never starves the sound of its packets.
 #pragma once
 
+#include "live.h"
 #include "packet_queue.h"
 #include "qv/media/demuxer.h"
 #include "qv/pipeline/waiter.h"
@@ -24,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace qv {
 
@@ -33,6 +41,12 @@ struct DemuxSeek {
     std::shared_ptr<const PacketIndex> index;   // Kind::Packet
     int64_t decodeIndex = 0;                    // Kind::Packet: the scan's packet to start at
     uint32_t serial = 0;                        // the pipeline serial this seek serves
+};
+
+struct LiveConfig {
+    bool reconnect = false;   // open the input again when it ends or fails
+    std::string path;
+    DemuxOptions open;        // as it was opened (interrupt included)
 };
 
 struct QueueBounds {
@@ -46,7 +60,7 @@ public:
     // wake: the waiter both queues poke when they are popped (PacketQueue's
     // producerWake).
     DemuxStage(std::unique_ptr<Demuxer> d, PacketQueue *video, PacketQueue *audio, Waiter &wake,
-               std::atomic<bool> &interrupt);
+               std::atomic<bool> &interrupt, LiveStats &live, LiveConfig cfg = {});
     ~DemuxStage();
 
     void start();
@@ -66,8 +80,13 @@ private:
     void run();
     bool pushWhenAllowed(PacketQueue &q, const QueueBounds &b, PacketQueue *other, PacketItem &it, uint32_t gen);
     bool seekPending(uint32_t gen) const { return gen_.load(std::memory_order_acquire) != gen; }
+    bool readLive(PacketRef &pkt);
+    bool reopen();
 
     std::unique_ptr<Demuxer> demux_;
+    std::vector<std::unique_ptr<Demuxer>> retired_;   // before reconnects: the decoders hold their streams
+    LiveStats &live_;
+    LiveConfig cfg_;
     PacketQueue *video_, *audio_;
     Waiter &wake_;
     std::atomic<bool> &quit_;

@@ -24,7 +24,8 @@ PlayerSnapshot DisplayStage::snapshot() const {
     const PipelineStats &st = sh_.stats;
     s.presented = st.presented.load();
     s.droppedLink = st.droppedLink.load();
-    s.dropped = st.droppedLate.load() + st.droppedEarlyLate.load() + s.droppedLink + st.notShown.load();
+    s.dropped = st.droppedLate.load() + st.droppedEarlyLate.load() + s.droppedLink + st.notShown.load() +
+                st.droppedBehind.load();
     s.decoded = src_.stats().framesDecoded.load();
     s.cacheBytes = cache_.bytes();
     s.cacheFrames = static_cast<int64_t>(cache_.size());
@@ -35,6 +36,7 @@ PlayerSnapshot DisplayStage::snapshot() const {
     s.volume = audio_ ? audio_->volume() : 0;
     s.mute = audio_ && audio_->muted();
     s.shedLevel = st.shedLevel.load();
+    s.lowLatency = lowLatency_;
     return s;
 }
 
@@ -46,6 +48,66 @@ NavFrame DisplayStage::here() const {
     f.ptsNs = current_.info.ptsNs;
     f.durationNs = current_.info.durationNs;
     return f;
+}
+
+// --latency=low: each frame is shown as soon as it is here, not at its
+// time; when newer ones wait behind it, it is skipped (counted): the newest
+// is what is shown. The clock follows the frame shown (the decode and scale
+// stages see the frames behind it as late and drop them early). The sound,
+// when there is one, plays as it comes; the picture does not wait for it.
+bool DisplayStage::presentLow(FrameRef &fr, int64_t now, Head &h) {
+    Item it;
+    sh_.toDisplay.tryPop(it);
+    FrameRef &f = std::get<FrameRef>(it);
+    if (f.info.ordinalExact) lastPipelineOrdinal_ = f.info.ordinal;
+    (void)fr;
+    if (sh_.toDisplay.size() > 0 && std::holds_alternative<FrameRef>(*sh_.toDisplay.peek())) {
+        sh_.stats.droppedBehind.fetch_add(1, std::memory_order_relaxed);
+        log_.write("dropped-behind", f.info, now);
+        recycle(f);
+        h = Head::Again;
+        return true;
+    }
+    if (!clock_.anchored() && audio_ && opt_.sync && !paused_) audio_->start(f.info.ptsNs, displaySerial_);
+    clock_.anchor(now, f.info.ptsNs);
+    h = presentFrame(f, now, now, true) ? Head::Again : Head::Stop;
+    publishClock();
+    return true;
+}
+
+void DisplayStage::setLowLatency(bool low) {
+    if (low == lowLatency_) return;
+    lowLatency_ = low;
+    showLatency_ = showLatency_ || low;
+    // Back to normal: the clock starts again from the next frame (paced by
+    // the timestamps from there).
+    if (!low) {
+        clock_.reset();
+        publishClock();
+    }
+    say(low ? "latency: low" : "latency: normal");
+}
+
+void DisplayStage::tickLive(int64_t now, int64_t &timeoutNs) {
+    const LiveWait w = liveWait(now, sh_.live.readingSinceNs.load(std::memory_order_relaxed), opt_.timeoutNs);
+    if (w.timedOut) {
+        char b[96];
+        std::snprintf(b, sizeof b, "no data for %g s (--timeout)", opt_.timeoutNs / 1e9);
+        return fail(Error::make(ErrorKind::Timeout, b));
+    }
+    const int64_t secs = w.waitingNs / kGapNs;
+    if (secs != liveShownS_) {
+        liveShownS_ = secs;
+        if (secs > 0) say(waitingText(w.waitingNs));
+        else if (status_.messageUntilNs() > 0) {
+            status_.expireMessage();   // data again
+            redrawStatus();
+        }
+    }
+    if (w.nextCheckNs >= 0) {
+        const int64_t left = std::max<int64_t>(w.nextCheckNs - now, 0);
+        if (timeoutNs < 0 || left < timeoutNs) timeoutNs = left;
+    }
 }
 
 void DisplayStage::say(const std::string &message) {
@@ -62,6 +124,14 @@ void DisplayStage::showStatus(bool now) {
     x.queues[1] = encodeStage_ ? static_cast<int>(sh_.toEncode.size()) : -1;
     x.queues[2] = static_cast<int>(sh_.toDisplay.size());
     x.prompt = ctl_.prompt();
+    if (showLatency_ && lat_.count() > 0) {
+        int64_t m[LatencyLog::kParts];
+        lat_.recentMedians(30, m);
+        x.latNs = m[LatencyLog::kTotal];
+        x.latDecNs = m[LatencyLog::kDecode];
+        x.latScaleNs = m[LatencyLog::kScale];
+        x.latDispNs = m[LatencyLog::kDisplay];
+    }
     const std::string &line = status_.line(snapshot(), x, index_.get(), monotonicNs());
     (void)display_.status(line, now);
     tee_.status(line, now);

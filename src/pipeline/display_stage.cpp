@@ -1,5 +1,7 @@
 #include "display_stage.h"
 
+#include "qv/media/demuxer.h"
+
 #include "qv/audio/audio_clock.h"
 #include "qv/core/log.h"
 
@@ -31,6 +33,8 @@ DisplayStage::DisplayStage(DisplayStageDeps d)
     paused_ = opt_.startPaused;
     stepPending_ = opt_.startPaused;
     avDiffs_.reserve(kAvDiffs);   // --stats: |A-V| per presented frame, allocated once
+    lowLatency_ = opt_.lowLatency;
+    showLatency_ = opt_.lowLatency || isLiveUrl(opt_.input);
 }
 
 DisplayStage::~DisplayStage() = default;
@@ -142,7 +146,8 @@ bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, boo
     lastPresentNs_ = monotonicNs();   // the freeze guard counts from the end of present()
     ++presentCount_;
     fps_.add(now);
-    log_.write("presented", current_.info, now, timed && opt_.sync);
+    log_.write("presented", current_.info, now, timed && opt_.sync, lastPresentNs_);
+    lat_.add(current_.info.recvNs, current_.info.decodedNs, current_.info.scaledNs, lastPresentNs_);
     tee_.offer(current_);
     if (paused_) cacheCurrent();
     const int64_t n = sh_.stats.presented.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -274,6 +279,10 @@ DisplayStage::Head DisplayStage::handleFrame(FrameRef &fr, int64_t &timeoutNs) {
     }
     if (paused_ && (!stepPending_ || fillWait_)) return Head::Wait;   // it waits at the head
     const int64_t now = monotonicNs();
+    if (lowLatency_ && !stepPending_) {
+        Head h;
+        if (presentLow(fr, now, h)) return h;
+    }
     const bool audible = audio_ && opt_.sync && !paused_ && !stepPending_;
     if (!clock_.anchored()) {
         clock_.anchor(now, fr.info.ptsNs);
@@ -413,6 +422,7 @@ void DisplayStage::run() {
         if (h == Head::Again) continue;
         const int64_t now = monotonicNs();
         tickEnding(now, timeoutNs);
+        if (!done_) tickLive(now, timeoutNs);
         if (done_) break;
         maybeBackgroundFill(now);
         sleep(waitData, timeoutNs);

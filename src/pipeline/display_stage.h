@@ -71,6 +71,8 @@ public:
     ExitCode exitCode() const { return exit_; }
     const Error *error() const { return hasError_ ? &error_ : nullptr; }
     std::vector<int64_t> &avDiffs() { return avDiffs_; }
+    const LatencyLog &latency() const { return lat_; }
+    bool lowLatency() const { return lowLatency_; }   // the profile now (IPC may have switched it)
     FrameLog *frameLog() { return log_.active() ? &log_ : nullptr; }
     // Frames it holds (the one on screen, the step cache) go back.
     void releaseFrames();
@@ -91,6 +93,10 @@ public:
     void toggleFullscreen() override;
     void quit() override { finish(ExitCode::Ok); }
     void say(const std::string &message) override;
+    void setLowLatency(bool low) override;
+    // Live sources: "waiting for data (N s)" while the source is silent, the
+    // end after --timeout (display_control.cpp).
+    void tickLive(int64_t now, int64_t &timeoutNs);
     int64_t durationNs() const override { return spec_.durationNs; }
     bool seekExactByDefault() const override { return opt_.seekExact; }
     bool indexPending() const override { return !index_.get() && src_.indexReadyFd() >= 0; }
@@ -167,6 +173,7 @@ private:
     int64_t backgroundFor_ = -1;     // the frame a background fill was started for
     bool resizePending_ = false;
     bool done_ = false;
+    int64_t liveShownS_ = 0;   // the seconds of silence the status line says now
     bool fullscreen_ = false;
     bool pausedBeforeAway_ = false;
     ExitCode exit_ = ExitCode::Ok;
@@ -181,6 +188,10 @@ private:
     Ending ending_ = Ending::No;
     int64_t endingUntilNs_ = 0;
     std::vector<int64_t> avDiffs_;
+    LatencyLog lat_;          // received -> shown, by step (issue 14)
+    bool lowLatency_ = false; // --latency=low, or set through IPC
+    bool showLatency_ = false;   // a live source or --latency=low: the status line says it
+    bool presentLow(FrameRef &fr, int64_t now, Head &h);
     std::vector<struct pollfd> fds_;
 };
 

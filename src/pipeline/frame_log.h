@@ -2,7 +2,9 @@
 // (event, ordinal, pts and dts in seconds, picture type, key flag, the
 // monotonic clock in ns, the decoder's shedding level, and 1 when it was
 // presented by the clock: 0 for steps, frames shown while paused and
-// --no-sync). The display stage writes it, and the scale stage the frames
+// --no-sync), then (issue 14) when its packet was received, when it was
+// decoded and when it was scaled (monotonic ns, 0: unknown). The display
+// stage writes it, and the scale stage the frames
 // it drops before scaling: each line is one locked stdio call, so lines
 // never mix (those two threads' lines may be a few ms out of time order).
 #pragma once
@@ -26,7 +28,8 @@ public:
     bool active() const { return f_ != nullptr; }
     // event: presented, dropped-late, dropped-early (before scaling),
     // dropped-link, dropped-stale, not-shown.
-    void write(const char *event, const FrameInfo &i, int64_t nowNs, bool timed = true);
+    // shownNs: when present() returned (presented frames; 0: unknown).
+    void write(const char *event, const FrameInfo &i, int64_t nowNs, bool timed = true, int64_t shownNs = 0);
 
 private:
     FILE *f_ = nullptr;

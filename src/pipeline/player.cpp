@@ -10,6 +10,7 @@
 #include "demux_stage.h"
 #include "display_stage.h"
 #include "mirror_tee.h"
+#include "open_watch.h"
 #include "queued_source.h"
 #include "scale_stage.h"
 #include "shared.h"
@@ -21,6 +22,7 @@
 #include "qv/media/demuxer.h"
 #include "qv/tui/terminal.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <csignal>
 #include <cstring>
@@ -49,7 +51,14 @@ public:
             d.useMmap = opt_.useMmap;
             d.audio = opt_.audio && opt_.sync;
             d.interrupt = &sh_.quit;
+            d.lowLatency = opt_.lowLatency;
+            d.avOptions = opt_.demuxerOpts;
+            live_.open = d;
+            live_.path = opt_.input;
+            live_.reconnect = opt_.reconnect == 1 || (opt_.reconnect < 0 && isLiveUrl(opt_.input));
             auto r = Demuxer::openAny(opt_.input, d);
+            // Cut short by a signal or --timeout: the caller (OpenWatch) says which.
+            if (!r && sh_.quit.load()) return ExitCode::Timeout;
             if (!r) {
                 log::error("%s: %s", opt_.input.c_str(), r.error().message.c_str());
                 return exitCodeFor(r.error().kind);
@@ -88,6 +97,7 @@ public:
         ao.volume = opt_.volume;
         ao.delayNs = opt_.audioDelayNs;
         ao.speed = opt_.speed;
+        ao.leadBlocks = opt_.lowLatency ? 4 : 0;   // a minimal buffer for live sound
         std::string why;
         if (wantAudio && demux && demux->hasAudio()) {
             auto dec = AudioDecoder::open(*demux);
@@ -119,6 +129,7 @@ public:
         } else {
             DecoderOptions o;
             o.threads = opt_.threads;
+            o.lowDelay = opt_.lowLatency;
             auto dec = VideoDecoder::open(*demux, o);
             if (!dec) {
                 display_.reset();
@@ -138,7 +149,7 @@ public:
             if (!audio_) demux->dropAudio();
             PacketQueue *vq = demux->hasVideo() ? &videoQ_ : nullptr;
             PacketQueue *aq = audio_ ? &audioQ_ : nullptr;
-            demux_ = std::make_unique<DemuxStage>(std::move(demux), vq, aq, demuxWake_, sh_.quit);
+            demux_ = std::make_unique<DemuxStage>(std::move(demux), vq, aq, demuxWake_, sh_.quit, sh_.live, live_);
             if (queued_) queued_->attach(*demux_);
         }
         if (queued_) {
@@ -222,6 +233,7 @@ public:
     }
 
     void printStats(const std::string &title, int64_t bytes) const;
+    std::atomic<bool> &quitFlag() { return sh_.quit; }
     int64_t bytesWritten() const { return display_->bytesWritten() + tee_->bytesWritten(); }
     const Error *error() const { return stage_ ? stage_->error() : nullptr; }
 
@@ -237,6 +249,7 @@ private:
     }
 
     const PlayOptions &opt_;
+    LiveConfig live_;
     int sigFd_ = -1;
     Shared sh_;
     Waiter demuxWake_;
@@ -257,7 +270,7 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
     const PipelineStats &s = sh_.stats;
     const SourceStats &ss = src_->stats();
     const int64_t dropped = s.droppedLate.load() + s.droppedEarlyLate.load() + s.droppedLink.load() +
-                            s.droppedStale.load() + s.notShown.load();
+                            s.droppedStale.load() + s.notShown.load() + s.droppedBehind.load();
     std::fprintf(stderr,
                  "qv stats: %s\n"
                  "  frames: decoded %" PRId64 ", presented %" PRId64 ", dropped %" PRId64 " (late %" PRId64
@@ -305,6 +318,23 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
         else
             std::fprintf(stderr, "  A-V: no frame was presented while the sound played\n");
     }
+    const LiveStats &lv = sh_.live;
+    if (demux_ && (demux_->demuxer().isStream() || lv.gaps.load() > 0))
+        std::fprintf(stderr, "  live: gaps %" PRId64 " (%.1f s in all, longest %.1f s), reconnects %" PRId64
+                     ", timestamp jumps %" PRId64 "\n",
+                     lv.gaps.load(), lv.gapNs.load() / 1e9, lv.longestGapNs.load() / 1e9, lv.reconnects.load(),
+                     lv.timestampJumps.load());
+    const LatencyLog &lat = stage_->latency();
+    if (lat.count() > 0 && ((demux_ && demux_->demuxer().isStream()) || opt_.lowLatency || stage_->lowLatency())) {
+        int64_t med[LatencyLog::kParts], p99[LatencyLog::kParts];
+        lat.summary(med, p99);
+        std::fprintf(stderr,
+                     "  latency (%s, received -> shown): median %.1f ms, 99th percentile %.1f ms; by step (median/p99): "
+                     "decode %.1f/%.1f, scale %.1f/%.1f, display %.1f/%.1f ms; over %" PRId64 " frames; skipped to the newest %" PRId64 "\n",
+                     stage_->lowLatency() ? "low" : "normal", med[0] / 1e6, p99[0] / 1e6, med[1] / 1e6, p99[1] / 1e6, med[2] / 1e6,
+                     p99[2] / 1e6, med[3] / 1e6, p99[3] / 1e6, std::min<int64_t>(lat.count(), LatencyLog::kRing),
+                     s.droppedBehind.load());
+    }
     if (bytes > 0 && s.presented.load() > 0)
         std::fprintf(stderr, "  terminal: %" PRId64 " bytes, %" PRId64 " bytes/frame\n", bytes, bytes / s.presented.load());
 }
@@ -317,7 +347,20 @@ ExitCode play(const PlayOptions &opt) {
     sig::installFatalHandlers();
     const std::string title = opt.input.empty() ? std::string("demo") : opt.input;
     auto player = std::make_unique<Player>(opt);
-    if (const ExitCode c = player->open(sigFd.get()); c != ExitCode::Ok) return c;
+    {
+        // Opening a live source may block in a read: Ctrl-C, SIGTERM and
+        // --timeout cut it short.
+        OpenWatch watch(sigFd.get(), opt.input.empty() ? 0 : opt.timeoutNs, player->quitFlag());
+        const ExitCode c = player->open(sigFd.get());
+        watch.stop();
+        // (Also when the open succeeded just then: the interrupt flag is set.)
+        if (watch.signal()) return static_cast<ExitCode>(128 + watch.signal());
+        if (watch.timedOut()) {
+            log::error("%s: no data for %g s (--timeout)", title.c_str(), opt.timeoutNs / 1e9);
+            return ExitCode::Timeout;
+        }
+        if (c != ExitCode::Ok) return c;
+    }
     const ExitCode code = player->run();
     const int64_t bytes = player->bytesWritten();
     player->restore();   // the display and the terminal first, then the messages

@@ -30,6 +30,8 @@ public:
     // is no file to take it from. tag comes back with the result.
     virtual bool screenshot(uint64_t tag, std::string &why) = 0;
     virtual void toggleStatus() = 0;
+    // --latency=low|normal, switched while playing (issue 14).
+    virtual void setLowLatency(bool) {}
     virtual void toggleFullscreen() = 0;
     virtual void quit() = 0;
     virtual void say(const std::string &message) = 0;

@@ -78,6 +78,7 @@ void ScaleStage::run() {
                 }
                 moveFrameInto(fr->frame.get(), out.get());
             }
+            fr->info.scaledNs = monotonicNs();
             if (!fr->info.cacheOnly) lastPassedNs_ = now;
         }
         const uint32_t s = serialOf(it);

@@ -6,6 +6,7 @@
 
 #include "frame_log.h"
 #include "items.h"
+#include "live.h"
 #include "qv/display/display.h"
 #include "qv/media/scaler.h"
 #include "qv/pipeline/waiter.h"
@@ -27,6 +28,7 @@ struct PipelineStats {
     std::atomic<int64_t> droppedStale{0};
     std::atomic<int64_t> droppedLink{0};        // the terminal link could not take it
     std::atomic<int64_t> notShown{0};           // the display could not show it (buffers busy, VT away)
+    std::atomic<int64_t> droppedBehind{0};      // --latency=low: a newer frame was already there
     std::atomic<int64_t> skippedToTarget{0};
     std::atomic<int64_t> reseeks{0};            // exact seeks that landed late and went further back
     std::atomic<int64_t> cacheFilled{0};        // frames decoded for the step cache
@@ -103,6 +105,7 @@ struct Shared {
     std::atomic<bool> quit{false};
     Waiter control;                      // the decode stage waits on it after the end
     PipelineStats stats;
+    LiveStats live;                      // a source's silences (the demux stage writes)
     FrameLog *log = nullptr;             // --frame-log (any thread may write a line)
 
     bool stale(uint32_t serial) const { return serial != seek.serial(); }

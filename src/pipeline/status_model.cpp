@@ -36,6 +36,10 @@ const std::string &StatusModel::line(const PlayerSnapshot &s, const StatusExtras
     t.drops = s.dropped;
     t.shed = s.shedLevel;
     t.driftNs = x.driftNs;
+    t.latNs = x.latNs;
+    t.latDecNs = x.latDecNs;
+    t.latScaleNs = x.latScaleNs;
+    t.latDispNs = x.latDispNs;
     for (int k = 0; k < 3; ++k) t.queues[k] = x.queues[k];
     if (index && i.ordinalExact) {
         tui::formatGopMap(index->keyOrdinals(), index->frameCount(), i.ordinal, 16, gopMap_);

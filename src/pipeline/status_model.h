@@ -19,6 +19,7 @@ struct StatusExtras {
     int64_t driftNs = 0;
     int queues[3] = {0, -1, 0};
     const char *prompt = nullptr;
+    int64_t latNs = -1, latDecNs = 0, latScaleNs = 0, latDispNs = 0;   // tui::StatusInfo's
 };
 
 class StatusModel {

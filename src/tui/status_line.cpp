@@ -31,14 +31,18 @@ void formatStatus(const StatusInfo &s, std::string &out) {
     if (s.shed > 0) std::snprintf(shed, sizeof shed, " shed %d", s.shed);
     char dts[32] = "dts -";
     if (s.hasDts) std::snprintf(dts, sizeof dts, "dts %.3f", s.dtsSec);
+    char lat[160] = "";
+    if (s.latNs >= 0)
+        std::snprintf(lat, sizeof lat, "  lat %" PRId64 " ms: dec %" PRId64 " scale %" PRId64 " disp %" PRId64,
+                      s.latNs / 1000000, s.latDecNs / 1000000, s.latScaleNs / 1000000, s.latDispNs / 1000000);
     // Most useful first: a narrow terminal cuts the end of the line.
     int n = std::snprintf(line, sizeof line,
-                          "%s %s/%s frame %s%" PRId64 "%s %c%s %d B pts %.3f %s dec %.1f ms%s%s%s%s"
+                          "%s %s/%s frame %s%" PRId64 "%s %c%s %d B pts %.3f %s dec %.1f ms%s%s%s%s%s"
                           "  %.1f fps drop %" PRId64 "%s q %s drift %+.1f ms %.2fx",
                           state, pos, dur, s.ordinalExact ? "" : "~", s.ordinal, total, s.pictType,
                           s.key ? "*" : "", s.pktSize, static_cast<double>(s.ptsNs) / 1e9, dts,
                           static_cast<double>(s.decodeNs) / 1e6, s.message ? "  " : "", s.message ? s.message : "",
-                          s.gopMap ? "  " : "", s.gopMap ? s.gopMap : "", s.fps, s.drops, shed, queues,
+                          s.gopMap ? "  " : "", s.gopMap ? s.gopMap : "", lat, s.fps, s.drops, shed, queues,
                           static_cast<double>(s.driftNs) / 1e6, s.speed);
     if (n < 0) n = 0;
     if (static_cast<size_t>(n) >= sizeof line) n = sizeof line - 1;

@@ -11,7 +11,8 @@ QV_RUN_PKGS=(meson ninja-build g++ pkgconf
 QV_TEST_PKGS=(ffmpeg doctest-dev tmux python3 util-linux procps file
               xvfb xterm kitty x11-apps x11-utils xdotool openbox imagemagick
               qemu-system-x86 busybox-static cpio xz-utils zstd kmod debootstrap linux-image-amd64
-              mesa-vulkan-drivers vulkan-validationlayers)
+              mesa-vulkan-drivers vulkan-validationlayers
+              python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 # tools/fuzz: clang with libFuzzer and the sanitizer runtimes (compiler-rt),
 # llvm for llvm-symbolizer (readable stacks).
 QV_FUZZ_PKGS=(clang libclang-rt-dev llvm)

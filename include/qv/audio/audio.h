@@ -17,6 +17,10 @@ struct AudioOptions {
     int volume = 100;            // 0 .. 150 (%)
     int64_t delayNs = 0;         // --audio-delay: > 0 plays the sound later
     double speed = 1.0;
+    // Blocks of 1024 samples the stage may have handed to the device ahead
+    // of what is heard: 0, all (AudioOutput::kBlocks, about 0.5 s at
+    // 48 kHz); --latency=low: 4 (about 85 ms).
+    int leadBlocks = 0;
 };
 
 class AudioPlayer {

@@ -16,6 +16,7 @@ enum class ExitCode : int {
     Display = 7,     // the requested display cannot run here
     Output = 8,      // an output file (thumb, screenshot) could not be written
     Batch = 9,       // many inputs: at least one file failed (its JSON line says why)
+    Timeout = 10,    // a live source sent nothing for --timeout (at the open or while playing)
     // 128 + N: stopped by signal N (SIGINT 130, SIGTERM 143, SIGHUP 129),
     // after the terminal was restored.
 };
@@ -29,6 +30,7 @@ inline ExitCode exitCodeFor(ErrorKind k) {
     case ErrorKind::Decode: return ExitCode::Decode;
     case ErrorKind::Display: return ExitCode::Display;
     case ErrorKind::Output: return ExitCode::Output;
+    case ErrorKind::Timeout: return ExitCode::Timeout;
     case ErrorKind::Internal: break;
     }
     return ExitCode::Internal;

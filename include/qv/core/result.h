@@ -22,6 +22,7 @@ enum class ErrorKind {
     Decode,        // the video stream cannot be decoded at all
     Display,       // the chosen display cannot run here
     Output,        // writing an output file failed
+    Timeout,       // a live source sent nothing for --timeout
 };
 
 struct Error {

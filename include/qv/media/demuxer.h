@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 struct AVStream;
 
@@ -26,7 +28,17 @@ struct DemuxOptions {
     bool useMmap = true;                             // local files through the mmap reader
     bool audio = true;                               // also give the best audio stream's packets
     const std::atomic<bool> *interrupt = nullptr;    // ends blocking reads when true
+    // Live sources (issue 14): --latency=low asks for no probe delay (a small
+    // probesize and analyzeduration, fflags nobuffer); avOptions are passed
+    // to the demuxer and protocol as they are (--demuxer-opt=K=V; they win
+    // over the profile's). One the input does not know is warned about.
+    bool lowLatency = false;
+    std::vector<std::pair<std::string, std::string>> avOptions;
 };
+
+// A network URL whose data comes as it is made (udp, rtp, srt, rtsp, rtmp,
+// tcp): qv reconnects it by default and counts its gaps.
+bool isLiveUrl(const std::string &path);
 
 class Input;
 
@@ -65,6 +77,14 @@ public:
     AVStream *audioStream() const;
     int64_t originPts() const { return originPts_; }   // video start, stream time base; INT64_MIN: none
 
+    // Live sources: a timestamp jump (backwards by more than half a second,
+    // or forwards by more than ten: a sender that restarted) is folded away,
+    // so the timeline goes on where it was; every packet's pts and dts are
+    // shifted by the same offset. Counted. continueFrom() carries the
+    // timeline over from the demuxer this one replaces (a reconnect).
+    int64_t timestampJumps() const { return jumps_; }
+    void continueFrom(const Demuxer &old);
+
 private:
     Demuxer() = default;
     static Result<std::unique_ptr<Demuxer>> openImpl(const std::string &path, const DemuxOptions &opt, bool any);
@@ -75,6 +95,11 @@ private:
     bool byteSeek_ = false;
     int64_t originPts_ = INT64_MIN;
     int64_t originNs_ = 0;   // video start in ns (the audio's time line is shifted by it)
+    bool live_ = false;          // a stream: timestamp jumps are folded away
+    int64_t offsetNs_ = 0;       // added to every timestamp
+    int64_t lastDtsNs_ = INT64_MIN, lastDurNs_ = 0;   // of the last video packet, offset included
+    int64_t jumps_ = 0;
+    void foldJumps(AVPacket *pkt, const AVStream *st, bool video);
 };
 
 } // namespace qv

@@ -35,6 +35,9 @@ struct FrameInfo {
     int64_t decodeNs = 0;       // time spent in the decoder for it
     bool cacheOnly = false;     // decoded to fill the step cache, not to show
     uint8_t shedLevel = 0;      // the decoder's work-shedding level when it was made
+    // Latency (issue 14), CLOCK_MONOTONIC ns, 0: unknown: its packet came
+    // from the demuxer, it came out of the decoder, the scale stage was done.
+    int64_t recvNs = 0, decodedNs = 0, scaledNs = 0;
 };
 
 struct FrameRef {

@@ -25,6 +25,7 @@ struct PacketRef {
     int64_t durationNs = 0;
     int size = 0;
     bool key = false;
+    int64_t recvNs = 0;          // CLOCK_MONOTONIC when the demuxer got it (issue 14's latency log)
 };
 
 } // namespace qv

@@ -41,6 +41,7 @@ enum class DecodeShed : uint8_t {
 struct DecoderOptions {
     int threads = 0;     // libavcodec threads, 0: FFmpeg's choice for this machine
     bool fast = false;   // skip the loop filter always (facts only, not pictures)
+    bool lowDelay = false;   // --latency=low: slice threads only, AV_CODEC_FLAG_LOW_DELAY
 };
 
 class VideoDecoder {

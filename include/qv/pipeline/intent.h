@@ -15,6 +15,7 @@ enum class IntentKind {
     SeekRelative, SeekAbsolute, GotoFrame, PrevKeyframe, NextKeyframe, FirstFrame, LastFrame,
     GotoPrompt, Screenshot, SpeedSet, SpeedScale, SpeedReset, ToggleStatus,
     VolumeSet, VolumeAdd, MuteSet, MuteToggle, Fullscreen, GetProperty, Keypress,
+    LatencySet,   // flag: true for low (issue 14)
 };
 
 enum class SeekMode { Default, Exact, Keyframe };
@@ -23,7 +24,7 @@ struct Intent {
     IntentKind kind = IntentKind::None;
     double value = 0;            // seconds (seeks), speed, volume
     int64_t n = 0;               // frame number
-    bool flag = false;           // SetPause, MuteSet
+    bool flag = false;           // SetPause, MuteSet, LatencySet (low)
     SeekMode mode = SeekMode::Default;
     std::string text;            // GetProperty: the name; Keypress: the keys
 };

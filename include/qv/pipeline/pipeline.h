@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace qv {
 
@@ -40,6 +42,11 @@ struct PlayOptions {
     bool audio = true;                 // false: --no-audio
     int volume = 100;                  // --volume (%)
     int64_t audioDelayNs = 0;          // --audio-delay
+    // Live sources (issue 14).
+    int64_t timeoutNs = 0;             // --timeout: silent this long ends qv (exit 9); 0: wait for ever
+    int reconnect = -1;                // --reconnect: 1 on, 0 off, -1 auto (on for live URLs)
+    bool lowLatency = false;           // --latency=low
+    std::vector<std::pair<std::string, std::string>> demuxerOpts;   // --demuxer-opt=K=V
     // Test hook, called on the display thread after each presented frame.
     std::function<void(int64_t presented)> onPresented;
 };

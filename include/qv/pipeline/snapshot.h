@@ -24,6 +24,7 @@ struct PlayerSnapshot {
     int volume = 0;
     bool mute = false;
     int shedLevel = 0;
+    bool lowLatency = false;     // --latency=low (or set through IPC)
 };
 
 } // namespace qv

@@ -96,6 +96,14 @@ TEST_CASE("values are checked against the table's type and range") {
     CHECK(parse({"--seek", "exact"}).ok());
     CHECK_FALSE(parse({"--max-bandwidth=10"}).ok());
     CHECK(parse({"--max-bandwidth=2M"}).value().bytes("max-bandwidth") == 2 * 1024 * 1024);
+    CHECK_FALSE(parse({"--latency=lowest"}).ok());
+    CHECK(parse({"--latency=low"}).value().get("latency") == "low");
+    CHECK_FALSE(parse({"--reconnect=maybe"}).ok());
+    CHECK(parse({"--timeout=2.5"}).value().timeNs("timeout") == 2500000000LL);
+    CHECK_FALSE(parse({"--timeout=-1"}).ok());
+    // --demuxer-opt gathers its values (one per line), in order.
+    CHECK(parse({"--demuxer-opt=fifo_size=1", "--demuxer-opt", "rtsp_transport=tcp"}).value().get("demuxer-opt") ==
+          "fifo_size=1\nrtsp_transport=tcp");
     CHECK_FALSE(parse({"--start=-3"}).ok());
     CHECK(parse({"--start=1:30"}).value().timeNs("start") == 90000000000LL);
     CHECK_FALSE(parse({"thumb", "x", "-o", "o.png", "--width=0"}).ok());

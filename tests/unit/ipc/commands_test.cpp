@@ -62,6 +62,13 @@ TEST_CASE("set and cycle take known properties and values only") {
     CHECK(i.kind == IntentKind::VolumeSet);
     CHECK_FALSE(intent(R"({"command": ["set", "volume", 151]})", i, e));
     CHECK_FALSE(intent(R"({"command": ["set", "colour", "red"]})", i, e));
+    REQUIRE(intent(R"({"command": ["set", "latency", "low"]})", i, e));
+    CHECK(i.kind == IntentKind::LatencySet);
+    CHECK(i.flag);
+    REQUIRE(intent(R"({"command": ["set", "latency", "normal"]})", i, e));
+    CHECK_FALSE(i.flag);
+    CHECK_FALSE(intent(R"({"command": ["set", "latency", "lowest"]})", i, e));
+    CHECK_FALSE(intent(R"({"command": ["set", "latency", 1]})", i, e));
     REQUIRE(intent(R"({"command": ["cycle", "mute"]})", i, e));
     CHECK(i.kind == IntentKind::MuteToggle);
 }

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""tools/bench latency (issue 14): glass-to-glass latency of a live UDP
+MPEG-TS source, measured from outside qv.
+
+A sender of our own (this script) writes a pre-encoded 720p30 H.264 stream
+(no B-frames) over UDP, each frame's TS packets at its exact time, and logs
+when the last datagram of each frame left (CLOCK_MONOTONIC: Python's
+time.monotonic_ns). qv's --frame-log says when each frame's present()
+returned (the same clock). Latency = shown minus sent, per frame, matched by
+pts. Also: q during a silent source (how long until qv is gone), and ffplay
+and mpv on the same sender with what they can report.
+
+usage: bench_latency.py QV [--quick]   (prints; never asserts)"""
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+QV = sys.argv[1]
+QUICK = "--quick" in sys.argv
+FFMPEG = os.environ.get("FFMPEG", "ffmpeg")
+FPS = 30
+SECONDS = 6 if QUICK else 12
+tmp = tempfile.mkdtemp(prefix="qv-bench-latency-")
+
+
+def encode(path):
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate={FPS}",
+                    "-t", str(SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-bf", "0",
+                    "-g", str(FPS), "-pix_fmt", "yuv420p", "-f", "mpegts", path], check=True)
+
+
+def frames_of(path):
+    """The TS file as frames: [(pts in 90 kHz, [188-byte packets])]. A frame
+    runs from a video packet that starts a PES to the next one; the tables
+    before the first frame go with it."""
+    data = open(path, "rb").read()
+    frames, head = [], []
+    for off in range(0, len(data) - 187, 188):
+        p = data[off:off + 188]
+        afc = (p[3] >> 4) & 3
+        pl = p[4 + (1 + p[4] if afc & 2 else 0):]
+        if p[1] & 0x40 and len(pl) > 14 and pl[:3] == b"\0\0\1" and 0xE0 <= pl[3] <= 0xEF:
+            pts = None
+            if pl[7] & 0x80:
+                b = pl[9:14]
+                pts = ((b[0] >> 1) & 7) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
+            frames.append((pts, head + [p]))
+            head = []
+        elif frames:
+            frames[-1][1].append(p)
+        else:
+            head.append(p)
+    return frames
+
+
+def send(frames, port):
+    """Sends each frame at t0 + k/FPS (its TS packets, 7 to a datagram, as
+    an encoder's muxer would); returns [(pts, when its last datagram left)]."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    t0 = time.monotonic_ns() + 50_000_000
+    sent = []
+    for k, (pts, pkts) in enumerate(frames):
+        due = t0 + k * 1_000_000_000 // FPS
+        while True:
+            left = due - time.monotonic_ns()
+            if left <= 0:
+                break
+            time.sleep(left / 1e9 if left > 2_000_000 else 0)
+        for i in range(0, len(pkts), 7):
+            s.sendto(b"".join(pkts[i:i + 7]), ("127.0.0.1", port))
+        sent.append((pts, time.monotonic_ns()))
+    s.close()
+    return sent
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def pct(v, q):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
+
+
+def run_qv(frames, latency):
+    port = free_port()
+    log = os.path.join(tmp, f"frames-{latency}.log")
+    q = subprocess.Popen([QV, f"udp://127.0.0.1:{port}?fifo_size=100000", "--display=null", "--no-audio",
+                          f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    sent = send(frames, port)
+    try:
+        _, err = q.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        q.kill()
+        _, err = q.communicate()
+    # Matched by the frame's own timestamp: no B-frames, so its dts (the
+    # frame log's fourth column, in seconds as the stream has it) is the
+    # PES PTS the sender read.
+    by_pts = {p: t for p, t in sent if p is not None}
+    lat, parts = [], {"dec": [], "scale": [], "disp": []}
+    shown = 0
+    for line in open(log):
+        f = line.rstrip("\n").split("\t")
+        if f[0] != "presented" or len(f) < 13:
+            continue
+        shown += 1
+        if f[3] == "-":
+            continue
+        t = by_pts.get(round(float(f[3]) * 90000))
+        if t is None:
+            continue
+        recv, dec, scl, shw = (int(x) for x in f[9:13])
+        lat.append((shw - t) / 1e6)
+        parts["dec"].append((dec - recv) / 1e6)
+        parts["scale"].append((scl - dec) / 1e6)
+        parts["disp"].append((shw - scl) / 1e6)
+    stats_line = next((l.strip() for l in err.decode().splitlines() if "latency (" in l), "")
+    return lat, parts, shown, len(sent), stats_line
+
+
+def quit_in_silence():
+    """q while the source is silent: ms from the key to qv gone (tmux)."""
+    port = free_port()
+    sock = f"qv-bench-{os.getpid()}"
+    tm = lambda *a: subprocess.run(["tmux", "-L", sock, *a], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    done = os.path.join(tmp, "done")
+    tm("new-session", "-d", "-s", "b", "-x", "100", "-y", "30", "sh", "-c",
+       f"{QV} udp://127.0.0.1:{port} --display=blocks --no-audio; touch {done}; sleep 60")
+    frames = FRAMES[:FPS * 2]
+    send(frames, port)
+    time.sleep(1.5)
+    t0 = time.monotonic()
+    tm("send-keys", "-t", "b", "q")
+    while not os.path.exists(done) and time.monotonic() - t0 < 10:
+        time.sleep(0.001)
+    took = (time.monotonic() - t0) * 1000
+    tm("kill-server")
+    return took
+
+
+def peer(cmd, frames):
+    """A peer player on the same sender: what it reports (frames dropped)."""
+    port = free_port()
+    env = dict(os.environ)
+    full = [c.replace("PORT", str(port)) for c in cmd]
+    env["SDL_VIDEODRIVER"] = "dummy"   # no screen here: SDL's dummy video (decoded, shown nowhere)
+    p = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL)
+    time.sleep(1.0)
+    send(frames, port)
+    time.sleep(1.0)
+    p.kill()
+    try:
+        out, _ = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+    text = out.decode(errors="replace").replace("\r", "\n")
+    last = [l.strip() for l in text.splitlines() if l.strip()][-3:]
+    return " | ".join(last)[:300]
+
+
+clip = os.path.join(tmp, "clip.ts")
+encode(clip)
+FRAMES = frames_of(clip)
+print(f"## latency (issue 14): {len(FRAMES)} frames of 720p{FPS} H.264 (no B-frames) over UDP MPEG-TS, "
+      f"our own sender, qv --display=null --no-audio; the machine is shared (2 cores, loaded): figures inflated")
+print("mode | frames sent | shown | matched | median ms | p99 ms | decode med/p99 | scale med/p99 | display med/p99")
+print("---|---|---|---|---|---|---|---|---")
+for mode in ("low", "normal"):
+    lat, parts, shown, sent, stats_line = run_qv(FRAMES, mode)
+    if not lat:
+        print(f"{mode} | {sent} | {shown} | 0 | - | - | - | - | -")
+        continue
+    print(f"{mode} | {sent} | {shown} | {len(lat)} | {statistics.median(lat):.1f} | {pct(lat, 0.99):.1f} | "
+          + " | ".join(f"{statistics.median(parts[k]):.1f}/{pct(parts[k], 0.99):.1f}" for k in ("dec", "scale", "disp")))
+    print(f"#   qv --stats: {stats_line}")
+if shutil.which("tmux"):
+    qs = [quit_in_silence() for _ in range(1 if QUICK else 3)]
+    print(f"q during a silent source (blocks display in tmux): qv gone after {', '.join(f'{t:.0f}' for t in qs)} ms "
+          "(goal: 200 ms)")
+if shutil.which("ffplay"):
+    print("ffplay -fflags nobuffer -flags low_delay -framedrop (SDL dummy video; its last status lines): "
+          + peer(["ffplay", "-hide_banner", "-fflags", "nobuffer", "-flags", "low_delay", "-framedrop", "-an",
+                      "-stats", "udp://127.0.0.1:PORT"], FRAMES))
+else:
+    print("ffplay: not installed")
+if shutil.which("mpv"):
+    print("mpv --profile=low-latency --vo=null: "
+          + peer(["mpv", "--profile=low-latency", "--vo=null", "--ao=null", "--no-config", "udp://127.0.0.1:PORT"],
+                 FRAMES))
+else:
+    print("mpv: not installed")
+shutil.rmtree(tmp, ignore_errors=True)
