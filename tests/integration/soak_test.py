@@ -171,8 +171,11 @@ if len(warm) >= 6:
     third = len(warm) // 3
     first = sorted(s[2] for s in warm[:third])[third // 2]
     last = sorted(s[2] for s in warm[-third:])[third // 2]
-    check(last - first < 24 * MiB, f"anonymous memory flat after the warm-up: {first // MiB} -> {last // MiB} MiB "
-          f"(median of the first and last third; less than 24 MiB growth)")
+    # 40 MiB: the long run (docs/PERFORMANCE.md) once showed a single step of
+    # 33 MiB after three minutes, then flat again (a high-water mark, not a
+    # trend); a leak per command or per frame grows far past it.
+    check(last - first < 40 * MiB, f"anonymous memory flat after the warm-up: {first // MiB} -> {last // MiB} MiB "
+          f"(median of the first and last third; less than 40 MiB growth)")
     peak_map = max(s[4] for s in samples)
     check(peak_map < min(64 * MiB, size_kb // 2),
           f"the input's mapping stays a window: at most {peak_map // MiB} MiB resident of a {size_kb // MiB} MiB file")
