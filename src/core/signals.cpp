@@ -51,7 +51,12 @@ void runSlots() {
     }
 }
 
-void fatalHandler(int sig, siginfo_t *, void *) {
+// What was installed before qv's handler (a sanitizer's, say): run after the
+// slots, so ASan still reports a SEGV or a stack overflow with its stack trace.
+constexpr int kFatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+struct sigaction gPrevious[NSIG];
+
+void fatalHandler(int sig, siginfo_t *info, void *uctx) {
     if (sig == SIGBUS && tlsBusJump) {
         sigjmp_buf *target = tlsBusJump;
         tlsBusJump = nullptr;
@@ -59,6 +64,12 @@ void fatalHandler(int sig, siginfo_t *, void *) {
     }
     static std::atomic<bool> once{false};
     if (!once.exchange(true)) runSlots();   // a second fault inside a slot: do not loop
+    const struct sigaction &prev = gPrevious[sig];
+    if ((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction) {
+        prev.sa_sigaction(sig, info, uctx);   // a sanitizer's handler reports and exits
+    } else if (!(prev.sa_flags & SA_SIGINFO) && prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN) {
+        prev.sa_handler(sig);
+    }
     // The default action back, then re-raise (blocked until we return).
     signal(sig, SIG_DFL);
     raise(sig);
@@ -90,6 +101,9 @@ void removeFatalRestore(int slot) {
 
 void installAltStack() {
     if (tlsAltStack.mem) return;
+    // Keep one the thread has already (ASan gives every thread its own).
+    stack_t cur {};
+    if (sigaltstack(nullptr, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) && cur.ss_size >= 16 * 1024) return;
     // SIGSTKSZ is not a constant in newer glibc; 64 KiB is plenty for the slots.
     const size_t size = 64 * 1024;
     void *mem = std::malloc(size);
@@ -112,7 +126,7 @@ void installFatalHandlers() {
         sa.sa_sigaction = fatalHandler;
         sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
         sigemptyset(&sa.sa_mask);
-        for (int s : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) sigaction(s, &sa, nullptr);
+        for (int s : kFatal) sigaction(s, &sa, &gPrevious[s]);
     });
 }
 

@@ -8,6 +8,7 @@ extern "C" {
 #include <libavutil/mem.h>
 }
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -81,6 +82,7 @@ int MmapInput::read(uint8_t *buf, int n) {
         int64_t avail = mapSize_ - pos_;
         size_t take = static_cast<size_t>(avail < n ? avail : n);
         if (guardedCopy(buf, map_ + pos_, take)) {
+            touched(pos_, pos_ + static_cast<int64_t>(take));
             pos_ += static_cast<int64_t>(take);
             return static_cast<int>(take);
         }
@@ -90,6 +92,38 @@ int MmapInput::read(uint8_t *buf, int n) {
     if (r <= 0) return 0;
     pos_ += r;
     return static_cast<int>(r);
+}
+
+void MmapInput::touched(int64_t from, int64_t to) {
+    // The kernel maps a little around each fault (fault-around, 64 KiB).
+    constexpr int64_t kAround = 64 * 1024;
+    readSinceRelease_ += to - from;
+    from = std::max<int64_t>(0, from - kAround);
+    to = std::min(mapSize_, to + kAround);
+    if (touchedHi_ <= touchedLo_) {
+        touchedLo_ = from;
+        touchedHi_ = to;
+    } else {
+        touchedLo_ = std::min(touchedLo_, from);
+        touchedHi_ = std::max(touchedHi_, to);
+    }
+    if (readSinceRelease_ < kReleaseStep) return;
+    // Keep [pos - kKeepBehind, pos + kAround); give back the rest of the span
+    // (whole pages, rounded away from what is kept).
+    const int64_t page = sysconf(_SC_PAGESIZE);
+    const int64_t keepLo = std::max<int64_t>(0, to - kAround - kKeepBehind) / page * page;
+    const int64_t keepHi = (to + page - 1) / page * page;
+    releaseSpan(touchedLo_ / page * page, keepLo);
+    releaseSpan(keepHi, touchedHi_);
+    touchedLo_ = keepLo;
+    touchedHi_ = keepHi;
+    readSinceRelease_ = 0;
+}
+
+void MmapInput::releaseSpan(int64_t from, int64_t to) {   // from: page-aligned
+    if (to <= from) return;
+    if (madvise(const_cast<uint8_t *>(map_) + from, static_cast<size_t>(to - from), MADV_DONTNEED) == 0)
+        released_ += to - from;
 }
 
 int64_t MmapInput::seek(int64_t off, int whence) {

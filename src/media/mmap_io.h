@@ -1,5 +1,12 @@
 // An AVIOContext over an mmap'd local file. Bounds-checked; a SIGBUS while
 // copying (the file shrank under the mapping) switches the reader to pread().
+//
+// What has been read is given back: every kReleaseStep bytes read, the pages
+// touched since the last time, except a window just behind the position, are
+// dropped from the process's resident set (MADV_DONTNEED; the page cache keeps
+// them, a later read faults them in again). So the resident part of the
+// mapping stays about kReleaseStep + kKeepBehind, not the whole file, over any
+// run (long files, --loop, seeks back and forth). One thread (the demuxer's).
 #pragma once
 
 #include "qv/core/result.h"
@@ -23,6 +30,11 @@ public:
     // Exposed for tests: copy up to n bytes at the current position.
     int read(uint8_t *buf, int n);
     int64_t seek(int64_t off, int whence);
+    // Bytes given back so far (MADV_DONTNEED calls' lengths; for tests).
+    int64_t releasedBytes() const { return released_; }
+
+    static constexpr int64_t kReleaseStep = 8 << 20;   // read between two releases
+    static constexpr int64_t kKeepBehind = 1 << 20;    // kept behind the position (demuxers step back a little)
 
 private:
     MmapInput() = default;
@@ -32,6 +44,12 @@ private:
     int64_t pos_ = 0;
     bool fellBack_ = false;
     AVIOContext *avio_ = nullptr;
+    // The span of the mapping that may be resident since the last release.
+    int64_t touchedLo_ = 0, touchedHi_ = 0;
+    int64_t readSinceRelease_ = 0;
+    int64_t released_ = 0;
+    void touched(int64_t from, int64_t to);
+    void releaseSpan(int64_t from, int64_t to);
 };
 
 } // namespace qv

@@ -1,6 +1,7 @@
 #include "qv/media/packet_index.h"
 
 #include "input.h"
+#include "qv/core/signals.h"
 #include "qv/core/unique_fd.h"
 #include "qv/sync/clock.h"
 
@@ -212,6 +213,7 @@ IndexBuilder::IndexBuilder(std::string path) : state_(std::make_shared<State>())
     std::atomic<bool> *failed = &failed_;
     s->thread = std::thread([s, failed] {
         pthread_setname_np(pthread_self(), "qv-index");
+        sig::installAltStack();   // the fatal handler runs even after a stack overflow
         auto r = scanPackets(s->path, s->cancel);
         std::lock_guard<std::mutex> lk(s->m);
         if (r) s->index = std::move(r.value());

@@ -1,6 +1,7 @@
 #include "audio_stage.h"
 
 #include "qv/core/log.h"
+#include "qv/core/signals.h"
 #include "qv/sync/clock.h"
 
 #include <algorithm>
@@ -308,6 +309,7 @@ private:
 
     void run() {
         pthread_setname_np(pthread_self(), "qv-audio");
+        sig::installAltStack();   // the fatal handler runs even after a stack overflow
         while (!quit_.load(std::memory_order_acquire)) {
             const uint32_t seq = reqSeq_.load(std::memory_order_acquire);
             if (seq != handledSeq_ || restart_) {

@@ -1,6 +1,7 @@
 #include "cache_filler.h"
 
 #include "qv/core/log.h"
+#include "qv/core/signals.h"
 #include "qv/media/demuxer.h"
 #include "qv/media/video_decoder.h"
 
@@ -49,6 +50,7 @@ void CacheFiller::cancel() {
 
 void CacheFiller::run() {
     pthread_setname_np(pthread_self(), background_ ? "qv-fill-bg" : "qv-fill");
+    sig::installAltStack();   // the fatal handler runs even after a stack overflow
     // The background one at low priority: it works while the picture is
     // paused, and must never slow anything else down. Its decoder's
     // threads (made when the decoder opens, below) inherit it.

@@ -1,6 +1,8 @@
 #include "decode_stage.h"
 
 #include "qv/core/log.h"
+#include "qv/core/signals.h"
+#include "qv/core/test_faults.h"
 #include "qv/pipeline/seek_landing.h"
 #include "qv/sync/shed_policy.h"
 
@@ -14,6 +16,7 @@ bool DecodeStage::push(Item &it, uint32_t serial) {
 
 void DecodeStage::run() {
     pthread_setname_np(pthread_self(), "qv-decode");
+    sig::installAltStack();   // the fatal handler runs even after a stack overflow
     uint32_t serial = sh_.seek.serial();
     src_.setSerial(serial);
     Landing landing;
@@ -125,6 +128,7 @@ void DecodeStage::run() {
             continue;
         }
         ++framesThisPass;
+        sig::testFault(sig::FaultSite::Decode);   // test only (QV_TEST_FAULT)
         if (landing.active()) {
             const int64_t o = fr.info.ordinalExact || !idx ? fr.info.ordinal : idx->ordinalAt(fr.info.ptsNs);
             const LandingDecision d = judgeLanding(landing, o, fr.info.ptsNs, fr.info.durationNs);

@@ -1,6 +1,8 @@
 #include "demux_stage.h"
 
 #include "qv/core/log.h"
+#include "qv/core/signals.h"
+#include "qv/core/test_faults.h"
 #include "qv/sync/clock.h"
 
 #include <algorithm>
@@ -118,6 +120,7 @@ bool DemuxStage::reopen() {
 
 void DemuxStage::run() {
     pthread_setname_np(pthread_self(), "qv-demux");
+    sig::installAltStack();   // the fatal handler runs even after a stack overflow
     uint32_t gen = 0;
     uint32_t serial = 0;
     bool ended = false;
@@ -164,6 +167,7 @@ void DemuxStage::run() {
         const int64_t t0 = monotonicNs();
         const bool got = readLive(pkt);
         readNs_.fetch_add(monotonicNs() - t0, std::memory_order_relaxed);
+        sig::testFault(sig::FaultSite::Demux);   // test only (QV_TEST_FAULT)
         if (!got) {
             ended = true;
             pushBoth([&] { return PacketItem(PacketEnd{gen}); });

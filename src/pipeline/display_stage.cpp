@@ -4,6 +4,8 @@
 
 #include "qv/audio/audio_clock.h"
 #include "qv/core/log.h"
+#include "qv/core/signals.h"
+#include "qv/core/test_faults.h"
 
 #include <algorithm>
 #include <csignal>
@@ -145,6 +147,7 @@ bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, boo
     recycle(fr);
     lastPresentNs_ = monotonicNs();   // the freeze guard counts from the end of present()
     ++presentCount_;
+    sig::testFault(sig::FaultSite::Display);   // test only (QV_TEST_FAULT)
     fps_.add(now);
     log_.write("presented", current_.info, now, timed && opt_.sync, lastPresentNs_);
     lat_.add(current_.info.recvNs, current_.info.decodedNs, current_.info.scaledNs, lastPresentNs_);
@@ -388,6 +391,7 @@ void DisplayStage::tickEnding(int64_t now, int64_t &timeoutNs) {
 
 void DisplayStage::run() {
     pthread_setname_np(pthread_self(), "qv-display");
+    sig::installAltStack();   // a stack overflow here still restores the terminal and the screen
     configureDisplay();
     clock_.setSpeed(opt_.speed, 0, 0);
     pollIndex();

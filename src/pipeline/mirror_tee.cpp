@@ -1,6 +1,7 @@
 #include "mirror_tee.h"
 
 #include "qv/core/log.h"
+#include "qv/core/signals.h"
 #include "qv/media/scaler.h"
 #include "qv/sync/clock.h"
 
@@ -146,6 +147,7 @@ void runMirror(MirrorTee::Mirror &m, int n) {
     char name[16];
     std::snprintf(name, sizeof name, "qv-mirror-%d", n);
     pthread_setname_np(pthread_self(), name);
+    sig::installAltStack();   // the fatal handler runs even after a stack overflow
     Scaler scaler;
     FrameRef in, out;
     in.frame = allocFrame();

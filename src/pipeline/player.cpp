@@ -18,6 +18,7 @@
 #include "qv/audio/audio_clock.h"
 #include "qv/core/log.h"
 #include "qv/core/signals.h"
+#include "qv/core/test_faults.h"
 #include "qv/core/unique_fd.h"
 #include "qv/media/demuxer.h"
 #include "qv/tui/terminal.h"
@@ -361,6 +362,7 @@ ExitCode play(const PlayOptions &opt) {
         }
         if (c != ExitCode::Ok) return c;
     }
+    sig::testFault(sig::FaultSite::Main);   // test only (QV_TEST_FAULT)
     const ExitCode code = player->run();
     const int64_t bytes = player->bytesWritten();
     player->restore();   // the display and the terminal first, then the messages

@@ -1,5 +1,6 @@
 #include "scale_stage.h"
 
+#include "qv/core/signals.h"
 #include "qv/media/prime.h"
 #include "qv/media/scaler.h"
 
@@ -29,6 +30,7 @@ bool ScaleStage::tooLate(const FrameRef &fr, int64_t now) const {
 
 void ScaleStage::run() {
     pthread_setname_np(pthread_self(), "qv-scale");
+    sig::installAltStack();   // the fatal handler runs even after a stack overflow
     Link &next = encode_ ? sh_.toEncode : sh_.toDisplay;
     // Nothing is scaled before the display said for what (a frame scaled
     // for no target would only be dropped).
@@ -92,6 +94,7 @@ void ScaleStage::run() {
 
 void runEncodeStage(Shared &sh) {
     pthread_setname_np(pthread_self(), "qv-encode");
+    sig::installAltStack();   // the fatal handler runs even after a stack overflow
     Item it;
     while (sh.toEncode.pop(it, [&] { return sh.quit.load(std::memory_order_acquire); })) {
         const uint32_t s = serialOf(it);

@@ -1,5 +1,7 @@
 #include "screenshot_worker.h"
 
+#include "qv/core/signals.h"
+
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@ bool ScreenshotWorker::start(const std::string &input, const std::string &png, c
     busy_ = true;
     thread_ = std::thread([this, input, png, req, tag, rgb, w, h] {
         pthread_setname_np(pthread_self(), "qv-shot");
+        sig::installAltStack();   // the fatal handler runs even after a stack overflow
         auto r = rgb ? writePngRgb(png, rgb->data(), w, h, w * 3) : writeThumb(input, png, req);
         {
             std::lock_guard<std::mutex> lk(m_);

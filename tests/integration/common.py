@@ -3,7 +3,11 @@ import os
 import subprocess
 import sys
 
-QV = os.environ.get("QV", "build/qv")
+# QV_BIN overrides QV: tools/test runs the suites once more against the
+# ASan+UBSan build this way (QV_SANITIZER=asan then: a crash test expects the
+# sanitizer's report and exit, see tmux_test).
+QV = os.environ.get("QV_BIN") or os.environ.get("QV", "build/qv")
+SANITIZER = os.environ.get("QV_SANITIZER", "")
 FFMPEG = os.environ.get("FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("FFPROBE", "ffprobe") or "ffprobe"
 CLIPS = os.environ.get("QV_CLIPS", "build/tests")

@@ -7,7 +7,8 @@ checks per boot: a paused frame against ffmpeg's decode of it, the
 letterbox, frames advancing, the console back after SIGTERM and after a
 normal exit, DRM master held by another qv (the message and the fallback),
 --kms-list, and fbdev the same way; KD_TEXT and the VT mode back after a
-crash (SIGSEGV from the QV_TEST_CRASH_AFTER_FRAMES hook) in kms and fbdev.
+crash: a stack overflow (the QV_TEST_FAULT hook) on the display thread in kms
+and on the demuxer thread in fbdev, restored from the alternate signal stack.
 vkms from Debian 6.1 (built from the host's linux-source): 60 Hz flip pacing.
 vkms from Debian unstable's 7.2 (tools/kmsvm/prepare-sid.sh: the kernel and
 vkms built in an unstable chroot, cached under /var/cache/qv/kmsvm): video on
@@ -152,11 +153,11 @@ $Q {moving} --display=kms,blocks --size=80x24 --no-audio --frames=50 --frame-log
    > /out/mirror.out 2>/out/mirror.err < /dev/tty1 & P=$!
 waitlog /tmp/f4 20; kmsvm-snap mirror
 wait $P; echo $? > /out/mirror.rc
-QV_TEST_CRASH_AFTER_FRAMES=5 $Q {moving} --display=kms --no-audio 2>/out/crash.err < /dev/tty1; echo $? > /out/crash.rc
+QV_TEST_FAULT=stack-overflow:display:5 $Q {moving} --display=kms --no-audio 2>/out/crash.err < /dev/tty1; echo $? > /out/crash.rc
 $V mode /dev/tty1 > /out/mode-crash.txt
 sleep 0.3
 kmsvm-snap kms-after-crash
-QV_TEST_CRASH_AFTER_FRAMES=5 $Q {moving} --display=fbdev --no-audio 2>/out/fbcrash.err < /dev/tty1; echo $? > /out/fbcrash.rc
+QV_TEST_FAULT=stack-overflow:demux:20 $Q {moving} --display=fbdev --no-audio 2>/out/fbcrash.err < /dev/tty1; echo $? > /out/fbcrash.rc
 $V mode /dev/tty1 > /out/mode-fbcrash.txt
 $Q {bars} --display=fbdev --pause --no-audio --frame-log=/tmp/f3 2>/out/fb.err < /dev/tty1 & P=$!
 waitlog /tmp/f3 1
@@ -316,17 +317,18 @@ if want("bochs"):
     check(os.path.exists(mout) and os.path.getsize(mout) > 2000 and shown is not None and int(shown.group(1)) >= 10,
           f"mirror kms,blocks: the terminal gets frames too ({shown and shown.group(0)}, "
           f"{os.path.getsize(mout) if os.path.exists(mout) else 0} bytes)")
-    # A crash (SIGSEGV from the test hook after 5 frames): the guards' restore
-    # slots put the CRTC, KD_TEXT and the VT mode back before the process dies.
+    # A crash (a stack overflow on the display thread from the test hook after
+    # 5 frames): the guards' restore slots, run on the alternate signal stack,
+    # put the CRTC, KD_TEXT and the VT mode back before the process dies.
     check(read(out, "mode-during.txt") == "kd=graphics vt=process",
           f"kms: while it plays the VT is in KD_GRAPHICS and VT_PROCESS ({read(out, 'mode-during.txt')})")
-    check(read(out, "crash.rc") == "139", f"kms: the crash hook kills it with SIGSEGV (exit {read(out, 'crash.rc')})")
+    check(read(out, "crash.rc") == "139", f"kms: the stack overflow hook kills it with SIGSEGV (exit {read(out, 'crash.rc')})")
     check(read(out, "mode-crash.txt") == "kd=text vt=auto",
-          f"kms: after SIGSEGV the VT is back in KD_TEXT and VT_AUTO ({read(out, 'mode-crash.txt')})")
+          f"kms: after a stack overflow the VT is back in KD_TEXT and VT_AUTO ({read(out, 'mode-crash.txt')})")
     d = differing(before, rgb(os.path.join(out, "kms-after-crash.png")))
-    check(d < 300, f"kms: after SIGSEGV the console is back on the screen ({d} pixels differ from before)")
+    check(d < 300, f"kms: after a stack overflow the console is back on the screen ({d} pixels differ from before)")
     check(read(out, "fbcrash.rc") == "139" and read(out, "mode-fbcrash.txt") == "kd=text vt=auto",
-          f"fbdev: after SIGSEGV (exit {read(out, 'fbcrash.rc')}) the VT is back in KD_TEXT ({read(out, 'mode-fbcrash.txt')})")
+          f"fbdev: after a stack overflow on the demuxer thread (exit {read(out, 'fbcrash.rc')}) the VT is back in KD_TEXT ({read(out, 'mode-fbcrash.txt')})")
     img = rgb(os.path.join(out, "fb-paused.png"))
     score = matches(img, exp) if img else 0
     check(score >= 0.95, f"fbdev: {score:.0%} of the paused frame matches ffmpeg's decode")

@@ -2,7 +2,11 @@
 """The terminal player in a real terminal (tmux): it draws, the status line
 advances, pause stops it, '.' advances exactly one frame, a resize re-lays
 the picture, q exits with the terminal restored; SIGTERM and SIGHUP restore
-it too."""
+it too, and so do crashes: a stack overflow on the display thread (the one
+that parses IPC and keys) and on the demuxer's, a SIGSEGV on the main thread
+(the QV_TEST_FAULT hook), the fatal handler running on the alternate signal
+stack. Under a sanitizer build (QV_SANITIZER set by tools/test) the crash
+must also reach the sanitizer's own handler: its report, its exit."""
 import os
 import re
 import shutil
@@ -10,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from common import QV, check, clip, finish
+from common import QV, SANITIZER, check, clip, finish
 
 SOCK = f"qv-test-{os.getpid()}"
 tmp = tempfile.mkdtemp(prefix="qv-tmux-")
@@ -42,9 +46,9 @@ def wait_for(pred, timeout=10.0, step=0.05):
     return pred()
 
 
-def start(args, name):
+def start(args, name, env=""):
     before, after, code = (os.path.join(tmp, f"{name}.{k}") for k in ("before", "after", "code"))
-    script = (f"stty -g > {before}; env COLORTERM=truecolor {QV} {args}; echo $? > {code}; "
+    script = (f"stty -g > {before}; env COLORTERM=truecolor {env} {QV} {args}; echo $? > {code}; "
               f"stty -g > {after}; echo QVDONE; sleep 600")
     tmux("kill-server")
     time.sleep(0.3)
@@ -221,6 +225,27 @@ if png:
           "the screenshot is a full-size 640x360 PNG")
 keys("q")
 restored(before, after, code, 0, "navigation")
+
+# 5. Crashes (the test-only QV_TEST_FAULT hook): the fatal handler puts the
+#    terminal back from the alternate signal stack, then the process dies of
+#    the signal (the shell's 128 + 11). Under ASan the handler chains to
+#    ASan's, which reports (to its own log here) and aborts (134).
+for fault, label in (("stack-overflow:display:5", "stack overflow on the display thread"),
+                     ("stack-overflow:demux:20", "stack overflow on the demuxer thread"),
+                     ("segv:main", "SIGSEGV on the main thread")):
+    name = fault.split(":")[0] + "-" + fault.split(":")[1]
+    env = f"QV_TEST_FAULT={fault}"
+    report = os.path.join(tmp, f"{name}.asan")
+    if SANITIZER:   # this run's report apart from the suite's log check
+        opts = re.sub(r"log_path=[^:]*", f"log_path={report}", os.environ.get("ASAN_OPTIONS", ""))
+        env += f" ASAN_OPTIONS='{opts}'"
+    before, after, code = start(clip("h264-long.mkv"), name, env)
+    restored(before, after, code, 134 if SANITIZER else 139, label)
+    if SANITIZER:
+        logs = [os.path.join(tmp, f) for f in os.listdir(tmp) if f.startswith(f"{name}.asan")]
+        text = "".join(open(f, errors="replace").read() for f in logs)
+        want = "stack-overflow" if "overflow" in fault else "SEGV"
+        check(want in text, f"{label}: ASan's own handler reported it ({want}: {bool(text)})")
 
 tmux("kill-server")
 shutil.rmtree(tmp, ignore_errors=True)

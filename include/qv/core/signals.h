@@ -7,6 +7,7 @@
 //   signal stack where the thread has one (a stack overflow still restores),
 //   that calls every registered restore slot (async-signal-safe code only:
 //   the terminal's modes, the KMS screen, the VT), lowest order first, then
+//   the handler that was installed before (ASan's: its report), then
 //   re-raises with the default action.
 // - SIGBUS inside a guarded mmap copy (media/mmap_io) jumps back to the copy
 //   site instead, so a file shrinking under its mapping is not fatal.
@@ -24,7 +25,8 @@ int blockAndOpenSignalFd();
 // the calling thread.
 void installFatalHandlers();
 // An alternate signal stack for the calling thread (idempotent per thread;
-// freed when the thread ends).
+// freed when the thread ends; one the thread has already is kept). Every
+// thread qv starts calls it first.
 void installAltStack();
 
 // Restore slots run on a fatal signal. fn(ctx) must be async-signal-safe

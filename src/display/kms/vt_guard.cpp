@@ -2,8 +2,6 @@
 
 #include "qv/core/signals.h"
 
-#include <csignal>
-#include <cstdlib>
 #include <linux/kd.h>
 #include <sys/ioctl.h>
 
@@ -40,14 +38,5 @@ void VtGuard::restore() {
 }
 
 void VtGuard::onFatal(void *self) { static_cast<VtGuard *>(self)->restoreNow(); }
-
-void testCrashHook() {
-    static const long after = [] {
-        const char *s = std::getenv("QV_TEST_CRASH_AFTER_FRAMES");
-        return s ? std::strtol(s, nullptr, 10) : 0L;
-    }();
-    static long shown = 0;
-    if (after > 0 && ++shown >= after) raise(SIGSEGV);
-}
 
 } // namespace qv::kms

@@ -37,9 +37,4 @@ private:
     int slot_ = -1;
 };
 
-// Test only: QV_TEST_CRASH_AFTER_FRAMES=N raises SIGSEGV when called for the
-// Nth time (the kms and fbdev displays call it after each frame shown), so
-// the VM test can check what the guards put back after a crash.
-void testCrashHook();
-
 } // namespace qv::kms

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "qv/core/signals.h"
+#include "qv/core/test_faults.h"
 
 #include <csignal>
 #include <cstring>
@@ -38,6 +39,15 @@ std::string inChild(void (*body)(), int &status) {
     return out;
 }
 
+// Killed by SIGSEGV; under a sanitizer, whose handler qv's chains to, its
+// report ends the process with the sanitizer's exit code instead.
+bool diedOfSegv(int status) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    if (WIFEXITED(status)) return WEXITSTATUS(status) != 0;
+#endif
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
+}
+
 int recurse(int n) {   // a stack overflow the compiler cannot turn into a loop
     volatile char pad[4096];
     pad[0] = static_cast<char>(n);
@@ -60,8 +70,7 @@ TEST_CASE("slots run in order on SIGSEGV, then the process dies of it") {
         },
         status);
     CHECK(out == "SCT");
-    CHECK(WIFSIGNALED(status));
-    CHECK(WTERMSIG(status) == SIGSEGV);
+    CHECK(diedOfSegv(status));
 }
 
 TEST_CASE("a stack overflow still runs the slots (alternate stack)") {
@@ -75,8 +84,29 @@ TEST_CASE("a stack overflow still runs the slots (alternate stack)") {
         },
         status);
     CHECK(out == "overflow");
-    CHECK(WIFSIGNALED(status));
-    CHECK(WTERMSIG(status) == SIGSEGV);
+    CHECK(diedOfSegv(status));
+}
+
+TEST_CASE("the handler installed before qv's runs after the slots (ASan's report)") {
+    int status = 0;
+    const std::string out = inChild(
+        [] {
+            struct sigaction sa {};
+            sa.sa_sigaction = [](int sig, siginfo_t *, void *) {
+                (void)!::write(gPipe, "P", 1);
+                _exit(sig == SIGSEGV ? 42 : 43);
+            };
+            sa.sa_flags = SA_SIGINFO;
+            sigaction(SIGSEGV, &sa, nullptr);
+            qv::sig::installFatalHandlers();
+            static char s[] = "S";
+            qv::sig::addFatalRestore(say, s, qv::sig::kOrderScreen);
+            recurse(0);
+        },
+        status);
+    CHECK(out == "SP");
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 42);
 }
 
 TEST_CASE("slots are limited and reusable") {
@@ -88,4 +118,24 @@ TEST_CASE("slots are limited and reusable") {
     qv::sig::removeFatalRestore(ids[3]);
     CHECK(qv::sig::addFatalRestore(say, a, 0) == ids[3]);
     for (int id : ids) qv::sig::removeFatalRestore(id);
+}
+
+TEST_CASE("QV_TEST_FAULT plans: KIND[:THREAD[:N]], anything else refused") {
+    using qv::sig::FaultSite;
+    qv::sig::FaultPlan p;
+    REQUIRE(qv::sig::parseFaultPlan("segv", p));
+    CHECK(!p.overflow);
+    CHECK(p.site == FaultSite::Display);
+    CHECK(p.after == 5);
+    REQUIRE(qv::sig::parseFaultPlan("stack-overflow:demux:20", p));
+    CHECK(p.overflow);
+    CHECK(p.site == FaultSite::Demux);
+    CHECK(p.after == 20);
+    REQUIRE(qv::sig::parseFaultPlan("segv:main", p));
+    CHECK(p.site == FaultSite::Main);
+    REQUIRE(qv::sig::parseFaultPlan("stack-overflow:decode:1", p));
+    CHECK(p.site == FaultSite::Decode);
+    for (const char *bad : {"", "seg", "segvx", "stack", "segv:", "segv:gpu", "segv:display:", "segv:display:0",
+                            "segv:display:-3", "segv:display:5x", "stack-overflow:displayx"})
+        CHECK_MESSAGE(!qv::sig::parseFaultPlan(bad, p), bad);
 }

@@ -10,6 +10,7 @@ extern "C" {
 #include <libavutil/display.h>
 }
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -44,6 +45,61 @@ TEST_CASE("mmap reader: reads, seeks, and survives the file shrinking") {
     CHECK(m.seek(900, SEEK_SET) == 900);
     CHECK(m.read(buf, 100) == 100);
     CHECK(std::memcmp(buf, data.data() + 900, 100) == 0);
+    ::close(fd);
+    ::unlink(path);
+}
+
+namespace {
+// This process's resident file pages (RssFile in /proc/self/status), bytes.
+int64_t rssFile() {
+    FILE *f = std::fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kb = -1;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "RssFile: %ld kB", &kb) == 1) break;
+    std::fclose(f);
+    return kb < 0 ? -1 : int64_t(kb) * 1024;
+}
+} // namespace
+
+TEST_CASE("mmap reader: gives back what it has read (resident memory stays small)") {
+    char path[] = "/tmp/qv-mmap-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    const int64_t size = 96 << 20;
+    std::vector<uint8_t> chunk(1 << 20);
+    for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = uint8_t(i * 13);
+    for (int64_t w = 0; w < size; w += int64_t(chunk.size()))
+        REQUIRE(::write(fd, chunk.data(), chunk.size()) == static_cast<ssize_t>(chunk.size()));
+    auto in = MmapInput::open(path);
+    REQUIRE(in.ok());
+    MmapInput &m = *in.value();
+    std::vector<uint8_t> buf(64 * 1024);
+    const int64_t before = rssFile();
+    REQUIRE(before >= 0);
+    int64_t peak = 0, sum = 0;
+    // Twice through (a loop), then back and forth (seeks): never more than
+    // a few release steps of the file resident, whatever was read.
+    auto readAt = [&](int64_t at, int64_t len) {
+        m.seek(at, SEEK_SET);
+        for (int64_t n = 0; n < len;) {
+            const int r = m.read(buf.data(), static_cast<int>(buf.size()));
+            if (r <= 0) break;
+            for (int i = 0; i < r; i += 4096) sum += buf[i];
+            n += r;
+            peak = std::max(peak, rssFile() - before);
+        }
+    };
+    for (int pass = 0; pass < 2; ++pass) readAt(0, size);
+    for (int64_t at : {int64_t(80) << 20, int64_t(5) << 20, int64_t(60) << 20, int64_t(20) << 20})
+        readAt(at, 12 << 20);
+    INFO("peak resident file pages over the reads: " << peak / 1024 << " KiB; sum " << sum);
+    CHECK(peak < 3 * MmapInput::kReleaseStep);
+    CHECK(m.releasedBytes() >= size);
+    CHECK(m.seek(size - 100, SEEK_SET) == size - 100);   // still reads right after giving back
+    CHECK(m.read(buf.data(), 100) == 100);
+    CHECK(std::memcmp(buf.data(), chunk.data() + chunk.size() - 100, 100) == 0);
     ::close(fd);
     ::unlink(path);
 }
