@@ -32,6 +32,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"block-tolerance", 0, "N", "play", "blocks: redraw a cell only when a colour moved by more than N (0-255, default 6; 0 exact)", OptType::Int, 0, 255},
         {"stats", 0, nullptr, "play", "at exit print frames decoded, presented, dropped by reason, busy time per stage, queue high-water marks"},
         {"loop", 0, nullptr, "play", "start again at the end"},
+        {"hwdec", 0, "LIST", "play,info,frames,hwdec-probe", "hardware decoding: no, auto (FFmpeg's own hwaccels that are here: cuda, vaapi, vdpau, drm, vulkan, ...; never wrapper decoders), or names tried in order, hwaccels or wrapper decoders (e.g. cuda,vaapi or h264_v4l2m2m). Default: software, unless qv hwdec-probe found a decoder exact on this machine. When none works: software, with one line saying why"},
         {"threads", 0, "N", "all", "decoder threads (0 to 64; default 0: as many as the machine has cores)", OptType::Int, 0, 64},
         {"no-mmap", 0, nullptr, "all", "read local files with read() instead of mmap"},
         {"seek", 0, "MODE", "play", "what LEFT/RIGHT/UP/DOWN do: keyframe (default, fastest) or exact (land on the frame); SHIFT+LEFT/RIGHT always seek exactly 1 s", OptType::Choice, 0, 0, "keyframe|exact"},
@@ -41,7 +42,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"input-ipc", 0, "PATH", "play", "take JSON commands on a Unix socket at PATH (see the README)"},
         {"frame-log", 0, "FILE", "play", "write one line per presented or dropped frame to FILE"},
         {"screenshot-dir", 0, "DIR", "play", "where the s key writes PNGs (default: the current directory)"},
-        {"json", 0, nullptr, "info,frames", "info, frames: print JSON (the stable formats in the README)"},
+        {"json", 0, nullptr, "info,frames,hwdec-probe", "info, frames, hwdec-probe: print JSON (the stable formats in the README)"},
         {"hash", 0, nullptr, "frames", "frames: add each picture's md5, as ffmpeg -f framemd5 computes it"},
         {"output", 'o', "FILE", "thumb", "thumb: the PNG file to write"},
         {"at", 0, "TIME", "thumb", "thumb: the exact frame shown at TIME (default 0)", OptType::Time, 0, 1e7},
@@ -185,7 +186,7 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
             }
             continue;
         }
-        if (!commandSeen && a.positional.empty() && (s == "play" || s == "info" || s == "thumb" || s == "frames")) {
+        if (!commandSeen && a.positional.empty() && (s == "play" || s == "info" || s == "thumb" || s == "frames" || s == "hwdec-probe")) {
             a.command = s;
             commandSeen = true;
             continue;
@@ -207,6 +208,7 @@ std::string helpText() {
         "       qv info FILE [--json]            what the file holds\n"
         "       qv thumb FILE -o OUT.png [--at TIME | --frame N] [--width W]\n"
         "       qv frames FILE [--json] [--hash]     one line per frame, in presentation order\n"
+        "       qv hwdec-probe [FILE...] [--hwdec=LIST] [--json]   is hardware decoding exact here?\n"
         "\noptions:\n";
     for (const auto &o : optionTable()) {
         std::string left = "  ";

@@ -64,8 +64,9 @@ std::string manPage(const std::string &version, const std::string &exitCodes) {
     m << ".fi\n.SH DESCRIPTION\n"
       << "qv plays a video file or URL (with no FILE, a built-in demo) on the best display it finds: an SDL2 "
          "window, the console through DRM/KMS or the framebuffer, or the terminal (kitty graphics, sixel, "
-         "Unicode half blocks). It also tells what a file holds (info), lists its frames (frames) and writes "
-         "one frame as a PNG (thumb).\n"
+         "Unicode half blocks). It also tells what a file holds (info), lists its frames (frames), writes "
+         "one frame as a PNG (thumb) and tells whether hardware decoding gives the same frames as software "
+         "(hwdec-probe).\n"
       << ".SH OPTIONS\n";
     for (const auto &o : optionDocs()) {
         m << ".TP\n";
@@ -106,7 +107,7 @@ std::string bashCompletion() {
     for (const auto &o : optionDocs()) {
         longs += " --" + o.longName;
         if (o.shortName) shorts += std::string(" -") + o.shortName;
-        if (o.argName.empty() || o.longName == "display") continue;
+        if (o.argName.empty() || o.longName == "display" || o.longName == "hwdec") continue;
         if (!o.choices.empty()) {   // the values the parser takes
             std::string words = o.choices;
             for (char &c : words)
@@ -143,6 +144,9 @@ std::string bashCompletion() {
       << "        local names\n"
       << "        names=$(\"${COMP_WORDS[0]}\" --display=help 2>/dev/null | sed -n 's/^  \\([a-z][a-z0-9]*\\) .*/\\1/p')\n"
       << "        COMPREPLY=($(compgen -W \"auto help $names\" -- \"$cur\")); return ;;\n";
+    // --hwdec: the usual words (a list goes on after a comma).
+    b << "    --hwdec) COMPREPLY=($(compgen -W \"auto no cuda vaapi vdpau drm vulkan h264_v4l2m2m hevc_v4l2m2m "
+         "h264_cuvid hevc_cuvid\" -- \"$cur\")); return ;;\n";
     if (!values.empty()) b << "    " << values << ") return ;;\n";
     b << "    esac\n"
       << "    case $cur in\n"
@@ -151,7 +155,7 @@ std::string bashCompletion() {
       << "\" -- \"$cur\")) ;;\n"
       << "    *)\n"
       << "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
-      << "        [[ $COMP_CWORD -eq 1 ]] && COMPREPLY+=($(compgen -W \"play info thumb frames\" -- \"$cur\")) ;;\n"
+      << "        [[ $COMP_CWORD -eq 1 ]] && COMPREPLY+=($(compgen -W \"play info thumb frames hwdec-probe\" -- \"$cur\")) ;;\n"
       << "    esac\n"
       << "}\n"
       << "complete -o filenames -F _qv qv\n";

@@ -31,6 +31,7 @@ int runFrames(const ParsedArgs &a) {
     so.useMmap = !a.has("no-mmap");
     so.fast = !hash;   // no picture is looked at: skip the loop filter
     if (a.has("threads")) so.threads = std::atoi(a.get("threads").c_str());
+    if (!hwdecFromArgs(a, so.hwdec)) return static_cast<int>(ExitCode::Usage);
     auto src = openFileSource(path, so);
     if (!src) {
         log::error("%s: %s", path.c_str(), src.error().message.c_str());

@@ -35,6 +35,7 @@ struct FrameInfo {
     int64_t decodeNs = 0;       // time spent in the decoder for it
     bool cacheOnly = false;     // decoded to fill the step cache, not to show
     uint8_t shedLevel = 0;      // the decoder's work-shedding level when it was made
+    const char *decoder = "software";   // which decoder made it (interned name: hwdec.h)
 };
 
 struct FrameRef {

@@ -93,6 +93,9 @@ TEST_CASE("status line shows the frame facts") {
     s.queues[1] = -1;   // no encode stage
     formatStatus(s, out);
     CHECK(out.find(" q 3/2 ") != std::string::npos);
+    s.decoder = "cuda";   // which decoder made the frame (hwdec)
+    formatStatus(s, out);
+    CHECK(out.find("dec 2.3 ms cuda  saved x.png") != std::string::npos);
     s.queues[1] = 1;
     CHECK(out.find(map) != std::string::npos);
     s.gopMap = nullptr;

@@ -1,0 +1,140 @@
+"""--hwdec and qv hwdec-probe on a machine without hardware decoders (CI):
+every hardware request ends in software decoding with one line saying what
+was asked and why, the frames identical to software (the hash display, against
+software and ffmpeg framemd5); qv info, --stats and the frame log say
+`software`; the list is tried in order; hwdec-probe says unavailable with a
+reason for each decoder, in valid JSON, and writes the verdict cache that the
+default reads."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import QV, FFMPEG, clip, run, check, finish  # noqa: E402
+
+tmp = tempfile.mkdtemp(prefix="qv-hwdec-")
+env = dict(os.environ, XDG_CACHE_HOME=tmp)
+CACHE = os.path.join(tmp, "qv", "hwdec-verdicts")
+
+
+def qv(args, timeout=120):
+    p = subprocess.run([QV] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env=env)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def hashes(text):
+    return [l for l in text.splitlines() if l and not l.startswith("#")]
+
+
+def play(path, extra):
+    return qv(["play", path, "--display=hash", "--no-sync", "--no-audio", "--stats"] + extra)
+
+
+def warnings(err):
+    return [l for l in err.splitlines() if l.startswith("qv:")]
+
+
+H264 = clip("h264-bframes.mp4")
+clips = [H264, clip("hevc.mkv"), clip("h264-10bit.mkv")]
+soft = {}
+for c in clips:
+    rc, out, err = play(c, ["--hwdec=no"])
+    soft[c] = hashes(out)
+    _, ref, _ = run([FFMPEG, "-nostdin", "-v", "error", "-i", c, "-map", "0:v:0", "-f", "framemd5", "-"])
+    check(rc == 0 and soft[c] and [l.split(",")[-1] for l in soft[c]] == [l.split(",")[-1] for l in hashes(ref)],
+          f"{os.path.basename(c)}: --hwdec=no hashes = ffmpeg framemd5 ({len(soft[c])} frames)")
+    check(warnings(err) == [] and "decoder: software (hwdec no)" in err,
+          f"{os.path.basename(c)}: --hwdec=no: no line, --stats says software")
+
+# Each hardware request: software, the same frames, one line naming what was asked and why.
+for c in clips:
+    name = os.path.basename(c)
+    for hw in ["vaapi", "cuda", "vdpau", "h264_v4l2m2m", "auto"]:
+        rc, out, err = play(c, ["--hwdec=" + hw])
+        w = warnings(err)
+        check(rc == 0 and hashes(out) == soft[c], f"{name} --hwdec={hw}: exit {rc}, hashes = software ({len(hashes(out))} frames)")
+        check(len(w) == 1 and w[0].startswith(f"qv: warning: --hwdec={hw}: decoding in software: "),
+              f"{name} --hwdec={hw}: one line saying what was asked and why: {w}")
+        check(f"decoder: software (hwdec {hw}), hardware frames 0" in err, f"{name} --hwdec={hw}: --stats says software")
+
+# The reasons, in the order asked.
+rc, out, err = play(H264, ["--hwdec=h264_nonesuch,hevc_v4l2m2m,cuda,vaapi"])
+w = warnings(err)
+line = w[0] if len(w) == 1 else ""
+order = [line.find(k) for k in ["h264_nonesuch: neither an hwaccel nor a decoder of this FFmpeg",
+                                "hevc_v4l2m2m: decodes hevc, not h264", "cuda: ", "vaapi: "]]
+check(rc == 0 and hashes(out) == soft[H264] and all(o > 0 for o in order) and order == sorted(order),
+      f"a list is tried in order, each with its reason: {line}")
+check("; software because h264_nonesuch:" in err, "--stats repeats why it is software")
+rc, out, err = play(H264, ["--hwdec=hevc_nonesuch"])
+check(rc == 0 and hashes(out) == soft[H264] and len(warnings(err)) == 1 and "hevc_nonesuch: neither" in err,
+      "a wrapper name this FFmpeg does not have: software, one line")
+for bad in ["CUDA", "cuda,,vaapi", "auto,cuda", ""]:
+    rc, out, err = qv(["play", H264, "--display=hash", "--no-audio", "--hwdec=" + bad])
+    check(rc == 2 and len(warnings(err)) == 1 and "--hwdec needs" in err, f"--hwdec={bad!r}: usage error (exit {rc})")
+
+# The frame log names the decoder of every frame.
+log = os.path.join(tmp, "frames.log")
+rc, out, err = play(H264, ["--hwdec=cuda", "--frame-log=" + log])
+rows = [l.split("\t") for l in open(log).read().splitlines() if not l.startswith("#")]
+check(rc == 0 and rows and all(r[-1] == "software" for r in rows) and open(log).readline().rstrip().endswith("\tdecoder"),
+      f"--frame-log: a decoder column, software on every row ({len(rows)} rows)")
+
+# qv info says which decoder really made the first frame.
+rc, out, err = qv(["info", H264, "--hwdec=vaapi,cuda", "--json"])
+try:
+    d = json.loads(out)["decoder"]
+except Exception as e:  # noqa: BLE001
+    d = {"error": str(e)}
+check(rc == 0 and d.get("running") == "software" and d.get("hwdec") == "vaapi,cuda" and "vaapi:" in d.get("why", "")
+      and "cuda:" in d.get("why", ""), f"qv info --json: decoder {d}")
+rc, out, err = qv(["info", H264])
+check(rc == 0 and "  decoder: software (hwdec default)" in out, "qv info: decoder: software")
+
+# hwdec-probe: each decoder here unavailable, with why; valid JSON; the cache.
+rc, out, err = qv(["hwdec-probe", H264, "--json"], timeout=300)
+try:
+    p = json.loads(out)
+except ValueError:
+    p = {}
+files = p.get("files", [])
+decs = files[0]["decoders"] if files else []
+names = [x["name"] for x in decs]
+check(rc == 0 and len(files) == 1 and files[0]["codec"] == "h264" and files[0]["software"]["frames"] == len(soft[H264]),
+      f"hwdec-probe --json: valid, software {files[0]['software'] if files else None}")
+check("cuda" in names and "vaapi" in names and all(x["verdict"] == "unavailable" and x["detail"] for x in decs),
+      f"hwdec-probe: every decoder here unavailable, with a reason: {[(x['name'], x['detail']) for x in decs]}")
+check(all(x["kind"] in ("hwaccel", "wrapper") and x["first_difference"] is None for x in decs),
+      "hwdec-probe: kinds and no first difference")
+cache = open(CACHE).read().splitlines() if os.path.exists(CACHE) else []
+check(cache[:1] == ["qv-hwdec-verdicts 1"] and any(l.startswith("cuda\th264\t") and "\tunavailable\t" in l for l in cache),
+      f"hwdec-probe wrote the verdict cache ({len(cache)} lines)")
+rc, out, err = qv(["hwdec-probe", "--hwdec=vaapi,nonesuch"], timeout=300)
+check(rc == 0 and "built-in clip (h264" in out and "vaapi " in out and "nonesuch" in out and out.count("unavailable") == 2,
+      f"hwdec-probe with no FILE: the built-in clip, the named decoders: {out.splitlines()[1:4]}")
+rc, out, err = qv(["hwdec-probe", "--hwdec=no"])
+check(rc == 2, f"hwdec-probe --hwdec=no: usage error (exit {rc})")
+rc, out, err = qv(["hwdec-probe", os.path.join(tmp, "missing.mkv")])
+check(rc != 0 and len(warnings(err)) == 1 and "missing.mkv" in err, f"hwdec-probe of a missing file: one line, exit {rc}")
+
+# The default reads the cache: a verdict "exact" for cuda (as a probe on an
+# NVIDIA machine would write it) makes the default try cuda; here it fails,
+# so: software, one line, the same frames. A verdict for another FFmpeg does not count.
+if cache:
+    forged = [cache[0]] + [l.replace("\tunavailable\t", "\texact\t") for l in cache[1:] if l.startswith("cuda\th264\t")]
+    open(CACHE, "w").write("\n".join(forged) + "\n")
+    rc, out, err = play(H264, [])
+    w = warnings(err)
+    check(rc == 0 and hashes(out) == soft[H264] and len(w) == 1 and w[0].startswith("qv: warning: hwdec (no --hwdec; hwdec-probe found it exact here): decoding in software: ")
+          and "cuda:" in w[0], f"default with an exact verdict for cuda: tried, software, one line: {w}")
+    other = [cache[0]] + [l.replace("\tunavailable\t", "\texact\t").replace("\tFFmpeg ", "\tFFmpeg 0.0 ")
+                          for l in cache[1:] if l.startswith("cuda\th264\t")]
+    open(CACHE, "w").write("\n".join(other) + "\n")
+    rc, out, err = play(H264, [])
+    check(rc == 0 and warnings(err) == [], f"a verdict for another FFmpeg is not used: {warnings(err)}")
+
+shutil.rmtree(tmp, ignore_errors=True)
+finish()
