@@ -117,7 +117,7 @@ int runHwdecProbe(const ParsedArgs &a) {
         for (const auto &n : names) {
             Row row;
             row.name = n;
-            row.kind = isHwaccelName(n) ? "hwaccel" : isWrapperDecoder(n) ? "wrapper" : "unknown";
+            row.kind = decoderKind(n);
             row.device = hwDeviceDescription(n);
             auto hw = decodeAll(path, HwdecRequest{HwdecRequest::Mode::List, {n}}, mmap, -1);
             ProbeVerdict v;

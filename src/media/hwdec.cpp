@@ -29,8 +29,8 @@ Result<HwdecRequest> parseHwdec(const std::string &s) {
     for (;;) {
         const size_t comma = s.find(',', start);
         std::string n = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        bool ok = !n.empty() && n.size() <= 64;
-        for (char c : n) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+        bool ok = !n.empty() && n.size() <= 64 && n[0] != '-';
+        for (char c : n) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
         if (!ok || n == "no" || n == "auto")
             return Error::make(ErrorKind::Usage, "--hwdec needs auto, no, or a list of decoder names such as "
                                                  "cuda,vaapi,h264_v4l2m2m (not '" + s + "')");

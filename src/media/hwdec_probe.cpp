@@ -44,6 +44,12 @@ Result<DecodeRun> decodeAll(const std::string &path, const HwdecRequest &req, bo
     return run;
 }
 
+std::string decoderKind(const std::string &name) {
+    if (isHwaccelName(name)) return "hwaccel";
+    if (isWrapperDecoder(name)) return "wrapper";
+    return avcodec_find_decoder_by_name(name.c_str()) ? "decoder" : "unknown";
+}
+
 ProbeVerdict judgeRuns(const std::string &name, const DecodeRun &sw, const DecodeRun &hw) {
     ProbeVerdict v;
     size_t hwFrames = 0;

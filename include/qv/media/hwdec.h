@@ -20,14 +20,14 @@ struct HwdecRequest {
         Default,   // no --hwdec: hardware only where `qv hwdec-probe` found it exact here, silently
         No,        // --hwdec=no
         Auto,      // --hwdec=auto: FFmpeg's own hwaccels (its parser, its reordering), never wrappers
-        List,      // --hwdec=NAME[,NAME...]: tried in order
+        List,      // --hwdec=NAME[,NAME...]: tried in order (hwaccels, wrapper decoders, or any decoder by name)
     };
     Mode mode = Mode::Default;
     std::vector<std::string> names;   // List only
 };
 
 // "no", "auto", "cuda,vaapi", "h264_v4l2m2m". A syntax check only (names are
-// [a-z0-9_]+, no empty entry, auto/no alone): whether this FFmpeg has a name
+// [a-z0-9_-]+, no empty entry, auto/no alone): whether this FFmpeg has a name
 // is told at open, with the fallback line.
 Result<HwdecRequest> parseHwdec(const std::string &s);
 std::string hwdecRequestText(const HwdecRequest &r);

@@ -40,6 +40,11 @@ struct ProbeVerdict {
     int64_t firstDifference = -1;   // ordinal of the first differing frame (differs)
 };
 
+// What a --hwdec name is to this FFmpeg: "hwaccel", "wrapper" (a wrapper
+// decoder), "decoder" (another decoder, e.g. libdav1d: compared the same
+// way), or "unknown".
+std::string decoderKind(const std::string &name);
+
 // The hardware run against the software run, for decoder `name`.
 ProbeVerdict judgeRuns(const std::string &name, const DecodeRun &sw, const DecodeRun &hw);
 

@@ -33,12 +33,15 @@ TEST_CASE("--hwdec parses auto, no and lists in order; rejects bad names") {
     CHECK(r.value().names[2] == "h264_v4l2m2m");
     CHECK(hwdecRequestText(r.value()) == "vaapi,cuda,h264_v4l2m2m");
     for (const char *bad : {"", ",", "cuda,", ",cuda", "cuda,,vaapi", "CUDA", "cuda vaapi", "auto,cuda", "no,cuda",
-                            "cu-da", "../x"}) {
+                            "cu.da", "../x", "-"}) {
         auto b = parseHwdec(bad);
-        CHECK_MESSAGE(!b, bad);
+        CHECK_MESSAGE(!b, std::string(bad));
         if (!b) CHECK(b.error().kind == ErrorKind::Usage);
     }
     CHECK(hwdecRequestText(HwdecRequest{}) == "default");
+    r = parseHwdec("libvpx-vp9");   // decoder names may have a dash
+    REQUIRE(r);
+    CHECK(r.value().names[0] == "libvpx-vp9");
 }
 
 TEST_CASE("verdict cache: round trip, one verdict a key, malformed lines skipped") {
