@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import QV, FFMPEG, clip, run, check, finish  # noqa: E402
@@ -96,6 +97,32 @@ rc, out, err = play(H264, ["--hwdec=cuda", "--frame-log=" + log])
 rows = [l.split("\t") for l in open(log).read().splitlines() if not l.startswith("#")]
 check(rc == 0 and rows and all(r[-1] == "software" for r in rows) and open(log).readline().rstrip().endswith("\tdecoder"),
       f"--frame-log: a decoder column, software on every row ({len(rows)} rows)")
+
+# The status line ends with the decoder of the frame on screen (a real
+# terminal: tmux, wide enough that nothing is cut).
+if shutil.which("tmux"):
+    sock = f"qv-hwdec-{os.getpid()}"
+
+    def tmux(*args):
+        return subprocess.run(["tmux", "-L", sock, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=20).stdout.decode(errors="replace")
+
+    for hw, want in [("cuda", "software"), ("h264", "h264")]:
+        tmux("kill-server")
+        tmux("new-session", "-d", "-s", "s", "-x", "250", "-y", "20", "env", f"XDG_CACHE_HOME={tmp}", QV, H264,
+             "--display=blocks", "--no-audio", "--pause", "--hwdec=" + hw)
+        status = ""
+        for _ in range(100):
+            lines = [l for l in tmux("capture-pane", "-p", "-t", "s").splitlines() if " fps drop " in l]
+            status = lines[-1].rstrip() if lines else ""
+            if status:
+                break
+            time.sleep(0.1)
+        tmux("send-keys", "-t", "s", "q")
+        check(status.endswith("x " + want), f"--hwdec={hw}: the status line ends with {want}: {status[-40:]!r}")
+    tmux("kill-server")
+else:
+    check(False, "tmux is missing (tools/lib/setup.sh installs it)")
 
 # qv info says which decoder really made the first frame.
 rc, out, err = qv(["info", H264, "--hwdec=vaapi,cuda", "--json"])

@@ -30,7 +30,7 @@ struct StatusInfo {
     int queues[3] = {0, 0, 0};
     const char *gopMap = nullptr;    // formatGopMap()
     const char *message = nullptr;   // short feedback (e.g. "seek +5s")
-    const char *decoder = nullptr;   // which decoder made the frame ("software", "cuda"); null: not shown
+    const char *decoder = nullptr;   // which decoder made the frame ("software", "cuda"), last; null: not shown
 };
 
 // Replaces out's contents; no allocation when out has capacity.
