@@ -23,7 +23,7 @@ for c in "$clips"/*.{mp4,mkv,webm}; do
   [[ -f $c ]] || continue
   name=$(basename "$c")
   case $name in
-    hevc*) wrap=hevc_cuvid ;; vp9*) wrap=vp9_cuvid ;; av1*) wrap=av1_cuvid ;; *) wrap=h264_cuvid ;;
+    hevc*) wrap=hevc_cuvid ;; vp9*) wrap=vp9_cuvid ;; *) wrap=h264_cuvid ;;
   esac
   echo "== $name"
   timeout 240 "$qv" hwdec-probe "$c" --hwdec=cuda,$wrap --json > "$res/$name.probe.json" 2> "$res/$name.probe.err"

@@ -5,7 +5,9 @@
 #   1. a small static FFmpeg with NVDEC/CUVID (../shared/device/build-ffmin.sh, ~10 min on 2 cores),
 #   2. qv linked against it (no SDL2, KMS or Vulkan: the machine has none of them),
 #   3. the clips: generated with this machine's ffmpeg (H.264 8-bit with B-frames,
-#      H.264 10-bit, HEVC 8-bit and 10-bit, VP9, AV1, a 1080p H.264 and HEVC for throughput).
+#      H.264 10-bit, HEVC 8-bit and 10-bit, VP9, an odd size, a 1080p H.264 and HEVC
+#      for throughput), and their framemd5 from this machine's software decoder.
+# What the `run` tool carries is limited to 64 MiB: `du` at the end says what this is.
 # Usage: tools/device/prepare-hwdec.sh [OUT]   (default OUT: build-device; needs root for apt)
 # Then, on the device machine (the `run` tool, carry OUT):
 #   tools/device/hwdec-nvidia.sh OUT
@@ -43,7 +45,8 @@ gen h264-10bit.mkv "${src[@]}" -c:v libx264 -pix_fmt yuv420p10le -bf 2
 gen hevc.mkv "${src[@]}" -c:v libx265 -x265-params log-level=error:bframes=4 -pix_fmt yuv420p
 gen hevc-10bit.mkv "${src[@]}" -c:v libx265 -x265-params log-level=error:bframes=4 -pix_fmt yuv420p10le
 gen vp9.webm "${src[@]}" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -g 10
-gen av1.mkv -f lavfi -i testsrc2=size=192x108:rate=25 -t 1 -c:v libaom-av1 -cpu-used 8 -usage realtime -g 10
+# No AV1 clip: build-ffmin.sh's FFmpeg (5.1) has only the native av1 decoder,
+# which decodes nothing without a hwaccel: no software reference there.
 gen h264-odd-174x142.mkv -f lavfi -i testsrc2=size=174x142:rate=25 -t 2 -c:v libx264 -bf 2 -pix_fmt yuv420p
 gen h264-1080p.mkv "${big[@]}" -c:v libx264 -preset veryfast -bf 3 -g 60 -pix_fmt yuv420p
 gen hevc-1080p.mkv "${big[@]}" -c:v libx265 -preset ultrafast -x265-params log-level=error -pix_fmt yuv420p
