@@ -144,8 +144,14 @@ VideoDecoder::Got VideoDecoder::receive(FrameRef &out) {
         stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
         if (++consecutiveErrors_ > kMaxConsecutiveErrors && !anyFrame_) break;
     }
-    error_ = Error::make(ErrorKind::Decode, "cannot decode the video: " + std::to_string(stats_.corruptPackets.load()) +
-                                                " of " + std::to_string(stats_.packets.load()) + " packets corrupt");
+    if (impl_->hwName)   // the file may be fine: the decoder asked for is what fails (no switch to software yet)
+        error_ = Error::make(ErrorKind::Decode, std::string("--hwdec: ") + impl_->hwName + " opened but decoded no frame (" +
+                                                    std::to_string(stats_.corruptPackets.load()) + " errors on " +
+                                                    std::to_string(stats_.packets.load()) +
+                                                    " packets); --hwdec=no decodes in software");
+    else
+        error_ = Error::make(ErrorKind::Decode, "cannot decode the video: " + std::to_string(stats_.corruptPackets.load()) +
+                                                    " of " + std::to_string(stats_.packets.load()) + " packets corrupt");
     return Got::Failed;
 }
 

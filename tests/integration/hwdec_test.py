@@ -109,14 +109,13 @@ check(rc == 0 and rows and all(r[-1] == "software" for r in rows) and open(log).
 # The status line ends with the decoder of the frame on screen (a real
 # terminal: tmux, wide enough that nothing is cut).
 if shutil.which("tmux"):
-    sock = f"qv-hwdec-{os.getpid()}"
-
-    def tmux(*args):
-        return subprocess.run(["tmux", "-L", sock, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=20).stdout.decode(errors="replace")
-
     for hw, want in [("cuda", "software"), ("h264", "h264")]:
-        tmux("kill-server")
+        sock = f"qv-hwdec-{os.getpid()}-{hw}"   # a server each: no race with the last one going away
+
+        def tmux(*args):
+            return subprocess.run(["tmux", "-L", sock, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=20).stdout.decode(errors="replace")
+
         tmux("new-session", "-d", "-s", "s", "-x", "250", "-y", "20", "env", f"XDG_CACHE_HOME={tmp}", QV, H264,
              "--display=blocks", "--no-audio", "--pause", "--hwdec=" + hw)
         status = ""
@@ -129,7 +128,7 @@ if shutil.which("tmux"):
             time.sleep(0.1)
         tmux("send-keys", "-t", "s", "q")
         check(status.endswith("x " + want), f"--hwdec={hw}: the status line ends with {want}: {status[-40:]!r}")
-    tmux("kill-server")
+        tmux("kill-server")
 else:
     check(False, "tmux is missing (tools/lib/setup.sh installs it)")
 
@@ -159,6 +158,13 @@ check("cuda" in names and "vaapi" in names and all(x["verdict"] == "unavailable"
       f"hwdec-probe: every decoder here unavailable, with a reason: {[(x['name'], x['detail']) for x in decs]}")
 check(all(x["kind"] in ("hwaccel", "wrapper") and x["first_difference"] is None for x in decs),
       "hwdec-probe: kinds and no first difference")
+# A wrapper that opens but decodes nothing (Debian's h264_qsv without an
+# Intel GPU): no switch to software yet, so one line that blames the decoder,
+# not the file, and says what works (exit 6).
+if any(x["name"] == "h264_qsv" and x["detail"] == "h264_qsv: no frame came out of it" for x in decs):
+    rc, out, err = play(H264, ["--hwdec=h264_qsv"])
+    check(rc == 6 and len(warnings(err)) == 1 and "--hwdec: h264_qsv opened but decoded no frame" in err
+          and "--hwdec=no decodes in software" in err, f"--hwdec=h264_qsv decoding nothing: exit {rc}, {warnings(err)}")
 cache = open(CACHE).read().splitlines() if os.path.exists(CACHE) else []
 check(cache[:1] == ["qv-hwdec-verdicts 1"] and any(l.startswith("cuda\th264\t") and "\tunavailable\t" in l for l in cache),
       f"hwdec-probe wrote the verdict cache ({len(cache)} lines)")
