@@ -36,6 +36,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"timeout", 0, "TIME", "play", "a source silent for TIME (at the open or while playing) ends qv with exit code 10 (default 0: wait for ever)", OptType::Time, 0, 1e7},
         {"reconnect", 0, "WHEN", "play", "open a source again when it ends or fails, with a backoff: auto (default: for udp, rtp, srt, rtsp, rtmp, tcp URLs), on, off", OptType::Choice, 0, 0, "auto|on|off"},
         {"demuxer-opt", 0, "K=V", "play", "pass option K=V to the demuxer and protocol (e.g. fifo_size=100000, rtsp_transport=tcp); repeat for more"},
+        {"hwdec", 0, "LIST", "play,info,frames,hwdec-probe", "hardware decoding: no, auto (FFmpeg's own hwaccels that are here: cuda, vaapi, vdpau, drm, vulkan, ...; never wrapper decoders), or names tried in order, hwaccels or wrapper decoders (e.g. cuda,vaapi or h264_v4l2m2m). Default: software, unless qv hwdec-probe found a decoder exact on this machine. When none works: software, with one line saying why"},
         {"threads", 0, "N", "all", "decoder threads (0 to 64; default 0: as many as the machine has cores)", OptType::Int, 0, 64},
         {"no-mmap", 0, nullptr, "all", "read local files with read() instead of mmap"},
         {"seek", 0, "MODE", "play", "what LEFT/RIGHT/UP/DOWN do: keyframe (default, fastest) or exact (land on the frame); SHIFT+LEFT/RIGHT always seek exactly 1 s", OptType::Choice, 0, 0, "keyframe|exact"},
@@ -45,7 +46,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"input-ipc", 0, "PATH", "play", "take JSON commands on a Unix socket at PATH (see the README)"},
         {"frame-log", 0, "FILE", "play", "write one line per presented or dropped frame to FILE"},
         {"screenshot-dir", 0, "DIR", "play", "where the s key writes PNGs (default: the current directory)"},
-        {"json", 0, nullptr, "info,frames,sheet", "info, frames, sheet: print JSON (the stable formats in the README)"},
+        {"json", 0, nullptr, "info,frames,sheet,hwdec-probe", "info, frames, sheet, hwdec-probe: print JSON (the stable formats in the README)"},
         {"hash", 0, nullptr, "frames", "frames: add each picture's md5, as ffmpeg -f framemd5 computes it"},
         {"output", 'o', "FILE", "thumb,sheet", "thumb, sheet: the PNG file to write (many inputs: a directory, one PNG per input)"},
         {"at", 0, "TIME", "thumb", "thumb: the exact frame shown at TIME (default 0)", OptType::Time, 0, 1e7},
@@ -65,7 +66,7 @@ const std::vector<OptionSpec> &optionTable() {
 }
 
 const std::vector<std::string> &commandNames() {
-    static const std::vector<std::string> names = {"play", "info", "thumb", "frames", "sheet"};
+    static const std::vector<std::string> names = {"play", "info", "thumb", "frames", "sheet", "hwdec-probe"};
     return names;
 }
 
@@ -233,6 +234,7 @@ std::string helpText() {
         "       qv sheet FILE -o OUT.png [--grid CxR] [--width W] [--exact]   a contact sheet\n"
         "       qv info|frames|thumb|sheet FILE... DIR... - [-r] [--ext LIST] [-j N] [--unordered]\n"
         "                                        many inputs: one JSON line each\n"
+        "       qv hwdec-probe [FILE...] [--hwdec=LIST] [--json]   is hardware decoding exact here?\n"
         "\noptions:\n";
     for (const auto &o : optionTable()) {
         std::string left = "  ";

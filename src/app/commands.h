@@ -2,6 +2,8 @@
 #pragma once
 
 #include "cli.h"
+#include "qv/media/hwdec.h"
+#include "qv/media/probe.h"
 
 #include "qv/core/result.h"
 
@@ -23,6 +25,7 @@ bool wantsBatch(const ParsedArgs &a);
 struct FramesOptions {
     bool json = false, hash = false, useMmap = true;
     int threads = 0;
+    HwdecRequest hwdec;                          // --hwdec (frames: what the decoder gives)
     const std::atomic<bool> *cancel = nullptr;   // checked between frames
 };
 // Every frame of path, one line each (text or JSON, '\n'-terminated; the
@@ -34,5 +37,12 @@ Result<int64_t> listFrames(const std::string &path, const FramesOptions &o,
 
 // "4x4" -> cols, rows (1 to 32 each).
 bool parseGrid(const std::string &s, int &cols, int &rows);
+int runHwdecProbe(const ParsedArgs &a);
+// --hwdec from the command line (Default when absent); false after one
+// usage line.
+bool hwdecFromArgs(const ParsedArgs &a, HwdecRequest &out);
+// qv info's "decoder": what --hwdec gives for the file's video (decodes its
+// first frame when hardware may be tried).
+void addDecoderFacts(const ParsedArgs &a, const HwdecRequest &req, MediaFacts &f);
 
 } // namespace qv::app

@@ -66,7 +66,8 @@ std::string manPage(const std::string &version, const std::string &exitCodes) {
          "window, the console through DRM/KMS or the framebuffer, or the terminal (kitty graphics, sixel, "
          "Unicode half blocks). It also tells what a file holds (info), lists its frames (frames), writes "
          "one frame as a PNG (thumb) and a contact sheet of the whole file (sheet); these four also take many "
-         "files, directories and '-' (a list on stdin) and run them on a work-stealing pool, one JSON line each.\n"
+         "files, directories and '-' (a list on stdin) and run them on a work-stealing pool, one JSON line each. "
+         "hwdec-probe tells whether hardware decoding gives the same frames as software.\n"
       << ".SH OPTIONS\n";
     for (const auto &o : optionDocs()) {
         m << ".TP\n";
@@ -108,7 +109,7 @@ std::string bashCompletion() {
     for (const auto &o : optionDocs()) {
         longs += " --" + o.longName;
         if (o.shortName) shorts += std::string(" -") + o.shortName;
-        if (o.argName.empty() || o.longName == "display") continue;
+        if (o.argName.empty() || o.longName == "display" || o.longName == "hwdec") continue;
         if (!o.choices.empty()) {   // the values the parser takes
             std::string words = o.choices;
             for (char &c : words)
@@ -145,6 +146,9 @@ std::string bashCompletion() {
       << "        local names\n"
       << "        names=$(\"${COMP_WORDS[0]}\" --display=help 2>/dev/null | sed -n 's/^  \\([a-z][a-z0-9]*\\) .*/\\1/p')\n"
       << "        COMPREPLY=($(compgen -W \"auto help $names\" -- \"$cur\")); return ;;\n";
+    // --hwdec: the usual words (a list goes on after a comma).
+    b << "    --hwdec) COMPREPLY=($(compgen -W \"auto no cuda vaapi vdpau drm vulkan h264_v4l2m2m hevc_v4l2m2m "
+         "h264_cuvid hevc_cuvid\" -- \"$cur\")); return ;;\n";
     if (!values.empty()) b << "    " << values << ") return ;;\n";
     b << "    esac\n"
       << "    case $cur in\n"

@@ -25,6 +25,7 @@ Result<int64_t> listFrames(const std::string &path, const FramesOptions &o, cons
     so.useMmap = o.useMmap;
     so.fast = !o.hash;   // no picture is looked at: skip the loop filter
     so.threads = o.threads;
+    so.hwdec = o.hwdec;
     auto src = openFileSource(path, so);
     if (!src) return src.takeError();
     VideoSource &s = *src.value();
@@ -100,6 +101,7 @@ int runFrames(const ParsedArgs &a) {
     o.hash = a.has("hash");
     o.useMmap = !a.has("no-mmap");
     o.threads = static_cast<int>(a.integer("threads", 0));
+    if (!hwdecFromArgs(a, o.hwdec)) return static_cast<int>(ExitCode::Usage);
     static char outBuf[1 << 16];
     std::setvbuf(stdout, outBuf, _IOFBF, sizeof outBuf);
     auto r = listFrames(path, o, [](const std::string &line) {

@@ -37,11 +37,14 @@ int usage(const std::string &msg) {
 int runInfo(const app::ParsedArgs &a) {
     if (a.positional.size() != 1) return usage("info needs exactly one FILE");
     const std::string &path = a.positional[0];
+    HwdecRequest hw;
+    if (!app::hwdecFromArgs(a, hw)) return static_cast<int>(ExitCode::Usage);
     auto f = probeFile(path, !a.has("no-mmap"));
     if (!f) {
         log::error("%s: %s", path.c_str(), f.error().message.c_str());
         return static_cast<int>(exitCodeFor(f.error().kind));
     }
+    app::addDecoderFacts(a, hw, f.value());
     std::string out = a.has("json") ? factsToJson(f.value()) : factsToText(f.value());
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
@@ -92,6 +95,7 @@ int runPlay(const app::ParsedArgs &a) {
     o.displayOpt.colorMode = colors == "truecolor" || colors == "24bit" ? 24 : colors == "256" ? 256 : 0;
     o.displayOpt.tolerance = static_cast<int>(a.integer("block-tolerance", -1));
     o.threads = static_cast<int>(a.integer("threads", 0));
+    if (!app::hwdecFromArgs(a, o.hwdec)) return static_cast<int>(ExitCode::Usage);
     o.displayOpt.maxBandwidth = a.bytes("max-bandwidth", 0);
     o.seekExact = a.get("seek") == "exact";
     if (a.has("start-frame") && a.has("start")) return usage("--start and --start-frame cannot both be given");
@@ -191,5 +195,6 @@ int main(int argc, char **argv) {
     if (a.command == "thumb") return runThumb(a);
     if (a.command == "frames") return app::runFrames(a);
     if (a.command == "sheet") return app::runSheet(a);
+    if (a.command == "hwdec-probe") return app::runHwdecProbe(a);
     return runPlay(a);
 }

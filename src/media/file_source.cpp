@@ -21,6 +21,8 @@ public:
         DecoderOptions o;
         o.threads = opt.threads;
         o.fast = opt.fast;
+        o.hwdec = opt.hwdec;
+        o.quietFallback = opt.quietFallback;
         auto dec = VideoDecoder::open(*demux_, o);
         if (!dec) return dec.takeError();
         dec_ = std::move(dec.value());
@@ -31,6 +33,7 @@ public:
     const StreamSpec &spec() const override { return dec_->spec(); }
     const SourceStats &stats() const override { return dec_->stats(); }
     bool anyFrame() const override { return dec_->anyFrame(); }
+    const HwdecStatus *hwdecStatus() const override { return &dec_->hwdec(); }
 
     void startIndex() override {
         if (!builder_ && !demux_->isStream()) builder_ = std::make_unique<IndexBuilder>(path_);

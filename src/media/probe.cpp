@@ -141,6 +141,9 @@ std::string factsToText(const MediaFacts &m) {
         }
         o += "\n";
     }
+    if (!m.decoderAsked.empty())
+        o += "  decoder: " + m.decoderRunning + " (hwdec " + m.decoderAsked + ")" +
+             (m.decoderWhy.empty() ? "" : "; software because " + m.decoderWhy) + "\n";
     return o;
 }
 
@@ -195,6 +198,13 @@ std::string factsToJson(const MediaFacts &m) {
         w.endObject();
     }
     w.endArray();
+    if (!m.decoderAsked.empty()) {
+        w.key("decoder").beginObject();
+        w.key("running").string(m.decoderRunning);
+        w.key("hwdec").string(m.decoderAsked);
+        w.key("why").string(m.decoderWhy);
+        w.endObject();
+    }
     w.endObject();
     return w.take() + "\n";
 }

@@ -1,6 +1,9 @@
 #include "qv/media/video_decoder.h"
 
+#include "hw_download.h"
+#include "hwdec_open.h"
 #include "input.h"
+#include "qv/core/log.h"
 #include "qv/media/demuxer.h"
 #include "qv/sync/clock.h"
 
@@ -36,6 +39,15 @@ struct VideoDecoder::Impl {
     }
     PacketMeta meta[kMeta] = {};
     uint64_t seq = 0;
+    // Hardware decoding (hwName null: the software decoder).
+    HwFormatChoice choice;
+    HwDownloader download;
+    AvFramePtr raw;                   // the hardware frame on its way down
+    const char *hwName = nullptr;     // the hwaccel or wrapper that opened (interned)
+    const char *software = nullptr;   // "software" (interned)
+    bool wrapper = false;
+    int wantFmt = -1;                 // the software decoder's pixel format (downloads are converted to it)
+    bool downloadFailed = false;
 };
 
 VideoDecoder::~VideoDecoder() = default;
@@ -47,9 +59,23 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const Demuxer &d, const
     Impl &m = *v->impl_;
     m.st = d.videoStream();
     m.path = d.path();
-    auto dec = openDecoder(d.path(), m.st, opt.threads, opt.lowDelay);
-    if (!dec) return dec.takeError();
-    m.dec = std::move(dec.value());
+    m.software = internName("software");
+    v->quiet_ = opt.quietFallback;
+    v->hw_.asked = hwdecRequestText(opt.hwdec);
+    HwOpen hw = openHardware(d.path(), m.st, opt.hwdec, m.choice);
+    if (hw.ctx) {
+        m.dec = std::move(hw.ctx);
+        m.hwName = internName(hw.name);
+        m.wrapper = hw.wrapper;
+        v->hw_.tried = hw.name;
+        log::info("hwdec: %s opened; frames will tell whether it decodes", hw.name.c_str());
+    } else {
+        auto dec = openDecoder(d.path(), m.st, opt.threads, opt.lowDelay);
+        if (!dec) return dec.takeError();
+        m.dec = std::move(dec.value());
+        if (hw.asked) v->fallBack(hw.why);
+    }
+    m.wantFmt = d.videoSpec().pixFmt;
     v->fastAlways_ = opt.fast;
     if (opt.fast) m.dec->skip_loop_filter = AVDISCARD_ALL;
     v->spec_ = d.videoSpec();
@@ -107,6 +133,7 @@ VideoDecoder::Got VideoDecoder::receive(FrameRef &out) {
         const int r = avcodec_receive_frame(impl_->dec.get(), out.frame.get());
         pendingDecodeNs_ += monotonicNs() - t0;
         if (r >= 0) {
+            if (!takeFrame(out)) continue;
             fill(out);
             return Got::Frame;
         }
@@ -119,9 +146,75 @@ VideoDecoder::Got VideoDecoder::receive(FrameRef &out) {
         stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
         if (++consecutiveErrors_ > kMaxConsecutiveErrors && !anyFrame_) break;
     }
-    error_ = Error::make(ErrorKind::Decode, "cannot decode the video: " + std::to_string(stats_.corruptPackets.load()) +
-                                                " of " + std::to_string(stats_.packets.load()) + " packets corrupt");
+    if (impl_->hwName)   // the file may be fine: the decoder asked for is what fails (no switch to software yet)
+        error_ = Error::make(ErrorKind::Decode, std::string("--hwdec: ") + impl_->hwName + " opened but decoded no frame (" +
+                                                    std::to_string(stats_.corruptPackets.load()) + " errors on " +
+                                                    std::to_string(stats_.packets.load()) +
+                                                    " packets); --hwdec=no decodes in software");
+    else
+        error_ = Error::make(ErrorKind::Decode, "cannot decode the video: " + std::to_string(stats_.corruptPackets.load()) +
+                                                    " of " + std::to_string(stats_.packets.load()) + " packets corrupt");
     return Got::Failed;
+}
+
+void VideoDecoder::fallBack(const std::string &why) {
+    hw_.running = "software";
+    hw_.why = why;
+    if (!quiet_ && !hwAnnounced_) {
+        if (hw_.asked == "default")   // no --hwdec: a verdict of hwdec-probe made qv try it
+            log::warn("hwdec (no --hwdec; hwdec-probe found it exact here): decoding in software: %s", why.c_str());
+        else
+            log::warn("--hwdec=%s: decoding in software: %s", hw_.asked.c_str(), why.c_str());
+    }
+    hwAnnounced_ = true;
+}
+
+// A frame as it came out of the decoder -> the frame qv passes on: stale
+// ones dropped, hardware frames downloaded (hw_download.h), and which
+// decoder really made it told by its format.
+bool VideoDecoder::takeFrame(FrameRef &out) {
+    Impl &m = *impl_;
+    AVFrame *f = out.frame.get();
+    // Made from a packet sent before the last flush (some hardware and
+    // wrapper decoders hand those out after a flush): never shown.
+    const int64_t tag = f->pts;
+    if (tag != AV_NOPTS_VALUE && tag >= 0 && static_cast<uint64_t>(tag) < m.seq && m.seq - static_cast<uint64_t>(tag) <= kMeta &&
+        m.meta[static_cast<uint64_t>(tag) % kMeta].epoch != m.epoch) {
+        av_frame_unref(f);
+        stats_.staleDropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    const char *made = m.software;
+    if (m.hwName) {
+        const bool hwFrame = f->hw_frames_ctx != nullptr;
+        if (!hwFrame && !m.wrapper) {
+            // get_format was not offered the hardware format: FFmpeg decodes
+            // this stream in software.
+            if (!hwAnnounced_)
+                fallBack(std::string(m.hwName) + ": the hardware did not take this stream (the decoder offered " +
+                         (m.choice.offered.empty() ? "nothing else" : m.choice.offered) + ")");
+        } else {
+            if (!m.raw) m.raw = allocFrame();
+            av_frame_move_ref(m.raw.get(), f);
+            std::string why;
+            if (!m.download.download(m.raw.get(), f, m.wantFmt, why)) {
+                av_frame_unref(m.raw.get());
+                stats_.corruptFrames.fetch_add(1, std::memory_order_relaxed);
+                if (!m.downloadFailed) log::warn("%s: %s", m.hwName, why.c_str());
+                m.downloadFailed = true;
+                return false;
+            }
+            if (hwFrame) stats_.hwFrames.fetch_add(1, std::memory_order_relaxed);
+            made = m.hwName;
+            if (hw_.running != m.hwName) {
+                hw_.running = m.hwName;
+                hw_.why.clear();
+            }
+        }
+    }
+    stats_.decoder.store(made, std::memory_order_relaxed);
+    out.info.decoder = made;
+    return true;
 }
 
 void VideoDecoder::flush(bool fromStart) {
@@ -190,7 +283,9 @@ void VideoDecoder::fill(FrameRef &out) {
     // came out); the dts qv shows is the frame's own packet's.
     const int64_t pts = guessPts(pm.pts, f->pkt_dts);
     if (startPts_ == INT64_MIN && pts != AV_NOPTS_VALUE) startPts_ = pts;
+    const char *decoder = i.decoder;
     i = FrameInfo{};
+    i.decoder = decoder;
     i.tbNum = m.tb.num;
     i.tbDen = m.tb.den;
     i.pts = pts == AV_NOPTS_VALUE ? kNoTs : pts;

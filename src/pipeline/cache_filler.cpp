@@ -90,7 +90,9 @@ void CacheFiller::run() {
             o.interrupt = &quit_;
             auto d = Demuxer::open(path_, o);
             if (d) {
-                auto v = VideoDecoder::open(*d.value(), DecoderOptions{});
+                DecoderOptions fo;
+                fo.hwdec.mode = HwdecRequest::Mode::No;   // software: an exact hardware decoder gives the same frames
+                auto v = VideoDecoder::open(*d.value(), fo);
                 if (v) {
                     demux = std::move(d.value());
                     dec = std::move(v.value());

@@ -115,9 +115,15 @@ void DecodeStage::run() {
             if (!src_.anyFrame()) {
                 // Nothing at all came out: the file's one line says why.
                 const SourceStats &st = src_.stats();
-                Item it = ErrorItem{Error::make(ErrorKind::Decode, "no frame could be decoded: " +
-                                                                      std::to_string(st.corruptPackets.load()) + " of " +
-                                                                      std::to_string(st.packets.load()) + " packets corrupt")};
+                const HwdecStatus *hw = src_.hwdecStatus();
+                const std::string counts = std::to_string(st.corruptPackets.load()) + " of " +
+                                           std::to_string(st.packets.load()) + " packets";
+                Item it = ErrorItem{Error::make(
+                    ErrorKind::Decode,
+                    hw && !hw->tried.empty()   // the decoder asked for failed, maybe not the file
+                        ? "--hwdec: " + hw->tried + " opened but decoded no frame (errors on " + counts +
+                              "); --hwdec=no decodes in software"
+                        : "no frame could be decoded: " + counts + " corrupt")};
                 push(it, serial);
                 break;
             }

@@ -131,6 +131,7 @@ public:
             DecoderOptions o;
             o.threads = opt_.threads;
             o.lowDelay = opt_.lowLatency;
+            o.hwdec = opt_.hwdec;
             auto dec = VideoDecoder::open(*demux, o);
             if (!dec) {
                 display_.reset();
@@ -289,6 +290,10 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
                  ss.corruptFrames.load(), s.shedMax.load(), s.shedUps.load(), s.shedDowns.load(),
                  ss.skippedNonRef.load(), s.keySkips.load(), ss.skippedToKey.load(), s.reseeks.load(),
                  s.cacheFilled.load(), s.backgroundFilled.load(), s.cacheHits.load());
+    if (const HwdecStatus *h = src_->hwdecStatus())
+        std::fprintf(stderr, "  decoder: %s (hwdec %s), hardware frames %" PRId64 ", stale frames dropped %" PRId64 "%s%s\n",
+                     ss.decoder.load(), h->asked.c_str(), ss.hwFrames.load(), ss.staleDropped.load(),
+                     h->why.empty() ? "" : "; software because ", h->why.c_str());
     std::fprintf(stderr, "  busy ms:");
     for (int i = 0; i < kStages; ++i) {
         int64_t ns = s.busyNs[i].load();

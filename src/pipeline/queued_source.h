@@ -27,6 +27,7 @@ public:
     const StreamSpec &spec() const override { return dec_->spec(); }
     const SourceStats &stats() const override { return dec_->stats(); }
     bool anyFrame() const override { return dec_->anyFrame(); }
+    const HwdecStatus *hwdecStatus() const override { return &dec_->hwdec(); }
     Result<NextStatus> next(FrameRef &out) override;
     Result<void> seek(int64_t ns) override;
     Result<void> seekToOrdinal(int64_t ordinal, int back) override;

@@ -32,6 +32,7 @@ const std::string &StatusModel::line(const PlayerSnapshot &s, const StatusExtras
     t.key = i.key;
     t.pktSize = i.pktSize;
     t.decodeNs = i.decodeNs;
+    t.decoder = i.decoder;
     t.fps = x.fps;
     t.drops = s.dropped;
     t.shed = s.shedLevel;

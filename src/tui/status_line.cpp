@@ -38,12 +38,12 @@ void formatStatus(const StatusInfo &s, std::string &out) {
     // Most useful first: a narrow terminal cuts the end of the line.
     int n = std::snprintf(line, sizeof line,
                           "%s %s/%s frame %s%" PRId64 "%s %c%s %d B pts %.3f %s dec %.1f ms%s%s%s%s%s"
-                          "  %.1f fps drop %" PRId64 "%s q %s drift %+.1f ms %.2fx",
+                          "  %.1f fps drop %" PRId64 "%s q %s drift %+.1f ms %.2fx%s%s",
                           state, pos, dur, s.ordinalExact ? "" : "~", s.ordinal, total, s.pictType,
                           s.key ? "*" : "", s.pktSize, static_cast<double>(s.ptsNs) / 1e9, dts,
                           static_cast<double>(s.decodeNs) / 1e6, s.message ? "  " : "", s.message ? s.message : "",
                           s.gopMap ? "  " : "", s.gopMap ? s.gopMap : "", lat, s.fps, s.drops, shed, queues,
-                          static_cast<double>(s.driftNs) / 1e6, s.speed);
+                          static_cast<double>(s.driftNs) / 1e6, s.speed, s.decoder ? " " : "", s.decoder ? s.decoder : "");
     if (n < 0) n = 0;
     if (static_cast<size_t>(n) >= sizeof line) n = sizeof line - 1;
     out.assign(line, static_cast<size_t>(n));

@@ -9,6 +9,8 @@ extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/display.h>
 #include <libavutil/frame.h>
+#include <libavutil/hwcontext.h>
+#include <libavutil/pixdesc.h>
 #include <libswresample/swresample.h>
 }
 
@@ -165,6 +167,45 @@ inline int decoderChannels(const AVCodecContext *dec) {
 }
 
 // avcodec_close() is deprecated in 7.x; avcodec_free_context() is enough.
+
+// Hardware decoding (4.3 .. 7.x). The hwcontext API (av_hwdevice_*,
+// av_hwframe_transfer_data, avcodec_get_hw_config, extra_hw_frames) is the
+// same in every supported version; what differs is kept here.
+
+// A wrapper decoder (cuvid, v4l2m2m, rkmpp, qsv, mediacodec, ...): it uses
+// its own parser and reordering. AVCodec::wrapper_name (lavc 58.?+) names the
+// library it wraps; FFmpeg 4.3 already has it.
+inline const char *wrapperName(CodecPtr c) { return c ? c->wrapper_name : nullptr; }
+
+// Whether a codec can use an hwaccel device type through hw_device_ctx, and
+// the hardware pixel format its frames then have (AV_PIX_FMT_NONE: cannot).
+inline AVPixelFormat hwaccelPixFmt(CodecPtr c, AVHWDeviceType type) {
+    for (int i = 0;; ++i) {
+        const AVCodecHWConfig *cfg = avcodec_get_hw_config(c, i);
+        if (!cfg) return AV_PIX_FMT_NONE;
+        if ((cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX) && cfg->device_type == type) return cfg->pix_fmt;
+    }
+}
+
+// Whether a pixel format is a hardware one (frames live in device memory).
+inline bool isHwPixFmt(int fmt) {
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(fmt));
+    return d && (d->flags & AV_PIX_FMT_FLAG_HWACCEL);
+}
+
+// The software format a hardware frame downloads to by default.
+inline AVPixelFormat hwFrameSwFormat(const AVFrame *f) {
+    if (!f->hw_frames_ctx) return AV_PIX_FMT_NONE;
+    return reinterpret_cast<const AVHWFramesContext *>(f->hw_frames_ctx->data)->sw_format;
+}
+
+// The library versions, for the hwdec verdict cache's key.
+inline std::string versions() {
+    auto v = [](unsigned x) {
+        return std::to_string(x >> 16) + "." + std::to_string((x >> 8) & 255) + "." + std::to_string(x & 255);
+    };
+    return std::string("FFmpeg ") + av_version_info() + " lavc " + v(avcodec_version()) + " lavu " + v(avutil_version());
+}
 
 // FFmpeg error code to text.
 inline std::string errText(int err) {

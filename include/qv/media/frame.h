@@ -38,6 +38,7 @@ struct FrameInfo {
     // Latency (issue 14), CLOCK_MONOTONIC ns, 0: unknown: its packet came
     // from the demuxer, it came out of the decoder, the scale stage was done.
     int64_t recvNs = 0, decodedNs = 0, scaledNs = 0;
+    const char *decoder = "software";   // which decoder made it (interned name: hwdec.h)
 };
 
 struct FrameRef {

@@ -35,6 +35,9 @@ struct MediaFacts {
     std::string path, format, formatLong;
     int64_t durationMs = -1, startMs = 0, bitRate = 0, sizeBytes = 0;
     std::vector<StreamFacts> streams;
+    // The video decoder --hwdec gives this file here (what made its first
+    // frame); empty asked: not looked at (no video).
+    std::string decoderAsked, decoderRunning, decoderWhy;
 };
 
 Result<MediaFacts> probeFile(const std::string &path, bool useMmap, bool scan = true);

@@ -28,6 +28,8 @@ struct SourceOptions {
     int threads = 0;          // libavcodec threads, 0 = FFmpeg's choice
     bool useMmap = true;      // local files through the mmap AVIO
     bool fast = false;        // skip the loop filter (facts only, not pictures)
+    HwdecRequest hwdec;       // --hwdec
+    bool quietFallback = false;   // no stderr line when hardware decoding falls back
 };
 
 class VideoSource {
@@ -68,6 +70,9 @@ public:
     // Whether a frame was ever decoded (zero decodable frames is an error).
     virtual bool anyFrame() const { return true; }
     virtual const SourceStats &stats() const { return stats_; }
+    // What --hwdec did (null: not a decoder). The source's thread, or after
+    // it stopped.
+    virtual const HwdecStatus *hwdecStatus() const { return nullptr; }
 
 protected:
     SourceStats stats_;

@@ -9,6 +9,7 @@
 
 #include "qv/core/result.h"
 #include "qv/media/frame.h"
+#include "qv/media/hwdec.h"
 #include "qv/media/packet.h"
 #include "qv/media/packet_index.h"
 #include "qv/media/stream_spec.h"
@@ -29,6 +30,11 @@ struct SourceStats {
     std::atomic<int64_t> decodeNs{0};
     std::atomic<int64_t> skippedNonRef{0};    // packets the decoder was told to skip (shedding)
     std::atomic<int64_t> skippedToKey{0};     // packets dropped unread to reach a keyframe (shedding)
+    std::atomic<int64_t> hwFrames{0};         // frames that came out of the hardware (downloaded once)
+    std::atomic<int64_t> staleDropped{0};     // frames of packets sent before a flush (never shown)
+    // Which decoder made the latest frame: "software", an hwaccel's or a
+    // wrapper decoder's name (interned: the pointer stays valid).
+    std::atomic<const char *> decoder{"software"};
 };
 
 // How much decoding work is shed (timed playback on a slow CPU only).
@@ -42,6 +48,8 @@ struct DecoderOptions {
     int threads = 0;     // libavcodec threads, 0: FFmpeg's choice for this machine
     bool fast = false;   // skip the loop filter always (facts only, not pictures)
     bool lowDelay = false;   // --latency=low: slice threads only, AV_CODEC_FLAG_LOW_DELAY
+    HwdecRequest hwdec;  // --hwdec (Default: hardware only where the probe found it exact)
+    bool quietFallback = false;   // no stderr line on fallback (the probe reports it itself)
 };
 
 class VideoDecoder {
@@ -73,16 +81,25 @@ public:
 
     const SourceStats &stats() const { return stats_; }
     SourceStats &stats() { return stats_; }
+    // What --hwdec did: asked, tried, what runs (from the frames' format, so
+    // "software" until a hardware frame came out) and why not hardware.
+    // Decoder thread only (others read stats().decoder).
+    const HwdecStatus &hwdec() const { return hw_; }
 
 private:
     VideoDecoder() = default;
     int64_t guessPts(int64_t pts, int64_t dts);
     void fill(FrameRef &out);
+    bool takeFrame(FrameRef &out);
+    void fallBack(const std::string &why);
 
     struct Impl;
     std::unique_ptr<Impl> impl_;
     StreamSpec spec_;
     SourceStats stats_;
+    HwdecStatus hw_;
+    bool hwAnnounced_ = false;
+    bool quiet_ = false;
     Error error_;
     std::shared_ptr<const PacketIndex> idx_;
     DecodeShed shed_ = DecodeShed::None;

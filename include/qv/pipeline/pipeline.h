@@ -11,6 +11,7 @@
 
 #include "qv/core/exit_code.h"
 #include "qv/display/display.h"
+#include "qv/media/hwdec.h"
 
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,7 @@ struct PlayOptions {
     bool stats = false;
     bool useMmap = true;
     int threads = 0;                   // libavcodec threads (0: one per core)
+    HwdecRequest hwdec;                // --hwdec
     bool seekExact = false;            // --seek=exact: arrow keys land on the frame
     int64_t startFrame = -1;           // --start-frame
     bool startPaused = false;          // --pause

@@ -33,6 +33,7 @@ struct StatusInfo {
     // Latency of the frames shown lately (issue 14), medians, ns; total < 0:
     // not shown. "lat 18 ms: dec 5 scale 1 disp 10".
     int64_t latNs = -1, latDecNs = 0, latScaleNs = 0, latDispNs = 0;
+    const char *decoder = nullptr;   // which decoder made the frame ("software", "cuda"), last; null: not shown
 };
 
 // Replaces out's contents; no allocation when out has capacity.

@@ -93,6 +93,10 @@ TEST_CASE("status line shows the frame facts") {
     s.queues[1] = -1;   // no encode stage
     formatStatus(s, out);
     CHECK(out.find(" q 3/2 ") != std::string::npos);
+    s.decoder = "cuda";   // which decoder made the frame (hwdec)
+    formatStatus(s, out);
+    CHECK(out.size() > 10);
+    CHECK(out.substr(out.size() - 10) == "1.00x cuda");   // last: a narrow terminal cuts it first
     s.queues[1] = 1;
     CHECK(out.find(map) != std::string::npos);
     s.gopMap = nullptr;

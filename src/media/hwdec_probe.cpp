@@ -1,0 +1,150 @@
+#include "qv/media/hwdec_probe.h"
+
+#include "input.h"
+#include "qv/media/frame_hash.h"
+#include "qv/media/source.h"
+#include "qv/sync/clock.h"
+
+namespace qv {
+
+Result<DecodeRun> decodeAll(const std::string &path, const HwdecRequest &req, bool useMmap, int64_t maxFrames) {
+    SourceOptions so;
+    so.useMmap = useMmap;
+    so.hwdec = req;
+    so.quietFallback = true;
+    auto src = openFileSource(path, so);
+    if (!src) return src.takeError();
+    VideoSource &s = *src.value();
+    DecodeRun run;
+    run.codec = s.spec().codec;
+    FrameHasher hasher;
+    FrameRef fr;
+    const int64_t t0 = monotonicNs();
+    // Hardware asked for and nothing opened: nothing to compare.
+    const bool wantHw = req.mode == HwdecRequest::Mode::List || req.mode == HwdecRequest::Mode::Auto;
+    if (wantHw && s.hwdecStatus()->tried.empty()) maxFrames = 0;
+    while (maxFrames < 0 || static_cast<int64_t>(run.frames.size()) < maxFrames) {
+        auto r = s.next(fr);
+        if (!r) {
+            run.error = r.error().message;
+            break;
+        }
+        if (r.value() != NextStatus::Frame) break;
+        FrameDigest d;
+        char hex[33];
+        d.pts = fr.info.pts;
+        d.md5 = hasher.hash(fr.frame.get(), hex, nullptr) ? hex : "?";
+        d.hardware = std::string(fr.info.decoder) != "software";
+        run.frames.push_back(d);
+        fr.reset();
+        if (wantHw && !d.hardware) break;   // FFmpeg fell back to software: unavailable for this stream
+    }
+    run.seconds = static_cast<double>(monotonicNs() - t0) / 1e9;
+    run.status = *s.hwdecStatus();
+    return run;
+}
+
+std::string decoderKind(const std::string &name) {
+    if (isHwaccelName(name)) return "hwaccel";
+    if (isWrapperDecoder(name)) return "wrapper";
+    return avcodec_find_decoder_by_name(name.c_str()) ? "decoder" : "unknown";
+}
+
+ProbeVerdict judgeRuns(const std::string &name, const DecodeRun &sw, const DecodeRun &hw) {
+    ProbeVerdict v;
+    size_t hwFrames = 0;
+    for (const auto &f : hw.frames) hwFrames += f.hardware;
+    if (hwFrames == 0) {
+        v.verdict = "unavailable";
+        v.detail = !hw.status.why.empty() ? hw.status.why
+                   : !hw.error.empty()    ? name + ": " + hw.error
+                                          : name + ": no frame came out of it";
+        return v;
+    }
+    const size_t n = std::min(sw.frames.size(), hw.frames.size());
+    for (size_t k = 0; k < n; ++k) {
+        const FrameDigest &a = sw.frames[k], &b = hw.frames[k];
+        const char *what = !b.hardware ? "made in software" : a.md5 != b.md5 ? "picture (md5)" : a.pts != b.pts ? "pts" : nullptr;
+        if (what) {
+            v.verdict = "differs";
+            v.firstDifference = static_cast<int64_t>(k);
+            v.detail = "at frame " + std::to_string(k) + ": " + what;
+            return v;
+        }
+    }
+    if (sw.frames.size() != hw.frames.size() || !hw.error.empty()) {
+        v.verdict = "differs";
+        v.firstDifference = static_cast<int64_t>(n);
+        v.detail = "frame count " + std::to_string(hw.frames.size()) + ", software " + std::to_string(sw.frames.size()) +
+                   (hw.error.empty() ? "" : " (" + hw.error + ")");
+        return v;
+    }
+    v.verdict = "exact";
+    v.detail = std::to_string(hw.frames.size()) + " frames";
+    return v;
+}
+
+Result<void> writeProbeClip(const std::string &path) {
+    ff::CodecPtr enc = avcodec_find_encoder_by_name("libx264");
+    const bool h264 = enc != nullptr;
+    if (!enc) enc = avcodec_find_encoder(AV_CODEC_ID_MPEG2VIDEO);
+    if (!enc) return Error::make(ErrorKind::Internal, "this FFmpeg has neither libx264 nor an MPEG-2 encoder");
+    auto demo = openDemoSource(320, 240, 25, 2);
+    AVFormatContext *fmt = nullptr;
+    int r = avformat_alloc_output_context2(&fmt, nullptr, "matroska", path.c_str());
+    if (r < 0 || !fmt) return avError(ErrorKind::Output, path, "cannot make the probe clip", r);
+    CodecCtxPtr c(avcodec_alloc_context3(enc));
+    AVStream *st = avformat_new_stream(fmt, nullptr);
+    auto fail = [&](const char *what, int err) {
+        if (fmt->pb) avio_closep(&fmt->pb);
+        avformat_free_context(fmt);
+        return avError(ErrorKind::Output, path, what, err);
+    };
+    if (!c || !st) return fail("out of memory", AVERROR(ENOMEM));
+    c->width = 320;
+    c->height = 240;
+    c->pix_fmt = AV_PIX_FMT_YUV420P;
+    c->time_base = AVRational{1, 25};
+    c->framerate = AVRational{25, 1};
+    c->gop_size = 25;
+    c->max_b_frames = 2;
+    c->thread_count = 1;
+    if (fmt->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    AVDictionary *o = nullptr;
+    if (h264) av_dict_set(&o, "preset", "veryfast", 0);
+    r = avcodec_open2(c.get(), enc, &o);
+    av_dict_free(&o);
+    if (r < 0) return fail("cannot open the encoder", r);
+    avcodec_parameters_from_context(st->codecpar, c.get());
+    st->time_base = c->time_base;
+    if ((r = avio_open(&fmt->pb, path.c_str(), AVIO_FLAG_WRITE)) < 0) return fail("cannot write", r);
+    if ((r = avformat_write_header(fmt, nullptr)) < 0) return fail("cannot write", r);
+    PacketPtr pkt(av_packet_alloc());
+    FrameRef fr;
+    int64_t n = 0;
+    auto drain = [&]() -> int {
+        int e;
+        while ((e = avcodec_receive_packet(c.get(), pkt.get())) >= 0) {
+            av_packet_rescale_ts(pkt.get(), c->time_base, st->time_base);
+            pkt->stream_index = st->index;
+            if ((e = av_interleaved_write_frame(fmt, pkt.get())) < 0) return e;
+        }
+        return e == AVERROR(EAGAIN) || e == AVERROR_EOF ? 0 : e;
+    };
+    for (;;) {
+        auto got = demo->next(fr);
+        const bool end = !got || got.value() != NextStatus::Frame;
+        if (!end) fr.frame->pts = n++;
+        r = avcodec_send_frame(c.get(), end ? nullptr : fr.frame.get());
+        if (r >= 0) r = drain();
+        fr.reset();
+        if (r < 0) return fail("cannot encode the probe clip", r);
+        if (end) break;
+    }
+    if ((r = av_write_trailer(fmt)) < 0) return fail("cannot write", r);
+    avio_closep(&fmt->pb);
+    avformat_free_context(fmt);
+    return {};
+}
+
+} // namespace qv

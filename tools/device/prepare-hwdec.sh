@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Prepares, HERE (Debian 12), everything the NVIDIA machine needs for the
+# hwdec checks (issue 12), because that machine has no FFmpeg, no compiler
+# toolchain we rely on, and no network:
+#   1. a small static FFmpeg with NVDEC/CUVID (../shared/device/build-ffmin.sh, ~10 min on 2 cores),
+#   2. qv linked against it (no SDL2, KMS or Vulkan: the machine has none of them),
+#   3. the clips: generated with this machine's ffmpeg (H.264 8-bit with B-frames,
+#      H.264 10-bit, HEVC 8-bit and 10-bit, VP9, an odd size, a 1080p H.264 and HEVC
+#      for throughput), and their framemd5 from this machine's software decoder.
+# What the `run` tool carries is limited to 64 MiB: `du` at the end says what this is.
+# Usage: tools/device/prepare-hwdec.sh [OUT]   (default OUT: build-device; needs root for apt)
+# Then, on the device machine (the `run` tool, carry OUT):
+#   tools/device/hwdec-nvidia.sh OUT
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(realpath -m "${1:-$root/build-device}")
+mkdir -p "$out/clips"
+ffmin=$out/ffmin
+shared=$root/../shared/device
+if [[ ! -f $ffmin/lib/pkgconfig/libavcodec.pc ]]; then
+  [[ -x $shared/build-ffmin.sh ]] || { echo "prepare-hwdec: $shared/build-ffmin.sh is missing" >&2; exit 1; }
+  nice "$shared/build-ffmin.sh" "$ffmin"
+fi
+# The static libraries need their private dependencies (pkg-config --static).
+cat > "$out/pkg-config-static" <<'PC'
+#!/bin/sh
+exec pkg-config --static "$@"
+PC
+chmod +x "$out/pkg-config-static"
+if [[ ! -f $out/qv-build/build.ninja ]]; then
+  PKG_CONFIG="$out/pkg-config-static" PKG_CONFIG_PATH="$ffmin/lib/pkgconfig" \
+    meson setup "$out/qv-build" "$root" -Dbuildtype=release -Dsdl2=disabled -Dkms=disabled -Dvulkan=disabled \
+      -Dtests=disabled > "$out/meson-setup.log"
+fi
+nice ninja -C "$out/qv-build" -j2 qv > "$out/ninja.log"
+cp "$out/qv-build/qv" "$out/qv"
+strip "$out/qv"
+ldd "$out/qv" | grep -E 'avcodec|avformat|SDL|drm|vulkan' && { echo "prepare-hwdec: qv links a library the device lacks" >&2; exit 1; } || true
+
+gen() { local name=$1; shift; [[ -s $out/clips/$name ]] || nice ffmpeg -nostdin -hide_banner -loglevel error -y "$@" "$out/clips/$name"; }
+src=(-f lavfi -i testsrc2=size=320x240:rate=25 -t 2)
+big=(-f lavfi -i testsrc2=size=1920x1080:rate=30 -t 10)
+gen h264-bframes.mp4 "${src[@]}" -c:v libx264 -bf 3 -g 25 -pix_fmt yuv420p
+gen h264-10bit.mkv "${src[@]}" -c:v libx264 -pix_fmt yuv420p10le -bf 2
+gen hevc.mkv "${src[@]}" -c:v libx265 -x265-params log-level=error:bframes=4 -pix_fmt yuv420p
+gen hevc-10bit.mkv "${src[@]}" -c:v libx265 -x265-params log-level=error:bframes=4 -pix_fmt yuv420p10le
+gen vp9.webm "${src[@]}" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -g 10
+# No AV1 clip: build-ffmin.sh's FFmpeg (5.1) has only the native av1 decoder,
+# which decodes nothing without a hwaccel: no software reference there.
+gen h264-odd-174x142.mkv -f lavfi -i testsrc2=size=174x142:rate=25 -t 2 -c:v libx264 -bf 2 -pix_fmt yuv420p
+gen h264-1080p.mkv "${big[@]}" -c:v libx264 -preset veryfast -bf 3 -g 60 -pix_fmt yuv420p
+gen hevc-1080p.mkv "${big[@]}" -c:v libx265 -preset ultrafast -x265-params log-level=error -pix_fmt yuv420p
+# The software framemd5 of each clip from this machine's ffmpeg: a third opinion.
+for c in "$out"/clips/*; do
+  case $c in *.md5) continue ;; esac
+  [[ -s $c.md5 ]] || nice ffmpeg -nostdin -v error -i "$c" -map 0:v:0 -f framemd5 "$c.md5"
+done
+du -sh "$out/qv" "$out/clips"
+echo "prepared $out: carry it to the device machine and run tools/device/hwdec-nvidia.sh $out"
