@@ -43,7 +43,10 @@ const std::vector<OptionSpec> &optionTable() {
         {"screenshot-dir", 0, "DIR", "play", "where the s key writes PNGs (default: the current directory)"},
         {"json", 0, nullptr, "info,frames", "info, frames: print JSON (the stable formats in the README)"},
         {"hash", 0, nullptr, "frames", "frames: add each picture's md5, as ffmpeg -f framemd5 computes it"},
-        {"output", 'o', "FILE", "thumb", "thumb: the PNG file to write"},
+        {"output", 'o', "FILE", "thumb,export", "thumb: the PNG file to write; export: the file to write (its name's extension picks the container)"},
+        {"from", 0, "A", "export", "export: the first frame, a time (seconds or [[hh:]mm:]ss[.frac]: the frame on screen then) or #N (frame N, 0-based)"},
+        {"to", 0, "B", "export", "export: the last frame (included), as --from"},
+        {"reencode", 0, "ENCODER", "export", "export: re-encode every frame (with ENCODER, an FFmpeg encoder name; default: the source codec's)", OptType::Text, 0, 0, nullptr, true},
         {"at", 0, "TIME", "thumb", "thumb: the exact frame shown at TIME (default 0)", OptType::Time, 0, 1e7},
         {"frame", 0, "N", "thumb", "thumb: frame number N (0-based, presentation order)", OptType::Int, 0, 9007199254740992.0},
         {"width", 0, "W", "thumb", "thumb: scale to W pixels wide (default: the display width)", OptType::Int, 1, 16384},
@@ -155,7 +158,7 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
             }
             const OptionSpec *o = findLong(name);
             if (!o) return Error::make(ErrorKind::Usage, "unknown option --" + name + " (see qv --help)");
-            if (o->argName && !hasValue) {
+            if (o->argName && !hasValue && !o->optionalValue) {
                 if (i + 1 >= argc) return Error::make(ErrorKind::Usage, "--" + name + " needs " + o->argName);
                 value = argv[++i];
             } else if (!o->argName && hasValue) {
@@ -185,7 +188,7 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
             }
             continue;
         }
-        if (!commandSeen && a.positional.empty() && (s == "play" || s == "info" || s == "thumb" || s == "frames")) {
+        if (!commandSeen && a.positional.empty() && (s == "play" || s == "info" || s == "thumb" || s == "frames" || s == "export")) {
             a.command = s;
             commandSeen = true;
             continue;
@@ -207,12 +210,13 @@ std::string helpText() {
         "       qv info FILE [--json]            what the file holds\n"
         "       qv thumb FILE -o OUT.png [--at TIME | --frame N] [--width W]\n"
         "       qv frames FILE [--json] [--hash]     one line per frame, in presentation order\n"
+        "       qv export FILE --from A --to B -o OUT [--reencode[=ENCODER]]   frames A..B and their sound, frame-exact\n"
         "\noptions:\n";
     for (const auto &o : optionTable()) {
         std::string left = "  ";
         left += o.shortName ? std::string("-") + o.shortName + ", " : std::string("    ");
         left += std::string("--") + o.longName;
-        if (o.argName) left += std::string("=") + o.argName;
+        if (o.argName) left += (o.optionalValue ? std::string("[=") + o.argName + "]" : std::string("=") + o.argName);
         if (left.size() < 28) left.resize(28, ' ');
         else left += "\n" + std::string(28, ' ');
         h += left + o.help + "\n";

@@ -6,5 +6,6 @@
 namespace qv::app {
 
 int runFrames(const ParsedArgs &a);
+int runExport(const ParsedArgs &a);
 
 } // namespace qv::app

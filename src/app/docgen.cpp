@@ -13,13 +13,14 @@ namespace {
 struct OptionDoc {
     std::string longName, argName, commands, help, choices;   // choices: "a|b|c" for a Choice
     char shortName = 0;
+    bool optional = false;   // --name[=ARG]
 };
 
 std::vector<OptionDoc> optionDocs() {
     std::vector<OptionDoc> out;
     for (const auto &o : optionTable())
         out.push_back({o.longName, o.argName ? o.argName : "", o.commands, o.help,
-                       o.type == OptType::Choice && o.choices ? o.choices : "", o.shortName});
+                       o.type == OptType::Choice && o.choices ? o.choices : "", o.shortName, o.optionalValue});
     return out;
 }
 
@@ -64,14 +65,14 @@ std::string manPage(const std::string &version, const std::string &exitCodes) {
     m << ".fi\n.SH DESCRIPTION\n"
       << "qv plays a video file or URL (with no FILE, a built-in demo) on the best display it finds: an SDL2 "
          "window, the console through DRM/KMS or the framebuffer, or the terminal (kitty graphics, sixel, "
-         "Unicode half blocks). It also tells what a file holds (info), lists its frames (frames) and writes "
-         "one frame as a PNG (thumb).\n"
+         "Unicode half blocks). It also tells what a file holds (info), lists its frames (frames), writes "
+         "one frame as a PNG (thumb) and cuts a range of frames into a new file, frame-exact (export).\n"
       << ".SH OPTIONS\n";
     for (const auto &o : optionDocs()) {
         m << ".TP\n";
         if (o.shortName) m << "\\fB\\-" << o.shortName << "\\fR, ";
         m << "\\fB\\-\\-" << roff(o.longName, true) << "\\fR";
-        if (!o.argName.empty()) m << "=\\fI" << roff(o.argName) << "\\fR";
+        if (!o.argName.empty()) m << (o.optional ? "[=\\fI" : "=\\fI") << roff(o.argName) << (o.optional ? "\\fR]" : "\\fR");
         m << "\n" << roff(o.help);
         if (o.commands != "all" && o.commands != "play") m << " (" << roff(o.commands) << ")";
         m << "\n";
@@ -151,7 +152,7 @@ std::string bashCompletion() {
       << "\" -- \"$cur\")) ;;\n"
       << "    *)\n"
       << "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
-      << "        [[ $COMP_CWORD -eq 1 ]] && COMPREPLY+=($(compgen -W \"play info thumb frames\" -- \"$cur\")) ;;\n"
+      << "        [[ $COMP_CWORD -eq 1 ]] && COMPREPLY+=($(compgen -W \"play info thumb frames export\" -- \"$cur\")) ;;\n"
       << "    esac\n"
       << "}\n"
       << "complete -o filenames -F _qv qv\n";

@@ -174,5 +174,6 @@ int main(int argc, char **argv) {
     if (a.command == "info") return runInfo(a);
     if (a.command == "thumb") return runThumb(a);
     if (a.command == "frames") return app::runFrames(a);
+    if (a.command == "export") return app::runExport(a);
     return runPlay(a);
 }

@@ -14,7 +14,8 @@ enum class ExitCode : int {
     NoVideo = 5,     // the file has no video stream
     Decode = 6,      // the video stream could not be decoded at all
     Display = 7,     // the requested display cannot run here
-    Output = 8,      // an output file (thumb, screenshot) could not be written
+    Output = 8,      // an output file (thumb, screenshot, export) could not be written
+    Encode = 9,      // export: frames that must be re-encoded cannot be (no encoder for the codec)
     // 128 + N: stopped by signal N (SIGINT 130, SIGTERM 143, SIGHUP 129),
     // after the terminal was restored.
 };
@@ -28,6 +29,7 @@ inline ExitCode exitCodeFor(ErrorKind k) {
     case ErrorKind::Decode: return ExitCode::Decode;
     case ErrorKind::Display: return ExitCode::Display;
     case ErrorKind::Output: return ExitCode::Output;
+    case ErrorKind::Encode: return ExitCode::Encode;
     case ErrorKind::Internal: break;
     }
     return ExitCode::Internal;

@@ -22,6 +22,7 @@ enum class ErrorKind {
     Decode,        // the video stream cannot be decoded at all
     Display,       // the chosen display cannot run here
     Output,        // writing an output file failed
+    Encode,        // frames could not be re-encoded (no encoder, a format it does not take)
 };
 
 struct Error {
