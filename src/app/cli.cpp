@@ -223,7 +223,8 @@ std::string helpText() {
     }
     h += "\nkeys: SPACE/p pause, . step, , step back, LEFT/RIGHT -5/+5 s, DOWN/UP -60/+60 s,\n"
          "      SHIFT+LEFT/RIGHT or j/l exact -1/+1 s, PGUP/PGDN or < > keyframes, HOME/END,\n"
-         "      g N ENTER go to frame, s screenshot, [ ] speed, \\ speed 1x, i status line, q/ESC quit\n";
+         "      g N ENTER go to frame, s screenshot, [ ] speed, \\ speed 1x, i status line, q/ESC quit,\n"
+         "      ( ) mark in / out on the frame shown, X export the marked range (qv export, playback goes on)\n";
     return h;
 }
 

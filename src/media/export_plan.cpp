@@ -18,6 +18,16 @@ namespace {
 bool isKey(const PacketIndex &idx, int64_t o) {
     return std::binary_search(idx.keyOrdinals().begin(), idx.keyOrdinals().end(), o);
 }
+// Open GOP: packets after the key (before the next) shown before it. Such a
+// key's GOP was coded against the frames before it (the decoder's reference
+// state, not only the leading frames themselves): after re-encoded frames
+// it decodes wrong (H.264 MMCO failures, measured on x264's open GOP).
+bool hasLeadingFrames(const PacketIndex &idx, int64_t key) {
+    const auto &p = idx.packets();
+    for (size_t d = static_cast<size_t>(idx.decodeIndexOf(key)) + 1; d < p.size() && !p[d].key; ++d)
+        if (p[d].ordinal >= 0 && p[d].ordinal < key) return true;
+    return false;
+}
 } // namespace
 
 int64_t lastCleanCut(const PacketIndex &idx, int64_t c0, int64_t limit) {
@@ -83,7 +93,9 @@ Result<ExportPlan> planExport(const PacketIndex &idx, int64_t from, int64_t to, 
             return pl;
         }
     }
-    const int64_t k1 = idx.nextKey(from);
+    // The copy after re-encoded frames starts at a key with no leading frames.
+    int64_t k1 = idx.nextKey(from);
+    while (k1 >= 0 && k1 <= to && hasLeadingFrames(idx, k1)) k1 = idx.nextKey(k1);
     if (k1 < 0 || k1 > to || !copyFromKey(k1, k1)) return reencodeRange(ExportMethod::Reencode);
     pl.method = ExportMethod::SmartCut;
     pl.headFrom = from;

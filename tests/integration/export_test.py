@@ -57,9 +57,10 @@ def export(src, a, b, out, *extra):
 
 
 def stream_span(path, kind):
-    """(first pts, last pts + duration) of a stream's packets, in seconds."""
-    rc, out, _ = run([FFPROBE, "-v", "error", "-select_streams", kind[0], "-show_entries",
-                      "packet=pts_time,duration_time", "-of", "csv=p=0", path])
+    """(first pts, last pts + duration) in seconds of a stream's decoded
+    frames (video: after the edit list) or packets (audio)."""
+    what = "frame=pts_time,duration_time" if kind == "video" else "packet=pts_time,duration_time"
+    rc, out, _ = run([FFPROBE, "-v", "error", "-select_streams", kind[0], "-show_entries", what, "-of", "csv=p=0", path])
     spans = []
     for l in out.split():
         f = l.split(",")

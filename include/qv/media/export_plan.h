@@ -3,7 +3,8 @@
 // indexes in export_plan_test).
 //
 // The output is up to three segments, in this order:
-//   head  [headFrom, headTo]  decoded and re-encoded (smart cut)
+//   head  [headFrom, headTo]  decoded and re-encoded (smart cut), up to a
+//                             keyframe with no open-GOP leading frames
 //   copy  [copyFrom, copyTo]  packets copied as they are; with an edit list
 //                             the copy starts at the keyframe before `from`
 //                             and the container hides the frames before it

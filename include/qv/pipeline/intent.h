@@ -15,6 +15,7 @@ enum class IntentKind {
     SeekRelative, SeekAbsolute, GotoFrame, PrevKeyframe, NextKeyframe, FirstFrame, LastFrame,
     GotoPrompt, Screenshot, SpeedSet, SpeedScale, SpeedReset, ToggleStatus,
     VolumeSet, VolumeAdd, MuteSet, MuteToggle, Fullscreen, GetProperty, Keypress,
+    MarkIn, MarkOut, Export,
 };
 
 enum class SeekMode { Default, Exact, Keyframe };
@@ -25,7 +26,7 @@ struct Intent {
     int64_t n = 0;               // frame number
     bool flag = false;           // SetPause, MuteSet
     SeekMode mode = SeekMode::Default;
-    std::string text;            // GetProperty: the name; Keypress: the keys
+    std::string text;            // GetProperty: the name; Keypress: the keys; Export: the file ("" default)
 };
 
 // The key map: a command from tui::commandFor() as an intent.

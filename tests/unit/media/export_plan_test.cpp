@@ -102,11 +102,14 @@ TEST_CASE("open GOP: the edit list never starts at a key decoded after from") {
     CHECK(p->method == ExportMethod::EditList);
     CHECK(p->copyKey == 0);
     CHECK(p->copyTo == 9);
+    // I6 has leading frames: its GOP cannot follow re-encoded frames.
     p = planExport(og, 5, 9, false, false);
     REQUIRE(p);
-    CHECK(p->method == ExportMethod::SmartCut);
-    CHECK(p->headTo == 5);
-    CHECK(p->copyFrom == 6);
+    CHECK(p->method == ExportMethod::Reencode);
+    CHECK(p->reencoded() == 5);
+    p = planExport(og, 6, 9, false, false);   // a copy that starts at I6 is fine
+    REQUIRE(p);
+    CHECK(p->method == ExportMethod::Copy);
 }
 
 TEST_CASE("bad ranges and raw streams are refused") {
