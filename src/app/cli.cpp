@@ -40,6 +40,8 @@ const std::vector<OptionSpec> &optionTable() {
         {"step-cache", 0, "SIZE", "play", "memory for frames kept for back-stepping (default 256MiB; e.g. 64M, 1G)", OptType::Size, 0, 1099511627776.0},
         {"input-ipc", 0, "PATH", "play", "take JSON commands on a Unix socket at PATH (see the README)"},
         {"frame-log", 0, "FILE", "play", "write one line per presented or dropped frame to FILE"},
+        {"record", 0, "FILE", "play", "record the input as it is read (stream copy of the video and sound, across pauses, steps and seeks) into FILE"},
+        {"record-split", 0, "SIZE|DURATION", "play", "--record: start a new file (FILE-000, -001, ...) at the keyframe after SIZE bytes (50M, 1G) or DURATION seconds"},
         {"screenshot-dir", 0, "DIR", "play", "where the s key writes PNGs (default: the current directory)"},
         {"json", 0, nullptr, "info,frames", "info, frames: print JSON (the stable formats in the README)"},
         {"hash", 0, nullptr, "frames", "frames: add each picture's md5, as ffmpeg -f framemd5 computes it"},

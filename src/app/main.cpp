@@ -131,6 +131,12 @@ int runPlay(const app::ParsedArgs &a) {
     o.startPaused = a.has("pause");
     o.ipcPath = a.get("input-ipc");
     o.frameLogPath = a.get("frame-log");
+    o.record.path = a.get("record");
+    if (!o.record.path.empty() && o.input.empty()) return usage("--record needs a FILE or URL to record");
+    if (a.has("record-split")) {
+        if (!a.has("record")) return usage("--record-split needs --record=FILE");
+        if (auto r = parseRecordSplit(a.get("record-split"), o.record); !r) return usage(r.error().message);
+    }
     if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
     if (o.display == "auto" || o.display == "help" || o.display == "kitty" || o.display == "sixel") {
         // Ask the terminal what it can draw (a few tens of ms, answers never

@@ -9,9 +9,7 @@ namespace qv {
 
 DemuxStage::DemuxStage(std::unique_ptr<Demuxer> d, PacketQueue *video, PacketQueue *audio, Waiter &wake,
                        std::atomic<bool> &interrupt)
-    : demux_(std::move(d)), video_(video), audio_(audio), wake_(wake), quit_(interrupt) {
-    if (!audio_) demux_->dropAudio();
-}
+    : demux_(std::move(d)), video_(video), audio_(audio), wake_(wake), quit_(interrupt) {}
 
 DemuxStage::~DemuxStage() { stop(); }
 
@@ -93,6 +91,7 @@ void DemuxStage::run() {
             readNs_.fetch_add(monotonicNs() - t0, std::memory_order_relaxed);
             serial = s.serial;
             ended = false;
+            if (rec_) rec_->discontinuity();
             pushBoth([&] { return PacketItem(PacketFlush{serial, gen}); });
             continue;
         }
@@ -113,6 +112,7 @@ void DemuxStage::run() {
             pushBoth([&] { return PacketItem(PacketEnd{gen}); });
             continue;
         }
+        if (rec_) rec_->write(pkt);
         PacketQueue *q = pkt.kind == StreamKind::Video ? video_ : audio_;
         if (!q) continue;
         PacketItem it = std::move(pkt);

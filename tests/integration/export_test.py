@@ -11,7 +11,10 @@ import json
 import os
 import re
 import shutil
+import socket
+import subprocess
 import tempfile
+import time
 
 from common import FFMPEG, FFPROBE, QV, check, clip, finish, run
 
@@ -59,13 +62,14 @@ def export(src, a, b, out, *extra):
 def stream_span(path, kind):
     """(first pts, last pts + duration) in seconds of a stream's decoded
     frames (video: after the edit list) or packets (audio)."""
-    what = "frame=pts_time,duration_time" if kind == "video" else "packet=pts_time,duration_time"
-    rc, out, _ = run([FFPROBE, "-v", "error", "-select_streams", kind[0], "-show_entries", what, "-of", "csv=p=0", path])
+    what = "frame" if kind == "video" else "packet"
+    rc, out, _ = run([FFPROBE, "-v", "error", "-select_streams", kind[0], "-show_entries",
+                      f"{what}=pts_time,duration_time,pkt_duration_time", "-of", "json", path])
     spans = []
-    for l in out.split():
-        f = l.split(",")
-        if len(f) >= 2 and f[0] not in ("", "N/A") and f[1] not in ("", "N/A"):
-            spans.append((float(f[0]), float(f[0]) + float(f[1])))
+    for e in json.loads(out).get(what + "s", []) if rc == 0 else []:
+        d = e.get("duration_time", e.get("pkt_duration_time"))
+        if "pts_time" in e and d not in (None, "N/A"):
+            spans.append((float(e["pts_time"]), float(e["pts_time"]) + float(d)))
     return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
 
@@ -135,6 +139,97 @@ check_export("h264-bframes.mp4", src, 5, 30, ".mkv", ["re-encode"], ref, extra=[
 out = os.path.join(tmp, "bytime.mkv")
 rc, so, _ = export(src, "0.2", "1.2", out)   # frames 5..30 at 25 fps
 check(rc == 0 and "frames 5..30 " in so, f"--from 0.2 --to 1.2 cuts frames 5..30 ({so.strip()})")
+
+
+class Player:
+    """qv playing with --input-ipc; replies matched by request_id (an export
+    is answered when written, after later requests)."""
+
+    def __init__(self, path, *extra):
+        self.sock = os.path.join(tmp, "ipc.sock")
+        self.p = subprocess.Popen([QV, "play", path, "--display=null", "--no-audio", "--pause",
+                                   "--input-ipc=" + self.sock, "--screenshot-dir=" + tmp, *extra],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(1000):
+            if os.path.exists(self.sock):
+                break
+            time.sleep(0.01)
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(120)
+        self.s.connect(self.sock)
+        self.f = self.s.makefile("rw")
+        self.n = 0
+        self.replies = {}
+
+    def send(self, *args):
+        self.n += 1
+        self.f.write(json.dumps({"command": list(args), "request_id": self.n}) + "\n")
+        self.f.flush()
+        return self.n
+
+    def wait(self, rid):
+        while rid not in self.replies:
+            line = self.f.readline()
+            if not line:
+                return {"error": "no reply"}
+            r = json.loads(line)
+            self.replies[r.get("request_id")] = r
+        return self.replies.pop(rid)
+
+    def cmd(self, *args):
+        return self.wait(self.send(*args))
+
+    def close(self):
+        self.cmd("quit")
+        _, err = self.p.communicate(timeout=60)
+        return self.p.returncode, err.decode()
+
+
+long_clip = clip("h264-long.mkv")   # 20 s, 30 fps, keyframes every 60 frames
+if check(os.path.exists(long_clip), "h264-long.mkv exists"):
+    ref = md5s(long_clip)
+    pl = Player(long_clip)
+    r = pl.cmd("export")
+    check(r.get("error", "").startswith("mark in and out first"), f"export before marks is refused ({r})")
+    pl.cmd("goto-frame", 70)
+    r = pl.cmd("mark-in")
+    check(r.get("data") == {"ordinal": 70}, f"mark-in on frame 70 ({r})")
+    pl.cmd("goto-frame", 130)
+    r = pl.cmd("mark-out")
+    check(r.get("data") == {"ordinal": 130}, f"mark-out on frame 130 ({r})")
+    pl.cmd("set", "pause", "no")
+    out = os.path.join(tmp, "player.mkv")
+    eid = pl.send("export", out)
+    seen = []
+    while eid not in pl.replies:
+        seen.append(pl.cmd("get", "presented").get("data"))
+        time.sleep(0.05)
+    r = pl.wait(eid)
+    check(r.get("error") == "success" and r["data"]["path"] == out and "frames 70..130" in r["data"]["method"],
+          f"IPC export answered when written ({r})")
+    check(len(seen) >= 2 and seen[-1] > seen[0],
+          f"playback went on during the export (presented {seen[:1]} -> {seen[-1:]}, {len(seen)} polls)")
+    got = md5s(out) or []
+    m = re.search(r"(\d+) copied", r.get("data", {}).get("method", ""))
+    same = sum(1 for x, y in zip(got, ref[70:131]) if x == y)
+    check(len(got) == 61 and m and same >= int(m.group(1)) > 0,
+          f"the export holds frames 70..130 ({len(got)} frames, {same} md5-identical, {m and m.group(1)} copied)")
+    # The keys: ( ) X, the file named after the input and the range.
+    pl.cmd("set", "pause", "yes")
+    pl.cmd("goto-frame", 60)
+    pl.cmd("keypress", "(")
+    pl.cmd("goto-frame", 64)
+    pl.cmd("keypress", ")")
+    pl.cmd("keypress", "X")
+    named = os.path.join(tmp, "h264-long-f000060-f000064.mkv")
+    for _ in range(1200):
+        if os.path.exists(named):
+            break
+        time.sleep(0.05)
+    got = md5s(named) if os.path.exists(named) else []
+    check(got == ref[60:65], f"( ) X export frames 60..64 to {os.path.basename(named)} ({len(got or [])} frames)")
+    rc, err = pl.close()
+    check(rc == 0, f"the player quits normally (exit {rc}, {err.strip()[:200]})")
 
 
 def fails(what, args, code, out):
