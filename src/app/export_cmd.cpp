@@ -5,12 +5,33 @@
 #include "qv/core/log.h"
 #include "qv/media/export.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <unistd.h>
 
 namespace qv::app {
 
 namespace {
+// "#12" -> frame 12, "1.5" / "0:01.5" -> a time (the option table's time syntax).
+Result<RangePoint> parseRangePoint(const std::string &s) {
+    RangePoint p;
+    if (!s.empty() && s[0] == '#') {
+        char *end = nullptr;
+        errno = 0;
+        const long long v = std::strtoll(s.c_str() + 1, &end, 10);
+        if (s.size() < 2 || !end || *end || errno == ERANGE || v < 0)
+            return Error::make(ErrorKind::Usage, "bad frame '" + s + "' (#N: frame N, 0-based)");
+        p.ordinal = true;
+        p.value = v;
+        return p;
+    }
+    auto t = parseTime(s);
+    if (!t) return Error::make(ErrorKind::Usage, "bad time '" + s + "' (seconds, [[hh:]mm:]ss[.frac], or #FRAME)");
+    p.value = t.value();
+    return p;
+}
+
 // A bar on stderr, redrawn when the percentage moves.
 struct ProgressBar {
     int last = -1;

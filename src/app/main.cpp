@@ -135,7 +135,18 @@ int runPlay(const app::ParsedArgs &a) {
     if (!o.record.path.empty() && o.input.empty()) return usage("--record needs a FILE or URL to record");
     if (a.has("record-split")) {
         if (!a.has("record")) return usage("--record-split needs --record=FILE");
-        if (auto r = parseRecordSplit(a.get("record-split"), o.record); !r) return usage(r.error().message);
+        // A size when it has a unit (50M, 1G), else a duration (seconds, mm:ss).
+        const std::string v = a.get("record-split");
+        const char u = v.empty() ? 0 : v.back();
+        if (u == 'K' || u == 'k' || u == 'M' || u == 'G' || u == 'B' || v.find("iB") != std::string::npos) {
+            auto b = app::parseSize(v);
+            if (!b || b.value() < 4096) return usage("--record-split needs a size of at least 4K or a duration, not '" + v + "'");
+            o.record.splitBytes = b.value();
+        } else {
+            auto t = app::parseTime(v);
+            if (!t || t.value() < 500000000) return usage("--record-split needs a duration of at least 0.5 s or a size, not '" + v + "'");
+            o.record.splitNs = t.value();
+        }
     }
     if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
     if (o.display == "auto" || o.display == "help" || o.display == "kitty" || o.display == "sixel") {

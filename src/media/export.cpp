@@ -28,35 +28,6 @@ std::string ExportReport::summary() const {
     return b;
 }
 
-Result<RangePoint> parseRangePoint(const std::string &s) {
-    RangePoint p;
-    if (!s.empty() && s[0] == '#') {
-        char *end = nullptr;
-        errno = 0;
-        const long long v = std::strtoll(s.c_str() + 1, &end, 10);
-        if (s.size() < 2 || !end || *end || errno == ERANGE || v < 0)
-            return Error::make(ErrorKind::Usage, "bad frame '" + s + "' (#N: frame N, 0-based)");
-        p.ordinal = true;
-        p.value = v;
-        return p;
-    }
-    double total = 0;
-    size_t start = 0;
-    for (int parts = 1;; ++parts) {
-        const size_t colon = s.find(':', start);
-        const std::string part = s.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-        char *end = nullptr;
-        const double v = std::strtod(part.c_str(), &end);
-        if (part.empty() || !end || *end || !(v >= 0) || v > 1e9 || parts > 3)
-            return Error::make(ErrorKind::Usage, "bad time '" + s + "' (seconds, [[hh:]mm:]ss[.frac], or #FRAME)");
-        total = total * 60 + v;
-        if (colon == std::string::npos) break;
-        start = colon + 1;
-    }
-    p.value = static_cast<int64_t>(total * 1e9 + 0.5);
-    return p;
-}
-
 namespace {
 
 struct OutputFile {

@@ -4,9 +4,7 @@
 #include "qv/core/log.h"
 #include "qv/media/demuxer.h"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
+#include <cstdio>
 
 namespace qv {
 
@@ -20,35 +18,6 @@ struct Recorder::Out {
         avformat_free_context(oc);
     }
 };
-
-Result<void> parseRecordSplit(const std::string &s, RecordOptions &o) {
-    char *end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    const std::string unit = end ? end : "";
-    if (!s.empty() && end != s.c_str() && std::isfinite(v) && v > 0 &&
-        (unit == "K" || unit == "k" || unit == "M" || unit == "G" || unit == "B")) {
-        const double mul = unit == "B" ? 1 : unit == "G" ? 1073741824.0 : unit == "M" ? 1048576.0 : 1024.0;
-        if (v * mul < 4096 || v * mul > 4e18) return Error::make(ErrorKind::Usage, "--record-split: a size from 4K");
-        o.splitBytes = static_cast<int64_t>(v * mul);
-        return {};
-    }
-    double total = 0;
-    size_t start = 0;
-    for (int parts = 1;; ++parts) {
-        const size_t colon = s.find(':', start);
-        const std::string part = s.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-        char *e = nullptr;
-        const double x = std::strtod(part.c_str(), &e);
-        if (part.empty() || !e || *e || !(x >= 0) || x > 1e7 || parts > 3)
-            return Error::make(ErrorKind::Usage, "--record-split needs a size (50M, 1G) or a duration (seconds or [[hh:]mm:]ss), not '" + s + "'");
-        total = total * 60 + x;
-        if (colon == std::string::npos) break;
-        start = colon + 1;
-    }
-    if (total < 0.5) return Error::make(ErrorKind::Usage, "--record-split: a duration of at least 0.5 s");
-    o.splitNs = static_cast<int64_t>(total * 1e9);
-    return {};
-}
 
 std::string Recorder::fileName() const {
     if (!o_.splitBytes && !o_.splitNs) return o_.path;

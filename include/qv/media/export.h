@@ -49,7 +49,4 @@ class PacketIndex;
 Result<ExportReport> exportRange(const std::string &path, const ExportRequest &req,
                                  std::shared_ptr<const PacketIndex> idx = nullptr);
 
-// "#12" -> ordinal 12, "1.5" / "0:01.5" -> a time.
-Result<RangePoint> parseRangePoint(const std::string &s);
-
 } // namespace qv

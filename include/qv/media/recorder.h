@@ -55,7 +55,4 @@ private:
     int64_t lastDts_[2] = {INT64_MIN, INT64_MIN};
 };
 
-// "50M" / "1G" (bytes) or "30" / "1:00" (a duration) for --record-split.
-Result<void> parseRecordSplit(const std::string &s, RecordOptions &o);
-
 } // namespace qv
