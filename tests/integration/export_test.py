@@ -199,15 +199,17 @@ if check(os.path.exists(long_clip), "h264-long.mkv exists"):
     check(r.get("data") == {"ordinal": 130}, f"mark-out on frame 130 ({r})")
     pl.cmd("set", "pause", "no")
     out = os.path.join(tmp, "player.mkv")
+    before = pl.cmd("get", "presented").get("data")
     eid = pl.send("export", out)
-    seen = []
+    seen = [before]
     while eid not in pl.replies:
         seen.append(pl.cmd("get", "presented").get("data"))
         time.sleep(0.05)
     r = pl.wait(eid)
+    seen.append(pl.cmd("get", "presented").get("data"))
     check(r.get("error") == "success" and r["data"]["path"] == out and "frames 70..130" in r["data"]["method"],
           f"IPC export answered when written ({r})")
-    check(len(seen) >= 2 and seen[-1] > seen[0],
+    check(seen[-1] > seen[0],
           f"playback went on during the export (presented {seen[:1]} -> {seen[-1:]}, {len(seen)} polls)")
     got = md5s(out) or []
     m = re.search(r"(\d+) copied", r.get("data", {}).get("method", ""))
