@@ -45,10 +45,15 @@ const std::vector<OptionSpec> &optionTable() {
         {"step-cache", 0, "SIZE", "play", "memory for frames kept for back-stepping (default 256MiB; e.g. 64M, 1G)", OptType::Size, 0, 1099511627776.0},
         {"input-ipc", 0, "PATH", "play", "take JSON commands on a Unix socket at PATH (see the README)"},
         {"frame-log", 0, "FILE", "play", "write one line per presented or dropped frame to FILE"},
+        {"record", 0, "FILE", "play", "record the input as it is read (stream copy of the video and sound, across pauses, steps and seeks) into FILE"},
+        {"record-split", 0, "SIZE|DURATION", "play", "--record: start a new file (FILE-000, -001, ...) at the keyframe after SIZE bytes (50M, 1G) or DURATION seconds"},
         {"screenshot-dir", 0, "DIR", "play", "where the s key writes PNGs (default: the current directory)"},
         {"json", 0, nullptr, "info,frames,sheet,hwdec-probe", "info, frames, sheet, hwdec-probe: print JSON (the stable formats in the README)"},
         {"hash", 0, nullptr, "frames", "frames: add each picture's md5, as ffmpeg -f framemd5 computes it"},
-        {"output", 'o', "FILE", "thumb,sheet", "thumb, sheet: the PNG file to write (many inputs: a directory, one PNG per input)"},
+        {"output", 'o', "FILE", "thumb,sheet,export", "thumb, sheet: the PNG file to write (many inputs: a directory, one PNG per input); export: the file to write (its name's extension picks the container)"},
+        {"from", 0, "A", "export", "export: the first frame, a time (seconds or [[hh:]mm:]ss[.frac]: the frame on screen then) or #N (frame N, 0-based)"},
+        {"to", 0, "B", "export", "export: the last frame (included), as --from"},
+        {"reencode", 0, "ENCODER", "export", "export: re-encode every frame (with ENCODER, an FFmpeg encoder name; default: the source codec's)", OptType::Text, 0, 0, nullptr, true},
         {"at", 0, "TIME", "thumb", "thumb: the exact frame shown at TIME (default 0)", OptType::Time, 0, 1e7},
         {"frame", 0, "N", "thumb", "thumb: frame number N (0-based, presentation order)", OptType::Int, 0, 9007199254740992.0},
         {"width", 0, "W", "thumb,sheet", "thumb: scale to W pixels wide (default: the display width); sheet: the sheet's width (default 1280)", OptType::Int, 1, 16384},
@@ -66,7 +71,7 @@ const std::vector<OptionSpec> &optionTable() {
 }
 
 const std::vector<std::string> &commandNames() {
-    static const std::vector<std::string> names = {"play", "info", "thumb", "frames", "sheet", "hwdec-probe"};
+    static const std::vector<std::string> names = {"play", "info", "thumb", "frames", "sheet", "export", "hwdec-probe"};
     return names;
 }
 
@@ -177,7 +182,7 @@ Result<ParsedArgs> parseArgs(int argc, char **argv) {
             }
             const OptionSpec *o = findLong(name);
             if (!o) return Error::make(ErrorKind::Usage, "unknown option --" + name + " (see qv --help)");
-            if (o->argName && !hasValue) {
+            if (o->argName && !hasValue && !o->optionalValue) {
                 if (i + 1 >= argc) return Error::make(ErrorKind::Usage, "--" + name + " needs " + o->argName);
                 value = argv[++i];
             } else if (!o->argName && hasValue) {
@@ -235,19 +240,21 @@ std::string helpText() {
         "       qv info|frames|thumb|sheet FILE... DIR... - [-r] [--ext LIST] [-j N] [--unordered]\n"
         "                                        many inputs: one JSON line each\n"
         "       qv hwdec-probe [FILE...] [--hwdec=LIST] [--json]   is hardware decoding exact here?\n"
+        "       qv export FILE --from A --to B -o OUT [--reencode[=ENCODER]]   frames A..B and their sound, frame-exact\n"
         "\noptions:\n";
     for (const auto &o : optionTable()) {
         std::string left = "  ";
         left += o.shortName ? std::string("-") + o.shortName + ", " : std::string("    ");
         left += std::string("--") + o.longName;
-        if (o.argName) left += std::string("=") + o.argName;
+        if (o.argName) left += (o.optionalValue ? std::string("[=") + o.argName + "]" : std::string("=") + o.argName);
         if (left.size() < 28) left.resize(28, ' ');
         else left += "\n" + std::string(28, ' ');
         h += left + o.help + "\n";
     }
     h += "\nkeys: SPACE/p pause, . step, , step back, LEFT/RIGHT -5/+5 s, DOWN/UP -60/+60 s,\n"
          "      SHIFT+LEFT/RIGHT or j/l exact -1/+1 s, PGUP/PGDN or < > keyframes, HOME/END,\n"
-         "      g N ENTER go to frame, s screenshot, [ ] speed, \\ speed 1x, i status line, q/ESC quit\n";
+         "      g N ENTER go to frame, s screenshot, [ ] speed, \\ speed 1x, i status line, q/ESC quit,\n"
+         "      ( ) mark in / out on the frame shown, X export the marked range (qv export, playback goes on)\n";
     return h;
 }
 

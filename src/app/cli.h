@@ -26,11 +26,12 @@ struct OptionSpec {
     const char *longName;    // without the leading "--"
     char shortName;          // 0: none
     const char *argName;     // nullptr: a flag
-    const char *commands;    // which commands take it: "play", "info", "thumb", "all"
+    const char *commands;    // which commands take it: "play", "info", "thumb", "export", "all"
     const char *help;
     OptType type = OptType::Text;
     double min = 0, max = 0;
     const char *choices = nullptr;
+    bool optionalValue = false;   // --name or --name=VALUE (never takes the next word)
 };
 
 const std::vector<OptionSpec> &optionTable();

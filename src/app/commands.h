@@ -44,5 +44,6 @@ bool hwdecFromArgs(const ParsedArgs &a, HwdecRequest &out);
 // qv info's "decoder": what --hwdec gives for the file's video (decodes its
 // first frame when hardware may be tried).
 void addDecoderFacts(const ParsedArgs &a, const HwdecRequest &req, MediaFacts &f);
+int runExport(const ParsedArgs &a);
 
 } // namespace qv::app

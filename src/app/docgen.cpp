@@ -13,13 +13,14 @@ namespace {
 struct OptionDoc {
     std::string longName, argName, commands, help, choices;   // choices: "a|b|c" for a Choice
     char shortName = 0;
+    bool optional = false;   // --name[=ARG]
 };
 
 std::vector<OptionDoc> optionDocs() {
     std::vector<OptionDoc> out;
     for (const auto &o : optionTable())
         out.push_back({o.longName, o.argName ? o.argName : "", o.commands, o.help,
-                       o.type == OptType::Choice && o.choices ? o.choices : "", o.shortName});
+                       o.type == OptType::Choice && o.choices ? o.choices : "", o.shortName, o.optionalValue});
     return out;
 }
 
@@ -67,13 +68,13 @@ std::string manPage(const std::string &version, const std::string &exitCodes) {
          "Unicode half blocks). It also tells what a file holds (info), lists its frames (frames), writes "
          "one frame as a PNG (thumb) and a contact sheet of the whole file (sheet); these four also take many "
          "files, directories and '-' (a list on stdin) and run them on a work-stealing pool, one JSON line each. "
-         "hwdec-probe tells whether hardware decoding gives the same frames as software.\n"
+         "export cuts a range of frames into a new file, frame-exact; hwdec-probe tells whether hardware decoding gives the same frames as software.\n"
       << ".SH OPTIONS\n";
     for (const auto &o : optionDocs()) {
         m << ".TP\n";
         if (o.shortName) m << "\\fB\\-" << o.shortName << "\\fR, ";
         m << "\\fB\\-\\-" << roff(o.longName, true) << "\\fR";
-        if (!o.argName.empty()) m << "=\\fI" << roff(o.argName) << "\\fR";
+        if (!o.argName.empty()) m << (o.optional ? "[=\\fI" : "=\\fI") << roff(o.argName) << (o.optional ? "\\fR]" : "\\fR");
         m << "\n" << roff(o.help);
         if (o.commands != "all" && o.commands != "play") m << " (" << roff(o.commands) << ")";
         m << "\n";

@@ -136,6 +136,23 @@ int runPlay(const app::ParsedArgs &a) {
     o.startPaused = a.has("pause");
     o.ipcPath = a.get("input-ipc");
     o.frameLogPath = a.get("frame-log");
+    o.record.path = a.get("record");
+    if (!o.record.path.empty() && o.input.empty()) return usage("--record needs a FILE or URL to record");
+    if (a.has("record-split")) {
+        if (!a.has("record")) return usage("--record-split needs --record=FILE");
+        // A size when it has a unit (50M, 1G), else a duration (seconds, mm:ss).
+        const std::string v = a.get("record-split");
+        const char u = v.empty() ? 0 : v.back();
+        if (u == 'K' || u == 'k' || u == 'M' || u == 'G' || u == 'B' || v.find("iB") != std::string::npos) {
+            auto b = app::parseSize(v);
+            if (!b || b.value() < 4096) return usage("--record-split needs a size of at least 4K or a duration, not '" + v + "'");
+            o.record.splitBytes = b.value();
+        } else {
+            auto t = app::parseTime(v);
+            if (!t || t.value() < 500000000) return usage("--record-split needs a duration of at least 0.5 s or a size, not '" + v + "'");
+            o.record.splitNs = t.value();
+        }
+    }
     if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
     o.lowLatency = a.get("latency") == "low";
     o.timeoutNs = a.timeNs("timeout", 0);
@@ -196,5 +213,6 @@ int main(int argc, char **argv) {
     if (a.command == "frames") return app::runFrames(a);
     if (a.command == "sheet") return app::runSheet(a);
     if (a.command == "hwdec-probe") return app::runHwdecProbe(a);
+    if (a.command == "export") return app::runExport(a);
     return runPlay(a);
 }

@@ -31,6 +31,19 @@ bool toIntent(const Request &r, Intent &out, std::string &error) {
     if (c == "prev-keyframe") return simple(IntentKind::PrevKeyframe);
     if (c == "next-keyframe") return simple(IntentKind::NextKeyframe);
     if (c == "screenshot") return simple(IntentKind::Screenshot);
+    if (c == "mark-in") return simple(IntentKind::MarkIn);
+    if (c == "mark-out") return simple(IntentKind::MarkOut);
+    if (c == "export") {
+        if (!count(0, 1)) return false;
+        out.kind = IntentKind::Export;
+        if (r.arg(0)) {
+            auto v = stringArg(r.arg(0), "the output file");
+            if (!v) return fail(v.error());
+            if (v.value().empty()) return fail(Error::make(ErrorKind::Usage, "the output file is empty"));
+            out.text = v.value();
+        }
+        return true;
+    }
     if (c == "goto-frame") {
         if (!count(1, 1)) return false;
         auto n = integerArg(r.arg(0), "goto-frame's frame number", 0, int64_t(1) << 53);

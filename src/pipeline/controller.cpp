@@ -36,6 +36,22 @@ void Controller::finish() {
     waitingIndex_.clear();
     for (const auto &w : waitingShot_) fail(w.origin, "stopped before the screenshot was written");
     waitingShot_.clear();
+    for (const auto &w : waitingExport_) fail(w.origin, "stopped before the export was written");
+    waitingExport_.clear();
+}
+
+void Controller::exportDone(uint64_t tag, const std::string &path, const std::string &summary, const std::string &error) {
+    port_.say(error.empty() ? "exported " + path + " (" + summary + ")" : "export failed: " + error);
+    for (size_t k = 0; k < waitingExport_.size();) {
+        if (waitingExport_[k].tag != tag) {
+            ++k;
+            continue;
+        }
+        if (error.empty()) ok(waitingExport_[k].origin, "{\"path\": " + json::quoted(path) + ", \"method\": " + json::quoted(summary) + "}");
+        else fail(waitingExport_[k].origin, error);
+        waitingExport_.erase(waitingExport_.begin() + static_cast<long>(k));
+    }
+    port_.redrawStatus();
 }
 
 void Controller::indexReady() {
@@ -140,6 +156,21 @@ void Controller::apply(const Intent &i, const Origin &o) {
         const uint64_t tag = ++shotTag_;
         if (!port_.screenshot(tag, why)) return fail(o, why);
         if (o.ipc) waitingShot_.push_back(WaitingShot{o, tag});
+        break;
+    }
+    case IntentKind::MarkIn:
+    case IntentKind::MarkOut: {
+        std::string why;
+        int64_t ordinal = -1;
+        if (!port_.mark(i.kind == IntentKind::MarkIn, ordinal, why)) return fail(o, why);
+        ok(o, "{\"ordinal\": " + std::to_string(ordinal) + "}");
+        break;
+    }
+    case IntentKind::Export: {
+        std::string why;
+        const uint64_t tag = ++exportTag_;
+        if (!port_.startExport(tag, i.text, why)) return fail(o, why);
+        if (o.ipc) waitingExport_.push_back(WaitingShot{o, tag});
         break;
     }
     case IntentKind::SpeedSet:

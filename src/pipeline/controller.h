@@ -34,6 +34,8 @@ public:
     // The packet index arrived: go-tos that waited for it go now.
     void indexReady();
     void shotDone(uint64_t tag, const std::string &path, const std::string &error);
+    // An export finished: summary (its one line) or error.
+    void exportDone(uint64_t tag, const std::string &path, const std::string &summary, const std::string &error);
     // The `g` prompt while it is open ("go to frame: 12_"), else null.
     const char *prompt() const { return promptOpen_ ? prompt_ : nullptr; }
     // Answers everyone still waiting (the player stops).
@@ -71,6 +73,8 @@ private:
     };
     std::vector<WaitingShot> waitingShot_;
     uint64_t shotTag_ = 0;
+    std::vector<WaitingShot> waitingExport_;
+    uint64_t exportTag_ = 0;
     bool promptOpen_ = false;
     char digits_[20] = {0};
     char prompt_[48] = {0};

@@ -13,7 +13,7 @@ namespace qv {
 DemuxStage::DemuxStage(std::unique_ptr<Demuxer> d, PacketQueue *video, PacketQueue *audio, Waiter &wake,
                        std::atomic<bool> &interrupt, LiveStats &live, LiveConfig cfg)
     : demux_(std::move(d)), live_(live), cfg_(std::move(cfg)), video_(video), audio_(audio), wake_(wake), quit_(interrupt) {
-    if (!audio_) demux_->dropAudio();
+    // Audio nobody plays is not read (unless --record keeps it: run()).
 }
 
 DemuxStage::~DemuxStage() { stop(); }
@@ -104,7 +104,7 @@ bool DemuxStage::reopen() {
         if (quit_.load(std::memory_order_acquire)) break;
         auto d = Demuxer::open(cfg_.path, cfg_.open);
         if (d) {
-            if (!audio_) d.value()->dropAudio();
+            if (!audio_ && !rec_) d.value()->dropAudio();
             d.value()->continueFrom(*demux_);
             retired_.push_back(std::move(demux_));
             demux_ = std::move(d.value());
@@ -152,6 +152,7 @@ void DemuxStage::run() {
             readNs_.fetch_add(monotonicNs() - t0, std::memory_order_relaxed);
             serial = s.serial;
             ended = false;
+            if (rec_) rec_->discontinuity();
             pushBoth([&] { return PacketItem(PacketFlush{serial, gen}); });
             continue;
         }
@@ -173,6 +174,7 @@ void DemuxStage::run() {
             pushBoth([&] { return PacketItem(PacketEnd{gen}); });
             continue;
         }
+        if (rec_) rec_->write(pkt);
         PacketQueue *q = pkt.kind == StreamKind::Video ? video_ : audio_;
         if (!q) continue;
         PacketItem it = std::move(pkt);

@@ -24,6 +24,7 @@
 #include "live.h"
 #include "packet_queue.h"
 #include "qv/media/demuxer.h"
+#include "qv/media/recorder.h"
 #include "qv/pipeline/waiter.h"
 
 #include <atomic>
@@ -71,6 +72,8 @@ public:
     // read. Returns the generation its PacketFlush will carry.
     uint32_t seek(const DemuxSeek &s);
     const Demuxer &demuxer() const { return *demux_; }
+    // --record: every packet read goes to it too (demux thread). Before start().
+    void setRecorder(std::unique_ptr<Recorder> r) { rec_ = std::move(r); }
     int64_t readNs() const { return readNs_.load(std::memory_order_relaxed); }
 
     static constexpr QueueBounds kVideoBounds{8 << 20, 2000000000LL, 64 << 20};
@@ -87,6 +90,7 @@ private:
     std::vector<std::unique_ptr<Demuxer>> retired_;   // before reconnects: the decoders hold their streams
     LiveStats &live_;
     LiveConfig cfg_;
+    std::unique_ptr<Recorder> rec_;   // finished (trailer) when the stage is destroyed
     PacketQueue *video_, *audio_;
     Waiter &wake_;
     std::atomic<bool> &quit_;

@@ -406,6 +406,7 @@ void DisplayStage::run() {
         if (audio_ && (paused_ || stepPending_)) audio_->setPaused(true);
         ctl_.readSocket();
         takeShots();
+        takeExport();
         takeFilled();
         if (done_) break;
         if (resizePending_ || display_.relayout() || tee_.relayout()) {
@@ -469,6 +470,7 @@ void DisplayStage::sleep(bool waitData, int64_t timeoutNs) {
     if (display_.eventFd() >= 0) fds_.push_back({display_.eventFd(), POLLIN, 0});
     if (!index_.get() && src_.indexReadyFd() >= 0) fds_.push_back({src_.indexReadyFd(), POLLIN, 0});
     if (shots_.busy()) fds_.push_back({shots_.doneFd(), POLLIN, 0});
+    if (exports_.busy()) fds_.push_back({exports_.eventFd(), POLLIN, 0});
     if (audio_ && (audioWaitUntil_ > 0 || ending_ == Ending::Drain)) fds_.push_back({audio_->heardFd(), POLLIN, 0});
     ctl_.server().pollFds(fds_);
     Waiter &w = sh_.toDisplay.dataWaiter();

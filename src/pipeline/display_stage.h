@@ -14,6 +14,7 @@
 #include "frame_log.h"
 #include "mirror_tee.h"
 #include "player_port.h"
+#include "export_worker.h"
 #include "screenshot_worker.h"
 #include "shared.h"
 #include "status_model.h"
@@ -89,6 +90,8 @@ public:
     void setSpeed(double s) override;
     AudioPlayer *audio() override { return audio_; }
     bool screenshot(uint64_t tag, std::string &why) override;
+    bool mark(bool in, int64_t &ordinal, std::string &why) override;
+    bool startExport(uint64_t tag, const std::string &path, std::string &why) override;
     void toggleStatus() override;
     void toggleFullscreen() override;
     void quit() override { finish(ExitCode::Ok); }
@@ -133,6 +136,7 @@ private:
     void dispatchDisplay();
     void onDisplayEvent(const DisplayEvent &e);
     void takeShots();
+    void takeExport();   // display_export.cpp: progress in the status line, the result
     void tickEnding(int64_t now, int64_t &timeoutNs);
     void sleep(bool waitData, int64_t timeoutNs);
     FrameRef *peekFrame();
@@ -158,6 +162,11 @@ private:
     FpsMeter fps_;
     FrameLog log_;
     ScreenshotWorker shots_;
+    ExportWorker exports_;
+    RangePoint markIn_, markOut_;   // the export's range (display_export.cpp)
+    bool haveIn_ = false, haveOut_ = false;
+    int exportPercent_ = -1;
+    std::string exportPath_;
     tui::KeyParser keys_;
     ScaleTarget target_;
 

@@ -48,6 +48,9 @@ Intent intentForCommand(tui::Command c) {
         break;
     case C::Mute: i.kind = IntentKind::MuteToggle; break;
     case C::Fullscreen: i.kind = IntentKind::Fullscreen; break;
+    case C::MarkIn: i.kind = IntentKind::MarkIn; break;
+    case C::MarkOut: i.kind = IntentKind::MarkOut; break;
+    case C::Export: i.kind = IntentKind::Export; break;
     }
     return i;
 }

@@ -50,7 +50,7 @@ public:
         if (!opt_.input.empty()) {
             DemuxOptions d;
             d.useMmap = opt_.useMmap;
-            d.audio = opt_.audio && opt_.sync;
+            d.audio = (opt_.audio && opt_.sync) || !opt_.record.path.empty();   // --record keeps the sound
             d.interrupt = &sh_.quit;
             d.lowLatency = opt_.lowLatency;
             d.avOptions = opt_.demuxerOpts;
@@ -148,10 +148,19 @@ public:
             }
         }
         if (demux) {
-            if (!audio_) demux->dropAudio();
+            // Sound no one plays is not read, unless --record keeps it.
+            if (!audio_ && opt_.record.path.empty()) demux->dropAudio();
             PacketQueue *vq = demux->hasVideo() ? &videoQ_ : nullptr;
             PacketQueue *aq = audio_ ? &audioQ_ : nullptr;
             demux_ = std::make_unique<DemuxStage>(std::move(demux), vq, aq, demuxWake_, sh_.quit, sh_.live, live_);
+            if (!opt_.record.path.empty()) {
+                auto rec = Recorder::open(demux_->demuxer(), opt_.record);
+                if (!rec) {
+                    log::error("%s", rec.error().message.c_str());
+                    return exitCodeFor(rec.error().kind);
+                }
+                demux_->setRecorder(std::move(rec.value()));
+            }
             if (queued_) queued_->attach(*demux_);
         }
         if (queued_) {

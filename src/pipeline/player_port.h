@@ -29,6 +29,15 @@ public:
     // The frame on screen as a PNG (written by a worker); false when there
     // is no file to take it from. tag comes back with the result.
     virtual bool screenshot(uint64_t tag, std::string &why) = 0;
+    // Marks the frame on screen as the export's first (in) or last frame;
+    // false (why) when nothing is shown. ordinal: the frame marked (-1 when
+    // only its time is known).
+    virtual bool mark(bool in, int64_t &ordinal, std::string &why) = 0;
+    // Starts exporting the marked range to path ("" : next to the
+    // screenshots, named after the input and the range) on a worker; false
+    // (why) with no file, no marks, or an export still running. tag comes
+    // back with the result (Controller::exportDone).
+    virtual bool startExport(uint64_t tag, const std::string &path, std::string &why) = 0;
     virtual void toggleStatus() = 0;
     // --latency=low|normal, switched while playing (issue 14).
     virtual void setLowLatency(bool) {}

@@ -120,6 +120,9 @@ Command commandFor(const Key &k) {
         case '0': case '*': return Command::VolumeUp;
         case 'm': return Command::Mute;
         case 'f': return Command::Fullscreen;
+        case '(': return Command::MarkIn;     // ( ) X: keys mpv leaves free
+        case ')': return Command::MarkOut;
+        case 'X': return Command::Export;
         default: return Command::None;
         }
     default: return Command::None;
@@ -144,6 +147,8 @@ const std::vector<KeyHelp> &keyHelp() {
         {"9 / 0", "volume down / up (10% steps)"},
         {"m", "mute / unmute"},
         {"f", "fullscreen on / off (window displays)"},
+        {"( / )", "mark in / mark out on the frame shown"},
+        {"X", "export the marked range (frame-exact, as qv export; playback goes on)"},
         {"q, ESC, Ctrl+C", "quit"},
     };
     return table;

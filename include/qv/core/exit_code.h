@@ -14,9 +14,10 @@ enum class ExitCode : int {
     NoVideo = 5,     // the file has no video stream
     Decode = 6,      // the video stream could not be decoded at all
     Display = 7,     // the requested display cannot run here
-    Output = 8,      // an output file (thumb, screenshot) could not be written
+    Output = 8,      // an output file (thumb, screenshot, export) could not be written
     Batch = 9,       // many inputs: at least one file failed (its JSON line says why)
     Timeout = 10,    // a live source sent nothing for --timeout (at the open or while playing)
+    Encode = 11,     // export: frames that must be re-encoded cannot be (no encoder for the codec)
     // 128 + N: stopped by signal N (SIGINT 130, SIGTERM 143, SIGHUP 129),
     // after the terminal was restored.
 };
@@ -31,6 +32,7 @@ inline ExitCode exitCodeFor(ErrorKind k) {
     case ErrorKind::Display: return ExitCode::Display;
     case ErrorKind::Output: return ExitCode::Output;
     case ErrorKind::Timeout: return ExitCode::Timeout;
+    case ErrorKind::Encode: return ExitCode::Encode;
     case ErrorKind::Internal: break;
     }
     return ExitCode::Internal;

@@ -23,6 +23,7 @@ enum class ErrorKind {
     Display,       // the chosen display cannot run here
     Output,        // writing an output file failed
     Timeout,       // a live source sent nothing for --timeout
+    Encode,        // frames could not be re-encoded (no encoder, a format it does not take)
 };
 
 struct Error {

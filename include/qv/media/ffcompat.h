@@ -207,6 +207,28 @@ inline std::string versions() {
     return std::string("FFmpeg ") + av_version_info() + " lavc " + v(avcodec_version()) + " lavu " + v(avutil_version());
 }
 
+// Whether an encoder takes a pixel format: AVCodec::pix_fmts is deprecated
+// from libavcodec 61.13 (FFmpeg 7.1), avcodec_get_supported_config replaces it.
+inline bool encoderTakes(CodecPtr c, AVPixelFormat f) {
+    const AVPixelFormat *fmts = nullptr;
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(61, 13, 100)
+    int n = 0;
+    if (avcodec_get_supported_config(nullptr, c, AV_CODEC_CONFIG_PIX_FORMAT, 0,
+                                     reinterpret_cast<const void **>(&fmts), &n) < 0)
+        return false;
+    if (!fmts) return true;
+    for (int i = 0; i < n; ++i)
+        if (fmts[i] == f) return true;
+    return false;
+#else
+    fmts = c->pix_fmts;
+    if (!fmts) return true;
+    for (; *fmts != AV_PIX_FMT_NONE; ++fmts)
+        if (*fmts == f) return true;
+    return false;
+#endif
+}
+
 // FFmpeg error code to text.
 inline std::string errText(int err) {
     char buf[AV_ERROR_MAX_STRING_SIZE] = {0};

@@ -16,6 +16,7 @@ enum class IntentKind {
     GotoPrompt, Screenshot, SpeedSet, SpeedScale, SpeedReset, ToggleStatus,
     VolumeSet, VolumeAdd, MuteSet, MuteToggle, Fullscreen, GetProperty, Keypress,
     LatencySet,   // flag: true for low (issue 14)
+    MarkIn, MarkOut, Export,
 };
 
 enum class SeekMode { Default, Exact, Keyframe };
@@ -26,7 +27,7 @@ struct Intent {
     int64_t n = 0;               // frame number
     bool flag = false;           // SetPause, MuteSet, LatencySet (low)
     SeekMode mode = SeekMode::Default;
-    std::string text;            // GetProperty: the name; Keypress: the keys
+    std::string text;            // GetProperty: the name; Keypress: the keys; Export: the file ("" default)
 };
 
 // The key map: a command from tui::commandFor() as an intent.

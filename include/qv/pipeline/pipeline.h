@@ -9,6 +9,7 @@
 // another stage's lock; no stage exits the process.
 #pragma once
 
+#include "qv/media/recorder.h"
 #include "qv/core/exit_code.h"
 #include "qv/display/display.h"
 #include "qv/media/hwdec.h"
@@ -40,6 +41,7 @@ struct PlayOptions {
     int64_t stepCacheBytes = 256LL << 20;   // --step-cache
     std::string ipcPath;               // --input-ipc
     std::string frameLogPath;          // --frame-log
+    RecordOptions record;              // --record, --record-split
     std::string screenshotDir = ".";   // --screenshot-dir
     bool audio = true;                 // false: --no-audio
     int volume = 100;                  // --volume (%)

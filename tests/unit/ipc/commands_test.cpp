@@ -125,3 +125,28 @@ TEST_CASE("the key map: every command a key gives becomes the same intent IPC wo
     CHECK(intentForCommand(tui::Command::SpeedUp).value == doctest::Approx(1.1));
     CHECK(intentForCommand(tui::Command::None).kind == IntentKind::None);
 }
+
+TEST_CASE("marks and export: the keys ( ) X and the commands give the same intents") {
+    Intent i;
+    std::string e;
+    REQUIRE(intent(R"({"command": ["mark-in"]})", i, e));
+    CHECK(i.kind == IntentKind::MarkIn);
+    REQUIRE(intent(R"({"command": ["mark-out"]})", i, e));
+    CHECK(i.kind == IntentKind::MarkOut);
+    REQUIRE(intent(R"({"command": ["export"]})", i, e));
+    CHECK(i.kind == IntentKind::Export);
+    CHECK(i.text.empty());
+    REQUIRE(intent(R"({"command": ["export", "/tmp/cut.mkv"]})", i, e));
+    CHECK(i.text == "/tmp/cut.mkv");
+    CHECK_FALSE(intent(R"({"command": ["export", ""]})", i, e));
+    CHECK_FALSE(intent(R"({"command": ["export", 5]})", i, e));
+    CHECK_FALSE(intent(R"({"command": ["export", "a", "b"]})", i, e));
+    CHECK_FALSE(intent(R"({"command": ["mark-in", 3]})", i, e));
+    tui::Key k;
+    k.code = tui::KeyCode::Char;
+    for (auto [c, want] : {std::pair<char, IntentKind>{'(', IntentKind::MarkIn}, {')', IntentKind::MarkOut},
+                           {'X', IntentKind::Export}}) {
+        k.ch = c;
+        CHECK(intentForCommand(tui::commandFor(k)).kind == want);
+    }
+}
