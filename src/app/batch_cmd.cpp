@@ -66,9 +66,12 @@ struct Batch {
             failed = true;
             return errorJson(path, e);
         };
+        HwdecRequest hw;   // as the single commands read --hwdec
+        if (!hwdecFromArgs(a, hw)) return fail(Error::make(ErrorKind::Usage, "bad --hwdec"));
         if (a.command == "info") {
             auto f = probeFile(path, mmap);
             if (!f) return fail(f.error());
+            addDecoderFacts(a, hw, f.value());
             std::string s = factsToJson(f.value());
             while (!s.empty() && s.back() == '\n') s.pop_back();
             return s;
@@ -78,6 +81,7 @@ struct Batch {
             o.json = true;
             o.hash = a.has("hash");
             o.useMmap = mmap;
+            o.hwdec = hw;
             o.threads = threads;
             o.cancel = &cancel;
             json::Writer w;
