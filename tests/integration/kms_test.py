@@ -149,7 +149,7 @@ waitlog /tmp/f2 25; kmsvm-snap kms-playing-b
 wait $P; echo $? > /out/play.rc
 sleep 0.2
 kmsvm-snap kms-after-end
-$Q {moving} --display=kms,blocks --size=80x24 --no-audio --frames=50 --frame-log=/tmp/f4 -v \
+$Q {moving} --display=kms,blocks --size=80x24 --no-audio --no-sync --frames=50 --frame-log=/tmp/f4 -v \
    > /out/mirror.out 2>/out/mirror.err < /dev/tty1 & P=$!
 waitlog /tmp/f4 20; kmsvm-snap mirror
 wait $P; echo $? > /out/mirror.rc
