@@ -73,7 +73,7 @@ bool isWrapperDecoder(const std::string &name, std::string *codec) {
 std::vector<std::string> wrapperDecoders(const std::string &codec) {
     std::vector<std::string> out;
     void *it = nullptr;
-    while (ff::CodecPtr c = av_codec_iterate(&it))
+    while (const AVCodec *c = av_codec_iterate(&it))
         if (av_codec_is_decoder(c) && ff::wrapperName(c) && codec == avcodec_get_name(c->id)) out.push_back(c->name);
     return out;
 }

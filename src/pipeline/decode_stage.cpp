@@ -6,6 +6,7 @@
 #include "qv/pipeline/seek_landing.h"
 #include "qv/sync/shed_policy.h"
 
+#include <algorithm>
 #include <pthread.h>
 
 namespace qv {

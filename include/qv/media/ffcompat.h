@@ -175,7 +175,7 @@ inline int decoderChannels(const AVCodecContext *dec) {
 // A wrapper decoder (cuvid, v4l2m2m, rkmpp, qsv, mediacodec, ...): it uses
 // its own parser and reordering. AVCodec::wrapper_name (lavc 58.?+) names the
 // library it wraps; FFmpeg 4.3 already has it.
-inline const char *wrapperName(CodecPtr c) { return c ? c->wrapper_name : nullptr; }
+inline const char *wrapperName(const AVCodec *c) { return c ? c->wrapper_name : nullptr; }
 
 // Whether a codec can use an hwaccel device type through hw_device_ctx, and
 // the hardware pixel format its frames then have (AV_PIX_FMT_NONE: cannot).
