@@ -500,11 +500,7 @@ void DisplayStage::sleep(bool waitData, int64_t timeoutNs) {
     }
     for (const auto &p : fds_)
         if (p.fd == display_.eventFd() && (p.revents & POLLIN)) displayDeadlineNs_ = 0;
-    if (audio_) {
-        uint64_t v;
-        while (::read(audio_->heardFd(), &v, sizeof v) == sizeof v) {
-        }
-    }
+    if (audio_) drainEventFd(audio_->heardFd());
 }
 
 void DisplayStage::readSignals() {

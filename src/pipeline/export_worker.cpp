@@ -1,5 +1,7 @@
 #include "export_worker.h"
 
+#include "qv/pipeline/waiter.h"
+
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -50,9 +52,7 @@ bool ExportWorker::start(const std::string &input, const ExportRequest &req, std
 }
 
 bool ExportWorker::take(uint64_t &tag, std::string &path, std::string &summary, std::string &error) {
-    uint64_t v;
-    while (::read(event_.get(), &v, sizeof v) == sizeof v) {
-    }
+    drainEventFd(event_.get());
     std::lock_guard<std::mutex> lk(m_);
     if (!finished_) return false;
     finished_ = false;

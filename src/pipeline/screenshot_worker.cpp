@@ -2,6 +2,8 @@
 
 #include "qv/core/signals.h"
 
+#include "qv/pipeline/waiter.h"
+
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -37,9 +39,7 @@ bool ScreenshotWorker::start(const std::string &input, const std::string &png, c
 }
 
 bool ScreenshotWorker::take(uint64_t &tag, std::string &path, std::string &error) {
-    uint64_t v;
-    while (::read(done_.get(), &v, sizeof v) == sizeof v) {
-    }
+    drainEventFd(done_.get());
     std::lock_guard<std::mutex> lk(m_);
     if (!finished_) return false;
     finished_ = false;

@@ -35,13 +35,13 @@ int Waiter::eventFd() {
     return nfd;
 }
 
-void Waiter::drainEventFd() {
-    int fd = efd_.load(std::memory_order_acquire);
-    if (fd < 0) return;
+void drainEventFd(int fd) {
     uint64_t v;
-    while (::read(fd, &v, sizeof v) == sizeof v) {
+    while (fd >= 0 && ::read(fd, &v, sizeof v) == sizeof v) {
     }
 }
+
+void Waiter::drainEventFd() { qv::drainEventFd(efd_.load(std::memory_order_acquire)); }
 
 void Waiter::wait(uint32_t seen, int64_t timeoutNs) {
     timespec ts{};

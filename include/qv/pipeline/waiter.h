@@ -48,4 +48,7 @@ private:
     std::atomic<int> efd_{-1};
 };
 
+// Reads an eventfd (non-blocking) until it is empty: its count is reset.
+void drainEventFd(int fd);
+
 } // namespace qv
