@@ -143,7 +143,7 @@ kill -TERM $P; wait $P; echo $? > /out/kms.rc
 sleep 0.2
 kmsvm-snap kms-after-term
 [ "$1" = full ] || exit 0
-$Q {moving} --display=kms --no-audio --frames=60 --frame-log=/tmp/f2 -v 2>/out/play.err < /dev/tty1 & P=$!
+$Q {moving} --display=kms --no-audio --no-sync --frames=60 --frame-log=/tmp/f2 -v 2>/out/play.err < /dev/tty1 & P=$!
 waitlog /tmp/f2 10; kmsvm-snap kms-playing-a
 waitlog /tmp/f2 25; kmsvm-snap kms-playing-b
 wait $P; echo $? > /out/play.rc
@@ -301,8 +301,10 @@ if want("bochs"):
     check(read(out, "play.rc") == "0", f"kms: the end of play exits 0 ({read(out, 'play.rc')})")
     m = re.search(r"kms: (\d+) frames drawn by the scale stage straight into the screen's buffers, (\d+) copied",
                   read(out, "play.err"))
-    # (How many frames reach the screen depends on the emulated CPU: late
-    # ones are dropped before they are scaled. None may be copied.)
+    # (--no-sync: every frame is shown however slow the emulated CPU is; in
+    # timed playback a loaded host made the decoder shed to the next keyframe
+    # and only 4 frames reached the screen. Timed KMS playback is checked by
+    # the vkms boots' flip timing. None may be copied.)
     check(m is not None and int(m.group(1)) >= 20 and int(m.group(2)) == 0,
           f"kms: the scale stage draws into the dumb buffers, no copy ({m and m.group(0)})")
     d = differing(before, rgb(os.path.join(out, "kms-after-end.png")))
