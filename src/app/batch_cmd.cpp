@@ -36,6 +36,8 @@ const char *kindName(ErrorKind k) {
     case ErrorKind::Decode: return "decode";
     case ErrorKind::Display: return "display";
     case ErrorKind::Output: return "output";
+    case ErrorKind::Timeout: return "timeout";
+    case ErrorKind::Encode: return "encode";
     case ErrorKind::Internal: break;
     }
     return "internal";

@@ -2,6 +2,7 @@
 
 #include "input.h"
 #include "qv/core/log.h"
+#include "qv/media/capture.h"
 #include "qv/sync/clock.h"
 
 #include <cstring>
@@ -14,6 +15,7 @@ AvPacketPtr allocPacket() { return AvPacketPtr(av_packet_alloc()); }
 Demuxer::~Demuxer() = default;
 
 bool isLiveUrl(const std::string &p) {
+    if (looksLikeCapture(p)) return true;   // a camera
     for (const char *s : {"udp://", "rtp://", "srt://", "rtsp://", "rtsps://", "rtmp://", "tcp://"})
         if (p.compare(0, std::strlen(s), s) == 0) return true;
     return false;

@@ -1,6 +1,7 @@
 #include "input.h"
 
 #include "qv/core/log.h"
+#include "qv/media/capture.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -51,7 +52,27 @@ Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap
     std::unique_ptr<Input> in(new Input());
     in->path_ = path;
     bool regular = false;
-    if (!isUrl(path) && path != "-") {
+    // A camera: libavdevice's video4linux2 input on the device node, with
+    // the URL's parameters as its options.
+    CaptureInput cap;
+    std::string capErr;
+    const bool capture = looksLikeCapture(path);
+    ff::InputFormatPtr capFmt = nullptr;
+    if (capture) {
+        if (!parseCaptureInput(path, cap, capErr)) return Error::make(ErrorKind::Usage, capErr);
+        struct stat st {};
+        if (::stat(cap.device.c_str(), &st) != 0) {
+            Error e = Error::make(ErrorKind::Open, std::strerror(errno), "stat(" + cap.device + ")");
+            e.source = ErrorSource::Posix;
+            e.native = errno;
+            return e;
+        }
+        if (!S_ISCHR(st.st_mode)) return Error::make(ErrorKind::Open, cap.device + " is not a capture device");
+        capFmt = captureFormat();
+        if (!capFmt)
+            return Error::make(ErrorKind::Open, captureBuiltIn() ? "this FFmpeg has no V4L2 input (video4linux2)"
+                                                                 : "camera input needs libavdevice: this qv was built without it");
+    } else if (!isUrl(path) && path != "-") {
         struct stat st {};
         if (::stat(path.c_str(), &st) != 0) {
             Error e = Error::make(ErrorKind::Open, std::strerror(errno), "stat(" + path + ")");
@@ -86,11 +107,12 @@ Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap
         fmt->pb = in->io_->avio();
         fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     }
-    const std::string url = path == "-" ? "pipe:0" : path;
+    const std::string url = capture ? cap.device : path == "-" ? "pipe:0" : path;
     AVDictionary *dict = nullptr;
+    for (const auto &kv : cap.options) av_dict_set(&dict, kv.first.c_str(), kv.second.c_str(), 0);
     if (avOptions)
         for (const auto &kv : *avOptions) av_dict_set(&dict, kv.first.c_str(), kv.second.c_str(), 0);
-    int r = avformat_open_input(&fmt, url.c_str(), nullptr, &dict);   // frees fmt on failure
+    int r = avformat_open_input(&fmt, url.c_str(), capFmt, &dict);   // frees fmt on failure
     // What is left in the dictionary was taken by nobody: a typo, or an
     // option of another protocol.
     for (const AVDictionaryEntry *e = av_dict_get(dict, "", nullptr, AV_DICT_IGNORE_SUFFIX); e && r >= 0;
@@ -98,6 +120,9 @@ Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap
         log::warn("%s: option %s=%s is not known to this input (ignored)", path.c_str(), e->key, e->value);
     av_dict_free(&dict);
     if (r == AVERROR_EXIT) return Error::make(ErrorKind::Open, "interrupted", "avformat_open_input(" + path + ")");
+    if (r < 0 && capture)   // busy, not a capture node (ENOTTY), a mode it does not offer (EINVAL), unplugged
+        return Error::make(ErrorKind::Open, "cannot capture from " + cap.device + " (" + ff::errText(r) + ")",
+                           "avformat_open_input(" + path + ")");
     if (r < 0) {
         // Nothing there, not allowed, or no server: an open failure, not a
         // format one.

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include "pipeline/live.h"
+#include "qv/media/capture.h"
+#include "qv/media/demuxer.h"
 
 using namespace qv;
 
@@ -74,4 +76,53 @@ TEST_CASE("latency log: frames without their times are left out, an unscaled one
     log.recentMedians(30, m);
     CHECK(m[LatencyLog::kScale] == 0);
     CHECK(m[LatencyLog::kDisplay] == 15);
+}
+
+// Cameras: what names a capture device, and how its parameters become the
+// video4linux2 input's options.
+TEST_CASE("capture: /dev/videoN and v4l2:// name a camera; other paths do not") {
+    CaptureInput c;
+    std::string err;
+    CHECK(parseCaptureInput("/dev/video0", c, err));
+    CHECK(c.device == "/dev/video0");
+    CHECK(c.options.empty());
+    CHECK(parseCaptureInput("/dev/video12", c, err));
+    CHECK_FALSE(parseCaptureInput("/dev/videox", c, err));
+    CHECK(err.empty());
+    CHECK_FALSE(parseCaptureInput("/dev/video", c, err));
+    CHECK_FALSE(parseCaptureInput("clip.mp4", c, err));
+    CHECK_FALSE(parseCaptureInput("udp://127.0.0.1:5000", c, err));
+    CHECK(parseCaptureInput("v4l2://", c, err));
+    CHECK(c.device == "/dev/video0");
+    CHECK(isLiveUrl("/dev/video0"));
+    CHECK(isLiveUrl("v4l2:///dev/video2?fps=30"));
+    CHECK_FALSE(isLiveUrl("/dev/videos/clip.mp4"));
+}
+
+TEST_CASE("capture: size, fps and format become video_size, framerate and input_format") {
+    CaptureInput c;
+    std::string err;
+    REQUIRE(parseCaptureInput("v4l2:///dev/video2?size=1280x720&fps=30000/1001&format=yuyv", c, err));
+    CHECK(c.device == "/dev/video2");
+    REQUIRE(c.options.size() == 3);
+    CHECK(c.options[0] == std::make_pair(std::string("video_size"), std::string("1280x720")));
+    CHECK(c.options[1] == std::make_pair(std::string("framerate"), std::string("30000/1001")));
+    CHECK(c.options[2] == std::make_pair(std::string("input_format"), std::string("yuyv422")));
+    REQUIRE(parseCaptureInput("v4l2:///dev/video0?format=mjpeg&fps=12.5", c, err));
+    CHECK(c.options[0].second == "mjpeg");
+    CHECK(c.options[1].second == "12.5");
+}
+
+TEST_CASE("capture: a malformed parameter is refused with a line that names it") {
+    CaptureInput c;
+    std::string err;
+    CHECK_FALSE(parseCaptureInput("v4l2:///dev/video0?size=big", c, err));
+    CHECK(err.find("size") != std::string::npos);
+    CHECK_FALSE(parseCaptureInput("v4l2:///dev/video0?fps=0", c, err));
+    CHECK(err.find("fps") != std::string::npos);
+    CHECK_FALSE(parseCaptureInput("v4l2:///dev/video0?zoom=2", c, err));
+    CHECK(err.find("zoom") != std::string::npos);
+    CHECK_FALSE(parseCaptureInput("v4l2:///dev/video0?format=", c, err));
+    CHECK_FALSE(parseCaptureInput("v4l2://video0", c, err));
+    CHECK(err.find("device path") != std::string::npos);
 }
