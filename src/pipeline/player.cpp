@@ -20,6 +20,8 @@
 #include "qv/core/signals.h"
 #include "qv/core/test_faults.h"
 #include "qv/core/unique_fd.h"
+#include <fcntl.h>
+#include <functional>
 #include "qv/media/demuxer.h"
 #include "qv/tui/terminal.h"
 
@@ -43,7 +45,9 @@ public:
 
     // Opens the input, the displays and the sound; returns an exit code
     // other than Ok (after its one line) when playing cannot start.
-    ExitCode open(int sigFd) {
+    // opened: called once the input is open (or failed to open), before
+    // the displays: the open watch stops reading the terminal there.
+    ExitCode open(int sigFd, const std::function<void()> &opened) {
         sigFd_ = sigFd;
         const std::string title = opt_.input.empty() ? std::string("demo") : opt_.input;
         std::unique_ptr<Demuxer> demux;
@@ -58,6 +62,7 @@ public:
             live_.path = opt_.input;
             live_.reconnect = opt_.reconnect == 1 || (opt_.reconnect < 0 && isLiveUrl(opt_.input));
             auto r = Demuxer::openAny(opt_.input, d);
+            opened();
             // Cut short by a signal or --timeout: the caller (OpenWatch) says which.
             if (!r && sh_.quit.load()) return ExitCode::Timeout;
             if (!r) {
@@ -365,11 +370,26 @@ ExitCode play(const PlayOptions &opt) {
     {
         // Opening a live source may block in a read: Ctrl-C, SIGTERM and
         // --timeout cut it short.
-        OpenWatch watch(sigFd.get(), opt.input.empty() ? 0 : opt.timeoutNs, player->quitFlag());
-        const ExitCode c = player->open(sigFd.get());
+        // For a live source, q and ESC on the terminal too.
+        UniqueFd ownTty;
+        int keys = -1;
+        if (isLiveUrl(opt.input) || opt.input == "-") {
+            if (::isatty(0) && opt.input != "-") {
+                keys = 0;
+            } else {
+                ownTty.reset(::open("/dev/tty", O_RDONLY | O_CLOEXEC | O_NOCTTY));
+                keys = ownTty.get();
+            }
+        }
+        OpenWatch watch(sigFd.get(), opt.input.empty() ? 0 : opt.timeoutNs, player->quitFlag(), keys);
+        // The watch ends once the input is open: the displays' set-up asks
+        // the terminal questions whose answers it must not take as keys (a
+        // signal from then on stays pending for the display stage).
+        const ExitCode c = player->open(sigFd.get(), [&watch] { watch.stop(); });
         watch.stop();
         // (Also when the open succeeded just then: the interrupt flag is set.)
         if (watch.signal()) return static_cast<ExitCode>(128 + watch.signal());
+        if (watch.quit()) return ExitCode::Ok;   // the user quit before the first picture
         if (watch.timedOut()) {
             log::error("%s: no data for %g s (--timeout)", title.c_str(), opt.timeoutNs / 1e9);
             return ExitCode::Timeout;

@@ -2,7 +2,8 @@
 """Live sources (issue 14) against real senders (ffmpeg) and a real terminal
 (tmux): UDP MPEG-TS plays; a sender that stops for 3 s and comes back is
 waited for ("waiting for data (N s)" in the status line), recovered from and
-counted as a gap; q and SIGTERM end qv while the source is silent; a source
+counted as a gap; q and SIGTERM end qv while the source is silent (q also
+while it is still being opened, the terminal left as it was); a source
 that never answers ends with exit code 10 after --timeout; --demuxer-opt
 reaches the protocol. Time bounds are loose (the machine is shared): the
 tight figures are tools/bench's."""
@@ -136,6 +137,24 @@ try:
     err = open(errf).read() if os.path.exists(errf) else ""
     check(rc == "0", f"q during silence: exit code 0 ({rc})")
     check(gaps(err) is not None and gaps(err) >= 1, f"gap: counted in --stats ({gaps(err)}): {err.strip()[-200:]}")
+    tmux("kill-server")
+
+    # 3b. q while the source is still being opened (nothing ever came: qv
+    # waits in the probe, before the first picture): ends it, exit 0, and
+    # the terminal is as it was (canonical mode and echo back).
+    code = os.path.join(tmp, "qopen.code")
+    stty = os.path.join(tmp, "qopen.stty")
+    tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30", "sh", "-c",
+         f"{QV} udp://127.0.0.1:{free_port()} --display=blocks 2>/dev/null; echo $? > {code}; stty -a > {stty}; sleep 600")
+    time.sleep(1.5)
+    t0 = time.monotonic()
+    tmux("send-keys", "-t", "s", "q")
+    done = wait_for(lambda: os.path.exists(code) and os.path.getsize(code) > 0, 10, 0.005)
+    took = time.monotonic() - t0
+    rc = open(code).read().strip() if done else "?"
+    check(done and took < 1.5 and rc == "0", f"q while opening a silent source: exit {rc} in {took * 1000:.0f} ms")
+    modes = open(stty).read().split() if wait_for(lambda: os.path.exists(stty) and os.path.getsize(stty) > 0, 5) else []
+    check("icanon" in modes and "echo" in modes, "q while opening: the terminal is back in canonical mode with echo")
     tmux("kill-server")
 
     # 4. A source that never answers: one line and exit code 10 after --timeout.
