@@ -5,6 +5,7 @@
 
 #include "qv/core/exit_code.h"
 #include "qv/core/log.h"
+#include "qv/media/demuxer.h"
 #include "qv/media/probe.h"
 #include "qv/pipeline/pipeline.h"
 #include "qv/tui/term_detect.h"
@@ -12,6 +13,11 @@
 #include "display/kms/kms_display.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <cmath>
 #include <cstdlib>
@@ -34,12 +40,75 @@ int usage(const std::string &msg) {
     return static_cast<int>(ExitCode::Usage);
 }
 
+// --demuxer-opt K=V, repeated (the parser joins them with newlines).
+bool demuxerOpts(const app::ParsedArgs &a, std::vector<std::pair<std::string, std::string>> &out) {
+    if (!a.has("demuxer-opt")) return true;
+    const std::string all = a.get("demuxer-opt");
+    for (size_t start = 0; start <= all.size();) {
+        const size_t nl = std::min(all.find('\n', start), all.size());
+        const std::string kv = all.substr(start, nl - start);
+        const size_t eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            usage("--demuxer-opt needs K=V (not '" + kv + "')");
+            return false;
+        }
+        out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        start = nl + 1;
+    }
+    return true;
+}
+
+// Sets the flag after timeoutNs unless stopped first (0: never): the
+// interrupt callback of an input that might never answer.
+class Deadline {
+public:
+    Deadline(int64_t timeoutNs, std::atomic<bool> &flag) : flag_(flag) {
+        if (timeoutNs <= 0) return;
+        thread_ = std::thread([this, timeoutNs] {
+            std::unique_lock<std::mutex> lk(m_);
+            if (!cv_.wait_for(lk, std::chrono::nanoseconds(timeoutNs), [this] { return stopped_; })) {
+                fired_ = true;
+                flag_.store(true);
+            }
+        });
+    }
+    ~Deadline() { stop(); }
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            stopped_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+    bool fired() const { return fired_; }   // after stop()
+
+private:
+    std::atomic<bool> &flag_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool stopped_ = false, fired_ = false;
+    std::thread thread_;
+};
+
 int runInfo(const app::ParsedArgs &a) {
     if (a.positional.size() != 1) return usage("info needs exactly one FILE");
     const std::string &path = a.positional[0];
     HwdecRequest hw;
     if (!app::hwdecFromArgs(a, hw)) return static_cast<int>(ExitCode::Usage);
-    auto f = probeFile(path, !a.has("no-mmap"));
+    std::vector<std::pair<std::string, std::string>> opts;
+    if (!demuxerOpts(a, opts)) return static_cast<int>(ExitCode::Usage);
+    // A live source that never answers must not hang `qv info`: 10 s
+    // unless --timeout says otherwise.
+    const int64_t timeoutNs = a.timeNs("timeout", isLiveUrl(path) ? 10000000000LL : 0);
+    std::atomic<bool> interrupt{false};
+    Deadline deadline(timeoutNs, interrupt);
+    auto f = probeFile(path, !a.has("no-mmap"), true, &interrupt, &opts);
+    deadline.stop();
+    if (!f && deadline.fired()) {
+        log::error("%s: no data for %g s (--timeout)", path.c_str(), timeoutNs / 1e9);
+        return static_cast<int>(ExitCode::Timeout);
+    }
     if (!f) {
         log::error("%s: %s", path.c_str(), f.error().message.c_str());
         return static_cast<int>(exitCodeFor(f.error().kind));
@@ -157,17 +226,7 @@ int runPlay(const app::ParsedArgs &a) {
     o.lowLatency = a.get("latency") == "low";
     o.timeoutNs = a.timeNs("timeout", 0);
     o.reconnect = a.get("reconnect") == "on" ? 1 : a.get("reconnect") == "off" ? 0 : -1;
-    if (a.has("demuxer-opt")) {
-        std::string all = a.get("demuxer-opt"), kv;
-        for (size_t start = 0; start <= all.size();) {
-            const size_t nl = std::min(all.find('\n', start), all.size());
-            kv = all.substr(start, nl - start);
-            const size_t eq = kv.find('=');
-            if (eq == std::string::npos || eq == 0) return usage("--demuxer-opt needs K=V (not '" + kv + "')");
-            o.demuxerOpts.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-            start = nl + 1;
-        }
-    }
+    if (!demuxerOpts(a, o.demuxerOpts)) return static_cast<int>(ExitCode::Usage);
     if (o.display == "auto" || o.display == "help" || o.display == "kitty" || o.display == "sixel") {
         // Ask the terminal what it can draw (a few tens of ms, answers never
         // shown): auto picks kitty, then sixel, then blocks.

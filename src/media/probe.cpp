@@ -30,8 +30,9 @@ int64_t toMs(int64_t v, AVRational tb) {
 
 } // namespace
 
-Result<MediaFacts> probeFile(const std::string &path, bool useMmap, bool scan) {
-    auto in = Input::open(path, useMmap);
+Result<MediaFacts> probeFile(const std::string &path, bool useMmap, bool scan, const std::atomic<bool> *interrupt,
+                             const std::vector<std::pair<std::string, std::string>> *avOptions) {
+    auto in = Input::open(path, useMmap, interrupt, avOptions);
     if (!in) return in.takeError();
     AVFormatContext *fmt = in.value()->fmt();
     MediaFacts m;
@@ -90,7 +91,7 @@ Result<MediaFacts> probeFile(const std::string &path, bool useMmap, bool scan) {
         m.streams.push_back(f);
     }
     const int best = in.value()->bestVideoStream();
-    if (scan && best >= 0) {
+    if (scan && best >= 0 && !in.value()->isStream()) {
         std::atomic<bool> cancel{false};
         if (auto idx = scanPackets(path, cancel)) {
             StreamFacts &f = m.streams[static_cast<size_t>(best)];

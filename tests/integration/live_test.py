@@ -2,11 +2,13 @@
 """Live sources (issue 14) against real senders (ffmpeg) and a real terminal
 (tmux): UDP MPEG-TS plays; a sender that stops for 3 s and comes back is
 waited for ("waiting for data (N s)" in the status line), recovered from and
-counted as a gap; q and SIGTERM end qv while the source is silent (q also
+counted as a gap; qv info gives up on a silent source after --timeout and
+reports a sending one; q and SIGTERM end qv while the source is silent (q also
 while it is still being opened, the terminal left as it was); a source
 that never answers ends with exit code 10 after --timeout; --demuxer-opt
 reaches the protocol. Time bounds are loose (the machine is shared): the
 tight figures are tools/bench's."""
+import json
 import os
 import re
 import shutil
@@ -186,6 +188,27 @@ try:
         q.kill()
         out, err = q.communicate()
     check(q.returncode == 10 and "no data for 2 s" in err, f"stopped source + --timeout: exit 10 ({q.returncode}, {err.strip()})")
+
+    # 5b. qv info on live sources: a silent one gives up after --timeout
+    # (exit 10, one line) instead of hanging; a sending one gives its facts
+    # and ends (no exact-count scan of a source without an end).
+    t0 = time.monotonic()
+    q = subprocess.run([QV, "info", f"udp://127.0.0.1:{free_port()}", "--timeout=1"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+    took = time.monotonic() - t0
+    check(q.returncode == 10 and "no data for 1 s" in q.stderr and len(q.stderr.splitlines()) == 1 and took < 5,
+          f"qv info on a silent source: exit {q.returncode} after {took:.1f} s ({q.stderr.strip()})")
+    port = free_port()
+    url = f"udp://127.0.0.1:{port}"
+    s = send(url + "?pkt_size=1316")
+    try:
+        q = subprocess.run([QV, "info", url, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        info = json.loads(q.stdout) if q.returncode == 0 else {}
+    except (subprocess.TimeoutExpired, ValueError):
+        info = {}
+    stop(s)
+    codecs = [st.get("codec") for st in info.get("streams", [])]
+    check("h264" in codecs, f"qv info on a sending source: its facts, and it ends ({codecs})")
 
     # 6. SIGTERM (and SIGINT) while the open waits for a silent source, and
     # while playing a source that went silent: 128+N, promptly.

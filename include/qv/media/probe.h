@@ -1,6 +1,10 @@
 // qv info and qv thumb: facts about a file, and one exact frame as PNG.
 #pragma once
 
+#include <atomic>
+#include <utility>
+#include <vector>
+
 #include "qv/core/result.h"
 
 #include <cstdint>
@@ -40,7 +44,12 @@ struct MediaFacts {
     std::string decoderAsked, decoderRunning, decoderWhy;
 };
 
-Result<MediaFacts> probeFile(const std::string &path, bool useMmap, bool scan = true);
+// interrupt: an open or read that blocks gives up once it reads true (a
+// live source); avOptions: demuxer and protocol options. A live source (not
+// a regular file) is not scanned for exact frame counts: it has no end.
+Result<MediaFacts> probeFile(const std::string &path, bool useMmap, bool scan = true,
+                             const std::atomic<bool> *interrupt = nullptr,
+                             const std::vector<std::pair<std::string, std::string>> *avOptions = nullptr);
 std::string factsToText(const MediaFacts &f);
 std::string factsToJson(const MediaFacts &f);
 
