@@ -37,3 +37,16 @@ def check(cond, what):
 def finish():
     print(f"{_checks[0] - len(_failures)} of {_checks[0]} checks passed")
     sys.exit(1 if _failures or _checks[0] == 0 else 0)
+
+
+# For guest scripts of the VM tests (tools/kmsvm): waitlog FILE N waits up
+# to 300 tries of 50 ms for N "presented" rows in a frame log.
+GUEST_WAITLOG = """waitlog() {
+  i=0
+  while [ $i -lt 300 ]; do
+    n=$(grep -c presented "$1" 2>/dev/null)
+    [ -n "$n" ] && [ "$n" -ge "$2" ] && return 0
+    sleep 0.05; i=$((i+1))
+  done
+  return 1
+}"""

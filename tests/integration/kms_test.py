@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 
-from common import FFMPEG, QV, check, finish
+from common import GUEST_WAITLOG, FFMPEG, QV, check, finish
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KMSVM = os.path.join(root, "tools", "kmsvm", "kmsvm.sh")
@@ -116,15 +116,7 @@ if [ "$1" = vkms ]; then
   $Q {fast120} --display=kms --kms-mode=640x480 --no-sync --no-audio --stats --frame-log=/out/f120.tsv -v 2>/out/vkms120.err < /dev/tty1; echo $? > /out/vkms120.rc
   exit 0
 fi
-waitlog() {{
-  i=0
-  while [ $i -lt 300 ]; do
-    n=$(grep -c presented "$1" 2>/dev/null)
-    [ -n "$n" ] && [ "$n" -ge "$2" ] && return 0
-    sleep 0.05; i=$((i+1))
-  done
-  return 1
-}}
+{GUEST_WAITLOG}
 printf '\\033[2J\\033[Hqv kms test: the console before qv\\n' > /dev/tty1
 sleep 0.3
 $Q --kms-list > /out/list.txt 2>&1; echo $? > /out/list.rc

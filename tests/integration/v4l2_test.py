@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 
-from common import QV, check, finish
+from common import GUEST_WAITLOG, QV, check, finish
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KMSVM = os.path.join(root, "tools", "kmsvm", "kmsvm.sh")
@@ -31,15 +31,7 @@ CAM = "v4l2:///dev/video0?size=640x360&fps=30"
 GUEST = f"""#!/bin/sh
 Q={qv}
 V={vtctl}
-waitlog() {{
-  i=0
-  while [ $i -lt 300 ]; do
-    n=$(grep -c presented "$1" 2>/dev/null)
-    [ -n "$n" ] && [ "$n" -ge "$2" ] && return 0
-    sleep 0.05; i=$((i+1))
-  done
-  return 1
-}}
+{GUEST_WAITLOG}
 ls /dev/video* > /out/devices.txt 2>&1
 $Q "{CAM}&format=yuyv" --display=kms --no-audio --frames=90 --stats --frame-log=/out/yuyv.tsv -v \\
   2>/out/yuyv.err < /dev/tty1 & P=$!
