@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import time
 
 # QV_BIN overrides QV: tools/test runs the suites once more against the
 # ASan+UBSan build this way (QV_SANITIZER=asan then: a crash test expects the
@@ -50,3 +51,14 @@ GUEST_WAITLOG = """waitlog() {
   done
   return 1
 }"""
+
+
+def tmux_kill_server(sock):
+    """tmux -L SOCK kill-server, then wait until that server is gone: a
+    new-session that meets it on its way out fails ("server exited
+    unexpectedly"; 5 of 30 tries here without the wait)."""
+    subprocess.run(["tmux", "-L", sock, "kill-server"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 5
+    while time.monotonic() < end and subprocess.run(["pgrep", "-f", f"^tmux -L {sock} "],
+                                                   stdout=subprocess.DEVNULL).returncode == 0:
+        time.sleep(0.01)

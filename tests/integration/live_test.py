@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from common import FFMPEG, QV, check, finish
+from common import tmux_kill_server, FFMPEG, QV, check, finish
 
 tmp = tempfile.mkdtemp(prefix="qv-live-")
 SOCK = f"qv-live-{os.getpid()}"
@@ -102,7 +102,7 @@ try:
     url = f"udp://127.0.0.1:{port}"
     code = os.path.join(tmp, "gap.code")
     errf = os.path.join(tmp, "gap.err")
-    tmux("kill-server")
+    tmux_kill_server(SOCK)
     tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30", "sh", "-c",
          f"{QV} {url} --display=blocks --stats 2> {errf}; echo $? > {code}; sleep 600")
     s = send(url + "?pkt_size=1316")
@@ -139,16 +139,25 @@ try:
     err = open(errf).read() if os.path.exists(errf) else ""
     check(rc == "0", f"q during silence: exit code 0 ({rc})")
     check(gaps(err) is not None and gaps(err) >= 1, f"gap: counted in --stats ({gaps(err)}): {err.strip()[-200:]}")
-    tmux("kill-server")
+    tmux_kill_server(SOCK)
 
     # 3b. q while the source is still being opened (nothing ever came: qv
     # waits in the probe, before the first picture): ends it, exit 0, and
     # the terminal is as it was (canonical mode and echo back).
     code = os.path.join(tmp, "qopen.code")
     stty = os.path.join(tmp, "qopen.stty")
-    tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30", "sh", "-c",
-         f"{QV} udp://127.0.0.1:{free_port()} --display=blocks 2>/dev/null; echo $? > {code}; stty -a > {stty}; sleep 600")
-    time.sleep(1.5)
+    qport = free_port()
+    # (new-session right after the kill-server above can meet the old server
+    # on its way out and fail: started again until tmux takes it, and qv is
+    # seen running before the key)
+    started = wait_for(lambda: subprocess.run(
+        ["tmux", "-L", SOCK, "new-session", "-d", "-s", "s", "-x", "100", "-y", "30", "sh", "-c",
+         f"{QV} udp://127.0.0.1:{qport} --display=blocks 2>/dev/null; echo $? > {code}; stty -a > {stty}; sleep 600"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0, 10, 0.1)
+    running = wait_for(lambda: subprocess.run(["pgrep", "-f", f"udp://127.0.0.1:{qport} --display"],
+                                              stdout=subprocess.DEVNULL).returncode == 0, 10, 0.05)
+    check(started and running, "q while opening: qv runs in tmux")
+    time.sleep(1.0)   # into its open, waiting for data
     t0 = time.monotonic()
     tmux("send-keys", "-t", "s", "q")
     done = wait_for(lambda: os.path.exists(code) and os.path.getsize(code) > 0, 10, 0.005)
@@ -157,7 +166,7 @@ try:
     check(done and took < 1.5 and rc == "0", f"q while opening a silent source: exit {rc} in {took * 1000:.0f} ms")
     modes = open(stty).read().split() if wait_for(lambda: os.path.exists(stty) and os.path.getsize(stty) > 0, 5) else []
     check("icanon" in modes and "echo" in modes, "q while opening: the terminal is back in canonical mode with echo")
-    tmux("kill-server")
+    tmux_kill_server(SOCK)
 
     # 4. A source that never answers: one line and exit code 10 after --timeout.
     port = free_port()
@@ -428,7 +437,7 @@ try:
 finally:
     for p in senders:
         stop(p)
-    tmux("kill-server")
+    tmux_kill_server(SOCK)
     shutil.rmtree(tmp, ignore_errors=True)
 
 finish()

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from common import QV, SANITIZER, check, clip, finish
+from common import tmux_kill_server, QV, SANITIZER, check, clip, finish
 
 SOCK = f"qv-test-{os.getpid()}"
 tmp = tempfile.mkdtemp(prefix="qv-tmux-")
@@ -50,8 +50,7 @@ def start(args, name, env=""):
     before, after, code = (os.path.join(tmp, f"{name}.{k}") for k in ("before", "after", "code"))
     script = (f"stty -g > {before}; env COLORTERM=truecolor {env} {QV} {args}; echo $? > {code}; "
               f"stty -g > {after}; echo QVDONE; sleep 600")
-    tmux("kill-server")
-    time.sleep(0.3)
+    tmux_kill_server(SOCK)
     tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30", "sh", "-c", script)
     return before, after, code
 
@@ -247,6 +246,6 @@ for fault, label in (("stack-overflow:display:5", "stack overflow on the display
         want = "stack-overflow" if "overflow" in fault else "SEGV"
         check(want in text, f"{label}: ASan's own handler reported it ({want}: {bool(text)})")
 
-tmux("kill-server")
+tmux_kill_server(SOCK)
 shutil.rmtree(tmp, ignore_errors=True)
 finish()

@@ -74,8 +74,9 @@ def captured(tsv):
     rows = [l.rstrip("\n").split("\t") for l in open(tsv) if not l.startswith("#")] if os.path.exists(tsv) else []
     got = {}
     for r in rows:
-        if len(r) > 9 and r[9] not in ("", "-"):
-            got[int(r[1])] = (float(r[2]), int(r[9]))
+        # (a live source has no index: ordinals are counted, written "~N")
+        if len(r) > 9 and r[9] not in ("", "-") and r[1].lstrip("~").isdigit():
+            got[int(r[1].lstrip("~"))] = (float(r[2]), int(r[9]))
     return [got[k] for k in sorted(got)]
 
 
