@@ -10,14 +10,11 @@
 #include "qv/pipeline/pipeline.h"
 #include "qv/tui/term_detect.h"
 #include "display/kms/kms_choose.h"
+#include "pipeline/open_watch.h"
 #include "display/kms/kms_display.h"
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstdio>
 #include <cmath>
 #include <cstdlib>
@@ -58,39 +55,6 @@ bool demuxerOpts(const app::ParsedArgs &a, std::vector<std::pair<std::string, st
     return true;
 }
 
-// Sets the flag after timeoutNs unless stopped first (0: never): the
-// interrupt callback of an input that might never answer.
-class Deadline {
-public:
-    Deadline(int64_t timeoutNs, std::atomic<bool> &flag) : flag_(flag) {
-        if (timeoutNs <= 0) return;
-        thread_ = std::thread([this, timeoutNs] {
-            std::unique_lock<std::mutex> lk(m_);
-            if (!cv_.wait_for(lk, std::chrono::nanoseconds(timeoutNs), [this] { return stopped_; })) {
-                fired_ = true;
-                flag_.store(true);
-            }
-        });
-    }
-    ~Deadline() { stop(); }
-    void stop() {
-        {
-            std::lock_guard<std::mutex> lk(m_);
-            stopped_ = true;
-        }
-        cv_.notify_all();
-        if (thread_.joinable()) thread_.join();
-    }
-    bool fired() const { return fired_; }   // after stop()
-
-private:
-    std::atomic<bool> &flag_;
-    std::mutex m_;
-    std::condition_variable cv_;
-    bool stopped_ = false, fired_ = false;
-    std::thread thread_;
-};
-
 int runInfo(const app::ParsedArgs &a) {
     if (a.positional.size() != 1) return usage("info needs exactly one FILE");
     const std::string &path = a.positional[0];
@@ -102,10 +66,10 @@ int runInfo(const app::ParsedArgs &a) {
     // unless --timeout says otherwise.
     const int64_t timeoutNs = a.timeNs("timeout", isLiveUrl(path) ? 10000000000LL : 0);
     std::atomic<bool> interrupt{false};
-    Deadline deadline(timeoutNs, interrupt);
+    OpenWatch deadline(-1, timeoutNs, interrupt);   // no signal fd: only the deadline
     auto f = probeFile(path, !a.has("no-mmap"), true, &interrupt, &opts);
     deadline.stop();
-    if (!f && deadline.fired()) {
+    if (!f && deadline.timedOut()) {
         log::error("%s: no data for %g s (--timeout)", path.c_str(), timeoutNs / 1e9);
         return static_cast<int>(ExitCode::Timeout);
     }

@@ -3,6 +3,7 @@
 // reads the signal fd and keeps the --timeout deadline, and sets the flag the
 // input's interrupt callback reads. So Ctrl-C, SIGTERM and --timeout end an
 // open that would never return (the display stage's poll takes over after).
+// (qv info uses it without a signal fd, as the --timeout deadline alone.)
 // Given a terminal (keysFd >= 0), it also reads keys for the open's length:
 // q or ESC ends it as a quit (the terminal is put in non-canonical, no-echo
 // mode, signals kept, and restored by stop()).
