@@ -25,7 +25,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"no-sync", 0, nullptr, "play", "present frames as fast as they come, no clock"},
         {"frames", 0, "N", "play", "stop after N presented frames", OptType::Int, 1, 9007199254740992.0},
         {"start", 0, "TIME", "play", "start at TIME (seconds, or [[hh:]mm:]ss[.frac]); lands on the exact frame", OptType::Time, 0, 1e7},
-        {"speed", 0, "X", "play", "playback speed factor (0.1 to 16)", OptType::Real, 0.1, 16},
+        {"speed", 0, "X", "play", "playback speed factor (0.1 to 64; past 4x keyframes only)", OptType::Real, 0.1, 64},
         {"size", 0, "COLSxROWS", "play", "terminal size to draw for, also when stdout is not a terminal"},
         {"colors", 0, "MODE", "play", "terminal colours: auto (truecolor when COLORTERM says so), truecolor, 256", OptType::Choice, 0, 0, "auto|truecolor|24bit|256"},
         {"max-bandwidth", 0, "RATE", "play", "terminal displays: send at most RATE bytes per second (e.g. 500K, 2M), skipping frames", OptType::Size, 1000, 1e12},
@@ -253,7 +253,7 @@ std::string helpText() {
     }
     h += "\nkeys: SPACE/p pause, . step, , step back, LEFT/RIGHT -5/+5 s, DOWN/UP -60/+60 s,\n"
          "      SHIFT+LEFT/RIGHT or j/l exact -1/+1 s, PGUP/PGDN or < > keyframes, HOME/END,\n"
-         "      g N ENTER go to frame, s screenshot, [ ] speed, \\ speed 1x, i status line, q/ESC quit,\n"
+         "      g N ENTER go to frame, s screenshot, [ ] { } speed, r reverse, \\ speed 1x, i status line, q/ESC quit,\n"
          "      ( ) mark in / out on the frame shown, X export the marked range (qv export, playback goes on)\n";
     return h;
 }

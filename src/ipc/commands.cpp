@@ -83,7 +83,7 @@ bool toIntent(const Request &r, Intent &out, std::string &error) {
             return true;
         }
         if (p == "speed" || p == "volume") {
-            auto v = p == "speed" ? numberArg(r.arg(1), "speed", 0.1, 16) : numberArg(r.arg(1), "volume", 0, 150);
+            auto v = p == "speed" ? numberArg(r.arg(1), "speed", -64, 64) : numberArg(r.arg(1), "volume", 0, 150);
             if (!v) return fail(v.error());
             out.kind = p == "speed" ? IntentKind::SpeedSet : IntentKind::VolumeSet;
             out.value = v.value();

@@ -182,8 +182,13 @@ Result<void> Demuxer::seekToPacket(const PacketIndex &idx, int64_t d) {
     } else if (d == 0) {
         r = seekStart();
     } else {
+        // A keyframe is sought by its pts: a demuxer that seeks by pts (mp4)
+        // would take the keyframe before for its dts (a whole GOP decoded and
+        // thrown away on every landing), one that seeks by dts still finds
+        // it (its dts is not after its pts). Other packets by the earlier of
+        // the two. Landing past the target goes a keyframe back (seek_landing).
         int64_t ts = k.pts;
-        if (k.dts != INT64_MIN && (ts == INT64_MIN || k.dts < ts)) ts = k.dts;
+        if (k.dts != INT64_MIN && (ts == INT64_MIN || (!k.key && k.dts < ts))) ts = k.dts;
         r = avformat_seek_file(fmt, vidx_, INT64_MIN, ts, ts, 0);
         if (r < 0) r = av_seek_frame(fmt, vidx_, ts, AVSEEK_FLAG_BACKWARD);
     }

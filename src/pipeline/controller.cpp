@@ -1,6 +1,7 @@
 #include "controller.h"
 
 #include "ipc/commands.h"
+#include "qv/pipeline/trick.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -175,8 +176,18 @@ void Controller::apply(const Intent &i, const Origin &o) {
     }
     case IntentKind::SpeedSet:
     case IntentKind::SpeedScale:
+    case IntentKind::SpeedStep:
+    case IntentKind::SpeedReverse:
     case IntentKind::SpeedReset: {
-        double sp = i.kind == IntentKind::SpeedSet ? i.value : i.kind == IntentKind::SpeedReset ? 1.0 : port_.speed() * i.value;
+        const double cur = port_.speed();
+        double sp = 1.0;
+        switch (i.kind) {
+        case IntentKind::SpeedSet: sp = i.value; break;
+        case IntentKind::SpeedScale: sp = cur * i.value; break;
+        case IntentKind::SpeedStep: sp = i.value > 0 ? speedUp(cur) : speedDown(cur); break;
+        case IntentKind::SpeedReverse: sp = -cur; break;
+        default: break;
+        }
         port_.setSpeed(sp);
         ok(o);
         break;

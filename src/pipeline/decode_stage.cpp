@@ -3,7 +3,9 @@
 #include "qv/core/log.h"
 #include "qv/core/signals.h"
 #include "qv/core/test_faults.h"
+#include "index_view.h"
 #include "qv/pipeline/seek_landing.h"
+#include "qv/pipeline/trick.h"
 #include "qv/sync/shed_policy.h"
 
 #include <algorithm>
@@ -51,6 +53,11 @@ void DecodeStage::run() {
         if (!push(it, serial)) return;
     }
     ShedPolicy shed;
+    // Trick play (trick.h): the keyframe the clock is in is sought, landed
+    // on and handed on; the lead is how long that takes (averaged), so the
+    // keyframe asked for is the one due when it comes out.
+    IndexView trickIdx;
+    int64_t trickShown = -1, trickAsked = -1, trickSeekNs = 0, trickLeadNs = 0;
     int applied = -1;
     bool ended = false;
     int64_t framesThisPass = 0;
@@ -68,6 +75,7 @@ void DecodeStage::run() {
                 landing = req.exact ? Landing::toTime(req.targetNs) : Landing{};
             }
             background = req.background;
+            trickShown = trickAsked = -1;
             sh_.stats.busyNs[kDecode] += monotonicNs() - t0;
             shed.interrupt();
             ended = false;
@@ -85,9 +93,49 @@ void DecodeStage::run() {
             sh_.control.wait(seen);
             continue;
         }
+        const ClockState clk = sh_.clock.load();
+        if (clk.timed && clk.serial == serial && isTrickSpeed(clk.speed) && !landing.active()) {
+            if (!idx) idx = src_.index();
+            if (idx && idx->frameCount() > 0) {
+                if (!trickIdx.get()) trickIdx.set(idx);
+                const int64_t now = monotonicNs();
+                const TrickStep st = trickStep(trickIdx, clk, now, trickLeadNs, trickShown);
+                if (st.kind == TrickStep::Kind::Show) {
+                    if (trickShown >= 0) {
+                        // Keyframes the clock passed while one was decoded: counted, never shown late.
+                        int64_t passed = 0;
+                        const int64_t hi = std::max(st.key, trickShown);
+                        for (int64_t k = idx->nextKey(std::min(st.key, trickShown)); k >= 0 && k < hi; k = idx->nextKey(k))
+                            ++passed;
+                        sh_.stats.trickSkipped.fetch_add(passed, std::memory_order_relaxed);
+                    }
+                    if (seekOrdinal(st.key, false)) {
+                        trickAsked = st.key;
+                        trickSeekNs = now;
+                        continue;
+                    }
+                } else if (st.kind == TrickStep::Kind::End) {
+                    Item it = EndItem{serial};
+                    if (!push(it, serial)) break;
+                    ended = true;
+                    continue;
+                } else {
+                    // Until the clock leaves this keyframe's stretch, or
+                    // changes (pause, speed: publishClock notifies), or a seek.
+                    const uint32_t seen = sh_.control.prepare();
+                    const ClockState again = sh_.clock.load();
+                    if (sh_.quit.load() || sh_.seek.serial() != serial || again.anchorWallNs != clk.anchorWallNs ||
+                        again.speed != clk.speed || again.timed != clk.timed || again.serial != clk.serial) {
+                        sh_.control.cancel();
+                        continue;
+                    }
+                    sh_.control.wait(seen, st.wakeNs < 0 ? -1 : std::max<int64_t>(st.wakeNs - now, 0));
+                    continue;
+                }
+            }
+        }
         // Shedding: only while the clock times this serial's frames, and
         // never on the way to a seek's target.
-        const ClockState clk = sh_.clock.load();
         const bool timed = clk.timed && clk.serial == serial && !landing.active();
         const int want = timed ? shed.level() : 0;
         if (want != applied) {
@@ -156,7 +204,18 @@ void DecodeStage::run() {
                 sh_.stats.cacheFilled.fetch_add(1, std::memory_order_relaxed);
                 if (background) sh_.stats.backgroundFilled.fetch_add(1, std::memory_order_relaxed);
                 break;
-            case LandingVerdict::Deliver: break;
+            case LandingVerdict::Deliver:
+                if (trickAsked >= 0) {
+                    // A trick keyframe: it stands for the time up to the next.
+                    fr.info.trick = true;
+                    fr.info.durationNs = keyStretchNs(trickIdx, o, fr.info.durationNs);
+                    trickShown = trickAsked;
+                    trickAsked = -1;
+                    const int64_t took = monotonicNs() - trickSeekNs + sh_.stats.scaleNs.load(std::memory_order_relaxed);
+                    trickLeadNs = std::min<int64_t>(trickLeadNs ? (3 * trickLeadNs + took) / 4 : took, 250000000);
+                    sh_.stats.trickShown.fetch_add(1, std::memory_order_relaxed);
+                }
+                break;
             }
         } else if (timed) {
             const int64_t now = monotonicNs();

@@ -32,6 +32,7 @@ PlayerSnapshot DisplayStage::snapshot() const {
     s.cacheBudget = cache_.budget();
     s.cacheHits = st.cacheHits.load();
     s.speed = clock_.speed();
+    s.trick = trickNow();
     s.audio = audio_ != nullptr;
     s.volume = audio_ ? audio_->volume() : 0;
     s.mute = audio_ && audio_->muted();
@@ -348,6 +349,12 @@ void DisplayStage::resume() {
     stepTarget_ = -1;
     fillWait_ = false;
     cancelFills();
+    if (trickNow() && current_.frame) {
+        // Trick play goes on from the frame on screen: the walker seeks.
+        clock_.anchor(monotonicNs(), current_.info.ptsNs);
+        publishClock();
+        return;
+    }
     clock_.reset();   // re-anchor on the next frame
     // After steps the pipeline may be elsewhere: continue from the frame
     // after the one on screen.
@@ -364,21 +371,6 @@ void DisplayStage::resume() {
         const bool aligned = h ? h->info.serial == displaySerial_ && h->info.ordinal == next : lastPipelineOrdinal_ == cur;
         if (!aligned && next < index_.get()->frameCount()) navigate(nav_.gotoOrdinal(next, false));
     }
-    publishClock();
-}
-
-void DisplayStage::setSpeed(double s) {
-    s = std::clamp(s, 0.1, 16.0);
-    if (std::fabs(s - 1.0) < 0.01) s = 1.0;
-    clock_.setSpeed(s, monotonicNs(), current_.info.ptsNs);
-    if (audio_) {
-        // The sound restarts at the next frame, resampled for the new speed.
-        audio_->setSpeed(s);
-        clock_.reset();
-    }
-    char m[32];
-    std::snprintf(m, sizeof m, "speed %.2fx", s);
-    status_.say(m, monotonicNs());
     publishClock();
 }
 

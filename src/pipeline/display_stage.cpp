@@ -6,6 +6,7 @@
 #include "qv/core/log.h"
 #include "qv/core/signals.h"
 #include "qv/core/test_faults.h"
+#include "qv/pipeline/trick.h"
 
 #include <algorithm>
 #include <csignal>
@@ -91,6 +92,7 @@ void DisplayStage::publishClock() {
     c.speed = clock_.speed();
     c.leadNs = display_.presentLatencyNs();
     sh_.clock.store(c);
+    sh_.control.notify();   // the trick-play walker waits on the clock
 }
 
 void DisplayStage::recycle(FrameRef &fr) {
@@ -281,12 +283,16 @@ DisplayStage::Head DisplayStage::handleFrame(FrameRef &fr, int64_t &timeoutNs) {
         }
     }
     if (paused_ && (!stepPending_ || fillWait_)) return Head::Wait;   // it waits at the head
+    if (!stepPending_ && clock_.anchored() && trickNow()) {
+        Head h;
+        if (handleTrick(h)) return h;
+    }
     const int64_t now = monotonicNs();
     if (lowLatency_ && !stepPending_) {
         Head h;
         if (presentLow(fr, now, h)) return h;
     }
-    const bool audible = audio_ && opt_.sync && !paused_ && !stepPending_;
+    const bool audible = audio_ && opt_.sync && !paused_ && !stepPending_ && !isTrickSpeed(clock_.speed());
     if (!clock_.anchored()) {
         clock_.anchor(now, fr.info.ptsNs);
         // The sound starts (again) at the frame that starts the picture; the
@@ -403,7 +409,7 @@ void DisplayStage::run() {
         const bool escDue = keys_.pendingEscape() && monotonicNs() - escSinceNs_ >= tui::kEscTimeoutMs * 1000000LL;
         readKeys(escDue);
         if (displayDeadlineNs_ >= 0 && monotonicNs() >= displayDeadlineNs_) dispatchDisplay();
-        if (audio_ && (paused_ || stepPending_)) audio_->setPaused(true);
+        if (audio_ && (paused_ || stepPending_ || isTrickSpeed(clock_.speed()))) audio_->setPaused(true);   // muted above 4x
         ctl_.readSocket();
         takeShots();
         takeExport();
@@ -428,6 +434,7 @@ void DisplayStage::run() {
         const int64_t now = monotonicNs();
         tickEnding(now, timeoutNs);
         if (!done_) tickLive(now, timeoutNs);
+        if (!done_) tickTrick(now, timeoutNs);
         if (done_) break;
         maybeBackgroundFill(now);
         sleep(waitData, timeoutNs);

@@ -12,6 +12,7 @@
 #include "cache_filler.h"
 #include "controller.h"
 #include "frame_log.h"
+#include "index_view.h"
 #include "mirror_tee.h"
 #include "player_port.h"
 #include "export_worker.h"
@@ -30,22 +31,6 @@
 #include <vector>
 
 namespace qv {
-
-// The packet index as the navigator asks it.
-class IndexView final : public FrameIndex {
-public:
-    void set(std::shared_ptr<const PacketIndex> i) { idx_ = std::move(i); }
-    const PacketIndex *get() const { return idx_.get(); }
-    const std::shared_ptr<const PacketIndex> &shared() const { return idx_; }
-    int64_t frameCount() const override { return idx_->frameCount(); }
-    int64_t ptsNsOf(int64_t o) const override { return idx_->ptsNsOf(o); }
-    int64_t ordinalAt(int64_t ns) const override { return idx_->ordinalAt(ns); }
-    int64_t prevKey(int64_t o) const override { return idx_->prevKey(o); }
-    int64_t nextKey(int64_t o) const override { return idx_->nextKey(o); }
-
-private:
-    std::shared_ptr<const PacketIndex> idx_;
-};
 
 struct DisplayStageDeps {
     Shared &sh;
@@ -138,6 +123,12 @@ private:
     void takeShots();
     void takeExport();   // display_export.cpp: progress in the status line, the result
     void tickEnding(int64_t now, int64_t &timeoutNs);
+    // Trick play (display_trick.cpp): the speed asks for it and the index
+    // is there; a trick keyframe shown as it comes, other frames dropped;
+    // backwards, paused at the first frame.
+    bool trickNow() const;
+    bool handleTrick(Head &h);
+    void tickTrick(int64_t now, int64_t &timeoutNs);
     void sleep(bool waitData, int64_t timeoutNs);
     FrameRef *peekFrame();
 

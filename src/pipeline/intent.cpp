@@ -29,14 +29,23 @@ Intent intentForCommand(tui::Command c) {
     case C::GotoFrame: i.kind = IntentKind::GotoPrompt; break;
     case C::Screenshot: i.kind = IntentKind::Screenshot; break;
     case C::SpeedDown:
-        i.kind = IntentKind::SpeedScale;
-        i.value = 1 / 1.1;
+        i.kind = IntentKind::SpeedStep;   // x1.1 steps, halving above 4x (trick.h)
+        i.value = -1;
         break;
     case C::SpeedUp:
+        i.kind = IntentKind::SpeedStep;
+        i.value = 1;
+        break;
+    case C::SpeedHalve:
         i.kind = IntentKind::SpeedScale;
-        i.value = 1.1;
+        i.value = 0.5;
+        break;
+    case C::SpeedDouble:
+        i.kind = IntentKind::SpeedScale;
+        i.value = 2;
         break;
     case C::SpeedReset: i.kind = IntentKind::SpeedReset; break;
+    case C::Reverse: i.kind = IntentKind::SpeedReverse; break;
     case C::ToggleStatus: i.kind = IntentKind::ToggleStatus; break;
     case C::VolumeDown:
         i.kind = IntentKind::VolumeAdd;

@@ -2,6 +2,7 @@
 // main thread (so a failure needs no unwinding of threads), then the stages
 // on their threads, joined by the links; stats at the end. See
 // docs/ARCHITECTURE.md.
+#include "qv/pipeline/trick.h"
 #include "qv/pipeline/pipeline.h"
 
 #include "audio_stage.h"
@@ -102,7 +103,7 @@ public:
         AudioOptions ao;
         ao.volume = opt_.volume;
         ao.delayNs = opt_.audioDelayNs;
-        ao.speed = opt_.speed;
+        ao.speed = std::min(opt_.speed, kTrickAbove);   // above 4x the sound is paused (trick play)
         ao.leadBlocks = opt_.lowLatency ? 4 : 0;   // a minimal buffer for live sound
         std::string why;
         if (wantAudio && demux && demux->hasAudio()) {
@@ -304,6 +305,10 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
                  ss.corruptFrames.load(), s.shedMax.load(), s.shedUps.load(), s.shedDowns.load(),
                  ss.skippedNonRef.load(), s.keySkips.load(), ss.skippedToKey.load(), s.reseeks.load(),
                  s.cacheFilled.load(), s.backgroundFilled.load(), s.cacheHits.load());
+    if (s.trickShown.load() > 0 || s.trickDropped.load() > 0)
+        std::fprintf(stderr, "  trick play: keyframes shown %" PRId64 ", keyframes passed while decoding %" PRId64
+                             ", other frames dropped %" PRId64 "\n",
+                     s.trickShown.load(), s.trickSkipped.load(), s.trickDropped.load());
     if (const HwdecStatus *h = src_->hwdecStatus())
         std::fprintf(stderr, "  decoder: %s (hwdec %s), hardware frames %" PRId64 ", stale frames dropped %" PRId64 "%s%s\n",
                      ss.decoder.load(), h->asked.c_str(), ss.hwFrames.load(), ss.staleDropped.load(),

@@ -19,7 +19,7 @@ int64_t threadCpuNs() {
 } // namespace
 
 bool ScaleStage::tooLate(const FrameRef &fr, int64_t now) const {
-    if (fr.info.cacheOnly) return false;
+    if (fr.info.cacheOnly || fr.info.trick) return false;
     const ClockState c = sh_.clock.load();
     if (!c.timed || c.serial != fr.info.serial) return false;
     const int64_t late = now + scaleNs_ - c.deadline(fr.info.ptsNs);

@@ -37,6 +37,9 @@ struct PipelineStats {
     std::atomic<int64_t> resyncs{0};
     std::atomic<int64_t> shedUps{0}, shedDowns{0};   // decoder shedding level changes
     std::atomic<int64_t> keySkips{0};           // catch-up skips to a keyframe
+    std::atomic<int64_t> trickShown{0};         // trick play: keyframes handed on
+    std::atomic<int64_t> trickSkipped{0};       // keyframes the clock passed while another was decoded
+    std::atomic<int64_t> trickDropped{0};       // other frames the display dropped while in trick play
     std::atomic<int> shedLevel{0};              // now
     std::atomic<int> shedMax{0};                // highest reached
     std::atomic<int64_t> busyNs[kStages] = {};
@@ -103,7 +106,7 @@ struct Shared {
     std::atomic<bool> primeDirect{false}; // DRM PRIME frames go to the display as they are (kms planes)
     Waiter configuredWait;
     std::atomic<bool> quit{false};
-    Waiter control;                      // the decode stage waits on it after the end
+    Waiter control;                      // the decode stage waits on it after the end and in trick play
     PipelineStats stats;
     LiveStats live;                      // a source's silences (the demux stage writes)
     FrameLog *log = nullptr;             // --frame-log (any thread may write a line)

@@ -1,5 +1,7 @@
 #include "status_model.h"
 
+#include "qv/pipeline/trick.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -20,6 +22,10 @@ const std::string &StatusModel::line(const PlayerSnapshot &s, const StatusExtras
     const FrameInfo &i = s.frame;
     t.paused = s.paused;
     t.speed = s.speed;
+    if (s.trick) {
+        formatTrick(s.speed, trick_, sizeof trick_);
+        t.trick = trick_;
+    }
     t.posNs = i.ptsNs;
     t.durationNs = s.durationNs;
     t.ordinal = i.ordinal;

@@ -39,6 +39,7 @@ private:
     char message_[160] = {0};
     int64_t messageUntilNs_ = 0;
     char gopMap_[32] = {0};
+    char trick_[32] = {0};
     bool visible_ = true;
 };
 

@@ -114,7 +114,10 @@ Command commandFor(const Key &k) {
         case 's': return Command::Screenshot;
         case '[': return Command::SpeedDown;
         case ']': return Command::SpeedUp;
-        case '{': case '}': case '\\': return Command::SpeedReset;
+        case '{': return Command::SpeedHalve;
+        case '}': return Command::SpeedDouble;
+        case '\\': return Command::SpeedReset;
+        case 'r': return Command::Reverse;
         case 'i': case 'I': return Command::ToggleStatus;
         case '9': case '/': return Command::VolumeDown;
         case '0': case '*': return Command::VolumeUp;
@@ -141,8 +144,10 @@ const std::vector<KeyHelp> &keyHelp() {
         {"HOME / END", "first / last frame"},
         {"g N ENTER", "go to frame N (ESC cancels)"},
         {"s", "save the frame on screen as PNG (full size; named with ordinal and pts)"},
-        {"[ / ]", "speed down / up (x1/1.1 / x1.1; audio follows, its pitch with it)"},
-        {"\\ or { }", "speed back to 1x"},
+        {"[ / ]", "speed down / up: x1.1 steps to 4x (the sound follows, its pitch with it), then doubling to 64x"},
+        {"{ / }", "speed halved / doubled"},
+        {"r", "reverse: play backwards (keyframes), again: forwards"},
+        {"\\", "speed back to 1x, forwards"},
         {"i", "show / hide the status line"},
         {"9 / 0", "volume down / up (10% steps)"},
         {"m", "mute / unmute"},

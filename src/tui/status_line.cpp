@@ -21,7 +21,12 @@ void formatStatus(const StatusInfo &s, std::string &out) {
     else std::snprintf(dur, sizeof dur, "--:--");
     if (s.totalFrames > 0) std::snprintf(total, sizeof total, "/%" PRId64, s.totalFrames);
     else total[0] = 0;
+    char stateBuf[48];
     const char *state = s.paused ? "||" : ">";
+    if (s.trick) {
+        std::snprintf(stateBuf, sizeof stateBuf, "%s%s", s.paused ? "|| " : "", s.trick);
+        state = stateBuf;
+    }
     char queues[40];
     if (s.queues[1] < 0)   // no encode stage
         std::snprintf(queues, sizeof queues, "%d/%d", s.queues[0], s.queues[2]);

@@ -53,6 +53,18 @@ GUEST_WAITLOG = """waitlog() {
 }"""
 
 
+def wait_for(pred, timeout=10.0, step=0.05):
+    """Polls pred until it gives something true (returned) or timeout
+    seconds passed (then its last answer)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
 def tmux_kill_server(sock):
     """tmux -L SOCK kill-server, then wait until that server is gone: a
     new-session that meets it on its way out fails ("server exited

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from common import tmux_kill_server, FFMPEG, QV, check, finish
+from common import FFMPEG, QV, check, finish, tmux_kill_server, wait_for
 
 tmp = tempfile.mkdtemp(prefix="qv-live-")
 SOCK = f"qv-live-{os.getpid()}"
@@ -57,16 +57,6 @@ def qv(args, **kw):
 def tmux(*args):
     return subprocess.run(["tmux", "-L", SOCK, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=20).stdout.decode(errors="replace")
-
-
-def wait_for(pred, timeout=10.0, step=0.02):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def gaps(err):

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from common import tmux_kill_server, QV, SANITIZER, check, clip, finish
+from common import QV, SANITIZER, check, clip, finish, tmux_kill_server, wait_for
 
 SOCK = f"qv-test-{os.getpid()}"
 tmp = tempfile.mkdtemp(prefix="qv-tmux-")
@@ -34,16 +34,6 @@ def frame_no(text=None):
     text = text if text is not None else screen()
     m = re.findall(r"frame ~?(\d+)", text)
     return int(m[-1]) if m else None
-
-
-def wait_for(pred, timeout=10.0, step=0.05):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def start(args, name, env=""):

@@ -34,6 +34,7 @@ struct FrameInfo {
     uint32_t serial = 0;        // pipeline serial at decode time
     int64_t decodeNs = 0;       // time spent in the decoder for it
     bool cacheOnly = false;     // decoded to fill the step cache, not to show
+    bool trick = false;         // a trick-play keyframe: shown when it comes (never dropped late)
     uint8_t shedLevel = 0;      // the decoder's work-shedding level when it was made
     // Latency (issue 14), CLOCK_MONOTONIC ns, 0: unknown: its packet came
     // from the demuxer, it came out of the decoder, the scale stage was done.

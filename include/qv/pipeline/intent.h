@@ -13,7 +13,7 @@ namespace qv {
 enum class IntentKind {
     None, Quit, TogglePause, SetPause, StepForward, StepBack,
     SeekRelative, SeekAbsolute, GotoFrame, PrevKeyframe, NextKeyframe, FirstFrame, LastFrame,
-    GotoPrompt, Screenshot, SpeedSet, SpeedScale, SpeedReset, ToggleStatus,
+    GotoPrompt, Screenshot, SpeedSet, SpeedScale, SpeedStep, SpeedReset, SpeedReverse, ToggleStatus,
     VolumeSet, VolumeAdd, MuteSet, MuteToggle, Fullscreen, GetProperty, Keypress,
     LatencySet,   // flag: true for low (issue 14)
     MarkIn, MarkOut, Export,

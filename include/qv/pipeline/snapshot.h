@@ -20,6 +20,7 @@ struct PlayerSnapshot {
     int64_t presented = 0, dropped = 0, droppedLink = 0, decoded = 0;
     int64_t cacheBytes = 0, cacheFrames = 0, cacheBudget = 0, cacheHits = 0;
     double speed = 1.0;
+    bool trick = false;          // trick play: keyframes only (past 4x, or backwards)
     bool audio = false;
     int volume = 0;
     bool mute = false;

@@ -38,7 +38,7 @@ private:
 enum class Command {
     None, Quit, TogglePause, StepForward, StepBack, SeekBack, SeekForward, SeekBackLong,
     SeekForwardLong, SeekBackExact, SeekForwardExact, PrevKeyframe, NextKeyframe, FirstFrame,
-    LastFrame, GotoFrame, Screenshot, SpeedDown, SpeedUp, SpeedReset, ToggleStatus,
+    LastFrame, GotoFrame, Screenshot, SpeedDown, SpeedUp, SpeedHalve, SpeedDouble, SpeedReset, Reverse, ToggleStatus,
     VolumeDown, VolumeUp, Mute, Fullscreen, MarkIn, MarkOut, Export,
 };
 

@@ -30,6 +30,7 @@ struct StatusInfo {
     int queues[3] = {0, 0, 0};
     const char *gopMap = nullptr;    // formatGopMap()
     const char *message = nullptr;   // short feedback (e.g. "seek +5s")
+    const char *trick = nullptr;     // trick play (">> 16x keyframes"): first, after the pause mark
     // Latency of the frames shown lately (issue 14), medians, ns; total < 0:
     // not shown. "lat 18 ms: dec 5 scale 1 disp 10".
     int64_t latNs = -1, latDecNs = 0, latScaleNs = 0, latDispNs = 0;

@@ -56,7 +56,10 @@ TEST_CASE("set and cycle take known properties and values only") {
     REQUIRE(intent(R"({"command": ["set", "speed", 1.5]})", i, e));
     CHECK(i.kind == IntentKind::SpeedSet);
     CHECK(i.value == 1.5);
-    CHECK_FALSE(intent(R"({"command": ["set", "speed", 40]})", i, e));
+    REQUIRE(intent(R"({"command": ["set", "speed", -16]})", i, e));   // backwards: trick play
+    CHECK(i.value == -16);
+    CHECK_FALSE(intent(R"({"command": ["set", "speed", 100]})", i, e));
+    CHECK_FALSE(intent(R"({"command": ["set", "speed", -65]})", i, e));
     CHECK_FALSE(intent(R"({"command": ["set", "speed", "nan"]})", i, e));
     REQUIRE(intent(R"({"command": ["set", "volume", 80]})", i, e));
     CHECK(i.kind == IntentKind::VolumeSet);
@@ -122,7 +125,12 @@ TEST_CASE("the key map: every command a key gives becomes the same intent IPC wo
     CHECK(j.kind == IntentKind::SeekRelative);
     CHECK(j.value == -1);
     CHECK(j.mode == SeekMode::Exact);
-    CHECK(intentForCommand(tui::Command::SpeedUp).value == doctest::Approx(1.1));
+    CHECK(intentForCommand(tui::Command::SpeedUp).kind == IntentKind::SpeedStep);
+    CHECK(intentForCommand(tui::Command::SpeedUp).value == 1);
+    CHECK(intentForCommand(tui::Command::SpeedDown).value == -1);
+    CHECK(intentForCommand(tui::Command::SpeedDouble).kind == IntentKind::SpeedScale);
+    CHECK(intentForCommand(tui::Command::SpeedDouble).value == 2);
+    CHECK(intentForCommand(tui::Command::Reverse).kind == IntentKind::SpeedReverse);
     CHECK(intentForCommand(tui::Command::None).kind == IntentKind::None);
 }
 

@@ -97,6 +97,15 @@ TEST_CASE("status line shows the frame facts") {
     formatStatus(s, out);
     CHECK(out.size() > 10);
     CHECK(out.substr(out.size() - 10) == "1.00x cuda");   // last: a narrow terminal cuts it first
+    // Trick play: first on the line, after the pause mark.
+    s.trick = ">> 16x keyframes";
+    formatStatus(s, out);
+    CHECK(out.rfind("|| >> 16x keyframes 01:01.5", 0) == 0);
+    s.paused = false;
+    formatStatus(s, out);
+    CHECK(out.rfind(">> 16x keyframes 01:01.5", 0) == 0);
+    s.trick = nullptr;
+    s.paused = true;
     s.queues[1] = 1;
     CHECK(out.find(map) != std::string::npos);
     s.gopMap = nullptr;
@@ -139,6 +148,12 @@ TEST_CASE("navigation keys") {
     CHECK(commandFor(Key{KeyCode::Char, 'g'}) == Command::GotoFrame);
     CHECK(commandFor(Key{KeyCode::Home, 0}) == Command::FirstFrame);
     CHECK(commandFor(Key{KeyCode::Char, 's'}) == Command::Screenshot);
+    // Speed: [ ] steps, { } halve / double, r reverses, \ is 1x.
+    CHECK(commandFor(Key{KeyCode::Char, ']'}) == Command::SpeedUp);
+    CHECK(commandFor(Key{KeyCode::Char, '{'}) == Command::SpeedHalve);
+    CHECK(commandFor(Key{KeyCode::Char, '}'}) == Command::SpeedDouble);
+    CHECK(commandFor(Key{KeyCode::Char, 'r'}) == Command::Reverse);
+    CHECK(commandFor(Key{KeyCode::Char, '\\'}) == Command::SpeedReset);
     KeyParser p;
     p.feed("\x1b[1;2D\x1b[6~", 10);
     Key k;
