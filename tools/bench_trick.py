@@ -30,8 +30,12 @@ def clip(gop):
 
 def run(qv, path, speed, gop):
     log = os.path.join(work, "frames.tsv")
+    if os.path.exists(log):
+        os.unlink(log)
     p = subprocess.run([qv, path, "--display=null", "--no-audio", f"--speed={speed}", "--frame-log=" + log, "--stats"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+    if p.returncode != 0 or not os.path.exists(log):
+        return {"rc": p.returncode, "err": p.stderr.decode(errors="replace").strip().splitlines()[-1:]}
     shown = []
     for line in open(log):
         f = line.split("\t")
@@ -66,8 +70,9 @@ for gop in (30, 60):
             if not qv:
                 continue
             r = run(qv, path, speed, gop)
-            if not r:
-                print(f"keyframe every {gop // 30} s, {speed}x, {label}: nothing shown")
+            if not r or "err" in r:
+                why = f"exit {r['rc']}: {' '.join(r['err'])}" if r else "nothing shown"
+                print(f"keyframe every {gop // 30} s, {speed:2d}x, {label:6s}: {why}")
                 continue
             print(f"keyframe every {gop // 30} s, {speed:2d}x, {label:6s}: {r['fps']:5.1f} distinct frames/s "
                   f"(ceiling {speed / (gop / 30):.0f}), {r['distinct']} in {r['wall']:.1f} s (clip at {speed}x: "

@@ -67,9 +67,35 @@ public:
         }
         for (;;) {
             switch (dec_->receive(out)) {
-            case VideoDecoder::Got::Frame: return NextStatus::Frame;
+            case VideoDecoder::Got::Frame:
+                // After a switch to software: from the frame after the last
+                // one the hardware gave (by ordinal, else by time).
+                if ((resumeAt_ >= 0 && out.info.ordinalExact && out.info.ordinal < resumeAt_) ||
+                    (resumeAfterNs_ != kNoTs && out.info.ptsNs <= resumeAfterNs_)) {
+                    out.reset();
+                    continue;
+                }
+                resumeAt_ = -1;
+                resumeAfterNs_ = kNoTs;
+                return NextStatus::Frame;
             case VideoDecoder::Got::End: return NextStatus::End;
             case VideoDecoder::Got::Failed: return dec_->error();
+            case VideoDecoder::Got::Switched: {
+                const int64_t o = dec_->resumeOrdinal(), lastNs = dec_->resumePtsNs();
+                if (!idx_) idx_ = index();
+                Result<void> r;
+                if (o >= 0 && idx_) {
+                    r = seekToOrdinal(o, 0);
+                    resumeAt_ = o;
+                } else if (o == 0 || lastNs == kNoTs) {
+                    r = seek(0);
+                } else {
+                    r = seek(lastNs);
+                    resumeAfterNs_ = lastNs;
+                }
+                if (!r) return r.takeError();
+                continue;
+            }
             case VideoDecoder::Got::NeedInput: break;
             }
             if (draining_) return NextStatus::End;
@@ -90,6 +116,8 @@ private:
     PacketRef pkt_;
     std::string path_;
     bool draining_ = false;
+    int64_t resumeAt_ = -1;           // after a switch to software: frames before it are not given out
+    int64_t resumeAfterNs_ = kNoTs;   // the same by time (no index)
 };
 
 } // namespace

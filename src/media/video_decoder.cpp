@@ -8,12 +8,15 @@
 #include "qv/sync/clock.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace qv {
 
 namespace {
 constexpr int kMaxConsecutiveErrors = 200;
 constexpr uint64_t kMeta = 1024;   // far more packets than any decoder holds back
+constexpr int kHwErrorsToSwitch = 3;   // hardware decode errors in a row after frames came: a switch to software
+constexpr int kHwNoFrameErrors = 12;   // errors before any frame: the hardware decodes nothing, software from the start
 } // namespace
 
 struct VideoDecoder::Impl {
@@ -61,6 +64,7 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const Demuxer &d, const
     m.path = d.path();
     m.software = internName("software");
     v->quiet_ = opt.quietFallback;
+    v->opt_ = opt;
     v->hw_.asked = hwdecRequestText(opt.hwdec);
     HwOpen hw = openHardware(d.path(), m.st, opt.hwdec, m.choice);
     if (hw.ctx) {
@@ -69,6 +73,9 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const Demuxer &d, const
         m.wrapper = hw.wrapper;
         v->hw_.tried = hw.name;
         log::info("hwdec: %s opened; frames will tell whether it decodes", hw.name.c_str());
+        // Test only (README: tests): the hardware path fails after N frames,
+        // so the mid-stream switch runs through the real pipeline.
+        if (const char *e = std::getenv("QV_TEST_HWDEC_FAIL_AFTER"); e && *e) v->failAfter_ = std::atoll(e);
     } else {
         auto dec = openDecoder(d.path(), m.st, opt.threads, opt.lowDelay);
         if (!dec) return dec.takeError();
@@ -129,6 +136,7 @@ void VideoDecoder::sendEnd() { avcodec_send_packet(impl_->dec.get(), nullptr); }
 VideoDecoder::Got VideoDecoder::receive(FrameRef &out) {
     if (!out.frame) out.frame = allocFrame();
     for (;;) {
+        if (!switchWhy_.empty()) return switchToSoftware() ? Got::Switched : Got::Failed;
         const int64_t t0 = monotonicNs();
         const int r = avcodec_receive_frame(impl_->dec.get(), out.frame.get());
         pendingDecodeNs_ += monotonicNs() - t0;
@@ -138,12 +146,20 @@ VideoDecoder::Got VideoDecoder::receive(FrameRef &out) {
             return Got::Frame;
         }
         if (r == AVERROR(EAGAIN)) {
+            if (impl_->hwName && !anyFrame_ && consecutiveErrors_ >= kHwNoFrameErrors) {
+                switchWhy_ = "no frame came out (" + std::to_string(consecutiveErrors_) + " errors)";
+                continue;
+            }
             if (consecutiveErrors_ > kMaxConsecutiveErrors && !anyFrame_) break;
             return Got::NeedInput;
         }
         if (r == AVERROR_EOF) return Got::End;
         // A frame the decoder gave up on: skip it, count it.
         stats_.corruptPackets.fetch_add(1, std::memory_order_relaxed);
+        if (impl_->hwName && anyFrame_ && ++hwErrors_ >= kHwErrorsToSwitch)
+            switchWhy_ = std::to_string(hwErrors_) + " decode errors in a row";
+        else if (impl_->hwName && !anyFrame_ && consecutiveErrors_ + 1 >= kHwNoFrameErrors)
+            switchWhy_ = "no frame came out (" + std::to_string(consecutiveErrors_ + 1) + " errors)";
         if (++consecutiveErrors_ > kMaxConsecutiveErrors && !anyFrame_) break;
     }
     if (impl_->hwName)   // the file may be fine: the decoder asked for is what fails (no switch to software yet)
@@ -198,12 +214,20 @@ bool VideoDecoder::takeFrame(FrameRef &out) {
             av_frame_move_ref(m.raw.get(), f);
             std::string why;
             if (!m.download.download(m.raw.get(), f, m.wantFmt, why)) {
+                // The frame cannot come down (no surfaces, the device lost):
+                // software from this frame on.
                 av_frame_unref(m.raw.get());
-                stats_.corruptFrames.fetch_add(1, std::memory_order_relaxed);
-                if (!m.downloadFailed) log::warn("%s: %s", m.hwName, why.c_str());
                 m.downloadFailed = true;
+                switchWhy_ = "download failed: " + why;
                 return false;
             }
+            if (failAfter_ >= 0 && hwOut_ >= failAfter_) {
+                av_frame_unref(f);
+                switchWhy_ = "QV_TEST_HWDEC_FAIL_AFTER=" + std::to_string(failAfter_) + " (test)";
+                return false;
+            }
+            ++hwOut_;
+            hwErrors_ = 0;
             if (hwFrame) stats_.hwFrames.fetch_add(1, std::memory_order_relaxed);
             made = m.hwName;
             if (hw_.running != m.hwName) {
@@ -214,6 +238,43 @@ bool VideoDecoder::takeFrame(FrameRef &out) {
     }
     stats_.decoder.store(made, std::memory_order_relaxed);
     out.info.decoder = made;
+    return true;
+}
+
+bool VideoDecoder::switchToSoftware() {
+    Impl &m = *impl_;
+    const std::string why = std::move(switchWhy_);
+    switchWhy_.clear();
+    auto dec = openDecoder(m.path, m.st, opt_.threads, opt_.lowDelay);
+    if (!dec) {
+        error_ = Error::make(ErrorKind::Decode, std::string(m.hwName ? m.hwName : "hwdec") + " failed (" + why +
+                                                    ") and the software decoder did not open: " + dec.error().message);
+        return false;
+    }
+    if (anyFrame_)
+        log::warn("%s: %s failed mid-stream after frame %lld (%s): decoding in software from there, the same frames",
+                  m.path.c_str(), m.hwName, static_cast<long long>(lastOrdinal_), why.c_str());
+    else
+        log::warn("%s: --hwdec: %s opened but %s: decoding in software from the first frame", m.path.c_str(), m.hwName,
+                  why.c_str());
+    m.dec = std::move(dec.value());
+    m.hwName = nullptr;
+    m.wrapper = false;
+    m.raw.reset();
+    const DecodeShed s = shed_;
+    shed_ = DecodeShed::None;
+    setShed(s);   // the new context gets the shedding now in force
+    if (fastAlways_) m.dec->skip_loop_filter = AVDISCARD_ALL;
+    hw_.running = "software";
+    hw_.why = anyFrame_ ? "switched mid-stream: " + why : why;
+    stats_.hwSwitches.fetch_add(1, std::memory_order_relaxed);
+    resumeOrdinal_ = lastOrdinal_ >= 0 ? lastOrdinal_ + 1 : anyFrame_ ? -1 : 0;
+    stats_.hwSwitchedAt.store(resumeOrdinal_, std::memory_order_relaxed);
+    hwErrors_ = 0;
+    consecutiveErrors_ = 0;
+    const int64_t keepPts = lastPtsNs_;
+    flush(false);
+    lastPtsNs_ = keepPts;   // resumePtsNs(): where to go on without an index
     return true;
 }
 
@@ -308,6 +369,7 @@ void VideoDecoder::fill(FrameRef &out) {
     if (ordinalExact_) i.ordinal = ordinal_++;
     else i.ordinal = frameNs_ > 0 ? (i.ptsNs + frameNs_ / 2) / frameNs_ : 0;
     i.ordinalExact = ordinalExact_;
+    lastOrdinal_ = ordinalExact_ ? i.ordinal : -1;
     i.pktSize = pm.size;
     i.pktPos = pm.pos;
     i.recvNs = pm.recvNs;

@@ -14,6 +14,7 @@ void QueuedSource::restartAt(uint32_t gen, bool fromStart) {
     accepting_ = false;
     draining_ = false;
     skipToNs_ = INT64_MIN;
+    resumeAt_ = -1;
     dec_->flush(fromStart);
 }
 
@@ -41,6 +42,34 @@ Result<void> QueuedSource::seekToOrdinal(int64_t ordinal, int back) {
     return {};
 }
 
+void QueuedSource::resumeAfterSwitch() {
+    if (!idx_) idx_ = index();
+    const int64_t o = dec_->resumeOrdinal();
+    if (idx_ && o >= 0 && o < idx_->frameCount()) {
+        dec_->setIndex(idx_);
+        DemuxSeek s;
+        s.kind = DemuxSeek::Kind::Packet;
+        s.index = idx_;
+        s.decodeIndex = idx_->keyFor(o, 0);
+        s.serial = serial_;
+        restartAt(demux_->seek(s), false);
+        resumeAt_ = o;
+        return;
+    }
+    if (o == 0) {
+        // Nothing came out of the hardware: from the start (by time, the
+        // index may not be there yet; ordinals counted from 0).
+        DemuxSeek s;
+        s.timeNs = 0;
+        s.serial = serial_;
+        restartAt(demux_->seek(s), true);
+        return;
+    }
+    // No index (a pipe, a live source): software from the next keyframe on
+    // (after the last frame's time when known; INT64_MIN + 1: any keyframe).
+    skipToNs_ = dec_->resumePtsNs() == kNoTs ? INT64_MIN + 1 : dec_->resumePtsNs() + 1;
+}
+
 bool QueuedSource::skipToKeyAfter(int64_t ns) {
     skipToNs_ = ns;
     return true;
@@ -54,9 +83,21 @@ Result<NextStatus> QueuedSource::next(FrameRef &out) {
     for (;;) {
         if (accepting_) {
             switch (dec_->receive(out)) {
-            case VideoDecoder::Got::Frame: return NextStatus::Frame;
+            case VideoDecoder::Got::Frame:
+                if (resumeAt_ >= 0) {
+                    // After the switch to software: decoded again from the
+                    // keyframe before, given out from the frame after the
+                    // last one the hardware gave.
+                    if (out.info.ordinalExact && out.info.ordinal < resumeAt_) {
+                        out.reset();
+                        continue;
+                    }
+                    resumeAt_ = -1;
+                }
+                return NextStatus::Frame;
             case VideoDecoder::Got::End: return NextStatus::End;
             case VideoDecoder::Got::Failed: return dec_->error();
+            case VideoDecoder::Got::Switched: resumeAfterSwitch(); continue;
             case VideoDecoder::Got::NeedInput: break;
             }
             if (draining_) return NextStatus::End;

@@ -41,6 +41,9 @@ public:
 
 private:
     void restartAt(uint32_t gen, bool fromStart);
+    // The decoder switched to software mid-stream: seek so that it goes on
+    // at the frame after the last one given out.
+    void resumeAfterSwitch();
 
     std::unique_ptr<VideoDecoder> dec_;
     PacketQueue &q_;
@@ -56,6 +59,7 @@ private:
     bool accepting_ = false;      // that flush came through
     bool draining_ = false;       // the end came: the decoder gives what it holds
     int64_t skipToNs_ = INT64_MIN;   // drop packets until a keyframe at or after this time
+    int64_t resumeAt_ = -1;          // after a switch to software: frames before this ordinal are not given out
 };
 
 } // namespace qv

@@ -8,6 +8,7 @@ default reads."""
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -161,12 +162,16 @@ check("cuda" in names and "vaapi" in names and all(x["verdict"] == "unavailable"
 check(all(x["kind"] in ("hwaccel", "wrapper") and x["first_difference"] is None for x in decs),
       "hwdec-probe: kinds and no first difference")
 # A wrapper that opens but decodes nothing (Debian's h264_qsv without an
-# Intel GPU): no switch to software yet, so one line that blames the decoder,
-# not the file, and says what works (exit 6).
+# Intel GPU): software from the first frame, one line that names the decoder,
+# the frames those of software, and qv frames the same.
 if any(x["name"] == "h264_qsv" and x["detail"] == "h264_qsv: no frame came out of it" for x in decs):
     rc, out, err = play(H264, ["--hwdec=h264_qsv"])
-    check(rc == 6 and len(warnings(err)) == 1 and "--hwdec: h264_qsv opened but decoded no frame" in err
-          and "--hwdec=no decodes in software" in err, f"--hwdec=h264_qsv decoding nothing: exit {rc}, {warnings(err)}")
+    check(rc == 0 and hashes(out) == soft[H264] and len(warnings(err)) == 1
+          and "--hwdec: h264_qsv opened but no frame came out" in err and "software from the first frame" in err,
+          f"--hwdec=h264_qsv decoding nothing: software from frame 0, exit {rc}, {warnings(err)}")
+    rc, out, err = qv(["frames", H264, "--hwdec=h264_qsv"])
+    rc2, out2, _ = qv(["frames", H264])
+    check(rc == 0 and out == out2 and out, "qv frames --hwdec=h264_qsv: the same list as software")
 cache = open(CACHE).read().splitlines() if os.path.exists(CACHE) else []
 check(cache[:1] == ["qv-hwdec-verdicts 1"] and any(l.startswith("cuda\th264\t") and "\tunavailable\t" in l for l in cache),
       f"hwdec-probe wrote the verdict cache ({len(cache)} lines)")
@@ -208,4 +213,55 @@ if cache:
     check(rc == 0 and warnings(err) == [], f"a verdict for another FFmpeg is not used: {warnings(err)}")
 
 shutil.rmtree(tmp, ignore_errors=True)
+# The mid-stream switch: QV_TEST_HWDEC_FAIL_AFTER=N (test only) makes the
+# hardware path fail after N frames; FFmpeg's own h264, named, stands in for
+# the hardware. Software goes on at the next frame: the same frames and
+# ordinals as software alone, one line, counted.
+fenv = dict(env, QV_TEST_HWDEC_FAIL_AFTER="40")
+stmp = tempfile.mkdtemp(prefix="qv-hwswitch-")
+log = os.path.join(stmp, "switch.log")
+p = subprocess.run([QV, "play", H264, "--display=hash", "--no-sync", "--no-audio", "--stats", "--hwdec=h264",
+                    "--frame-log=" + log], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, env=fenv)
+out, err = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+check(p.returncode == 0 and hashes(out) == soft[H264],
+      f"switch while playing: the same {len(soft[H264])} frames as software ({len(hashes(out))})")
+check(len(warnings(err)) == 1 and "h264 failed mid-stream after frame 39" in warnings(err)[0],
+      f"switch: one line naming the frame: {warnings(err)}")
+check("hwdec switches to software 1 (at frame 40)" in err, "switch: --stats counts it, at frame 40")
+rows = [l.split("\t") for l in open(log).read().splitlines() if not l.startswith("#")]
+shown = [r for r in rows if r[0] == "presented"]
+check([r[1] for r in shown] == [str(i) for i in range(len(soft[H264]))],
+      "switch: ordinals exact and in order across it (frame log)")
+check(shown and all(r[DECODER_COL] == "h264" for r in shown[:40]) and all(r[DECODER_COL] == "software" for r in shown[40:]),
+      "switch: the frame log says h264 up to frame 39, software from frame 40")
+
+# Paused: 45 steps forward across the switch, then 10 back-steps across it.
+sock = os.path.join(stmp, "switch.sock")
+sp = subprocess.Popen([QV, "play", H264, "--display=hash", "--no-audio", "--pause", "--hwdec=h264",
+                       "--input-ipc=" + sock], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=fenv)
+for _ in range(500):
+    if os.path.exists(sock):
+        break
+    time.sleep(0.01)
+cs = socket.socket(socket.AF_UNIX)
+cs.settimeout(60)
+cs.connect(sock)
+cf = cs.makefile("rw")
+replies = []
+for _ in range(500):   # the first frame on screen before the first step
+    cf.write(json.dumps({"command": ["get", "presented"]}) + "\n")
+    cf.flush()
+    if json.loads(cf.readline() or "{}").get("data"):
+        break
+    time.sleep(0.01)
+for c in ["frame-step"] * 45 + ["frame-back-step"] * 10 + ["quit"]:
+    cf.write(json.dumps({"command": [c]}) + "\n")
+    cf.flush()
+    replies.append(json.loads(cf.readline() or "{}").get("error"))
+sout, serr = sp.communicate(timeout=60)
+want = soft[H264][:46] + soft[H264][35:45][::-1]
+got = hashes(sout.decode(errors="replace"))
+check(sp.returncode == 0 and all(r == "success" for r in replies) and got == want,
+      f"switch while paused: 45 steps and 10 back-steps across frame 40 show software's frames ({len(got)} of {len(want)})")
+
 finish()

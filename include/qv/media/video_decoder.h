@@ -32,6 +32,8 @@ struct SourceStats {
     std::atomic<int64_t> skippedToKey{0};     // packets dropped unread to reach a keyframe (shedding)
     std::atomic<int64_t> hwFrames{0};         // frames that came out of the hardware (downloaded once)
     std::atomic<int64_t> staleDropped{0};     // frames of packets sent before a flush (never shown)
+    std::atomic<int64_t> hwSwitches{0};       // hardware decoding failed mid-stream: software from then on
+    std::atomic<int64_t> hwSwitchedAt{-1};    // the first frame software made after the switch (its ordinal)
     // Which decoder made the latest frame: "software", an hwaccel's or a
     // wrapper decoder's name (interned: the pointer stays valid).
     std::atomic<const char *> decoder{"software"};
@@ -64,10 +66,16 @@ public:
     // No more packets: the decoder gives what it holds back.
     void sendEnd();
 
-    enum class Got { Frame, NeedInput, End, Failed };
+    enum class Got { Frame, NeedInput, End, Failed, Switched };
     // Failed: the stream is undecodable (many errors and no frame ever);
-    // error() says why.
+    // error() says why. Switched: hardware decoding failed mid-stream
+    // (errors in a row, a download that failed, or the test switch
+    // QV_TEST_HWDEC_FAIL_AFTER=N after N frames); the decoder is software
+    // now, flushed, and the caller seeks so that it goes on at
+    // resumeOrdinal() (the frame after the last one given out).
     Got receive(FrameRef &out);
+    int64_t resumeOrdinal() const { return resumeOrdinal_; }
+    int64_t resumePtsNs() const { return lastPtsNs_; }
     const Error &error() const { return error_; }
 
     // After a seek: drop the decoder's state, keep the decoder. fromStart:
@@ -92,6 +100,7 @@ private:
     void fill(FrameRef &out);
     bool takeFrame(FrameRef &out);
     void fallBack(const std::string &why);
+    bool switchToSoftware();
 
     struct Impl;
     std::unique_ptr<Impl> impl_;
@@ -111,6 +120,14 @@ private:
     bool ordinalExact_ = true;
     bool anyFrame_ = false;
     int consecutiveErrors_ = 0;
+    // The mid-stream switch to software (hardware decoders only).
+    DecoderOptions opt_;
+    int64_t failAfter_ = -1;       // QV_TEST_HWDEC_FAIL_AFTER (test only)
+    int64_t hwOut_ = 0;            // frames the hardware path gave out
+    int hwErrors_ = 0;             // hardware decode errors in a row
+    std::string switchWhy_;        // non-empty: switch at the next receive()
+    int64_t resumeOrdinal_ = -1;
+    int64_t lastOrdinal_ = -1;     // of the last frame given out (-1: none, or not exact)
     int64_t pendingDecodeNs_ = 0;
     int faultyPts_ = 0, faultyDts_ = 0;
     int64_t lastGuessPts_ = INT64_MIN, lastGuessDts_ = INT64_MIN;
