@@ -5,7 +5,56 @@
 #include "qv/media/source.h"
 #include "qv/sync/clock.h"
 
+#include <algorithm>
+
 namespace qv {
+
+namespace {
+constexpr int kStepsAfterSeek = 2;
+
+void digest(FrameHasher &hasher, FrameRef &fr, FrameDigest &d) {
+    char hex[33];
+    d.pts = fr.info.pts;
+    d.md5 = hasher.hash(fr.frame.get(), hex, nullptr) ? hex : "?";
+    d.hardware = std::string(fr.info.decoder) != "software";
+    d.fmt = pixelFormatName(fr.frame->format);
+    d.ordinal = fr.info.ordinalExact ? fr.info.ordinal : -1;
+}
+
+// Exact seeks through the same decoder: to two-thirds then steps, back to a
+// third (a flush mid-stream) then steps.
+void checkSeeks(VideoSource &s, int64_t count, DecodeRun &run) {
+    s.startIndex();
+    if (!s.waitIndex()) return;
+    FrameHasher hasher;
+    FrameRef fr;
+    for (const int64_t target : {count * 2 / 3, count / 3}) {
+        SeekCheck c;
+        c.ordinal = target;
+        if (auto r = s.seekToOrdinal(target, 0); !r) {
+            c.error = r.error().message;
+            run.seeks.push_back(c);
+            continue;
+        }
+        while (static_cast<int>(c.frames.size()) <= kStepsAfterSeek) {
+            auto r = s.next(fr);
+            if (!r || r.value() != NextStatus::Frame) {
+                c.error = r ? "the end came first" : r.error().message;
+                break;
+            }
+            if (fr.info.ordinalExact && fr.info.ordinal < target) {   // decoded from the keyframe before
+                fr.reset();
+                continue;
+            }
+            FrameDigest d;
+            digest(hasher, fr, d);
+            fr.reset();
+            c.frames.push_back(d);
+        }
+        run.seeks.push_back(c);
+    }
+}
+} // namespace
 
 Result<DecodeRun> decodeAll(const std::string &path, const HwdecRequest &req, bool useMmap, int64_t maxFrames) {
     SourceOptions so;
@@ -31,15 +80,15 @@ Result<DecodeRun> decodeAll(const std::string &path, const HwdecRequest &req, bo
         }
         if (r.value() != NextStatus::Frame) break;
         FrameDigest d;
-        char hex[33];
-        d.pts = fr.info.pts;
-        d.md5 = hasher.hash(fr.frame.get(), hex, nullptr) ? hex : "?";
-        d.hardware = std::string(fr.info.decoder) != "software";
+        digest(hasher, fr, d);
         run.frames.push_back(d);
         fr.reset();
         if (wantHw && !d.hardware) break;   // FFmpeg fell back to software: unavailable for this stream
     }
     run.seconds = static_cast<double>(monotonicNs() - t0) / 1e9;
+    const bool allHw = !run.frames.empty() && std::all_of(run.frames.begin(), run.frames.end(), [](const FrameDigest &d) { return d.hardware; });
+    if (wantHw && allHw && run.error.empty() && run.frames.size() >= 6 && maxFrames < 0)
+        checkSeeks(s, static_cast<int64_t>(run.frames.size()), run);
     run.status = *s.hwdecStatus();
     return run;
 }
@@ -64,7 +113,8 @@ ProbeVerdict judgeRuns(const std::string &name, const DecodeRun &sw, const Decod
     const size_t n = std::min(sw.frames.size(), hw.frames.size());
     for (size_t k = 0; k < n; ++k) {
         const FrameDigest &a = sw.frames[k], &b = hw.frames[k];
-        const char *what = !b.hardware ? "made in software" : a.md5 != b.md5 ? "picture (md5)" : a.pts != b.pts ? "pts" : nullptr;
+        const std::string fmts = "pixel format " + b.fmt + ", software " + a.fmt;
+        const char *what = !b.hardware ? "made in software" : a.fmt != b.fmt ? fmts.c_str() : a.md5 != b.md5 ? "picture (md5)" : a.pts != b.pts ? "pts" : nullptr;
         if (what) {
             v.verdict = "differs";
             v.firstDifference = static_cast<int64_t>(k);
@@ -79,8 +129,30 @@ ProbeVerdict judgeRuns(const std::string &name, const DecodeRun &sw, const Decod
                    (hw.error.empty() ? "" : " (" + hw.error + ")");
         return v;
     }
+    // After exact seeks: the frame asked for, then the steps, as software's.
+    std::string seeks;
+    for (const SeekCheck &c : hw.seeks) {
+        const std::string at = "after a seek to frame " + std::to_string(c.ordinal) + ": ";
+        auto differs = [&](int64_t k, const std::string &what) {
+            v.verdict = "differs";
+            v.firstDifference = k;
+            v.detail = at + what;
+            return v;
+        };
+        if (!c.error.empty()) return differs(c.ordinal, c.error);
+        for (size_t i = 0; i < c.frames.size(); ++i) {
+            const FrameDigest &b = c.frames[i];
+            const int64_t want = c.ordinal + static_cast<int64_t>(i);
+            if (b.ordinal != want) return differs(want, "frame " + std::to_string(b.ordinal) + " came instead of " + std::to_string(want));
+            if (want >= static_cast<int64_t>(sw.frames.size())) return differs(want, "past software's last frame");
+            const FrameDigest &a = sw.frames[static_cast<size_t>(want)];
+            const char *what = !b.hardware ? "made in software" : a.md5 != b.md5 ? "picture (md5)" : a.pts != b.pts ? "pts" : nullptr;
+            if (what) return differs(want, "frame " + std::to_string(want) + ": " + what);
+        }
+        seeks += (seeks.empty() ? ", exact seeks to " : " and ") + std::to_string(c.ordinal);
+    }
     v.verdict = "exact";
-    v.detail = std::to_string(hw.frames.size()) + " frames";
+    v.detail = std::to_string(hw.frames.size()) + " frames" + seeks + (seeks.empty() ? "" : " with steps");
     return v;
 }
 

@@ -189,6 +189,18 @@ check(rc == 0 and v.get("libvpx-vp9", {}).get("verdict") == "exact" and v["libvp
       and v["libvpx-vp9"]["frames"] == len(soft[VP9]) and v["libvpx-vp9"]["kind"] == "wrapper"
       and v.get("h264", {}).get("detail") == "h264: decodes h264, not vp9",
       f"hwdec-probe: libvpx-vp9 exact against FFmpeg's vp9, h264 not for vp9: {decs}")
+check("exact seeks to 33 and 16 with steps" in v.get("libvpx-vp9", {}).get("detail", ""),
+      f"hwdec-probe: the seek and flush-then-step checks ran: {v.get('libvpx-vp9', {}).get('detail')}")
+# A decoder that fails mid-stream (the test switch): its frames from then on
+# are software's, so not exact, at that frame.
+p = subprocess.run([QV, "hwdec-probe", H264, "--hwdec=h264", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                   timeout=300, env=dict(env, QV_TEST_HWDEC_FAIL_AFTER="30"))
+try:
+    d = json.loads(p.stdout.decode())["files"][0]["decoders"][0]
+except (ValueError, KeyError, IndexError):
+    d = {}
+check(p.returncode == 0 and d.get("verdict") == "differs" and d.get("first_difference") == 30
+      and d.get("detail") == "at frame 30: made in software", f"hwdec-probe of a decoder failing at frame 30: {d}")
 cache = open(CACHE).read().splitlines() if os.path.exists(CACHE) else []
 check(any(l.startswith("libvpx-vp9\tvp9\t") and "\texact\t" in l for l in cache), "the cache has the exact verdict")
 rc, out, err = qv(["hwdec-probe", "--hwdec=no"])

@@ -1,7 +1,9 @@
 // qv hwdec-probe: decode a file in software and with one hardware decoder,
 // frame by frame, and judge whether the hardware gives the same frames
-// (count, presentation timestamps, md5 of every picture after download, as
-// ffmpeg -f framemd5 computes it).
+// (count, presentation timestamps, pixel format and md5 of every picture
+// after download, as ffmpeg -f framemd5 computes it), and again after exact
+// seeks: to two-thirds of the file then two steps, then back to a third
+// (a flush mid-stream) and two steps.
 //
 // Contract: decodeAll runs on the caller's thread and blocks while it
 // decodes; judgeRuns is pure (unit-tested with made-up runs).
@@ -20,6 +22,16 @@ struct FrameDigest {
     int64_t pts = 0;          // the frame's pts in the stream time base (best effort)
     std::string md5;          // 32 hex digits
     bool hardware = false;    // made by the hardware (its format said so)
+    std::string fmt;          // pixel format as given out (after the download)
+    int64_t ordinal = -1;     // presentation ordinal (seek checks)
+};
+
+// An exact seek to `ordinal` and the frames that came from it (the frame
+// itself, then steps).
+struct SeekCheck {
+    int64_t ordinal = -1;
+    std::vector<FrameDigest> frames;
+    std::string error;
 };
 
 struct DecodeRun {
@@ -28,6 +40,7 @@ struct DecodeRun {
     std::vector<FrameDigest> frames;
     std::string error;        // decoding stopped with this error ("" when it ran to the end)
     double seconds = 0;       // wall time of decoding and hashing
+    std::vector<SeekCheck> seeks;   // hardware runs that gave hardware frames only
 };
 
 // Every frame of path (at most maxFrames), decoded with req (quietly: the

@@ -145,8 +145,27 @@ namespace {
 DecodeRun run(std::initializer_list<const char *> md5s, bool hardware = true) {
     DecodeRun r;
     int64_t pts = 0;
-    for (const char *m : md5s) r.frames.push_back({pts++, m, hardware});
+    for (const char *m : md5s) {
+        FrameDigest d;
+        d.pts = pts;
+        d.ordinal = pts++;
+        d.md5 = m;
+        d.hardware = hardware;
+        d.fmt = "yuv420p";
+        r.frames.push_back(d);
+    }
     return r;
+}
+
+SeekCheck seekTo(int64_t ordinal, std::initializer_list<const char *> md5s) {
+    SeekCheck c;
+    c.ordinal = ordinal;
+    c.frames = run(md5s).frames;
+    for (auto &d : c.frames) {
+        d.pts += ordinal;
+        d.ordinal += ordinal;
+    }
+    return c;
 }
 } // namespace
 
@@ -179,6 +198,32 @@ TEST_CASE("the probe's judgement of made-up runs") {
     v = judgeRuns("cuda", sw, mixed);
     CHECK(v.verdict == "differs");
     CHECK(v.detail == "at frame 2: made in software");
+    // The pixel format (10-bit must stay 10-bit).
+    DecodeRun eight = run({"a", "b", "c", "d"});
+    eight.frames[0].fmt = "nv12";
+    v = judgeRuns("cuda", sw, eight);
+    CHECK(v.verdict == "differs");
+    CHECK(v.detail == "at frame 0: pixel format nv12, software yuv420p");
+    // Exact seeks, then steps: the frames software has at those ordinals.
+    DecodeRun seeks = run({"a", "b", "c", "d"});
+    seeks.seeks = {seekTo(2, {"c", "d"}), seekTo(1, {"b", "c", "d"})};
+    v = judgeRuns("cuda", sw, seeks);
+    CHECK(v.verdict == "exact");
+    CHECK(v.detail == "4 frames, exact seeks to 2 and 1 with steps");
+    seeks.seeks = {seekTo(2, {"c", "d"}), seekTo(1, {"b", "x"})};   // stale picture after the flush
+    v = judgeRuns("cuda", sw, seeks);
+    CHECK(v.verdict == "differs");
+    CHECK(v.firstDifference == 2);
+    CHECK(v.detail == "after a seek to frame 1: frame 2: picture (md5)");
+    seeks.seeks = {seekTo(2, {"c", "d"})};
+    seeks.seeks[0].frames[0].ordinal = 3;   // landed on the wrong frame
+    v = judgeRuns("cuda", sw, seeks);
+    CHECK(v.detail == "after a seek to frame 2: frame 3 came instead of 2");
+    seeks.seeks[0].frames.clear();
+    seeks.seeks[0].error = "the end came first";
+    v = judgeRuns("cuda", sw, seeks);
+    CHECK(v.verdict == "differs");
+    CHECK(v.detail == "after a seek to frame 2: the end came first");
 }
 
 // The download's conversion: a wrapper decoder's NV12 (or P010) frame must
