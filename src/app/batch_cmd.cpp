@@ -20,6 +20,8 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,15 +56,49 @@ std::string errorJson(const std::string &path, const Error &e) {
     return w.take();
 }
 
+// A long file's sheet is split into parts (jobs) when the pool has workers
+// to spare for it: at least this many frames, two tiles a part at least.
+constexpr int64_t kSplitFrames = 1500;
+
 struct Batch {
     const ParsedArgs &a;
     const std::atomic<bool> &cancel;
     int threads = 0;   // decoder threads per job
     std::vector<std::string> outputs;
+    batch::WorkPool *pool = nullptr;
+    // An input's result, when it comes later than run() returns (a split sheet).
+    std::function<void(size_t i, std::string line, bool failed)> complete;
+
+    // A sheet in parts: the other parts go onto the pool (this worker's own
+    // deque, where idle workers steal them), this one renders the first;
+    // whichever part ends last writes the PNG and gives the result.
+    struct Parts {
+        std::unique_ptr<SheetJob> job;
+        std::atomic<int> left{0};
+        int parts = 0;
+        std::mutex m;
+        bool failed = false;
+        Error error;
+    };
+    void partDone(const std::shared_ptr<Parts> &st, Result<void> r, const std::string &path, size_t i) const {
+        if (!r) {
+            std::lock_guard<std::mutex> lk(st->m);
+            if (!st->failed) st->error = r.error();
+            st->failed = true;
+        }
+        if (st->left.fetch_sub(1) != 1) return;
+        if (st->failed) return complete(i, errorJson(path, st->error), true);
+        auto res = st->job->finish(outputs[i]);
+        if (!res) return complete(i, errorJson(path, res.error()), true);
+        res.value().parts = st->parts;
+        complete(i, sheetToJson(path, outputs[i], res.value()), false);
+    }
 
     // One input's JSON line (no newline); failed says whether it is an error.
-    std::string run(const std::string &path, size_t i, bool &failed) const {
+    // deferred: complete() will give it (a sheet split into parts).
+    std::string run(const std::string &path, size_t i, bool &failed, bool &deferred) const {
         failed = false;
+        deferred = false;
         const bool mmap = !a.has("no-mmap");
         auto fail = [&](const Error &e) {
             failed = true;
@@ -118,9 +154,27 @@ struct Batch {
         req.threads = threads;
         req.useMmap = mmap;
         req.cancel = &cancel;
-        auto r = writeSheet(path, outputs[i], req);
-        if (!r) return fail(r.error());
-        return sheetToJson(path, outputs[i], r.value());
+        auto job = SheetJob::plan(path, req);
+        if (!job) return fail(job.error());
+        const int n = job.value()->tiles();
+        const int parts = pool && pool->size() > 1 && job.value()->frames() >= kSplitFrames
+                              ? std::min(pool->size(), n / 2) : 1;
+        if (parts <= 1) {
+            if (auto r = job.value()->render(0, n); !r) return fail(r.error());
+            auto r = job.value()->finish(outputs[i]);
+            if (!r) return fail(r.error());
+            return sheetToJson(path, outputs[i], r.value());
+        }
+        auto st = std::make_shared<Parts>();
+        st->job = std::move(job.value());
+        st->left = parts;
+        st->parts = parts;
+        const int per = (n + parts - 1) / parts;
+        for (int k = 1; k < parts; ++k)
+            pool->submit([this, st, k, per, n, path, i] { partDone(st, st->job->render(k * per, std::min(n, (k + 1) * per)), path, i); });
+        deferred = true;
+        partDone(st, st->job->render(0, std::min(n, per)), path, i);
+        return {};
     }
 };
 
@@ -189,7 +243,7 @@ int runBatch(const ParsedArgs &a) {
     const int jobs = static_cast<int>(a.integer("jobs", batch::WorkPool::defaultWorkers()));
     const int workers = static_cast<int>(std::min<size_t>(static_cast<size_t>(jobs), inputs.size()));
     batch::WorkPool pool(workers);
-    Batch b{a, pool.cancelFlag(), 0, {}};
+    Batch b{a, pool.cancelFlag(), 0, {}, &pool, {}};
     // The pool is the parallelism: each decoder gets its share of the cores.
     b.threads = a.has("threads") ? static_cast<int>(a.integer("threads", 0))
                                  : std::max(1, batch::WorkPool::defaultWorkers() / workers);
@@ -210,15 +264,18 @@ int runBatch(const ParsedArgs &a) {
     std::vector<Slot> slots(inputs.size());
     std::deque<size_t> finished;   // completion order
     std::mutex m;
+    b.complete = [&](size_t i, std::string line, bool failed) {
+        std::lock_guard<std::mutex> lk(m);
+        slots[i].line = std::move(line);
+        slots[i].failed = failed;
+        slots[i].done = true;
+        finished.push_back(i);
+    };
     for (size_t i = 0; i < inputs.size(); ++i)
         pool.submit([&, i] {
-            bool failed = false;
-            std::string line = b.run(inputs[i], i, failed);
-            std::lock_guard<std::mutex> lk(m);
-            slots[i].line = std::move(line);
-            slots[i].failed = failed;
-            slots[i].done = true;
-            finished.push_back(i);
+            bool failed = false, deferred = false;
+            std::string line = b.run(inputs[i], i, failed, deferred);
+            if (!deferred) b.complete(i, std::move(line), failed);
         });
 
     const bool unordered = a.has("unordered");
@@ -254,6 +311,9 @@ int runBatch(const ParsedArgs &a) {
         progress.draw(doneCount, false);
     };
     const int sig = pool.waitOrSignal(sigFd, flush);
+    // Cancelled: the jobs still running (they see the flag and stop soon)
+    // write into slots and the batch's state: none may outlive them.
+    if (sig) pool.wait();
     if (!sig) flush();
     progress.draw(doneCount, true);
     if (sigFd >= 0) ::close(sigFd);

@@ -87,57 +87,91 @@ std::string headerFacts(const std::string &path, const SheetRequest &req, const 
 
 } // namespace
 
-Result<SheetResult> writeSheet(const std::string &path, const std::string &outPng, const SheetRequest &req) {
-    const int n = std::max(1, req.cols) * std::max(1, req.rows);
+struct SheetJob::State {
+    std::string path;
+    SheetRequest req;
+    std::shared_ptr<const PacketIndex> idx;
+    StreamSpec spec;
+    int n = 0, tileW = 0, tileH = 0, lineH = 0, scale = 1, headerH = 0, cellH = 0;
+    int64_t durNs = 0;
+    SheetResult res;
+    std::unique_ptr<font::Canvas> canvas;
+};
+
+SheetJob::SheetJob() : st_(std::make_unique<State>()) {}
+SheetJob::~SheetJob() = default;
+int SheetJob::tiles() const { return st_->n; }
+int64_t SheetJob::frames() const { return st_->idx->frameCount(); }
+
+Result<std::unique_ptr<SheetJob>> SheetJob::plan(const std::string &path, const SheetRequest &req) {
+    std::unique_ptr<SheetJob> job(new SheetJob());
+    State &S = *job->st_;
+    S.path = path;
+    S.req = req;
+    S.n = std::max(1, req.cols) * std::max(1, req.rows);
     static const std::atomic<bool> kNever{false};
     auto idxR = scanPackets(path, req.cancel ? *req.cancel : kNever);
     if (!idxR) return idxR.takeError();
-    const PacketIndex &idx = *idxR.value();
+    S.idx = idxR.value();
+    const PacketIndex &idx = *S.idx;
     if (idx.frameCount() <= 0) return Error::make(ErrorKind::Decode, "no video frames");
+    {
+        DemuxOptions dopt;
+        dopt.useMmap = req.useMmap;
+        dopt.audio = false;
+        dopt.interrupt = req.cancel;
+        auto dmR = Demuxer::open(path, dopt);
+        if (!dmR) return dmR.takeError();
+        S.spec = dmR.value()->videoSpec();
+    }
+    const int64_t last = idx.frameCount() - 1;
+    S.durNs = idx.ptsNsOf(last) + idx.frameNs;
+    S.scale = req.width >= 1800 ? 2 : 1;
+    S.lineH = font::kLineH * S.scale;
+    S.tileW = std::max(8, (req.width - kMargin * (req.cols + 1)) / req.cols);
+    double dispW = S.spec.width * (S.spec.sarNum > 0 && S.spec.sarDen > 0 ? double(S.spec.sarNum) / S.spec.sarDen : 1.0);
+    double dispH = S.spec.height;
+    if (swapsAxes(S.spec.orientation)) std::swap(dispW, dispH);
+    S.tileH = std::max(1, static_cast<int>(std::lround(S.tileW * dispH / std::max(dispW, 1.0))));
+    S.headerH = kMargin + 2 * S.lineH;
+    S.cellH = S.tileH + S.lineH;
+    S.res.exact = req.exact;
+    S.res.width = kMargin + req.cols * (S.tileW + kMargin);
+    S.res.height = S.headerH + req.rows * (S.cellH + kMargin) + kMargin;
+    S.res.tiles.resize(static_cast<size_t>(S.n));
+    S.canvas = std::make_unique<font::Canvas>(S.res.width, S.res.height, kBackground);
+    return job;
+}
+
+Result<void> SheetJob::render(int from, int to) {
+    State &S = *st_;
+    const SheetRequest &req = S.req;
+    const PacketIndex &idx = *S.idx;
     DemuxOptions dopt;
     dopt.useMmap = req.useMmap;
     dopt.audio = false;
     dopt.interrupt = req.cancel;
-    auto dmR = Demuxer::open(path, dopt);
+    auto dmR = Demuxer::open(S.path, dopt);
     if (!dmR) return dmR.takeError();
     Demuxer &dm = *dmR.value();
-    const StreamSpec spec = dm.videoSpec();
-    auto decR = openDecoder(path, dm.videoStream(), req.threads);
+    auto decR = openDecoder(S.path, dm.videoStream(), req.threads);
     if (!decR) return decR.takeError();
     AVCodecContext *dec = decR.value().get();
     if (!req.exact) dec->skip_frame = AVDISCARD_NONKEY;
     std::unique_ptr<Input> exactIn;
     int exactV = -1;
     if (req.exact) {
-        auto in = Input::open(path, req.useMmap, req.cancel);
+        auto in = Input::open(S.path, req.useMmap, req.cancel);
         if (!in) return in.takeError();
         exactIn = std::move(in.value());
         exactV = exactIn->bestVideoStream();
     }
-
-    const int64_t last = idx.frameCount() - 1;
-    const int64_t durNs = idx.ptsNsOf(last) + idx.frameNs;
-    const int scale = req.width >= 1800 ? 2 : 1;
-    const int lineH = font::kLineH * scale;
-    const int tileW = std::max(8, (req.width - kMargin * (req.cols + 1)) / req.cols);
-    double dispW = spec.width * (spec.sarNum > 0 && spec.sarDen > 0 ? double(spec.sarNum) / spec.sarDen : 1.0);
-    double dispH = spec.height;
-    if (swapsAxes(spec.orientation)) std::swap(dispW, dispH);
-    const int tileH = std::max(1, static_cast<int>(std::lround(tileW * dispH / std::max(dispW, 1.0))));
-    const int headerH = kMargin + 2 * lineH;
-    const int cellH = tileH + lineH;
-    SheetResult res;
-    res.exact = req.exact;
-    res.width = kMargin + req.cols * (tileW + kMargin);
-    res.height = headerH + req.rows * (cellH + kMargin) + kMargin;
-    font::Canvas canvas(res.width, res.height, kBackground);
-
     AvFramePtr prevRgb;
     int64_t prevOrdinal = -1;
-    for (int i = 0; i < n; ++i) {
+    for (int i = std::max(0, from); i < std::min(to, S.n); ++i) {
         if (cancelled(req)) return Error::make(ErrorKind::Internal, "cancelled");
         SheetTile t;
-        t.wantNs = durNs * (2 * i + 1) / (2 * n);
+        t.wantNs = S.durNs * (2 * i + 1) / (2 * S.n);
         AvFramePtr rgb;
         if (req.exact) {
             ThumbRequest tr;
@@ -150,7 +184,7 @@ Result<SheetResult> writeSheet(const std::string &path, const std::string &outPn
             if (pts != AV_NOPTS_VALUE && idx.timestamped() && idx.startPts != INT64_MIN)
                 at = av_rescale_q(pts - idx.startPts, AVRational{idx.tbNum, idx.tbDen}, AVRational{1, 1000000000});
             t.ordinal = idx.ordinalAt(at);
-            auto r = frameToRgb(fr.value().get(), spec, tileW);
+            auto r = frameToRgb(fr.value().get(), S.spec, S.tileW);
             if (!r) return r.takeError();
             rgb = std::move(r.value());
         } else {
@@ -162,30 +196,45 @@ Result<SheetResult> writeSheet(const std::string &path, const std::string &outPn
             } else {
                 auto fr = keyframeAt(dm, dec, idx, d);
                 if (!fr) return fr.takeError();
-                auto r = frameToRgb(fr.value().get(), spec, tileW);
+                auto r = frameToRgb(fr.value().get(), S.spec, S.tileW);
                 if (!r) return r.takeError();
                 rgb = std::move(r.value());
             }
         }
         t.ptsNs = idx.ptsNsOf(t.ordinal);
-        t.x = kMargin + (i % req.cols) * (tileW + kMargin);
-        t.y = headerH + (i / req.cols) * (cellH + kMargin);
-        t.w = std::min(rgb->width, tileW);
-        t.h = std::min(rgb->height, tileH);
-        canvas.blit(t.x, t.y, rgb->data[0], t.w, t.h, rgb->linesize[0]);
+        t.x = kMargin + (i % req.cols) * (S.tileW + kMargin);
+        t.y = S.headerH + (i / req.cols) * (S.cellH + kMargin);
+        t.w = std::min(rgb->width, S.tileW);
+        t.h = std::min(rgb->height, S.tileH);
+        // Tiles of other parts are elsewhere on the canvas: parts never
+        // write the same pixels.
+        S.canvas->blit(t.x, t.y, rgb->data[0], t.w, t.h, rgb->linesize[0]);
         // The label goes under the picture: the tile's own pixels stay the frame's.
         const std::string label = "#" + std::to_string(t.ordinal) + " " + clockText(t.ptsNs);
-        canvas.text(t.x + 1, t.y + tileH + 2 * scale, label, kText, scale, tileW - 1);
+        S.canvas->text(t.x + 1, t.y + S.tileH + 2 * S.scale, label, kText, S.scale, S.tileW - 1);
         prevOrdinal = t.ordinal;
         prevRgb = std::move(rgb);
-        res.tiles.push_back(t);
+        S.res.tiles[static_cast<size_t>(i)] = t;
     }
-    canvas.text(kMargin, kMargin, baseName(path), kText, scale);
-    canvas.text(kMargin, kMargin + lineH, headerFacts(path, req, spec, durNs, idx.frameCount()), kDim, scale);
-    if (cancelled(req)) return Error::make(ErrorKind::Internal, "cancelled");
+    return {};
+}
+
+Result<SheetResult> SheetJob::finish(const std::string &outPng) {
+    State &S = *st_;
+    font::Canvas &canvas = *S.canvas;
+    canvas.text(kMargin, kMargin, baseName(S.path), kText, S.scale);
+    canvas.text(kMargin, kMargin + S.lineH, headerFacts(S.path, S.req, S.spec, S.durNs, S.idx->frameCount()), kDim, S.scale);
+    if (cancelled(S.req)) return Error::make(ErrorKind::Internal, "cancelled");
     if (auto w = writePngRgb(outPng, canvas.data(), canvas.width(), canvas.height(), canvas.stride()); !w)
         return w.takeError();
-    return res;
+    return S.res;
+}
+
+Result<SheetResult> writeSheet(const std::string &path, const std::string &outPng, const SheetRequest &req) {
+    auto job = SheetJob::plan(path, req);
+    if (!job) return job.takeError();
+    if (auto r = job.value()->render(0, job.value()->tiles()); !r) return r.takeError();
+    return job.value()->finish(outPng);
 }
 
 std::string sheetToJson(const std::string &path, const std::string &outPng, const SheetResult &r) {
@@ -196,6 +245,7 @@ std::string sheetToJson(const std::string &path, const std::string &outPng, cons
     w.key("width").integer(r.width);
     w.key("height").integer(r.height);
     w.key("mode").string(r.exact ? "exact" : "keyframes");
+    w.key("parts").integer(r.parts);
     w.key("tiles").beginArray();
     for (const auto &t : r.tiles) {
         w.beginObject();

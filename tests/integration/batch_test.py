@@ -138,6 +138,27 @@ for cmd, extra in (("thumb", ["--at", "0.5", "--width", "160"]), ("sheet", ["--g
     check(len(got) == 4 and same == 3 and "error" in got[3] and rc == 9,
           f"{cmd}: {same} of 3 PNGs equal the single command's, the broken one an error (exit {rc})")
 
+# A long file's sheet is split into parts that idle workers take (1600
+# frames: over the 1500 that split); the PNG is the same as the single
+# command's, keyframe mode and exact.
+longclip = os.path.join(tmp, "long.mp4")
+run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=64", "-c:v", "libx264",
+     "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", longclip], timeout=300)
+for extra in (["--grid", "4x4", "--width", "480"], ["--grid", "4x2", "--width", "480", "--exact"]):
+    outdir = os.path.join(tmp, "split-out" + str(len(extra)))
+    srcs = [longclip, os.path.join(media, "h264-bframes.mp4"), os.path.join(media, "vp9.webm")]
+    rc, out, err = run([QV, "sheet", "-o", outdir, "-j", "2", "--json"] + extra + srcs, timeout=300)
+    got = lines(out)
+    ref = os.path.join(tmp, "ref.png")
+    rc1, out1, _ = single("sheet", longclip, "-o", ref, "--json", *extra)
+    one = json.loads(out1) if rc1 == 0 and out1.strip() else {}
+    g = got[0] if got else {}
+    check(rc == 0 and len(got) == 3 and g.get("parts") == 2 and one.get("parts") == 1
+          and filecmp.cmp(ref, g.get("output", ref + ".none"), shallow=False) if os.path.exists(ref) else False,
+          f"sheet {' '.join(extra)}: the long file in 2 parts ({g.get('parts')}), its PNG the single command's")
+    check(g.get("tiles") == one.get("tiles") and len(g.get("tiles", [])) in (8, 16),
+          f"sheet {' '.join(extra)}: the same tiles as the single command ({len(g.get('tiles', []))})")
+
 # SIGINT: the batch stops soon and leaves no half-written PNG.
 many = os.path.join(tmp, "many")
 os.makedirs(many)

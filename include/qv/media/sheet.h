@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,33 @@ struct SheetTile {
 struct SheetResult {
     int width = 0, height = 0;
     bool exact = false;
+    int parts = 1;             // jobs the tiles were rendered in (a batch splits a long file)
     std::vector<SheetTile> tiles;
 };
 
 Result<SheetResult> writeSheet(const std::string &path, const std::string &outPng, const SheetRequest &req);
+
+// The same sheet in parts, for the batch pool (a long file's tiles split
+// into jobs so that it does not hold the end of a batch): plan() scans the
+// file once and lays the sheet out; render() draws a range of tiles with
+// its own demuxer and decoder, on any thread, at the same time as other
+// parts over disjoint ranges (their pixels never overlap); finish(), once
+// every part is done, writes the PNG. writeSheet is plan, render all,
+// finish: the PNG is the same however the tiles were split.
+class SheetJob {
+public:
+    static Result<std::unique_ptr<SheetJob>> plan(const std::string &path, const SheetRequest &req);
+    ~SheetJob();
+    int tiles() const;
+    int64_t frames() const;   // the file's frame count (how long it is)
+    Result<void> render(int from, int to);
+    Result<SheetResult> finish(const std::string &outPng);
+
+private:
+    SheetJob();
+    struct State;
+    std::unique_ptr<State> st_;
+};
 // One JSON object (no newline): file, output, size, mode, tiles.
 std::string sheetToJson(const std::string &path, const std::string &outPng, const SheetResult &r);
 
