@@ -51,6 +51,10 @@ TrickStep trickStep(const FrameIndex &idx, const ClockState &clk, int64_t nowNs,
     if (o > 0 && idx.ptsNsOf(o) > pos) --o;
     int64_t k = idx.prevKey(o + 1);
     if (k < 0) k = 0;
+    // Starting forwards (nothing shown yet: trick play entered, resumed or
+    // sought to) from a frame after that keyframe: going back to it would
+    // be a step backwards; the next keyframe is the first.
+    if (shownKey < 0 && forward && idx.ptsNsOf(k) < clk.anchorPtsNs) shownKey = k;
     if (k != shownKey) {
         st.kind = TrickStep::Kind::Show;
         st.key = k;

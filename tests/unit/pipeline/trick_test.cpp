@@ -61,7 +61,7 @@ TEST_CASE("speed keys: x1.1 up to 4x, doubling past it to 64x, the direction kep
 TEST_CASE("forward: the keyframe whose stretch holds the clock, then a wait until the next one") {
     FakeIndex idx;
     const ClockState c = clockAt(1200 * ms, 16.0);   // inside the stretch of keyframe 25 (1.0 s to 2.0 s)
-    TrickStep st = trickStep(idx, c, c.anchorWallNs, 0, -1);
+    TrickStep st = trickStep(idx, c, c.anchorWallNs, 0, 0);   // keyframe 0 shown last
     REQUIRE(st.kind == TrickStep::Kind::Show);
     CHECK(st.key == 25);
     st = trickStep(idx, c, c.anchorWallNs, 0, 25);
@@ -82,6 +82,27 @@ TEST_CASE("forward: the keyframe whose stretch holds the clock, then a wait unti
     // Past the last frame (3.96 s): the end.
     st = trickStep(idx, c, c.anchorWallNs + 200 * ms, 0, 75);
     CHECK(st.kind == TrickStep::Kind::End);
+}
+
+TEST_CASE("forward from a frame past a keyframe: no step back to it, the next keyframe first") {
+    FakeIndex idx;
+    const ClockState c = clockAt(1200 * ms, 16.0);   // the frame on screen is 30 (1.2 s), in keyframe 25's stretch
+    TrickStep st = trickStep(idx, c, c.anchorWallNs, 0, -1);
+    REQUIRE(st.kind == TrickStep::Kind::Wait);
+    CHECK(st.wakeNs >= c.anchorWallNs + 50 * ms);   // keyframe 50 at 2.0 s
+    st = trickStep(idx, c, st.wakeNs, 0, -1);
+    CHECK(st.kind == TrickStep::Kind::Show);
+    CHECK(st.key == 50);
+    // Anchored on the keyframe itself: it is shown.
+    const ClockState k = clockAt(1000 * ms, 16.0);
+    st = trickStep(idx, k, k.anchorWallNs, 0, -1);
+    CHECK(st.kind == TrickStep::Kind::Show);
+    CHECK(st.key == 25);
+    // Backwards from frame 30: keyframe 25 is the next one back.
+    const ClockState r = clockAt(1200 * ms, -16.0);
+    st = trickStep(idx, r, r.anchorWallNs, 0, -1);
+    CHECK(st.kind == TrickStep::Kind::Show);
+    CHECK(st.key == 25);
 }
 
 TEST_CASE("reverse: keyframes walked backwards, the first one shown until the display stops") {
