@@ -11,6 +11,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 
 namespace qv {
 namespace {
@@ -96,6 +97,8 @@ struct SheetJob::State {
     int64_t durNs = 0;
     SheetResult res;
     std::unique_ptr<font::Canvas> canvas;
+    std::mutex m;
+    std::unique_ptr<Demuxer> planned;   // plan()'s demuxer: the first part to render takes it (one open less)
 };
 
 SheetJob::SheetJob() : st_(std::make_unique<State>()) {}
@@ -123,6 +126,7 @@ Result<std::unique_ptr<SheetJob>> SheetJob::plan(const std::string &path, const 
         auto dmR = Demuxer::open(path, dopt);
         if (!dmR) return dmR.takeError();
         S.spec = dmR.value()->videoSpec();
+        S.planned = std::move(dmR.value());
     }
     const int64_t last = idx.frameCount() - 1;
     S.durNs = idx.ptsNsOf(last) + idx.frameNs;
@@ -147,13 +151,21 @@ Result<void> SheetJob::render(int from, int to) {
     State &S = *st_;
     const SheetRequest &req = S.req;
     const PacketIndex &idx = *S.idx;
-    DemuxOptions dopt;
-    dopt.useMmap = req.useMmap;
-    dopt.audio = false;
-    dopt.interrupt = req.cancel;
-    auto dmR = Demuxer::open(S.path, dopt);
-    if (!dmR) return dmR.takeError();
-    Demuxer &dm = *dmR.value();
+    std::unique_ptr<Demuxer> own;
+    {
+        std::lock_guard<std::mutex> lk(S.m);
+        own = std::move(S.planned);
+    }
+    if (!own) {
+        DemuxOptions dopt;
+        dopt.useMmap = req.useMmap;
+        dopt.audio = false;
+        dopt.interrupt = req.cancel;
+        auto dmR = Demuxer::open(S.path, dopt);
+        if (!dmR) return dmR.takeError();
+        own = std::move(dmR.value());
+    }
+    Demuxer &dm = *own;
     auto decR = openDecoder(S.path, dm.videoStream(), req.threads);
     if (!decR) return decR.takeError();
     AVCodecContext *dec = decR.value().get();
