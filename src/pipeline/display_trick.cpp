@@ -66,6 +66,19 @@ bool DisplayStage::handleTrick(Head &h) {
         h = Head::Again;
         return true;
     }
+    // A terminal link that cannot take a frame now (an SSH link, the
+    // governor) drops it: the next keyframe comes soon.
+    if (DisplayLink *link = display_.link()) {
+        const bool ready = link->ready(now);
+        link->decided(now, ready);
+        if (!ready) {
+            sh_.stats.droppedLink.fetch_add(1, std::memory_order_relaxed);
+            log_.write("dropped-link", f.info, now);
+            recycle(f);
+            h = Head::Again;
+            return true;
+        }
+    }
     // The decode stage asked for it when the clock reached its stretch:
     // shown as it comes. Not timed (no A/V pair: the sound is off).
     h = presentFrame(f, now, clock_.deadline(f.info.ptsNs), false) ? Head::Again : Head::Stop;
