@@ -58,6 +58,7 @@ void DecodeStage::run() {
     // keyframe asked for is the one due when it comes out.
     IndexView trickIdx;
     int64_t trickShown = -1, trickAsked = -1, trickSeekNs = 0, trickLeadNs = 0;
+    int64_t loopWall = INT64_MIN;   // --loop: the clock anchor of the pass that ended
     int applied = -1;
     bool ended = false;
     int64_t framesThisPass = 0;
@@ -94,6 +95,13 @@ void DecodeStage::run() {
             continue;
         }
         const ClockState clk = sh_.clock.load();
+        if (clk.timed && clk.serial == serial && isTrickSpeed(clk.speed) && !landing.active() && clk.anchorWallNs == loopWall) {
+            const uint32_t seen = sh_.control.prepare();   // the looped pass's clock: wait for the new one
+            const ClockState again = sh_.clock.load();
+            if (sh_.quit.load() || sh_.seek.serial() != serial || again.anchorWallNs != loopWall || !again.timed) sh_.control.cancel();
+            else sh_.control.wait(seen);
+            continue;
+        }
         if (clk.timed && clk.serial == serial && isTrickSpeed(clk.speed) && !landing.active()) {
             if (!idx) idx = src_.index();
             if (idx && idx->frameCount() > 0) {
@@ -115,6 +123,16 @@ void DecodeStage::run() {
                         continue;
                     }
                 } else if (st.kind == TrickStep::Kind::End) {
+                    if (opt_.loop && src_.seek(0)) {
+                        // --loop: from the start again (the flush makes the
+                        // display anchor its clock on the first frame; until
+                        // then this pass's clock is not walked on).
+                        trickShown = trickAsked = -1;
+                        loopWall = clk.anchorWallNs;
+                        Item it = FlushItem{serial};
+                        if (!push(it, serial)) break;
+                        continue;
+                    }
                     Item it = EndItem{serial};
                     if (!push(it, serial)) break;
                     ended = true;

@@ -124,6 +124,15 @@ check(len(normal) >= 20 and increasing(normal) and normal[-1] - normal[0] <= len
 check(back and normal and abs(normal[0] - back[-1]["ord"]) <= 30,
       f"1x again from the keyframe on screen ({back[-1]['ord'] if back else None} -> {normal[0] if normal else None})")
 
+# --loop at 16x: after the last keyframe, from the start again.
+llog = os.path.join(tmp, "loop.tsv")
+p = subprocess.run([QV, clip, "--display=null", "--no-audio", "--speed=16", "--loop", "--frames=70",
+                    "--frame-log=" + llog], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+ords = [x["ord"] for x in rows(llog) if x["ev"] == "presented"]
+wrapped = any(a >= 1140 and b <= 30 for a, b in zip(ords, ords[1:]))
+check(p.returncode == 0 and len(ords) == 70 and wrapped,
+      f"--loop at 16x: 70 frames, back to the start after the last keyframe (exit {p.returncode})")
+
 # A/V: 8x forwards and backwards, then 1x again.
 clip20 = os.path.join(tmp, "sync20.mkv")
 avsync.make_clip(FFMPEG, clip20, 20)
