@@ -93,6 +93,17 @@ Result<DecodeRun> decodeAll(const std::string &path, const HwdecRequest &req, bo
     return run;
 }
 
+namespace {
+// What differs between software's frame a and the hardware's b ("": nothing).
+std::string frameDifference(const FrameDigest &a, const FrameDigest &b) {
+    if (!b.hardware) return "made in software";
+    if (a.fmt != b.fmt) return "pixel format " + b.fmt + ", software " + a.fmt;
+    if (a.md5 != b.md5) return "picture (md5)";
+    if (a.pts != b.pts) return "pts";
+    return {};
+}
+} // namespace
+
 std::string decoderKind(const std::string &name) {
     if (isHwaccelName(name)) return "hwaccel";
     if (isWrapperDecoder(name)) return "wrapper";
@@ -113,9 +124,8 @@ ProbeVerdict judgeRuns(const std::string &name, const DecodeRun &sw, const Decod
     const size_t n = std::min(sw.frames.size(), hw.frames.size());
     for (size_t k = 0; k < n; ++k) {
         const FrameDigest &a = sw.frames[k], &b = hw.frames[k];
-        const std::string fmts = "pixel format " + b.fmt + ", software " + a.fmt;
-        const char *what = !b.hardware ? "made in software" : a.fmt != b.fmt ? fmts.c_str() : a.md5 != b.md5 ? "picture (md5)" : a.pts != b.pts ? "pts" : nullptr;
-        if (what) {
+        const std::string what = frameDifference(a, b);
+        if (!what.empty()) {
             v.verdict = "differs";
             v.firstDifference = static_cast<int64_t>(k);
             v.detail = "at frame " + std::to_string(k) + ": " + what;
@@ -146,8 +156,8 @@ ProbeVerdict judgeRuns(const std::string &name, const DecodeRun &sw, const Decod
             if (b.ordinal != want) return differs(want, "frame " + std::to_string(b.ordinal) + " came instead of " + std::to_string(want));
             if (want >= static_cast<int64_t>(sw.frames.size())) return differs(want, "past software's last frame");
             const FrameDigest &a = sw.frames[static_cast<size_t>(want)];
-            const char *what = !b.hardware ? "made in software" : a.md5 != b.md5 ? "picture (md5)" : a.pts != b.pts ? "pts" : nullptr;
-            if (what) return differs(want, "frame " + std::to_string(want) + ": " + what);
+            const std::string what = frameDifference(a, b);
+            if (!what.empty()) return differs(want, "frame " + std::to_string(want) + ": " + what);
         }
         seeks += (seeks.empty() ? ", exact seeks to " : " and ") + std::to_string(c.ordinal);
     }

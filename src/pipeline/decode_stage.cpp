@@ -59,6 +59,17 @@ void DecodeStage::run() {
     IndexView trickIdx;
     int64_t trickShown = -1, trickAsked = -1, trickSeekNs = 0, trickLeadNs = 0;
     int64_t loopWall = INT64_MIN;   // --loop: the clock anchor of the pass that ended
+    // Sleeps on the control waiter (a seek, quit and every published clock
+    // notify it) until timeoutNs (-1: none), unless changed() already says
+    // so after the prepare (no lost wake-up).
+    auto sleepUnless = [&](auto changed, int64_t timeoutNs) {
+        const uint32_t seen = sh_.control.prepare();
+        if (sh_.quit.load() || sh_.seek.serial() != serial || changed()) {
+            sh_.control.cancel();
+            return;
+        }
+        sh_.control.wait(seen, timeoutNs);
+    };
     int applied = -1;
     bool ended = false;
     int64_t framesThisPass = 0;
@@ -86,20 +97,13 @@ void DecodeStage::run() {
         }
         if (ended) {
             // Wait for a seek (or quit): the display may still go back.
-            const uint32_t seen = sh_.control.prepare();
-            if (sh_.quit.load() || sh_.seek.serial() != serial) {
-                sh_.control.cancel();
-                continue;
-            }
-            sh_.control.wait(seen);
+            sleepUnless([] { return false; }, -1);
             continue;
         }
         const ClockState clk = sh_.clock.load();
         if (clk.timed && clk.serial == serial && isTrickSpeed(clk.speed) && !landing.active() && clk.anchorWallNs == loopWall) {
-            const uint32_t seen = sh_.control.prepare();   // the looped pass's clock: wait for the new one
-            const ClockState again = sh_.clock.load();
-            if (sh_.quit.load() || sh_.seek.serial() != serial || again.anchorWallNs != loopWall || !again.timed) sh_.control.cancel();
-            else sh_.control.wait(seen);
+            // The looped pass's clock: wait for the new one.
+            sleepUnless([&] { const ClockState c = sh_.clock.load(); return c.anchorWallNs != loopWall || !c.timed; }, -1);
             continue;
         }
         if (clk.timed && clk.serial == serial && isTrickSpeed(clk.speed) && !landing.active()) {
@@ -140,14 +144,13 @@ void DecodeStage::run() {
                 } else {
                     // Until the clock leaves this keyframe's stretch, or
                     // changes (pause, speed: publishClock notifies), or a seek.
-                    const uint32_t seen = sh_.control.prepare();
-                    const ClockState again = sh_.clock.load();
-                    if (sh_.quit.load() || sh_.seek.serial() != serial || again.anchorWallNs != clk.anchorWallNs ||
-                        again.speed != clk.speed || again.timed != clk.timed || again.serial != clk.serial) {
-                        sh_.control.cancel();
-                        continue;
-                    }
-                    sh_.control.wait(seen, st.wakeNs < 0 ? -1 : std::max<int64_t>(st.wakeNs - now, 0));
+                    sleepUnless(
+                        [&] {
+                            const ClockState c = sh_.clock.load();
+                            return c.anchorWallNs != clk.anchorWallNs || c.speed != clk.speed || c.timed != clk.timed ||
+                                   c.serial != clk.serial;
+                        },
+                        st.wakeNs < 0 ? -1 : std::max<int64_t>(st.wakeNs - now, 0));
                     continue;
                 }
             }

@@ -43,28 +43,15 @@ Result<void> QueuedSource::seekToOrdinal(int64_t ordinal, int back) {
 }
 
 void QueuedSource::resumeAfterSwitch() {
-    if (!idx_) idx_ = index();
     const int64_t o = dec_->resumeOrdinal();
-    if (idx_ && o >= 0 && o < idx_->frameCount()) {
-        dec_->setIndex(idx_);
-        DemuxSeek s;
-        s.kind = DemuxSeek::Kind::Packet;
-        s.index = idx_;
-        s.decodeIndex = idx_->keyFor(o, 0);
-        s.serial = serial_;
-        restartAt(demux_->seek(s), false);
-        resumeAt_ = o;
+    if (!idx_) idx_ = index();
+    if (idx_ && o >= 0 && o < idx_->frameCount() && seekToOrdinal(o, 0)) {
+        resumeAt_ = o;   // after the seek (which clears it)
         return;
     }
-    if (o == 0) {
-        // Nothing came out of the hardware: from the start (by time, the
-        // index may not be there yet; ordinals counted from 0).
-        DemuxSeek s;
-        s.timeNs = 0;
-        s.serial = serial_;
-        restartAt(demux_->seek(s), true);
-        return;
-    }
+    // Nothing came out of the hardware: from the start (by time, the index
+    // may not be there yet; ordinals counted from 0).
+    if (o == 0 && seek(0)) return;
     // No index (a pipe, a live source): software from the next keyframe on
     // (after the last frame's time when known; INT64_MIN + 1: any keyframe).
     skipToNs_ = dec_->resumePtsNs() == kNoTs ? INT64_MIN + 1 : dec_->resumePtsNs() + 1;
