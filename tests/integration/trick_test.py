@@ -119,8 +119,11 @@ check(len(back) >= 2 and all(b < a for a, b in zip([x["ord"] for x in back], [x[
       f"reverse: ordinals decreasing {[x['ord'] for x in back][:12]}")
 after = [x for x in r if x["ev"] == "presented" and x["t"] > tone]
 normal = [x["ord"] for x in after if not x["trick"]]
-check(len(normal) >= 20 and increasing(normal) and normal[-1] - normal[0] <= len(normal) + 5,
-      f"1x again: every frame, in order ({len(normal)} frames, {normal[:3]}..{normal[-1:]})")
+# Every frame, not keyframes: most steps are +1 (a loaded machine may drop a
+# late one now and then, which is not trick play).
+ones = sum(b - a == 1 for a, b in zip(normal, normal[1:]))
+check(len(normal) >= 20 and increasing(normal) and ones >= 0.8 * (len(normal) - 1),
+      f"1x again: every frame, in order ({len(normal)} frames, {ones} steps of +1, {normal[:3]}..{normal[-1:]})")
 check(back and normal and abs(normal[0] - back[-1]["ord"]) <= 30,
       f"1x again from the keyframe on screen ({back[-1]['ord'] if back else None} -> {normal[0] if normal else None})")
 
