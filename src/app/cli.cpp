@@ -37,6 +37,7 @@ const std::vector<OptionSpec> &optionTable() {
         {"reconnect", 0, "WHEN", "play", "open a source again when it ends or fails, with a backoff: auto (default: for udp, rtp, srt, rtsp, rtmp, tcp URLs), on, off", OptType::Choice, 0, 0, "auto|on|off"},
         {"demuxer-opt", 0, "K=V", "play,info", "pass option K=V to the demuxer and protocol (e.g. fifo_size=100000, rtsp_transport=tcp); repeat for more"},
         {"hwdec", 0, "LIST", "play,info,frames,hwdec-probe", "hardware decoding: no, auto (FFmpeg's own hwaccels that are here: cuda, vaapi, vdpau, drm, vulkan, ...; never wrapper decoders), or names tried in order, hwaccels or wrapper decoders (e.g. cuda,vaapi or h264_v4l2m2m). Default: software, unless qv hwdec-probe found a decoder exact on this machine. When none works: software, with one line saying why"},
+        {"encode-threads", 0, "N", "play", "terminal displays (blocks, sixel, kitty): threads that encode frames ahead of the display: auto (default: one; a second splits kitty's compression once one cannot keep up), 0 (encode in the display thread), 1, 2", OptType::Choice, 0, 0, "auto|0|1|2"},
         {"threads", 0, "N", "all", "decoder threads (0 to 64; default 0: as many as the machine has cores)", OptType::Int, 0, 64},
         {"no-mmap", 0, nullptr, "all", "read local files with read() instead of mmap"},
         {"seek", 0, "MODE", "play", "what LEFT/RIGHT/UP/DOWN do: keyframe (default, fastest) or exact (land on the frame); SHIFT+LEFT/RIGHT always seek exactly 1 s", OptType::Choice, 0, 0, "keyframe|exact"},

@@ -128,6 +128,10 @@ int runPlay(const app::ParsedArgs &a) {
     o.displayOpt.colorMode = colors == "truecolor" || colors == "24bit" ? 24 : colors == "256" ? 256 : 0;
     o.displayOpt.tolerance = static_cast<int>(a.integer("block-tolerance", -1));
     o.threads = static_cast<int>(a.integer("threads", 0));
+    {
+        const std::string et = a.get("encode-threads", "auto");
+        o.encodeThreads = et == "auto" ? -1 : std::atoi(et.c_str());
+    }
     if (!app::hwdecFromArgs(a, o.hwdec)) return static_cast<int>(ExitCode::Usage);
     o.displayOpt.maxBandwidth = a.bytes("max-bandwidth", 0);
     o.seekExact = a.get("seek") == "exact";

@@ -3,6 +3,7 @@
 #include "qv/core/log.h"
 #include "qv/sync/clock.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -13,11 +14,19 @@
 
 namespace qv {
 Result<void> TermOut::write(const std::string &s) {
+    one_.clear();   // grows once
+    one_.push_back(iovec{const_cast<char *>(s.data()), s.size()});
+    return write(one_);
+}
+
+Result<void> TermOut::write(std::vector<iovec> &iov) {
     const int64_t t0 = monotonicNs();
-    const char *p = s.data();
-    size_t n = s.size();
-    while (n > 0) {
-        ssize_t w = ::write(fd_, p, n);
+    int64_t total = 0;
+    size_t i = 0;
+    while (i < iov.size() && iov[i].iov_len == 0) ++i;
+    while (i < iov.size()) {
+        const int n = static_cast<int>(std::min<size_t>(iov.size() - i, 512));   // IOV_MAX is at least 1024
+        ssize_t w = ::writev(fd_, iov.data() + i, n);
         if (w < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) {
@@ -30,12 +39,21 @@ Result<void> TermOut::write(const std::string &s) {
             e.native = errno;
             return e;
         }
-        p += w;
-        n -= static_cast<size_t>(w);
         bytes_ += w;
+        total += w;
+        size_t left = static_cast<size_t>(w);
+        while (i < iov.size() && left >= iov[i].iov_len) {
+            left -= iov[i].iov_len;
+            ++i;
+        }
+        if (left > 0) {
+            iov[i].iov_base = static_cast<char *>(iov[i].iov_base) + left;
+            iov[i].iov_len -= left;
+        }
+        while (i < iov.size() && iov[i].iov_len == 0) ++i;
     }
     const int64_t t1 = monotonicNs();
-    gov_.wrote(t1, static_cast<int64_t>(s.size()), t1 - t0);
+    gov_.wrote(t1, total, t1 - t0);
     return {};
 }
 

@@ -23,6 +23,7 @@ int FrameRef::height() const { return frame ? frame->height : 0; }
 
 bool FrameRef::refInto(FrameRef &into) const {
     if (!frame) return false;
+    into.wire.reset();
     if (!into.frame) into.frame = allocFrame();
     else av_frame_unref(into.frame.get());
     if (!into.frame || av_frame_ref(into.frame.get(), frame.get()) < 0) return false;
@@ -73,6 +74,7 @@ void copyPicture(uint8_t *const dst[4], const int dstStride[4], const AVFrame *s
 }
 
 void FrameRef::reset() {
+    wire.reset();
     if (frame) av_frame_unref(frame.get());
 }
 

@@ -24,7 +24,7 @@ PlayerSnapshot DisplayStage::snapshot() const {
     const PipelineStats &st = sh_.stats;
     s.presented = st.presented.load();
     s.droppedLink = st.droppedLink.load();
-    s.dropped = st.droppedLate.load() + st.droppedEarlyLate.load() + s.droppedLink + st.notShown.load() +
+    s.dropped = st.droppedLate.load() + st.droppedEarlyLate.load() + st.droppedBeforeEncode.load() + s.droppedLink + st.notShown.load() +
                 st.droppedBehind.load();
     s.decoded = src_.stats().framesDecoded.load();
     s.cacheBytes = cache_.bytes();
@@ -309,6 +309,9 @@ void DisplayStage::maybeBackgroundFill(int64_t now) {
 }
 
 void DisplayStage::cacheFrame(FrameRef &&f) {
+    // Its encoded bytes go now, in arrival order (a dropped wire's changes
+    // are carried to the next one written), never later from the cache.
+    f.wire.reset();
     if (!f.info.ordinalExact || !index_.get()) {
         recycle(f);
         return;

@@ -21,6 +21,7 @@
 #include "qv/core/signals.h"
 #include "qv/core/test_faults.h"
 #include "qv/core/unique_fd.h"
+#include "qv/display/wire.h"
 #include <fcntl.h>
 #include <functional>
 #include "qv/media/demuxer.h"
@@ -94,6 +95,11 @@ public:
         display_ = std::move(all[0]);
         all.erase(all.begin());
         tee_ = std::make_unique<MirrorTee>(std::move(all));
+        // The encode stage runs where the display sends bytes it encodes
+        // (the terminal displays), unless --encode-threads=0 keeps the
+        // encoding in the display thread.
+        encodeStage_ = opt_.encodeThreads != 0 && display_->frameEncoder() != nullptr;
+        if (encodeStage_) display_->encodeStageOn();
 
         // The sound: the demux stage's audio packets, decoded on qv-audio.
         // No audio stream, no device, a stream that cannot be decoded: a
@@ -225,7 +231,11 @@ public:
         // The encode stage is optional: it exists only when something is
         // encoded. Without it the scale stage feeds the display directly.
         std::thread encode;
-        if (encodeStage_) encode = std::thread([this] { runEncodeStage(sh_); });
+        if (encodeStage_)
+            encode = std::thread([this] {
+                EncodeStage encodeStage(sh_, *display_->frameEncoder(), opt_.encodeThreads);
+                encodeStage.run();
+            });
         std::thread display([this] { stage_->run(); });
         display.join();
         sh_.quit.store(true);
@@ -237,6 +247,10 @@ public:
         scale.join();
         decode.join();
         releaseFrames();
+        if (encodeStage_) {
+            carried_ = display_->frameEncoder()->carried();
+            drawnByDisplay_ = display_->frameEncoder()->drawnByDisplay();
+        }
         return stage_->exitCode();
     }
 
@@ -280,13 +294,14 @@ private:
     std::unique_ptr<MirrorTee> tee_;
     std::unique_ptr<tui::TerminalGuard> term_;
     std::unique_ptr<DisplayStage> stage_;
-    const bool encodeStage_ = false;   // true once something encodes
+    bool encodeStage_ = false;   // the display's frames are encoded on qv-encode
+    int64_t carried_ = 0, drawnByDisplay_ = 0;   // the display's, read before it goes
 };
 
 void Player::printStats(const std::string &title, int64_t bytes) const {
     const PipelineStats &s = sh_.stats;
     const SourceStats &ss = src_->stats();
-    const int64_t dropped = s.droppedLate.load() + s.droppedEarlyLate.load() + s.droppedLink.load() +
+    const int64_t dropped = s.droppedLate.load() + s.droppedEarlyLate.load() + s.droppedBeforeEncode.load() + s.droppedLink.load() +
                             s.droppedStale.load() + s.notShown.load() + s.droppedBehind.load();
     std::fprintf(stderr,
                  "qv stats: %s\n"
@@ -324,6 +339,15 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
     if (s.scaled.load() > 0)
         std::fprintf(stderr, "  scale CPU: %.2f ms a frame over %" PRId64 " frames\n",
                      s.scaleCpuNs.load() / 1e6 / static_cast<double>(s.scaled.load()), s.scaled.load());
+    if (s.encoded.load() > 0 || s.encodeBare.load() > 0)
+        std::fprintf(stderr, "  encode: %" PRId64 " frames, CPU %.2f ms a frame; %" PRId64
+                             " passed on bare (drawn by the display); %" PRId64 " dropped late before encoding\n",
+                     s.encoded.load(), s.encoded.load() ? s.encodeCpuNs.load() / 1e6 / static_cast<double>(s.encoded.load()) : 0.0,
+                     s.encodeBare.load(), s.droppedBeforeEncode.load());
+    if (encodeStage_)
+        std::fprintf(stderr, "  terminal: %" PRId64 " dropped frames' changes sent with the next frame, %" PRId64
+                             " frames drawn whole by the display (after a step from the cache, a resize)\n",
+                     carried_, drawnByDisplay_);
     if (encodeStage_)
         std::fprintf(stderr, "  queue high-water (capacity %zu): decode->scale %zu, scale->encode %zu, encode->display %zu\n",
                      kLinkCapacity, sh_.toScale.highWater(), sh_.toEncode.highWater(), sh_.toDisplay.highWater());

@@ -3,10 +3,12 @@
 #include "qv/core/signals.h"
 #include "qv/media/prime.h"
 #include "qv/media/scaler.h"
+#include "qv/display/wire.h"
 
 #include <algorithm>
 #include <ctime>
 #include <pthread.h>
+#include <thread>
 
 namespace qv {
 
@@ -18,14 +20,26 @@ int64_t threadCpuNs() {
 }
 } // namespace
 
-bool ScaleStage::tooLate(const FrameRef &fr, int64_t now) const {
+// Whether a frame would be too late to be shown even once it has been
+// through aheadNs more of work (a conversion, an encoding): later than a
+// frame lasts (or the tolerance), in timed playback, and never when nothing
+// has been passed on for maxFreezeNs (the picture must not freeze).
+static bool tooLateAhead(const Shared &sh, const FrameRef &fr, int64_t now, int64_t aheadNs, int64_t lastPassedNs,
+                         const SyncTuning &tuning) {
     if (fr.info.cacheOnly || fr.info.trick) return false;
-    const ClockState c = sh_.clock.load();
+    const ClockState c = sh.clock.load();
     if (!c.timed || c.serial != fr.info.serial) return false;
-    const int64_t late = now + scaleNs_ - c.deadline(fr.info.ptsNs);
+    const int64_t late = now + aheadNs - c.deadline(fr.info.ptsNs);
     const int64_t dur = static_cast<int64_t>(fr.info.durationNs / c.speed);
-    const bool starving = lastPassedNs_ >= 0 && now - lastPassedNs_ >= tuning_.maxFreezeNs;
-    return late > std::max(dur, tuning_.lateToleranceNs) && !starving;
+    const bool starving = lastPassedNs >= 0 && now - lastPassedNs >= tuning.maxFreezeNs;
+    return late > std::max(dur, tuning.lateToleranceNs) && !starving;
+}
+
+bool ScaleStage::tooLate(const FrameRef &fr, int64_t now) const {
+    // What the frame still has to go through: the conversion, and the
+    // encoding where the encode stage runs.
+    const int64_t ahead = scaleNs_ + (encode_ ? sh_.stats.encodeNs.load(std::memory_order_relaxed) : 0);
+    return tooLateAhead(sh_, fr, now, ahead, lastPassedNs_, tuning_);
 }
 
 void ScaleStage::run() {
@@ -92,22 +106,76 @@ void ScaleStage::run() {
     next.close();
 }
 
-void runEncodeStage(Shared &sh) {
+bool EncodeStage::tooLate(const FrameRef &fr, int64_t now) const {
+    return tooLateAhead(sh_, fr, now, encodeNs_, lastPassedNs_, tuning_);
+}
+
+bool EncodeStage::split(const FrameRef &fr) {
+    if (!enc_.splits() || threads_ == 1) return false;
+    if (threads_ == 2 || splitting_) return true;
+    if (encodeNs_ == 0 || std::thread::hardware_concurrency() < 2) return false;
+    const ClockState c = sh_.clock.load();
+    const double speed = c.speed > 0 ? c.speed : 1.0;
+    if (c.timed) splitting_ = encodeNs_ > static_cast<int64_t>(fr.info.durationNs / speed) / 2;
+    else splitting_ = encodeNs_ > sh_.stats.scaleNs.load(std::memory_order_relaxed);
+    return splitting_;
+}
+
+void EncodeStage::run() {
     pthread_setname_np(pthread_self(), "qv-encode");
     sig::installAltStack();   // the fatal handler runs even after a stack overflow
+    const std::shared_ptr<WirePool> pool = enc_.pool();
     Item it;
-    while (sh.toEncode.pop(it, [&] { return sh.quit.load(std::memory_order_acquire); })) {
+    while (sh_.toEncode.pop(it, [&] { return sh_.quit.load(std::memory_order_acquire); })) {
         const uint32_t s = serialOf(it);
-        const bool isFrame = std::holds_alternative<FrameRef>(it);
-        if (isFrame && sh.stale(s)) {
-            sh.stats.droppedStale.fetch_add(1, std::memory_order_relaxed);
+        FrameRef *fr = std::get_if<FrameRef>(&it);
+        if (fr && sh_.stale(s)) {
+            sh_.stats.droppedStale.fetch_add(1, std::memory_order_relaxed);
+            if (sh_.log) sh_.log->write("dropped-stale", fr->info, monotonicNs());
             continue;
         }
-        if (!sh.toDisplay.push(it, [&] { return sh.quit.load(std::memory_order_acquire) || (isFrame && sh.stale(s)); }) &&
-            sh.quit.load())
-            break;
+        if (fr && !fr->info.cacheOnly && fr->frame) {
+            const int64_t now = monotonicNs();
+            if (tooLate(*fr, now)) {
+                sh_.stats.droppedBeforeEncode.fetch_add(1, std::memory_order_relaxed);
+                if (sh_.log) sh_.log->write("dropped-early", fr->info, now);
+                fr->reset();
+                sh_.shells.tryPush(fr->frame);
+                continue;
+            }
+            AttachmentPtr a = pool->take();
+            Wire *w = static_cast<Wire *>(a.get());
+            const int64_t t0 = monotonicNs(), c0 = threadCpuNs();
+            if (w && enc_.encode(*fr, *w, split(*fr))) {
+                const int64_t took = monotonicNs() - t0;
+                w->encodeNs = took;
+                sh_.stats.busyNs[kEncode] += took;
+                encodeNs_ = encodeNs_ ? (encodeNs_ * 7 + took) / 8 : took;
+                sh_.stats.encodeNs.store(encodeNs_, std::memory_order_relaxed);
+                sh_.stats.encodeCpuNs += threadCpuNs() - c0;
+                sh_.stats.encoded.fetch_add(1, std::memory_order_relaxed);
+                w->reached = true;   // from here on the display owns it: a drop there is carried
+                fr->wire = std::move(a);
+            } else {
+                // No wire free, or scaled for another layout: the display
+                // draws this one itself.
+                sh_.stats.encodeBare.fetch_add(1, std::memory_order_relaxed);
+            }
+            lastPassedNs_ = now;
+        }
+        const bool isFrame = fr != nullptr;
+        if (!sh_.toDisplay.push(it, [&] { return sh_.quit.load(std::memory_order_acquire) || (isFrame && sh_.stale(s)); })) {
+            // Thrown away here (stale, quitting): the display never saw it,
+            // so the encoder's next frame cannot be a diff against it.
+            if (auto *f = std::get_if<FrameRef>(&it); f && f->wire) {
+                static_cast<Wire *>(f->wire.get())->reached = false;
+                f->wire.reset();
+                enc_.chainBroken();
+            }
+            if (sh_.quit.load()) break;
+        }
     }
-    sh.toDisplay.close();
+    sh_.toDisplay.close();
 }
 
 } // namespace qv

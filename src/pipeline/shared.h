@@ -45,6 +45,10 @@ struct PipelineStats {
     std::atomic<int64_t> busyNs[kStages] = {};
     std::atomic<int64_t> scaleCpuNs{0}, scaled{0};   // qv-scale's thread CPU time in convert(), frames
     std::atomic<int64_t> scaleNs{0};                  // what one conversion takes now (an average)
+    std::atomic<int64_t> encodeCpuNs{0}, encoded{0};   // qv-encode: thread CPU time in encode(), frames
+    std::atomic<int64_t> encodeNs{0};                  // what one encoding takes now (an average)
+    std::atomic<int64_t> encodeBare{0};                // frames passed on without a wire (none free, other layout)
+    std::atomic<int64_t> droppedBeforeEncode{0};       // late before encoding (the encode stage)
 };
 
 // A seek, published as one value (the display stage writes, the decode

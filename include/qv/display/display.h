@@ -60,6 +60,8 @@ struct DisplayOptions {
     std::string detectWhy;
 };
 
+class FrameEncoder;   // qv/display/wire.h
+
 // A back-end whose own buffers the scale stage can draw into (the KMS dumb
 // buffers), so nothing is copied between the scale stage and the screen.
 // acquire() is called from the scale thread.
@@ -125,6 +127,12 @@ public:
     virtual void setFullscreen(bool on) { (void)on; }
     // Its FrameSink, when the scale stage may draw into its buffers.
     virtual FrameSink *frameSink() { return nullptr; }
+    // Its encoder, when the encode stage may turn frames into what it sends
+    // (the terminal displays: qv/display/wire.h), or null. encodeStageOn()
+    // is called before any thread starts when the encode stage runs; without
+    // it the display encodes each frame itself in present().
+    virtual FrameEncoder *frameEncoder() { return nullptr; }
+    virtual void encodeStageOn() {}
     // From present() to the picture on the glass, as the display measured it
     // (KMS: flip events); the display stage presents that much earlier.
     virtual int64_t presentLatencyNs() const { return 0; }

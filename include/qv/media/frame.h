@@ -42,9 +42,25 @@ struct FrameInfo {
     const char *decoder = "software";   // which decoder made it (interned name: hwdec.h)
 };
 
+// What a stage attached to a frame for a later one (the encode stage's
+// wire-ready terminal bytes, display/wire.h). Released, back to its pool,
+// when the frame lets go of it: reset(), a new assignment, destruction.
+class FrameAttachment {
+public:
+    virtual void release() = 0;
+
+protected:
+    ~FrameAttachment() = default;
+};
+struct AttachmentRelease {
+    void operator()(FrameAttachment *a) const { a->release(); }
+};
+using AttachmentPtr = std::unique_ptr<FrameAttachment, AttachmentRelease>;
+
 struct FrameRef {
     AvFramePtr frame;
     FrameInfo info;
+    AttachmentPtr wire;   // the encode stage's output for this frame, or none
 
     bool empty() const;
     int width() const;    // of the picture (0: none)
@@ -52,10 +68,11 @@ struct FrameRef {
     // Another reference to the same picture in `into` (its shell is reused
     // or allocated once; the pixels are never copied). False on failure.
     bool refInto(FrameRef &into) const;
+    // (The attachment is not shared: the copy has none.)
     // A new FrameRef sharing this picture (allocates a shell: not for the
     // steady state).
     FrameRef ref() const;
-    // Drops the picture and keeps the shell for reuse.
+    // Drops the picture (and the attachment) and keeps the shell for reuse.
     void reset();
 };
 

@@ -34,6 +34,7 @@ struct PlayOptions {
     bool stats = false;
     bool useMmap = true;
     int threads = 0;                   // libavcodec threads (0: one per core)
+    int encodeThreads = -1;            // --encode-threads: terminal encoding on qv-encode (-1 auto, 0 off)
     HwdecRequest hwdec;                // --hwdec
     bool seekExact = false;            // --seek=exact: arrow keys land on the frame
     int64_t startFrame = -1;           // --start-frame

@@ -114,7 +114,61 @@ void BlockEncoder::setColors(std::string &out, bool wantFg, uint32_t fg, bool wa
     out.push_back('m');
 }
 
-int BlockEncoder::encode(const uint8_t *rgb, int stride, std::string &out) {
+void BlockEncoder::putCell(std::string &out, int r, int c, uint32_t t, uint32_t b, int &cursorCol,
+                           std::vector<WireCell> *changes) {
+    const size_t idx = size_t(r) * size_t(cols_) + size_t(c);
+    // Move the cursor here: a relative move in the row, else absolute.
+    if (cursorCol != c) {
+        if (cursorCol >= 0 && c - cursorCol <= 3) {
+            // Cheaper to step with CUF than CUP for short gaps.
+            out += "\x1b[";
+            if (c - cursorCol > 1) appendUint(out, unsigned(c - cursorCol));
+            out.push_back('C');
+        } else {
+            out += "\x1b[";
+            appendUint(out, unsigned(row0_ + r));
+            out.push_back(';');
+            appendUint(out, unsigned(col0_ + c));
+            out.push_back('H');
+        }
+    }
+    uint32_t shownTop, shownBottom;
+    if (close(t, b)) {
+        // One colour: a space on bg, or a full block on fg, whichever
+        // needs no colour change.
+        if (fgKnown_ && close(curFg_, t) && !(bgKnown_ && close(curBg_, t))) {
+            out += "\xe2\x96\x88";   // U+2588 full block
+            shownTop = shownBottom = curFg_;
+        } else {
+            setColors(out, false, 0, true, t);
+            out.push_back(' ');
+            shownTop = shownBottom = curBg_;
+        }
+    } else {
+        // Upper half (fg=top, bg=bottom) or lower half (fg=bottom,
+        // bg=top): pick the one needing fewer colour changes.
+        int costUpper = !(fgKnown_ && close(curFg_, t)) + !(bgKnown_ && close(curBg_, b));
+        int costLower = !(fgKnown_ && close(curFg_, b)) + !(bgKnown_ && close(curBg_, t));
+        if (costLower < costUpper) {
+            setColors(out, true, b, true, t);
+            out += "\xe2\x96\x84";   // U+2584 lower half block
+            shownTop = curBg_;
+            shownBottom = curFg_;
+        } else {
+            setColors(out, true, t, true, b);
+            out += "\xe2\x96\x80";   // U+2580 upper half block
+            shownTop = curFg_;
+            shownBottom = curBg_;
+        }
+    }
+    top_[idx] = shownTop;
+    bottom_[idx] = shownBottom;
+    valid_[idx] = 1;
+    if (changes) changes->push_back(WireCell{static_cast<uint32_t>(idx), shownTop, shownBottom});
+    cursorCol = c + 1;
+}
+
+int BlockEncoder::encode(const uint8_t *rgb, int stride, std::string &out, std::vector<WireCell> *changes) {
     int written = 0;
     fgKnown_ = bgKnown_ = false;   // SGR state is unknown between frames
     for (int r = 0; r < rows_; ++r) {
@@ -130,59 +184,29 @@ int BlockEncoder::encode(const uint8_t *rgb, int stride, std::string &out) {
             }
             const size_t idx = size_t(r) * size_t(cols_) + size_t(c);
             if (valid_[idx] && close(top_[idx], t) && close(bottom_[idx], b)) continue;
-            // Move the cursor here: a relative move in the row, else absolute.
-            if (cursorCol != c) {
-                if (cursorCol >= 0 && c - cursorCol <= 3) {
-                    // Cheaper to step with CUF than CUP for short gaps.
-                    out += "\x1b[";
-                    if (c - cursorCol > 1) appendUint(out, unsigned(c - cursorCol));
-                    out.push_back('C');
-                } else {
-                    out += "\x1b[";
-                    appendUint(out, unsigned(row0_ + r));
-                    out.push_back(';');
-                    appendUint(out, unsigned(col0_ + c));
-                    out.push_back('H');
-                }
-            }
-            uint32_t shownTop, shownBottom;
-            if (close(t, b)) {
-                // One colour: a space on bg, or a full block on fg, whichever
-                // needs no colour change.
-                if (fgKnown_ && close(curFg_, t) && !(bgKnown_ && close(curBg_, t))) {
-                    out += "\xe2\x96\x88";   // U+2588 full block
-                    shownTop = shownBottom = curFg_;
-                } else {
-                    setColors(out, false, 0, true, t);
-                    out.push_back(' ');
-                    shownTop = shownBottom = curBg_;
-                }
-            } else {
-                // Upper half (fg=top, bg=bottom) or lower half (fg=bottom,
-                // bg=top): pick the one needing fewer colour changes.
-                int costUpper = !(fgKnown_ && close(curFg_, t)) + !(bgKnown_ && close(curBg_, b));
-                int costLower = !(fgKnown_ && close(curFg_, b)) + !(bgKnown_ && close(curBg_, t));
-                if (costLower < costUpper) {
-                    setColors(out, true, b, true, t);
-                    out += "\xe2\x96\x84";   // U+2584 lower half block
-                    shownTop = curBg_;
-                    shownBottom = curFg_;
-                } else {
-                    setColors(out, true, t, true, b);
-                    out += "\xe2\x96\x80";   // U+2580 upper half block
-                    shownTop = curFg_;
-                    shownBottom = curBg_;
-                }
-            }
-            top_[idx] = shownTop;
-            bottom_[idx] = shownBottom;
-            valid_[idx] = 1;
-            cursorCol = c + 1;
+            putCell(out, r, c, t, b, cursorCol, changes);
             ++written;
         }
     }
     if (fgKnown_ || bgKnown_) out += "\x1b[0m";
     return written;
+}
+
+void BlockEncoder::paintCells(const WireCell *cells, size_t n, std::string &out) {
+    if (n == 0 || cols_ <= 0) return;
+    fgKnown_ = bgKnown_ = false;
+    int row = -1, cursorCol = -1;
+    for (size_t i = 0; i < n; ++i) {
+        const int r = static_cast<int>(cells[i].idx / static_cast<uint32_t>(cols_));
+        const int c = static_cast<int>(cells[i].idx % static_cast<uint32_t>(cols_));
+        if (r >= rows_) continue;
+        if (r != row) {
+            row = r;
+            cursorCol = -1;
+        }
+        putCell(out, r, c, cells[i].top, cells[i].bottom, cursorCol, nullptr);
+    }
+    if (fgKnown_ || bgKnown_) out += "\x1b[0m";
 }
 
 } // namespace qv::term

@@ -5,6 +5,8 @@
 // close enough. Pure logic: no I/O, no allocation after reset().
 #pragma once
 
+#include "qv/display/wire.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,7 +31,12 @@ public:
     // rgb: cols x (2*rows) pixels, RGB24 with the given stride. Appends the
     // bytes that bring the screen to this picture; ends with SGR reset.
     // Returns the number of cells written.
-    int encode(const uint8_t *rgb, int stride, std::string &out);
+    // changes (when given) gets each cell written, with the colours put there.
+    int encode(const uint8_t *rgb, int stride, std::string &out, std::vector<WireCell> *changes = nullptr);
+    // Appends the bytes that paint these cells (of this layout, in order)
+    // with these colours, as encode() paints a cell (the same colour reuse
+    // within the tolerance); SGR state unknown before, reset after.
+    void paintCells(const WireCell *cells, size_t n, std::string &out);
 
     int cols() const { return cols_; }
     int rows() const { return rows_; }
@@ -40,6 +47,9 @@ public:
 
 private:
     bool close(uint32_t a, uint32_t b) const;
+    // One cell (row r, column c) with top/bottom colours t and b; cursorCol:
+    // where the cursor is in that row (-1: unknown), moved past the cell.
+    void putCell(std::string &out, int r, int c, uint32_t t, uint32_t b, int &cursorCol, std::vector<WireCell> *changes);
     void setColors(std::string &out, bool wantFg, uint32_t fg, bool wantBg, uint32_t bg);
     void appendColor(std::string &out, bool fg, uint32_t c);
 

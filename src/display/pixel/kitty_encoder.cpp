@@ -1,5 +1,7 @@
 #include "kitty_encoder.h"
 
+#include "helper_thread.h"
+
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -27,13 +29,79 @@ void base64Append(const uint8_t *d, size_t n, std::string &out) {
     }
 }
 
-void KittyEncoder::encode(const uint8_t *rgb, int stride, int w, int h, uint32_t imageId, std::string &out) {
+namespace {
+// One half of the pixels as raw deflate: the first ends at a sync flush (a
+// byte boundary, not final), the last finishes the stream.
+void deflateHalf(void *p) {
+    KittyEncoder::Half &h = *static_cast<KittyEncoder::Half *>(p);
+    h.ok = false;
+    if (!h.z) {
+        h.z = new z_stream{};
+        if (deflateInit2(h.z, h.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+            delete h.z;
+            h.z = nullptr;
+            return;
+        }
+    } else if (deflateReset(h.z) != Z_OK) {
+        return;
+    }
+    h.out.resize(deflateBound(h.z, static_cast<uLong>(h.n)) + 64);
+    h.z->next_in = const_cast<Bytef *>(h.data);
+    h.z->avail_in = static_cast<uInt>(h.n);
+    h.z->next_out = h.out.data();
+    h.z->avail_out = static_cast<uInt>(h.out.size());
+    const int r = deflate(h.z, h.last ? Z_FINISH : Z_SYNC_FLUSH);
+    h.ok = h.last ? r == Z_STREAM_END : r == Z_OK && h.z->avail_in == 0;
+    h.out.resize(h.out.size() - h.z->avail_out);
+    h.adler = adler32(adler32(0L, Z_NULL, 0), h.data, static_cast<uInt>(h.n));
+}
+} // namespace
+
+KittyEncoder::~KittyEncoder() {
+    for (Half &h : halves_)
+        if (h.z) {
+            deflateEnd(h.z);
+            delete h.z;
+        }
+}
+
+void KittyEncoder::encode(const uint8_t *rgb, int stride, int w, int h, uint32_t imageId, std::string &out,
+                          HelperThread *helper) {
     const size_t row = static_cast<size_t>(w) * 3;
-    raw_.resize(row * static_cast<size_t>(h));
-    for (int y = 0; y < h; ++y) std::memcpy(raw_.data() + row * static_cast<size_t>(y), rgb + static_cast<ptrdiff_t>(y) * stride, row);
-    uLongf packedLen = compressBound(static_cast<uLong>(raw_.size()));
-    packed_.resize(packedLen);
-    if (compress2(packed_.data(), &packedLen, raw_.data(), static_cast<uLong>(raw_.size()), level_) != Z_OK) return;
+    const uint8_t *data = rgb;
+    if (stride != static_cast<int>(row)) {
+        raw_.resize(row * static_cast<size_t>(h));
+        for (int y = 0; y < h; ++y) std::memcpy(raw_.data() + row * static_cast<size_t>(y), rgb + static_cast<ptrdiff_t>(y) * stride, row);
+        data = raw_.data();
+    }
+    const size_t total = row * static_cast<size_t>(h);
+    const bool split = helper && h >= 2;
+    const size_t cut = split ? row * static_cast<size_t>(h / 2) : total;
+    halves_[0].data = data;
+    halves_[0].n = cut;
+    halves_[0].last = !split;
+    halves_[0].level = level_;
+    if (split) {
+        halves_[1].data = data + cut;
+        halves_[1].n = total - cut;
+        halves_[1].last = true;
+        halves_[1].level = level_;
+        helper->post(deflateHalf, &halves_[1]);
+    }
+    deflateHalf(&halves_[0]);
+    if (split) helper->wait();
+    if (!halves_[0].ok || (split && !halves_[1].ok)) return;
+    // zlib: the header (deflate, 32K window, fastest), the deflate data, the
+    // adler32 of all the pixels (big-endian).
+    uLong adler = halves_[0].adler;
+    if (split) adler = adler32_combine(adler, halves_[1].adler, static_cast<z_off_t>(halves_[1].n));
+    packed_.clear();
+    packed_.push_back(0x78);
+    packed_.push_back(level_ <= 1 ? 0x01 : level_ < 6 ? 0x5e : level_ == 6 ? 0x9c : 0xda);
+    packed_.insert(packed_.end(), halves_[0].out.begin(), halves_[0].out.end());
+    if (split) packed_.insert(packed_.end(), halves_[1].out.begin(), halves_[1].out.end());
+    for (int s = 24; s >= 0; s -= 8) packed_.push_back(static_cast<uint8_t>(adler >> s));
+    const size_t packedLen = packed_.size();
     // Chunks of 4096 base64 characters = 3072 payload bytes each.
     constexpr size_t kChunk = 3072;
     char head[160];

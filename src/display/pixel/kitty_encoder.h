@@ -8,14 +8,26 @@
 #include <string>
 #include <vector>
 
+typedef struct z_stream_s z_stream;
+
 namespace qv::pixel {
+
+class HelperThread;
 
 class KittyEncoder {
 public:
     explicit KittyEncoder(int level = 1) : level_(level) {}
+    ~KittyEncoder();
+    KittyEncoder(const KittyEncoder &) = delete;
+    KittyEncoder &operator=(const KittyEncoder &) = delete;
     // Appends the escape sequences that show the picture at the cursor
-    // (which the terminal leaves where it is: C=1).
-    void encode(const uint8_t *rgb, int stride, int w, int h, uint32_t imageId, std::string &out);
+    // (which the terminal leaves where it is: C=1). With a helper, the
+    // pixels are compressed in two halves at once (two raw deflate streams
+    // joined at a sync flush, one zlib header and adler32): the same
+    // picture, a few bytes more. The compressors persist: nothing is
+    // allocated once the buffers have grown.
+    void encode(const uint8_t *rgb, int stride, int w, int h, uint32_t imageId, std::string &out,
+                HelperThread *helper = nullptr);
     // The same through a POSIX shared-memory object the terminal reads (and
     // unlinks) itself: only a few dozen bytes go down the tty. name is the
     // object's name ("/qv-..."); the pixels must already be in it.
@@ -23,9 +35,21 @@ public:
     // Deletes the image and its placements (on exit).
     static void remove(uint32_t imageId, std::string &out);
 
+    struct Half {
+        z_stream *z = nullptr;
+        const uint8_t *data = nullptr;
+        size_t n = 0;
+        int level = 1;
+        bool last = true;
+        bool ok = false;
+        unsigned long adler = 1;
+        std::vector<uint8_t> out;
+    };
+
 private:
     int level_;
     std::vector<uint8_t> raw_, packed_;
+    Half halves_[2];
 };
 
 // Standard base64 (RFC 4648, with padding); appends to out.

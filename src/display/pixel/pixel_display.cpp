@@ -4,6 +4,7 @@
 // line on the last row. Shared by sixel and kitty; only the encoder differs.
 #include "pixel_display.h"
 
+#include "helper_thread.h"
 #include "kitty_encoder.h"
 #include "sixel_encoder.h"
 #include "qv/core/unique_fd.h"
@@ -15,6 +16,9 @@ extern "C" {
 }
 
 #include "display/term_out.h"
+#include "display/encode_chain.h"
+#include "display/wire_carry.h"
+#include "qv/display/wire.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -23,6 +27,7 @@ extern "C" {
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <mutex>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -72,32 +77,175 @@ bool insideTmux() {
     return t && *t;
 }
 constexpr uint32_t kImageId = 7101;   // qv's image id in kitty
+// Wires in flight at most: the encode->display link (3), the one being
+// encoded, the display's head and the frame on screen, and two to spare.
+constexpr size_t kWires = 8;
+// Bytes carried from dropped frames beyond which the display draws the next
+// frame whole itself instead (never reached by sixel or kitty in practice:
+// their rows and images replace each other).
+constexpr size_t kCarryCap = 8u << 20;
 
-class PixelDisplay final : public Display {
-public:
-    PixelDisplay(const DisplayOptions &o, Proto p) : opt_(o), proto_(p) {
-        out_.reserve(1 << 20);
-        status_.reserve(1024);
-        if (proto_ == Proto::Kitty && insideTmux()) {
-            std::string why;
-            tmux_ = tmuxPassthrough(paneTop_, paneLeft_, why);
+// Where the picture goes and how it is encoded: the display lays it out
+// (configure), the encoders read a copy.
+struct PixelLayout {
+    int picW = 0, picH = 0, cellH = 20, row0 = 1, col0 = 1;
+    int rows = 1;             // terminal rows the picture covers
+    bool coarse = false;      // the link governor's cheaper encoding
+    bool tmux = false;        // kitty through tmux's passthrough
+    int paneTop = 0, paneLeft = 0;
+    bool shm = false;         // kitty through shared memory
+    uint64_t epoch = 0;       // of the screen (qv/display/wire.h)
+};
+
+// Each kitty command wrapped for tmux's passthrough (ESC doubled), the
+// first one moving the outer terminal's cursor to the picture (the pane's
+// place plus the picture's), the last one putting the cursor back.
+void wrapTmux(const PixelLayout &l, const std::string &in, std::string &out) {
+    size_t pos = 0;
+    bool first = true;
+    while (pos < in.size()) {
+        size_t end = in.find("\x1b\\", pos);
+        end = end == std::string::npos ? in.size() : end + 2;
+        out += "\x1bPtmux;";
+        if (first) {
+            char mv[48];
+            const int n = std::snprintf(mv, sizeof mv, "\x1b\x1b" "7\x1b\x1b[%d;%dH", l.row0 + l.paneTop, l.col0 + l.paneLeft);
+            out.append(mv, static_cast<size_t>(n));
+            first = false;
         }
+        for (size_t i = pos; i < end; ++i) {
+            if (in[i] == '\x1b') out += '\x1b';
+            out += in[i];
+        }
+        if (end >= in.size()) out += "\x1b\x1b" "8";
+        out += "\x1b\\";
+        pos = end;
     }
-    ~PixelDisplay() override {
-        if (proto_ == Proto::Kitty && shown_) {
-            out_.clear();
-            if (tmux_) {
-                kit_.clear();
-                pixel::KittyEncoder::remove(kImageId, kit_);
-                wrapTmux(kit_, out_);
-            } else {
-                pixel::KittyEncoder::remove(kImageId, out_);
-            }
-            (void)writeOut();
-        }
+}
+
+// Turns pictures into terminal bytes: one on the encode stage, one on the
+// display thread (frames that come without a wire, or with one the screen
+// no longer matches). Each has its own encoder state and scratch.
+class PixelPainter {
+public:
+    PixelPainter(Proto p, int slot) : proto_(p), slot_(slot) { runs_.reserve(64); }
+    ~PixelPainter() {
         // Objects the terminal had not read yet (kitty unlinks what it reads).
         if (shmUsed_)
             for (int i = 0; i < kShmNames; ++i) shm_unlink(shmName(i));
+    }
+    // Appends the picture to w (bytes and segments); whole: not a diff
+    // against the previous picture this painter made.
+    void paint(const PixelLayout &l, const uint8_t *rgb, int stride, bool whole, Wire &w, bool split = false) {
+        if (l.coarse) {
+            // The governor's cheaper encoding: 3 levels per channel (27
+            // colours): long sixel runs, highly compressible kitty pixels.
+            coarse_.resize(static_cast<size_t>(l.picW) * 3 * static_cast<size_t>(l.picH));   // grows once
+            for (int y = 0; y < l.picH; ++y) {
+                const uint8_t *s = rgb + static_cast<ptrdiff_t>(y) * stride;
+                uint8_t *d = coarse_.data() + static_cast<size_t>(y) * l.picW * 3;
+                for (int x = 0; x < l.picW * 3; ++x) d[x] = s[x] < 64 ? 0 : s[x] < 192 ? 128 : 255;
+            }
+            rgb = coarse_.data();
+            stride = l.picW * 3;
+        }
+        if (proto_ == Proto::Sixel) {
+            // Only the cell rows that changed (sixel has no "replace").
+            if (whole) sixel_.reset();
+            w.full = sixel_.encodeDiff(rgb, stride, l.picW, l.picH, l.cellH, l.row0, l.col0, w.bytes, &runs_);
+            for (const pixel::SixelRun &r : runs_) {
+                WireSegment s;
+                s.row0 = r.strip0;
+                s.row1 = r.strip1;
+                s.off = static_cast<uint32_t>(r.off);
+                s.len = static_cast<uint32_t>(r.len);
+                s.replace = true;
+                w.segs.push_back(s);
+            }
+            return;
+        }
+        const size_t from = w.bytes.size();
+        if (!l.tmux) {
+            char pos[32];
+            int n = std::snprintf(pos, sizeof pos, "\x1b[%d;%dH", l.row0, l.col0);
+            w.bytes.append(pos, static_cast<size_t>(n));
+        }
+        std::string &dst = l.tmux ? kit_ : w.bytes;
+        if (l.tmux) kit_.clear();
+        if (!(l.shm && shmOk_ && writeShm(l, rgb, stride, dst)))
+            kitty_.encode(rgb, stride, l.picW, l.picH, kImageId, dst, split ? &helper_ : nullptr);
+        if (l.tmux) wrapTmux(l, kit_, w.bytes);
+        w.addSegment(0, l.rows, from, true);   // one image, replaced in place
+        w.full = true;
+    }
+
+private:
+    // A local kitty reads the pixels from shared memory: a new object per
+    // frame (kitty unlinks each after reading it), names cycling.
+    static constexpr int kShmNames = 16;
+    const char *shmName(int i) {
+        std::snprintf(shmNameBuf_, sizeof shmNameBuf_, "/qv-%d-%d-%d", static_cast<int>(getpid()), slot_, i);
+        return shmNameBuf_;
+    }
+    bool writeShm(const PixelLayout &l, const uint8_t *rgb, int stride, std::string &dst) {
+        const char *name = shmName(shmSeq_++ % kShmNames);
+        const size_t row = static_cast<size_t>(l.picW) * 3, size = row * static_cast<size_t>(l.picH);
+        const UniqueFd fd(shm_open(name, O_CREAT | O_RDWR | O_TRUNC, 0600));
+        bool ok = fd.valid() && ftruncate(fd.get(), static_cast<off_t>(size)) == 0;
+        void *p = ok ? mmap(nullptr, size, PROT_WRITE, MAP_SHARED, fd.get(), 0) : MAP_FAILED;
+        if (p != MAP_FAILED) {
+            for (int y = 0; y < l.picH; ++y)
+                std::memcpy(static_cast<uint8_t *>(p) + row * static_cast<size_t>(y), rgb + static_cast<ptrdiff_t>(y) * stride, row);
+            munmap(p, size);
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            shm_unlink(name);
+            shmOk_ = false;   // from now on through the tty
+            return false;
+        }
+        shmUsed_ = true;
+        pixel::KittyEncoder::encodeShm(name, l.picW, l.picH, kImageId, dst);
+        return true;
+    }
+
+    Proto proto_;
+    int slot_;
+    pixel::SixelEncoder sixel_;
+    pixel::KittyEncoder kitty_;
+    pixel::HelperThread helper_;     // the second encoder thread (kitty's compression)
+    std::vector<pixel::SixelRun> runs_;
+    std::vector<uint8_t> coarse_;   // the picture in 27 colours (the governor's last level)
+    std::string kit_;                // the kitty commands before wrapping
+    bool shmOk_ = true, shmUsed_ = false;
+    int shmSeq_ = 0;
+    char shmNameBuf_[64] = {0};
+};
+
+class PixelDisplay final : public Display, public FrameEncoder {
+public:
+    PixelDisplay(const DisplayOptions &o, Proto p) : opt_(o), proto_(p), local_(p, 0), enc_(p, 1) {
+        localWire_.bytes.reserve(1 << 20);
+        if (proto_ == Proto::Kitty && insideTmux()) {
+            std::string why;
+            layout_.tmux = tmuxPassthrough(layout_.paneTop, layout_.paneLeft, why);
+        }
+        layout_.shm = proto_ == Proto::Kitty && opt_.kittyShm;
+        pool_->setDropSink(&carry_);
+    }
+    ~PixelDisplay() override {
+        pool_->setDropSink(nullptr);
+        if (proto_ == Proto::Kitty && shown_) {
+            std::string out, kit;
+            if (layout_.tmux) {
+                pixel::KittyEncoder::remove(kImageId, kit);
+                wrapTmux(layout_, kit, out);
+            } else {
+                pixel::KittyEncoder::remove(kImageId, out);
+            }
+            (void)term_.write(out);
+        }
     }
     const char *name() const override { return proto_ == Proto::Sixel ? "sixel" : "kitty"; }
     DisplayCaps caps() const override {
@@ -107,6 +255,8 @@ public:
         return c;
     }
     int64_t bytesWritten() const override { return term_.bytes(); }
+    FrameEncoder *frameEncoder() override { return this; }
+    void encodeStageOn() override { encodeOn_ = true; }
 
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
         term_.noteLevel();
@@ -123,16 +273,16 @@ public:
             ts.ypix = opt_.termYpix;
         }
         size_ = ts;
-        cellW_ = ts.xpix > 0 ? ts.xpix / ts.cols : 10;
-        cellH_ = ts.ypix > 0 ? ts.ypix / ts.rows : 20;
-        if (cellW_ <= 0) cellW_ = 10;
-        if (cellH_ <= 0) cellH_ = 20;
+        int cellW = ts.xpix > 0 ? ts.xpix / ts.cols : 10;
+        int cellH = ts.ypix > 0 ? ts.ypix / ts.rows : 20;
+        if (cellW <= 0) cellW = 10;
+        if (cellH <= 0) cellH = 20;
         // Sixel moves the cursor below the image: keep a row free for it
         // and one for the status line, so nothing ever scrolls.
         const int reserve = proto_ == Proto::Sixel ? 2 : 1;
         const int picRows = std::max(1, ts.rows - reserve);
         const double f = term_.scale();   // smaller while the link is behind
-        const int areaW = static_cast<int>(ts.cols * cellW_ * f), areaH = static_cast<int>(picRows * cellH_ * f);
+        const int areaW = static_cast<int>(ts.cols * cellW * f), areaH = static_cast<int>(picRows * cellH * f);
         double sar = spec.sarDen > 0 && spec.sarNum > 0 ? double(spec.sarNum) / spec.sarDen : 1.0;
         double dar = spec.height > 0 ? spec.width * sar / spec.height : 16.0 / 9;
         if (swapsAxes(spec.orientation)) dar = 1.0 / dar;
@@ -143,13 +293,16 @@ public:
         }
         w = std::max(2, w & ~1);
         h = std::max(2, h & ~1);
-        picW_ = w;
-        picH_ = h;
-        const int usedCols = (w + cellW_ - 1) / cellW_;
-        col0_ = 1 + std::max(0, (ts.cols - usedCols) / 2);
-        row0_ = 1;
-        clearPending_ = true;
-        lastStatus_.clear();
+        layout_.picW = w;
+        layout_.picH = h;
+        layout_.cellH = cellH;
+        layout_.rows = (h + cellH - 1) / cellH;
+        const int usedCols = (w + cellW - 1) / cellW;
+        layout_.col0 = 1 + std::max(0, (ts.cols - usedCols) / 2);
+        layout_.row0 = 1;
+        layout_.coarse = term_.coarse();
+        newEpoch();   // the screen is cleared: every encoder starts whole
+        frame_.clearNext();
         ScaleTarget t;
         t.width = w;
         t.height = h;
@@ -169,146 +322,87 @@ public:
         return ts.cols != size_.cols || ts.rows != size_.rows || ts.xpix != size_.xpix || ts.ypix != size_.ypix;
     }
 
+    // The encode stage (thread qv-encode).
+    bool splits() const override { return proto_ == Proto::Kitty && !layout_.shm; }
+    bool encode(const FrameRef &ref, Wire &w, bool split) override {
+        const PixelLayout l = chain_.layout();
+        const AVFrame *f = ref.frame.get();
+        if (!fits(l, f)) return false;
+        bool fresh = false;
+        const bool whole = chain_.start(l, fresh);
+        w.owner = this;
+        w.epoch = l.epoch;
+        enc_.paint(l, f->data[0], f->linesize[0], whole, w, split);
+        if (w.bytes.size() > maxBytes_) {
+            // A quarter more than the largest frame so far, for every wire:
+            // they grow while warming up, not on every larger frame.
+            maxBytes_ = w.bytes.size() + w.bytes.size() / 4;
+            pool_->reserve(maxBytes_, 0);
+        }
+        return true;
+    }
+    void chainBroken() override { chain_.broken(); }
+    int64_t carried() const override { return carry_.carried(); }
+    int64_t drawnByDisplay() const override { return drawnHere_; }
+    std::shared_ptr<WirePool> pool() override { return pool_; }
+
     Result<Shown> present(const FrameRef &ref) override {
         const AVFrame *f = ref.frame.get();
-        out_.clear();
-        out_ += "\x1b[?2026h";
-        if (clearPending_) {
-            out_ += "\x1b[0m\x1b[2J";
-            clearPending_ = false;
-            lastStatus_.clear();
-            sixel_.reset();   // the screen is empty: the next picture goes whole
+        const bool cleared = frame_.begin();
+        Wire *w = nullptr;
+        if (fits(layout_, f)) {
+            w = wireOf(ref);
+            WireUse use = wireUse(w, this, layout_.epoch, encodeOn_);
+            if (use == WireUse::Write && carry_.bytes() > kCarryCap) use = WireUse::DrawHereNewEpoch;
+            if (use != WireUse::Write) {
+                if (use == WireUse::DrawHereNewEpoch) newEpoch();
+                ++drawnHere_;
+                localWire_.clear();
+                local_.paint(layout_, f->data[0], f->linesize[0], encodeOn_ || cleared, localWire_);
+                w = &localWire_;
+            }
+            carry_.gather(*w, gathered_);
+            frame_.add(gathered_);
         }
-        if (f->width == picW_ && f->height == picH_ && f->format == AV_PIX_FMT_RGB24) {
-            const uint8_t *rgb = f->data[0];
-            int stride = f->linesize[0];
-            if (term_.coarse()) {
-                // The governor's cheaper encoding: 3 levels per channel (27
-                // colours): long sixel runs, highly compressible kitty pixels.
-                coarse_.resize(static_cast<size_t>(picW_) * 3 * static_cast<size_t>(picH_));   // grows once
-                for (int y = 0; y < picH_; ++y) {
-                    const uint8_t *s = rgb + static_cast<ptrdiff_t>(y) * stride;
-                    uint8_t *d = coarse_.data() + static_cast<size_t>(y) * picW_ * 3;
-                    for (int x = 0; x < picW_ * 3; ++x) d[x] = s[x] < 64 ? 0 : s[x] < 192 ? 128 : 255;
-                }
-                rgb = coarse_.data();
-                stride = picW_ * 3;
-            }
-            if (proto_ == Proto::Sixel) {
-                // Only the cell rows that changed (sixel has no "replace").
-                sixel_.encodeDiff(rgb, stride, picW_, picH_, cellH_, row0_, col0_, out_);
-            } else {
-                if (!tmux_) {
-                    char pos[32];
-                    int n = std::snprintf(pos, sizeof pos, "\x1b[%d;%dH", row0_, col0_);
-                    out_.append(pos, static_cast<size_t>(n));
-                }
-                std::string &dst = tmux_ ? kit_ : out_;
-                if (tmux_) kit_.clear();
-                if (!(opt_.kittyShm && shmOk_ && writeShm(rgb, stride, dst)))
-                    kitty_.encode(rgb, stride, picW_, picH_, kImageId, dst);
-                if (tmux_) wrapTmux(kit_, out_);
-            }
+        if (auto r = frame_.end(term_, opt_.statusLine, size_.rows, size_.cols); !r) return r.takeError();
+        if (w) {
+            w->written = true;
+            carry_.written();
             shown_ = true;
         }
-        appendStatus();
-        out_ += "\x1b[?2026l";
-        if (auto r = writeOut(); !r) return r.takeError();
         return Shown::Yes;
     }
 
     Result<void> status(const std::string &line, bool now) override {
-        status_ = line;
-        if (!now) return {};
-        out_.clear();
-        out_ += "\x1b[?2026h";
-        if (!appendStatus()) return {};
-        out_ += "\x1b[?2026l";
-        return writeOut();
+        return frame_.status(term_, line, now, opt_.statusLine, size_.rows, size_.cols);
     }
-
 
 private:
-    // A local kitty reads the pixels from shared memory: a new object per
-    // frame (kitty unlinks each after reading it), names cycling.
-    static constexpr int kShmNames = 16;
-    const char *shmName(int i) {
-        std::snprintf(shmNameBuf_, sizeof shmNameBuf_, "/qv-%d-%d", static_cast<int>(getpid()), i);
-        return shmNameBuf_;
+    static bool fits(const PixelLayout &l, const AVFrame *f) {
+        return f && f->width == l.picW && f->height == l.picH && f->format == AV_PIX_FMT_RGB24;
     }
-    // Each kitty command wrapped for tmux's passthrough (ESC doubled), the
-    // first one moving the outer terminal's cursor to the picture (the pane's
-    // place plus the picture's), the last one putting the cursor back.
-    void wrapTmux(const std::string &in, std::string &out) {
-        size_t pos = 0;
-        bool first = true;
-        while (pos < in.size()) {
-            size_t end = in.find("\x1b\\", pos);
-            end = end == std::string::npos ? in.size() : end + 2;
-            out += "\x1bPtmux;";
-            if (first) {
-                char mv[48];
-                const int n = std::snprintf(mv, sizeof mv, "\x1b\x1b" "7\x1b\x1b[%d;%dH", row0_ + paneTop_, col0_ + paneLeft_);
-                out.append(mv, static_cast<size_t>(n));
-                first = false;
-            }
-            for (size_t i = pos; i < end; ++i) {
-                if (in[i] == '\x1b') out += '\x1b';
-                out += in[i];
-            }
-            if (end >= in.size()) out += "\x1b\x1b" "8";
-            out += "\x1b\\";
-            pos = end;
-        }
-    }
-
-    bool writeShm(const uint8_t *rgb, int stride, std::string &dst) {
-        const char *name = shmName(shmSeq_++ % kShmNames);
-        const size_t row = static_cast<size_t>(picW_) * 3, size = row * static_cast<size_t>(picH_);
-        const UniqueFd fd(shm_open(name, O_CREAT | O_RDWR | O_TRUNC, 0600));
-        bool ok = fd.valid() && ftruncate(fd.get(), static_cast<off_t>(size)) == 0;
-        void *p = ok ? mmap(nullptr, size, PROT_WRITE, MAP_SHARED, fd.get(), 0) : MAP_FAILED;
-        if (p != MAP_FAILED) {
-            for (int y = 0; y < picH_; ++y)
-                std::memcpy(static_cast<uint8_t *>(p) + row * static_cast<size_t>(y), rgb + static_cast<ptrdiff_t>(y) * stride, row);
-            munmap(p, size);
-        } else {
-            ok = false;
-        }
-        if (!ok) {
-            shm_unlink(name);
-            shmOk_ = false;   // from now on through the tty
-            return false;
-        }
-        shmUsed_ = true;
-        pixel::KittyEncoder::encodeShm(name, picW_, picH_, kImageId, dst);
-        return true;
-    }
-    bool shmOk_ = true, shmUsed_ = false;
-    bool tmux_ = false;              // kitty inside tmux: through its passthrough
-    int paneTop_ = 0, paneLeft_ = 0;
-    std::string kit_;                // the kitty commands before wrapping
-    int shmSeq_ = 0;
-    char shmNameBuf_[64] = {0};
-
-    bool appendStatus() {
-        return opt_.statusLine && TermOut::appendStatus(out_, status_, lastStatus_, size_.rows, size_.cols);
-    }
-
-    Result<void> writeOut() { return term_.write(out_); }
+    // The screen no longer is what the encode stage's chain assumes.
+    void newEpoch() { carry_.reset(chain_.publish(layout_)); }
 
     DisplayOptions opt_;
     TermOut term_{opt_.outFd, opt_.maxBandwidth};
     Proto proto_;
-    std::vector<uint8_t> coarse_;   // the picture in 27 colours (the governor's last level)
-    pixel::SixelEncoder sixel_;
-    pixel::KittyEncoder kitty_;
+    // Display thread.
+    PixelLayout layout_;
+    PixelPainter local_;
+    Wire localWire_;
+    WireCarry carry_;
+    std::shared_ptr<WirePool> pool_ = WirePool::make(kWires);
+    std::vector<iovec> gathered_;
+    TermFrame frame_;
     tui::TermSize size_;
-    int cellW_ = 10, cellH_ = 20;
-    int picW_ = 0, picH_ = 0, col0_ = 1, row0_ = 1;
-    std::string out_, status_, lastStatus_;
-    bool clearPending_ = true;
     bool shown_ = false;
+    bool encodeOn_ = false;
+    int64_t drawnHere_ = 0;   // with the encode stage on: frames drawn here
+    EncodeChain<PixelLayout> chain_;   // shared with the encode stage
+    // Encode thread.
+    PixelPainter enc_;
+    size_t maxBytes_ = 0;
 };
 
 ProbeResult probeTerminal(const DisplayOptions &o, bool supported, const char *what) {

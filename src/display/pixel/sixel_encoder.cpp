@@ -134,9 +134,10 @@ void SixelEncoder::encode(const uint8_t *rgb, int stride, int w, int h, std::str
     emitImage(w, 0, h, out);
 }
 
-void SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int cellH, int row0, int col0,
-                              std::string &out) {
-    if (w <= 0 || h <= 0 || cellH <= 0) return;
+bool SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int cellH, int row0, int col0,
+                              std::string &out, std::vector<SixelRun> *runs) {
+    if (runs) runs->clear();
+    if (w <= 0 || h <= 0 || cellH <= 0) return false;
     quantize(rgb, stride, w, h);
     const int strips = (h + cellH - 1) / cellH;
     auto moveTo = [&](int row) {
@@ -160,9 +161,21 @@ void SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int 
         }
         full = nChanged * 4 > strips * 3;   // most rows changed: one image is cheaper
     }
+    auto run = [&](int s0, int s1, size_t from) {
+        if (runs) {
+            SixelRun r;
+            r.strip0 = s0;
+            r.strip1 = s1;
+            r.off = from;
+            r.len = out.size() - from;
+            runs->push_back(r);
+        }
+    };
     if (full) {
+        const size_t from = out.size();
         moveTo(row0);
         emitImage(w, 0, h, out);
+        run(0, strips, from);
     } else {
         for (int s = 0; s < strips;) {
             if (!changed[static_cast<size_t>(s)]) {
@@ -171,14 +184,17 @@ void SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int 
             }
             int e = s;
             while (e < strips && changed[static_cast<size_t>(e)]) ++e;
+            const size_t from = out.size();
             moveTo(row0 + s);
             emitImage(w, s * cellH, std::min(h, e * cellH), out);
+            run(s, e, from);
             s = e;
         }
     }
     prev_.swap(all_);   // all_ is rewritten whole by the next quantize()
     prevW_ = w;
     prevH_ = h;
+    return full;
 }
 
 void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {

@@ -11,6 +11,13 @@
 
 namespace qv::pixel {
 
+// One image of encodeDiff's output: cell rows [strip0, strip1) at bytes
+// [off, off + len) of out.
+struct SixelRun {
+    int strip0 = 0, strip1 = 0;
+    size_t off = 0, len = 0;
+};
+
 class SixelEncoder {
 public:
     explicit SixelEncoder(bool dither = false);
@@ -20,8 +27,10 @@ public:
     // high. Only the cell rows whose pixels changed since the previous call
     // are sent, each run of them as its own image after a cursor move (the
     // whole picture when there is no previous one, the size changed, or most
-    // rows changed). reset() forgets the previous picture.
-    void encodeDiff(const uint8_t *rgb, int stride, int w, int h, int cellH, int row0, int col0, std::string &out);
+    // rows changed). reset() forgets the previous picture. Returns true
+    // when it sent the whole picture; runs (when given) gets each image.
+    bool encodeDiff(const uint8_t *rgb, int stride, int w, int h, int cellH, int row0, int col0, std::string &out,
+                    std::vector<SixelRun> *runs = nullptr);
     void reset() { prevW_ = prevH_ = 0; }
     // The palette entry of a colour index, in 0..255 per channel.
     static void paletteRgb(int index, uint8_t rgb[3]);

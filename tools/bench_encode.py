@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""The encode stage (issue 15): sixel, kitty (its zlib path, as over SSH)
+and blocks at 1600x960 pixels (160x48 cells) from 640x360 H.264, unpaced
+(--no-sync), 400 frames into a file, with the encoding on the display thread
+(--encode-threads=0, qv before the encode stage), on qv-encode (1), and with
+kitty's compression split (2, and auto). From --stats: the display thread's
+busy time a frame (what it does besides waiting), the encode thread's CPU a
+frame; from outside: frames a second (wall time of the whole run) and bytes
+a frame. Median of REPS runs. Prints, never asserts.
+usage: bench_encode.py QV [--quick]"""
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+QV = os.path.abspath(sys.argv[1])
+REPS = 1 if "--quick" in sys.argv else 3
+work = tempfile.mkdtemp(prefix="qv-bench-encode-")
+clip = os.path.join(work, "h264-640.mkv")
+subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-t", "20",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", clip], check=True)
+out = os.path.join(work, "out.bin")
+N = 400
+
+
+def run(display, threads):
+    fps, disp, enc, size = [], [], [], 0
+    for _ in range(REPS):
+        t0 = time.perf_counter()
+        with open(out, "wb") as o:
+            r = subprocess.run([QV, clip, f"--display={display}", "--size=160x48", f"--frames={N}", "--no-sync",
+                                "--no-audio", f"--encode-threads={threads}", "--stats"],
+                               stdout=o, stderr=subprocess.PIPE, text=True)
+        t = time.perf_counter() - t0
+        size = os.path.getsize(out) // N
+        busy = re.search(r"busy ms:.* encode ([\d.]+), display ([\d.]+)", r.stderr)
+        shown = re.search(r"presented (\d+)", r.stderr)
+        cpu = re.search(r"encode: \d+ frames, CPU ([\d.]+) ms", r.stderr)
+        n = int(shown.group(1)) if shown else N
+        fps.append(n / t)
+        disp.append(float(busy.group(2)) / n if busy else float("nan"))
+        enc.append(float(cpu.group(1)) if cpu else 0.0)
+    return statistics.median(fps), statistics.median(disp), statistics.median(enc), size
+
+
+print(f"## encode stage (issue 15): 640x360 H.264 to 160x48 cells (1600x960 pixels), {N} frames unpaced, "
+      f"median of {REPS}")
+base = {}
+for display, modes in (("sixel", ("0", "1")), ("kitty", ("0", "1", "2", "auto")), ("blocks", ("0", "1"))):
+    for m in modes:
+        f, d, e, b = run(display, m)
+        if m == "0":
+            base[display] = (f, d)
+        bf, bd = base[display]
+        print(f"{display:6s} --encode-threads={m:4s}: {f:6.1f} fps ({f / bf:.2f}x of 0), display thread "
+              f"{d:.2f} ms a frame ({d / bd if bd else float('nan'):.2f}x of 0), encode CPU {e:.2f} ms a frame, "
+              f"{b / 1024:.1f} KiB a frame")
