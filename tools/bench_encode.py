@@ -58,3 +58,21 @@ for display, modes in (("sixel", ("0", "1")), ("kitty", ("0", "1", "2", "auto"))
         print(f"{display:6s} --encode-threads={m:4s}: {f:6.1f} fps ({f / bf:.2f}x of 0), display thread "
               f"{d:.2f} ms a frame ({d / bd if bd else float('nan'):.2f}x of 0), encode CPU {e:.2f} ms a frame, "
               f"{b / 1024:.1f} KiB a frame")
+
+# A/V with sixel in a pty (the external measurement: tests/integration/avsync.py,
+# a white flash and a tone burst every second, SDL's disk audio driver).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
+import avsync  # noqa: E402
+
+sclip = os.path.join(work, "sync.mkv")
+secs = 10 if "--quick" in sys.argv else 20
+avsync.make_clip("ffmpeg", sclip, secs)
+for m in ("0", "auto"):
+    r = avsync.measure(QV, sclip, extra=["--display=sixel", "--size=160x48", f"--encode-threads={m}"],
+                       timeout=secs * 3, pty_out=True)
+    if not r["offsets"]:
+        print(f"A/V sixel in a pty, --encode-threads={m}: no measurement (rc {r['rc']}; {r['stats'][-200:]})")
+        continue
+    med, p99, signed = avsync.summary(r["offsets"])
+    print(f"A/V sixel 1600x960 in a pty, --encode-threads={m:4s}: median |A-V| {med:.1f} ms, "
+          f"99th percentile {p99:.1f} ms over {len(r['offsets'])} flashes (goal: median <= 20 ms)")

@@ -81,9 +81,19 @@ def _ipc(path, commands, t0):
         s.close()
 
 
-def measure(qv, clip, extra=(), commands=(), timeout=180):
+def _drain(fd):
+    while True:
+        try:
+            if not os.read(fd, 1 << 20):
+                return
+        except OSError:
+            return
+
+
+def measure(qv, clip, extra=(), commands=(), timeout=180, pty_out=False):
     """Plays clip; returns dict(offsets=[ns, flash presented minus tone
-    heard], flashes, onsets, rc, stats)."""
+    heard], flashes, onsets, rc, stats). pty_out: qv's stdout is a pty
+    (drained as fast as it comes), for the terminal displays."""
     tmp = tempfile.mkdtemp(prefix="qv-sync-")
     fifo = os.path.join(tmp, "audio.fifo")
     os.mkfifo(fifo)
@@ -96,7 +106,15 @@ def measure(qv, clip, extra=(), commands=(), timeout=180):
     reader.start()
     cmd = [qv, clip, "--display=null", "--stats", "--frame-log=" + log, "--input-ipc=" + sock, *extra]
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    out_fd, drain = subprocess.DEVNULL, None
+    if pty_out:
+        import pty
+        master, out_fd = pty.openpty()
+        drain = threading.Thread(target=_drain, args=(master,), daemon=True)
+        drain.start()
+    p = subprocess.Popen(cmd, env=env, stdout=out_fd, stderr=subprocess.PIPE)
+    if pty_out:
+        os.close(out_fd)
     ipc = threading.Thread(target=_ipc, args=(sock, list(commands), t0))
     ipc.start()
     try:

@@ -4,7 +4,9 @@ diffs against the frame before; frames the display then drops (here: a slow
 link, --max-bandwidth) have their changes sent with the next frame written,
 so the terminal always shows exactly the frame written. Checked in a real
 terminal (tmux), half blocks in 256 colours with --block-tolerance=0 (cells
-exact): after playing with drops, the paused picture is compared cell by
+exact), over a link slow enough that frames are dropped and the picture
+shrinks (a new layout, a new epoch): after playing with drops, the paused
+picture is compared cell by
 cell (top and bottom colour) with the same frame drawn whole (a step forward
 and back: the back-step comes from the step cache and the display draws it
 whole itself). The same check with the encoding on the display thread
@@ -29,7 +31,8 @@ def tmux(*args):
 
 
 def screen(escapes=False):
-    return tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "s")
+    # -N: trailing spaces kept (they have colours too)
+    return tmux("capture-pane", "-p", *(["-e", "-N"] if escapes else []), "-t", "s")
 
 
 def frame_no(text=None):
@@ -73,13 +76,12 @@ def cells(text):
             ch = m.group(2)
             top, bottom = {"\u2580": (fg, bg), "\u2584": (bg, fg), "\u2588": (fg, fg)}.get(ch, (bg, bg))
             row.append((top, bottom))
-        # tmux leaves out trailing spaces: they have the colours reached
-        row += [(bg, bg)] * (COLS - len(row))
+        row += [("d", "d")] * (COLS - len(row))
         rows.append(row)
     return rows
 
 
-BW = os.environ.get("QV_ENC_BW", "120K")   # a slower link for trying it by hand
+BW = os.environ.get("QV_ENC_BW", "80K")   # another link rate, for trying it by hand
 EXTRA = os.environ.get("QV_ENC_EXTRA", "")
 err = os.path.join(tmp, "stats.txt")
 code = os.path.join(tmp, "code")
@@ -105,7 +107,11 @@ where = [(y, x, ca, cb) for y, (ra, rb) in enumerate(zip(a, b)) for x, (ca, cb) 
 diff = len(where)
 if where:
     print("differing cells (row, column, after drops, drawn whole):", where[:12])
-check(drawn > 500, f"the picture is there ({drawn} coloured cells)")
+    for name, text in (("before", before), ("after", after)):
+        with open(os.path.join(tmp, name + ".txt"), "w") as f:
+            f.write(text)
+    print("the two captures (capture-pane -e -N) are in", tmp)
+check(drawn > 200, f"the picture is there ({drawn} coloured cells)")
 check(diff == 0, f"frame {n} after playing with drops is exactly the frame drawn whole ({diff} cells differ)")
 tmux("send-keys", "-t", "s", "q")
 check(bool(wait_for(lambda: os.path.exists(code) and open(code).read().strip() != "", 10)), "q exits")
@@ -113,11 +119,6 @@ stats = open(err).read()
 m = re.search(r"dropped frames' changes sent with the next frame: (\d+)|(\d+) dropped frames' changes", stats)
 carried = int(m.group(2) or m.group(1)) if m else -1
 link = re.search(r"link (\d+)", stats)
-levels = re.findall(r"terminal link: level \d+", stats)
-# (A change of level lays the picture out again; a known inexactness after
-# that, with or without the encode stage, is left to its own issue: this
-# test keeps the link slow enough to drop, not so slow that it shrinks.)
-check(not levels, f"the link kept its level ({levels})")
 check(carried > 0, f"frames were dropped after being encoded and their changes carried ({carried}; "
                    f"link drops {link.group(1) if link else '?'})")
 enc = re.search(r"encode: (\d+) frames", stats)

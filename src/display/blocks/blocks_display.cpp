@@ -191,7 +191,9 @@ public:
 
     Result<Shown> present(const FrameRef &ref) override {
         const AVFrame *f = ref.frame.get();
-        const bool cleared = frame_.begin();
+        // The screen is blank from a clear until a picture is drawn (a
+        // frame of the old layout in between draws none).
+        if (frame_.begin()) blank_ = true;
         Wire *w = nullptr;
         // A frame scaled for the previous layout (resize in flight) is skipped.
         if (fits(layout_, f)) {
@@ -200,7 +202,7 @@ public:
             if (use != WireUse::Write) {
                 // Drawn here (whole when the encode stage runs).
                 if (use == WireUse::DrawHereNewEpoch) newEpoch();
-                const bool whole = encodeOn_ || cleared;
+                const bool whole = encodeOn_ || blank_;
                 if (whole) local_.invalidate();
                 ++drawnHere_;
                 localWire_.clear();
@@ -215,7 +217,10 @@ public:
             frame_.add(w->bytes.data(), w->bytes.size());
         }
         if (auto r = frame_.end(term_, opt_.statusLine, size_.rows, size_.cols); !r) return r.takeError();
-        if (w) w->written = true;
+        if (w) {
+            w->written = true;
+            blank_ = false;
+        }
         return Shown::Yes;
     }
 
@@ -249,6 +254,7 @@ private:
     TermFrame frame_;
     std::string carryOut_;
     bool encodeOn_ = false;
+    bool blank_ = true;
     int64_t drawnHere_ = 0;   // with the encode stage on: frames drawn here
     EncodeChain<BlocksLayout> chain_;   // shared with the encode stage
     // Encode thread.

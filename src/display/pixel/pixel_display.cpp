@@ -348,7 +348,9 @@ public:
 
     Result<Shown> present(const FrameRef &ref) override {
         const AVFrame *f = ref.frame.get();
-        const bool cleared = frame_.begin();
+        // The screen is blank from a clear until a picture is drawn (a
+        // frame of the old layout in between draws none).
+        if (frame_.begin()) blank_ = true;
         Wire *w = nullptr;
         if (fits(layout_, f)) {
             w = wireOf(ref);
@@ -358,7 +360,7 @@ public:
                 if (use == WireUse::DrawHereNewEpoch) newEpoch();
                 ++drawnHere_;
                 localWire_.clear();
-                local_.paint(layout_, f->data[0], f->linesize[0], encodeOn_ || cleared, localWire_);
+                local_.paint(layout_, f->data[0], f->linesize[0], encodeOn_ || blank_, localWire_);
                 w = &localWire_;
             }
             carry_.gather(*w, gathered_);
@@ -369,6 +371,7 @@ public:
             w->written = true;
             carry_.written();
             shown_ = true;
+            blank_ = false;
         }
         return Shown::Yes;
     }
@@ -398,6 +401,7 @@ private:
     tui::TermSize size_;
     bool shown_ = false;
     bool encodeOn_ = false;
+    bool blank_ = true;
     int64_t drawnHere_ = 0;   // with the encode stage on: frames drawn here
     EncodeChain<PixelLayout> chain_;   // shared with the encode stage
     // Encode thread.
