@@ -5,18 +5,29 @@
 #include "export_encode.h"
 #include "input.h"
 #include "nal_splice.h"
+#include "thumb_util.h"
+#include "qv/media/export_plan.h"
+#include "qv/media/probe.h"
 #include "qv/media/packet_index.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace qv {
 
 std::string ExportReport::summary() const {
     char b[512];
+    if (stills >= 0) {
+        std::snprintf(b, sizeof b, "stills: frames %lld..%lld (%.3f-%.3f s), %lld PNG%s, %s", static_cast<long long>(plan.from),
+                      static_cast<long long>(plan.to), fromSec, toSec, static_cast<long long>(stills), stills == 1 ? "" : "s",
+                      stillsPattern.c_str());
+        return b;
+    }
     int n = std::snprintf(b, sizeof b, "%s: frames %lld..%lld (%.3f-%.3f s), %lld copied, %lld re-encoded%s%s",
                           methodName(plan.method), static_cast<long long>(plan.from), static_cast<long long>(plan.to),
                           fromSec, toSec, static_cast<long long>(plan.copied()), static_cast<long long>(plan.reencoded()),
@@ -54,6 +65,76 @@ int64_t entryPts(const IndexEntry &e) { return e.pts != INT64_MIN ? e.pts : e.dt
 
 } // namespace
 
+// The span frames [from, to] show: from's pts and the end of to (stream
+// time base), and the same in seconds from the stream's start.
+struct Span {
+    int64_t off = 0, lastEnd = 0;
+    double fromSec = 0, toSec = 0;
+};
+static Span spanOf(const PacketIndex &idx, int64_t from, int64_t to, AVRational tb) {
+    const auto &pk = idx.packets();
+    const IndexEntry &first = pk[static_cast<size_t>(idx.decodeIndexOf(from))];
+    const IndexEntry &last = pk[static_cast<size_t>(idx.decodeIndexOf(to))];
+    Span s;
+    s.off = entryPts(first);
+    s.lastEnd = to + 1 < idx.frameCount() ? entryPts(pk[static_cast<size_t>(idx.decodeIndexOf(to + 1))])
+                                          : entryPts(last) + av_rescale(idx.frameNs, tb.den, int64_t(tb.num) * 1000000000);
+    s.fromSec = av_q2d(tb) * (s.off - (idx.startPts != INT64_MIN ? idx.startPts : 0));
+    s.toSec = s.fromSec + av_q2d(tb) * (s.lastEnd - s.off);
+    return s;
+}
+
+static Result<ExportReport> exportStills(const std::string &path, const ExportRequest &req, const PacketIndex &idx, int64_t from,
+                                  int64_t to, const std::string &pattern, const std::atomic<bool> &cancel) {
+    auto planned = planExport(idx, from, to, false, true);   // the range checks of a video export
+    if (!planned) return planned.takeError();
+    ExportReport rep;
+    rep.plan = planned.value();
+    rep.stillsPattern = pattern;
+    auto in = Input::open(path, true, &cancel);
+    if (!in) return in.takeError();
+    const int vi = in.value()->bestVideoStream();
+    if (vi < 0) return Error::make(ErrorKind::NoVideo, "no video stream");
+    const StreamSpec spec = in.value()->videoSpec(vi);
+    const Span span = spanOf(idx, from, to, in.value()->fmt()->streams[vi]->time_base);
+    rep.fromSec = span.fromSec;
+    rep.toSec = span.toSec;
+    // A directory named with a trailing '/' is made when missing.
+    const size_t slash = pattern.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+        const std::string dir = pattern.substr(0, slash);
+        struct stat sb{};
+        if (stat(dir.c_str(), &sb) != 0 && mkdir(dir.c_str(), 0777) != 0)
+            return Error::make(ErrorKind::Output, dir + ": cannot make the directory (" + std::strerror(errno) + ")");
+    }
+    std::vector<std::string> written;
+    const int64_t total = to - from + 1;
+    auto r = decodeRange(
+        path, idx, from, to,
+        [&](AVFrame *f, int64_t ordinal, const AVStream *) -> Result<void> {
+            auto rgb = frameToRgb(f, spec, 0);
+            if (!rgb) return rgb.takeError();
+            const std::string name = stillName(pattern, ordinal);
+            if (auto w = writePngRgb(name, rgb.value()->data[0], rgb.value()->width, rgb.value()->height,
+                                     rgb.value()->linesize[0]);
+                !w) {
+                Error e = w.takeError();
+                if (e.kind == ErrorKind::Output) return e;
+                return Error::make(ErrorKind::Output, name + ": " + e.message);
+            }
+            written.push_back(name);
+            if (req.progress) req.progress(static_cast<double>(written.size()) / static_cast<double>(total));
+            return {};
+        },
+        &cancel, req.threads);
+    if (!r) {
+        for (const std::string &n : written) unlink(n.c_str());   // all or nothing
+        return r.takeError();
+    }
+    rep.stills = static_cast<int64_t>(written.size());
+    return rep;
+}
+
 Result<ExportReport> exportRange(const std::string &path, const ExportRequest &req, std::shared_ptr<const PacketIndex> idx) {
     static const std::atomic<bool> kNever{false};
     const std::atomic<bool> &cancel = req.cancel ? *req.cancel : kNever;
@@ -64,6 +145,15 @@ Result<ExportReport> exportRange(const std::string &path, const ExportRequest &r
     }
     auto toOrdinal = [&](const RangePoint &p) { return p.ordinal ? p.value : idx->ordinalAt(p.value); };
     const int64_t from = toOrdinal(req.from), to = toOrdinal(req.to);
+    {
+        struct stat sb{};
+        const bool isDir = stat(req.output.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode);
+        std::string pattern, why;
+        if (stillsPattern(req.output, isDir, from == to, pattern, why)) {
+            if (!why.empty()) return Error::make(ErrorKind::Usage, why);
+            return exportStills(path, req, *idx, from, to, pattern, cancel);
+        }
+    }
 
     OutputFile of;
     int r = avformat_alloc_output_context2(&of.oc, nullptr, nullptr, req.output.c_str());
@@ -125,14 +215,11 @@ Result<ExportReport> exportRange(const std::string &path, const ExportRequest &r
     if (r < 0) return Error::make(ErrorKind::Output, req.output + ": cannot write this stream into " + fmtName + " (" + ff::errText(r) + ")");
 
     const auto &pk = idx->packets();
-    const IndexEntry &first = pk[static_cast<size_t>(idx->decodeIndexOf(from))];
-    const IndexEntry &last = pk[static_cast<size_t>(idx->decodeIndexOf(to))];
-    const int64_t off = entryPts(first);   // stream time base: from's pts becomes 0
-    const int64_t lastEnd = to + 1 < idx->frameCount() ? entryPts(pk[static_cast<size_t>(idx->decodeIndexOf(to + 1))])
-                                                        : entryPts(last) + av_rescale(idx->frameNs, vst->time_base.den,
-                                                                                      int64_t(vst->time_base.num) * 1000000000);
-    rep.fromSec = av_q2d(vst->time_base) * (off - (idx->startPts != INT64_MIN ? idx->startPts : 0));
-    rep.toSec = rep.fromSec + av_q2d(vst->time_base) * (lastEnd - off);
+    const Span span = spanOf(*idx, from, to, vst->time_base);
+    const int64_t off = span.off;   // stream time base: from's pts becomes 0
+    const int64_t lastEnd = span.lastEnd;
+    rep.fromSec = span.fromSec;
+    rep.toSec = span.toSec;
     // dts shift of re-encoded head frames: below the copied key's own dts.
     int64_t headShift = 0;
     if (pl.copied() > 0) {

@@ -86,9 +86,9 @@ Result<void> drain(AVCodecContext *enc, AVPacket *pkt, const std::function<Resul
 }
 } // namespace
 
-Result<void> encodeSegment(const std::string &path, const PacketIndex &idx, int64_t a, int64_t b, AVCodecContext *enc,
-                           const std::function<Result<void>(AVPacket *)> &sink, const std::function<void(int64_t)> &done,
-                           const std::atomic<bool> *cancel, int threads) {
+Result<void> decodeRange(const std::string &path, const PacketIndex &idx, int64_t a, int64_t b,
+                        const std::function<Result<void>(AVFrame *, int64_t, const AVStream *)> &onFrame,
+                        const std::atomic<bool> *cancel, int threads) {
     auto in = Input::open(path, false, cancel);
     if (!in) return in.takeError();
     AVFormatContext *fmt = in.value()->fmt();
@@ -113,14 +113,14 @@ Result<void> encodeSegment(const std::string &path, const PacketIndex &idx, int6
             if (r < 0) av_seek_frame(fmt, vi, INT64_MIN + 1, AVSEEK_FLAG_BACKWARD);
         }
     }
-    PacketPtr pkt(av_packet_alloc()), out(av_packet_alloc());
+    PacketPtr pkt(av_packet_alloc());
     AVFrame *frame = av_frame_alloc();
-    if (!pkt || !out || !frame) return Error::make(ErrorKind::Internal, "out of memory");
+    if (!pkt || !frame) return Error::make(ErrorKind::Internal, "out of memory");
     struct FrameFree {
         AVFrame *f;
         ~FrameFree() { av_frame_free(&f); }
     } frameGuard{frame};
-    int64_t encoded = 0;
+    int64_t got = 0;
     const int64_t total = b - a + 1;
     bool eof = false;
     auto takeFrames = [&]() -> Result<void> {
@@ -130,20 +130,16 @@ Result<void> encodeSegment(const std::string &path, const PacketIndex &idx, int6
             if (r < 0) return avError(ErrorKind::Decode, path, "decoding failed", r);
             const int64_t pts = frame->pts != AV_NOPTS_VALUE ? frame->pts : frame->best_effort_timestamp;
             auto it = want.find(pts);
-            if (it != want.end() && encoded < total) {
+            if (it != want.end() && got < total) {
+                const int64_t ordinal = it->second;
                 want.erase(it);
-                frame->pts = av_rescale_q(pts, st->time_base, enc->time_base);
-                frame->pict_type = encoded == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
-                r = avcodec_send_frame(enc, frame);
-                if (r < 0) return avError(ErrorKind::Encode, path, "encoding failed", r);
-                ++encoded;
-                if (done) done(encoded);
-                if (auto s = drain(enc, out.get(), sink, path, st->time_base); !s) return s;
+                ++got;
+                if (auto s = onFrame(frame, ordinal, st); !s) return s;
             }
             av_frame_unref(frame);
         }
     };
-    while (encoded < total && !eof) {
+    while (got < total && !eof) {
         if (cancel && cancel->load(std::memory_order_relaxed)) return Error::make(ErrorKind::Internal, "cancelled");
         int r = av_read_frame(fmt, pkt.get());
         if (r == AVERROR_EOF) {
@@ -163,12 +159,37 @@ Result<void> encodeSegment(const std::string &path, const PacketIndex &idx, int6
         }
         if (auto s = takeFrames(); !s) return s;
     }
-    if (encoded < total)
-        return Error::make(ErrorKind::Decode, "only " + std::to_string(encoded) + " of frames " + std::to_string(a) + ".." +
+    if (got < total)
+        return Error::make(ErrorKind::Decode, "only " + std::to_string(got) + " of frames " + std::to_string(a) + ".." +
                                                   std::to_string(b) + " could be decoded");
+    return {};
+}
+
+Result<void> encodeSegment(const std::string &path, const PacketIndex &idx, int64_t a, int64_t b, AVCodecContext *enc,
+                           const std::function<Result<void>(AVPacket *)> &sink, const std::function<void(int64_t)> &done,
+                           const std::atomic<bool> *cancel, int threads) {
+    PacketPtr out(av_packet_alloc());
+    if (!out) return Error::make(ErrorKind::Internal, "out of memory");
+    int64_t encoded = 0;
+    AVRational tb{1, 1};
+    auto r0 = decodeRange(
+        path, idx, a, b,
+        [&](AVFrame *frame, int64_t, const AVStream *st) -> Result<void> {
+            tb = st->time_base;
+            frame->pts = av_rescale_q(frame->pts != AV_NOPTS_VALUE ? frame->pts : frame->best_effort_timestamp,
+                                      st->time_base, enc->time_base);
+            frame->pict_type = encoded == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+            int r = avcodec_send_frame(enc, frame);
+            if (r < 0) return avError(ErrorKind::Encode, path, "encoding failed", r);
+            ++encoded;
+            if (done) done(encoded);
+            return drain(enc, out.get(), sink, path, st->time_base);
+        },
+        cancel, threads);
+    if (!r0) return r0;
     int r = avcodec_send_frame(enc, nullptr);
     if (r < 0 && r != AVERROR_EOF) return avError(ErrorKind::Encode, path, "encoding failed", r);
-    return drain(enc, out.get(), sink, path, st->time_base);
+    return drain(enc, out.get(), sink, path, tb);
 }
 
 } // namespace qv

@@ -24,6 +24,13 @@ struct SegmentEncoder {
 Result<SegmentEncoder> openSegmentEncoder(const std::string &path, const AVStream *st, const std::string &name,
                                           bool smartCut, bool globalHeader, int threads);
 
+// Decodes the file from the keyframe before a and hands frames a..b (by
+// their timestamps, in decoding's output order: presentation order) to
+// onFrame with their ordinal and the stream. An error from onFrame ends it.
+Result<void> decodeRange(const std::string &path, const PacketIndex &idx, int64_t a, int64_t b,
+                         const std::function<Result<void>(AVFrame *, int64_t, const AVStream *)> &onFrame,
+                         const std::atomic<bool> *cancel, int threads);
+
 // Decodes the file from the keyframe before a and sends frames a..b through
 // enc; every packet it gives goes to sink (in the time base of the
 // stream's). Flushes the encoder at the end. done(n): n frames encoded so far.

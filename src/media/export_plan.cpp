@@ -1,5 +1,7 @@
 #include "qv/media/export_plan.h"
 
+#include <cctype>
+
 #include <algorithm>
 
 namespace qv {
@@ -101,6 +103,77 @@ Result<ExportPlan> planExport(const PacketIndex &idx, int64_t from, int64_t to, 
     pl.headFrom = from;
     pl.headTo = k1 - 1;
     return pl;
+}
+
+namespace {
+bool endsWithPng(const std::string &s) {
+    if (s.size() < 4) return false;
+    std::string e = s.substr(s.size() - 4);
+    for (char &c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return e == ".png";
+}
+} // namespace
+
+bool stillsPattern(const std::string &out, bool isDirectory, bool oneFrame, std::string &pattern, std::string &why) {
+    why.clear();
+    if (out.empty()) return false;
+    if (isDirectory || out.back() == '/') {
+        pattern = out + (out.back() == '/' ? "" : "/") + "frame-%06d.png";
+        return true;
+    }
+    if (!endsWithPng(out)) return false;
+    // Exactly one %d or %0Nd (N 1..18); %% stands for itself.
+    int conversions = 0;
+    for (size_t i = 0; i < out.size(); ++i) {
+        if (out[i] != '%') continue;
+        if (i + 1 < out.size() && out[i + 1] == '%') {
+            ++i;
+            continue;
+        }
+        size_t j = i + 1;
+        if (j < out.size() && out[j] == '0') ++j;
+        const size_t digits = j;
+        while (j < out.size() && std::isdigit(static_cast<unsigned char>(out[j]))) ++j;
+        if (j >= out.size() || out[j] != 'd' || j - digits > 2) {
+            why = out + ": only %d or %0Nd (and %% for a per cent sign) may stand in the name";
+            return true;
+        }
+        ++conversions;
+        i = j;
+    }
+    if (conversions > 1) {
+        why = out + ": one %d for the frame number, not " + std::to_string(conversions);
+        return true;
+    }
+    if (conversions == 0 && !oneFrame) {
+        why = out + ": a range of frames needs %d in the name for the frame number (e.g. shot-%06d.png), or a directory";
+        return true;
+    }
+    pattern = out;
+    return true;
+}
+
+std::string stillName(const std::string &pattern, int64_t ordinal) {
+    std::string r;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] != '%') {
+            r += pattern[i];
+            continue;
+        }
+        if (i + 1 < pattern.size() && pattern[i + 1] == '%') {
+            r += '%';
+            ++i;
+            continue;
+        }
+        size_t j = i + 1;
+        int width = 0;
+        while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j]))) width = width * 10 + (pattern[j++] - '0');
+        std::string n = std::to_string(ordinal);
+        if (static_cast<int>(n.size()) < width) n.insert(0, static_cast<size_t>(width) - n.size(), '0');
+        r += n;
+        i = j;   // the 'd'
+    }
+    return r;
 }
 
 } // namespace qv

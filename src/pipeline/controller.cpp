@@ -170,7 +170,7 @@ void Controller::apply(const Intent &i, const Origin &o) {
     case IntentKind::Export: {
         std::string why;
         const uint64_t tag = ++exportTag_;
-        if (!port_.startExport(tag, i.text, why)) return fail(o, why);
+        if (!port_.startExport(tag, i.text, i.flag, why)) return fail(o, why);
         if (o.ipc) waitingExport_.push_back(WaitingShot{o, tag});
         break;
     }

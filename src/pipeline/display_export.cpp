@@ -32,7 +32,7 @@ bool DisplayStage::mark(bool in, int64_t &ordinal, std::string &why) {
     return true;
 }
 
-bool DisplayStage::startExport(uint64_t tag, const std::string &path, std::string &why) {
+bool DisplayStage::startExport(uint64_t tag, const std::string &path, bool stills, std::string &why) {
     if (opt_.input.empty() || opt_.input == "-" || opt_.input.find("://") != std::string::npos) {
         why = "export needs a file";
         return false;
@@ -64,7 +64,8 @@ bool DisplayStage::startExport(uint64_t tag, const std::string &path, std::strin
             return std::string(b);
         };
         std::snprintf(range, sizeof range, "-%s-%s", part(markIn_).c_str(), part(markOut_).c_str());
-        req.output = opt_.screenshotDir + "/" + base + range + ext;
+        // Stills: a directory of PNGs, one a frame (frame-NNNNNN.png).
+        req.output = opt_.screenshotDir + "/" + base + range + (stills ? std::string("/") : ext);
     }
     if (!exports_.start(opt_.input, req, index_.shared(), tag)) {
         why = "an export is still running";

@@ -76,7 +76,7 @@ public:
     AudioPlayer *audio() override { return audio_; }
     bool screenshot(uint64_t tag, std::string &why) override;
     bool mark(bool in, int64_t &ordinal, std::string &why) override;
-    bool startExport(uint64_t tag, const std::string &path, std::string &why) override;
+    bool startExport(uint64_t tag, const std::string &path, bool stills, std::string &why) override;
     void toggleStatus() override;
     void toggleFullscreen() override;
     void quit() override { finish(ExitCode::Ok); }

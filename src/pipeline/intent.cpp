@@ -60,6 +60,10 @@ Intent intentForCommand(tui::Command c) {
     case C::MarkIn: i.kind = IntentKind::MarkIn; break;
     case C::MarkOut: i.kind = IntentKind::MarkOut; break;
     case C::Export: i.kind = IntentKind::Export; break;
+    case C::ExportStills:
+        i.kind = IntentKind::Export;
+        i.flag = true;   // PNG stills
+        break;
     }
     return i;
 }

@@ -36,8 +36,9 @@ public:
     // Starts exporting the marked range to path ("" : next to the
     // screenshots, named after the input and the range) on a worker; false
     // (why) with no file, no marks, or an export still running. tag comes
-    // back with the result (Controller::exportDone).
-    virtual bool startExport(uint64_t tag, const std::string &path, std::string &why) = 0;
+    // back with the result (Controller::exportDone). stills: by default a
+    // directory of PNG stills instead of a video file.
+    virtual bool startExport(uint64_t tag, const std::string &path, bool stills, std::string &why) = 0;
     virtual void toggleStatus() = 0;
     // --latency=low|normal, switched while playing (issue 14).
     virtual void setLowLatency(bool) {}

@@ -126,6 +126,7 @@ Command commandFor(const Key &k) {
         case '(': return Command::MarkIn;     // ( ) X: keys mpv leaves free
         case ')': return Command::MarkOut;
         case 'X': return Command::Export;
+        case 'D': return Command::ExportStills;   // also free in mpv
         default: return Command::None;
         }
     default: return Command::None;
@@ -154,6 +155,7 @@ const std::vector<KeyHelp> &keyHelp() {
         {"f", "fullscreen on / off (window displays)"},
         {"( / )", "mark in / mark out on the frame shown"},
         {"X", "export the marked range (frame-exact, as qv export; playback goes on)"},
+        {"D", "the marked range as PNG stills, one a frame, into a directory (as qv export -o DIR/)"},
         {"q, ESC, Ctrl+C", "quit"},
     };
     return table;

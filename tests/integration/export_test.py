@@ -230,8 +230,44 @@ if check(os.path.exists(long_clip), "h264-long.mkv exists"):
         time.sleep(0.05)
     got = md5s(named) if os.path.exists(named) else []
     check(got == ref[60:65], f"( ) X export frames 60..64 to {os.path.basename(named)} ({len(got or [])} frames)")
+    # D: the same marks as PNG stills, one a frame, in a directory.
+    pl.cmd("keypress", "D")
+    sdir = os.path.join(tmp, "h264-long-f000060-f000064")
+    want_files = [f"frame-{n:06d}.png" for n in range(60, 65)]
+    for _ in range(1200):
+        if os.path.isdir(sdir) and sorted(os.listdir(sdir)) == want_files:
+            break
+        time.sleep(0.05)
+    got_files = sorted(os.listdir(sdir)) if os.path.isdir(sdir) else []
+    check(got_files == want_files, f"D writes frames 60..64 as PNGs into {os.path.basename(sdir)}/ ({got_files})")
     rc, err = pl.close()
     check(rc == 0, f"the player quits normally (exit {rc}, {err.strip()[:200]})")
+
+
+# A range of PNG stills: each one the frame qv thumb --frame N writes (the
+# picture check of thumb_test), named by ordinal; A between keyframes on a
+# B-frame clip.
+def pixels(png):
+    r = subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", png, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=60)
+    return r.stdout if r.returncode == 0 else None
+
+
+sdir = os.path.join(tmp, "stills")
+rc, so, se = export(src, "#13", "#17", sdir + "/")
+names = sorted(os.listdir(sdir)) if os.path.isdir(sdir) else []
+check(rc == 0 and names == [f"frame-{n:06d}.png" for n in range(13, 18)] and "5 PNGs" in so,
+      f"export -o DIR/: frames 13..17 as DIR/frame-NNNNNN.png (exit {rc}, {names}, {so.strip()})")
+same = 0
+for n in range(13, 18):
+    thumb = os.path.join(tmp, f"thumb-{n}.png")
+    run([QV, "thumb", src, "--frame", str(n), "-o", thumb])
+    a, b = pixels(os.path.join(sdir, f"frame-{n:06d}.png")), pixels(thumb)
+    same += a is not None and a == b
+check(same == 5, f"each still is the frame qv thumb --frame N gives ({same} of 5 identical)")
+rc, so, se = export(src, "#20", "#22", os.path.join(tmp, "s-%04d.png"))
+check(rc == 0 and all(os.path.exists(os.path.join(tmp, f"s-{n:04d}.png")) for n in (20, 21, 22)),
+      f"export -o NAME-%04d.png names the stills by ordinal (exit {rc}, {se.strip()[:120]})")
 
 
 def fails(what, args, code, out):
@@ -255,5 +291,9 @@ fails("unwritable output", [src, "--from", "#0", "--to", "#5", "-o", os.path.joi
 fails("an encoder that does not exist (mid-way: after the header)",
       [src, "--from", "#3", "--to", "#30", "-o", bad, "--reencode=nosuchencoder"], 11, bad)
 fails("missing input", [os.path.join(tmp, "missing.mp4"), "--from", "#0", "--to", "#5", "-o", bad], 3, bad)
+one = os.path.join(tmp, "one.png")
+fails("a range of stills without %d in the name", [src, "--from", "#0", "--to", "#5", "-o", one], 2, one)
+nodir = os.path.join(tmp, "no", "such", "%d.png")
+fails("stills into a directory that cannot be made", [src, "--from", "#0", "--to", "#5", "-o", nodir], 8, nodir)
 shutil.rmtree(tmp)
 finish()

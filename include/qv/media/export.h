@@ -41,10 +41,16 @@ struct ExportReport {
     std::string encoder;            // the encoder used for re-encoded frames ("" when none)
     double fromSec = 0, toSec = 0;  // the video span written (start of from, end of to)
     double audioFromSec = -1, audioToSec = -1;   // the sound written (-1: no sound)
+    int64_t stills = -1;            // PNG stills written (-1: a video file)
+    std::string stillsPattern;      // their names (%06d: the frame's ordinal)
     std::string summary() const;    // one line: method, frames, encoder, sound
 };
 
 class PacketIndex;
+// The output names a container (its extension), or PNG stills: a directory
+// (DIR/frame-NNNNNN.png) or NAME%06d.png (export_plan.h, stillsPattern), one
+// decoded frame each, as qv thumb writes them (full size, display aspect);
+// on failure none is left.
 // idx: the file's packet index when the caller has it (else it is scanned).
 Result<ExportReport> exportRange(const std::string &path, const ExportRequest &req,
                                  std::shared_ptr<const PacketIndex> idx = nullptr);

@@ -55,4 +55,14 @@ int64_t lastCleanCut(const PacketIndex &idx, int64_t c0, int64_t limit);
 // timestamped stream). editList: the output container takes an edit list.
 Result<ExportPlan> planExport(const PacketIndex &idx, int64_t from, int64_t to, bool editList, bool reencodeAll);
 
+// A range as PNG stills: out names them. A directory (an existing one, or a
+// name ending in '/') gets DIR/frame-NNNNNN.png (the frame's ordinal, six
+// digits); a name ending in .png holds one %d (%06d: zero-padded; %% for a
+// per cent sign) replaced by each frame's ordinal, or none at all when the
+// range is one frame. Not stills (false, why empty): any other name.
+// Returns the pattern, or why it cannot be used.
+bool stillsPattern(const std::string &out, bool isDirectory, bool oneFrame, std::string &pattern, std::string &why);
+// The name of frame `ordinal`'s still from a pattern stillsPattern made.
+std::string stillName(const std::string &pattern, int64_t ordinal);
+
 } // namespace qv

@@ -25,7 +25,7 @@ struct Intent {
     IntentKind kind = IntentKind::None;
     double value = 0;            // seconds (seeks), speed, volume
     int64_t n = 0;               // frame number
-    bool flag = false;           // SetPause, MuteSet, LatencySet (low)
+    bool flag = false;           // SetPause, MuteSet, LatencySet (low), Export (PNG stills)
     SeekMode mode = SeekMode::Default;
     std::string text;            // GetProperty: the name; Keypress: the keys; Export: the file ("" default)
 };

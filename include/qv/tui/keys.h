@@ -39,7 +39,7 @@ enum class Command {
     None, Quit, TogglePause, StepForward, StepBack, SeekBack, SeekForward, SeekBackLong,
     SeekForwardLong, SeekBackExact, SeekForwardExact, PrevKeyframe, NextKeyframe, FirstFrame,
     LastFrame, GotoFrame, Screenshot, SpeedDown, SpeedUp, SpeedHalve, SpeedDouble, SpeedReset, Reverse, ToggleStatus,
-    VolumeDown, VolumeUp, Mute, Fullscreen, MarkIn, MarkOut, Export,
+    VolumeDown, VolumeUp, Mute, Fullscreen, MarkIn, MarkOut, Export, ExportStills,
 };
 
 Command commandFor(const Key &k);

@@ -121,3 +121,35 @@ TEST_CASE("bad ranges and raw streams are refused") {
     raw.build({pkt(INT64_MIN, INT64_MIN, true)}, false);
     CHECK(planExport(raw, 0, 0, false, false).error().kind == ErrorKind::Format);
 }
+
+TEST_CASE("stills: a directory, a %d pattern, one frame, and what is refused") {
+    std::string pat, why;
+    CHECK(stillsPattern("shots/", false, false, pat, why));
+    CHECK(why.empty());
+    CHECK(pat == "shots/frame-%06d.png");
+    CHECK(stillName(pat, 42) == "shots/frame-000042.png");
+    CHECK(stillsPattern("shots", true, false, pat, why));
+    CHECK(pat == "shots/frame-%06d.png");
+    CHECK(stillsPattern("a-%04d.PNG", false, false, pat, why));
+    CHECK(why.empty());
+    CHECK(stillName(pat, 7) == "a-0007.PNG");
+    CHECK(stillName(pat, 123456) == "a-123456.PNG");
+    CHECK(stillsPattern("100%%-%d.png", false, false, pat, why));
+    CHECK(why.empty());
+    CHECK(stillName(pat, 3) == "100%-3.png");
+    CHECK(stillsPattern("one.png", false, true, pat, why));   // one frame: no number needed
+    CHECK(why.empty());
+    CHECK(stillName(pat, 9) == "one.png");
+    // Refused, with a reason.
+    CHECK(stillsPattern("one.png", false, false, pat, why));
+    CHECK(why.find("needs %d") != std::string::npos);
+    CHECK(stillsPattern("x-%s.png", false, false, pat, why));
+    CHECK_FALSE(why.empty());
+    CHECK(stillsPattern("x-%d-%d.png", false, false, pat, why));
+    CHECK_FALSE(why.empty());
+    CHECK(stillsPattern("x-%0999d.png", false, false, pat, why));
+    CHECK_FALSE(why.empty());
+    // Not stills at all: a container.
+    CHECK_FALSE(stillsPattern("cut.mp4", false, false, pat, why));
+    CHECK(why.empty());
+}
