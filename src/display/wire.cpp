@@ -40,12 +40,19 @@ void WirePool::reserve(size_t bytes, size_t cells) {
 }
 
 void WirePool::put(Wire *w) {
+    // A wire that reached the display and was never written: its bytes
+    // still have to reach the terminal before the next diff. Told outside
+    // the lock (the sink copies; take() on the encode thread must not
+    // wait for that); the wire is not free until after.
+    WireDropSink *sink = nullptr;
+    {
+        std::lock_guard<std::mutex> lk(m_);
+        sink = sink_;
+    }
+    if (w->reached && !w->written && sink) sink->dropped(*w);
     std::shared_ptr<WirePool> keep;
     {
         std::lock_guard<std::mutex> lk(m_);
-        // A wire that reached the display and was never written: its bytes
-        // still have to reach the terminal before the next diff.
-        if (w->reached && !w->written && sink_) sink_->dropped(*w);
         free_.push_back(w);
         keep.swap(w->pool_);
     }

@@ -91,6 +91,7 @@ static Result<ExportReport> exportStills(const std::string &path, const ExportRe
     ExportReport rep;
     rep.plan = planned.value();
     rep.stillsPattern = pattern;
+    rep.stills = 0;
     auto in = Input::open(path, true, &cancel);
     if (!in) return in.takeError();
     const int vi = in.value()->bestVideoStream();
@@ -99,15 +100,21 @@ static Result<ExportReport> exportStills(const std::string &path, const ExportRe
     const Span span = spanOf(idx, from, to, in.value()->fmt()->streams[vi]->time_base);
     rep.fromSec = span.fromSec;
     rep.toSec = span.toSec;
-    // A directory named with a trailing '/' is made when missing.
-    const size_t slash = pattern.rfind('/');
+    // A directory named with a trailing '/' is made when missing (and
+    // removed again if the export fails).
+    const std::string firstName = stillName(pattern, from);
+    const size_t slash = firstName.rfind('/');
+    std::string madeDir;
     if (slash != std::string::npos && slash > 0) {
-        const std::string dir = pattern.substr(0, slash);
+        const std::string dir = firstName.substr(0, slash);
         struct stat sb{};
-        if (stat(dir.c_str(), &sb) != 0 && mkdir(dir.c_str(), 0777) != 0)
-            return Error::make(ErrorKind::Output, dir + ": cannot make the directory (" + std::strerror(errno) + ")");
+        if (stat(dir.c_str(), &sb) != 0) {
+            if (mkdir(dir.c_str(), 0777) != 0)
+                return Error::make(ErrorKind::Output, dir + ": cannot make the directory (" + std::strerror(errno) + ")");
+            madeDir = dir;
+        }
     }
-    std::vector<std::string> written;
+    std::vector<std::string> written;   // stills this run made (not those it replaced)
     const int64_t total = to - from + 1;
     auto r = decodeRange(
         path, idx, from, to,
@@ -115,6 +122,8 @@ static Result<ExportReport> exportStills(const std::string &path, const ExportRe
             auto rgb = frameToRgb(f, spec, 0);
             if (!rgb) return rgb.takeError();
             const std::string name = stillName(pattern, ordinal);
+            struct stat sb{};
+            const bool existed = stat(name.c_str(), &sb) == 0;
             if (auto w = writePngRgb(name, rgb.value()->data[0], rgb.value()->width, rgb.value()->height,
                                      rgb.value()->linesize[0]);
                 !w) {
@@ -122,16 +131,19 @@ static Result<ExportReport> exportStills(const std::string &path, const ExportRe
                 if (e.kind == ErrorKind::Output) return e;
                 return Error::make(ErrorKind::Output, name + ": " + e.message);
             }
-            written.push_back(name);
-            if (req.progress) req.progress(static_cast<double>(written.size()) / static_cast<double>(total));
+            if (!existed) written.push_back(name);
+            ++rep.stills;
+            if (req.progress) req.progress(static_cast<double>(rep.stills) / static_cast<double>(total));
             return {};
         },
         &cancel, req.threads);
     if (!r) {
-        for (const std::string &n : written) unlink(n.c_str());   // all or nothing
+        // All or nothing: what this run made goes (stills it replaced are
+        // the new ones by then and stay).
+        for (const std::string &n : written) unlink(n.c_str());
+        if (!madeDir.empty()) rmdir(madeDir.c_str());
         return r.takeError();
     }
-    rep.stills = static_cast<int64_t>(written.size());
     return rep;
 }
 

@@ -118,7 +118,10 @@ bool stillsPattern(const std::string &out, bool isDirectory, bool oneFrame, std:
     why.clear();
     if (out.empty()) return false;
     if (isDirectory || out.back() == '/') {
-        pattern = out + (out.back() == '/' ? "" : "/") + "frame-%06d.png";
+        // The directory's own name is taken as it is (a '%' in it doubled).
+        pattern.clear();
+        for (char c : out) pattern += c == '%' ? std::string("%%") : std::string(1, c);
+        pattern += std::string(out.back() == '/' ? "" : "/") + "frame-%06d.png";
         return true;
     }
     if (!endsWithPng(out)) return false;
@@ -167,7 +170,8 @@ std::string stillName(const std::string &pattern, int64_t ordinal) {
         }
         size_t j = i + 1;
         int width = 0;
-        while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j]))) width = width * 10 + (pattern[j++] - '0');
+        while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j])))
+            width = std::min(width * 10 + (pattern[j++] - '0'), 99);   // stillsPattern allows two digits
         std::string n = std::to_string(ordinal);
         if (static_cast<int>(n.size()) < width) n.insert(0, static_cast<size_t>(width) - n.size(), '0');
         r += n;

@@ -113,7 +113,7 @@ bool EncodeStage::tooLate(const FrameRef &fr, int64_t now) const {
 bool EncodeStage::split(const FrameRef &fr) {
     if (!enc_.splits() || threads_ == 1) return false;
     if (threads_ == 2 || splitting_) return true;
-    if (encodeNs_ == 0 || std::thread::hardware_concurrency() < 2) return false;
+    if (encodeNs_ == 0 || !cores2_) return false;
     const ClockState c = sh_.clock.load();
     const double speed = c.speed > 0 ? c.speed : 1.0;
     if (c.timed) splitting_ = encodeNs_ > static_cast<int64_t>(fr.info.durationNs / speed) / 2;

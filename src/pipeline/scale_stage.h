@@ -11,6 +11,8 @@
 
 #include "shared.h"
 
+#include <thread>
+
 namespace qv {
 
 class ScaleStage {
@@ -48,6 +50,7 @@ private:
     bool split(const FrameRef &fr);
     int threads_;
     bool splitting_ = false;
+    const bool cores2_ = std::thread::hardware_concurrency() >= 2;   // asked once
     Shared &sh_;
     FrameEncoder &enc_;
     int64_t lastPassedNs_ = -1;

@@ -98,8 +98,10 @@ public:
     // the others when next taken. Only growing: wires grow while warming
     // up or after a new layout, never in the steady state.
     void reserve(size_t bytes, size_t cells);
-    // Where unwritten wires that reached the display are reported (display
-    // thread only), or null.
+    // Where unwritten wires that reached the display are reported (on the
+    // thread that lets go of the wire: the display thread, or the main
+    // thread once the others have ended), or null. Set and cleared while
+    // no wire is being let go (construction, destruction of the display).
     void setDropSink(WireDropSink *s) {
         std::lock_guard<std::mutex> lk(m_);
         sink_ = s;

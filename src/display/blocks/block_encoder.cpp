@@ -95,9 +95,9 @@ void BlockEncoder::appendColor(std::string &out, bool fg, uint32_t c) {
     }
 }
 
-void BlockEncoder::setColors(std::string &out, bool wantFg, uint32_t fg, bool wantBg, uint32_t bg) {
-    const bool needFg = wantFg && !(fgKnown_ && close(curFg_, fg));
-    const bool needBg = wantBg && !(bgKnown_ && close(curBg_, bg));
+void BlockEncoder::setColors(std::string &out, bool wantFg, uint32_t fg, bool wantBg, uint32_t bg, bool exact) {
+    const bool needFg = wantFg && !(fgKnown_ && (exact ? curFg_ == fg : close(curFg_, fg)));
+    const bool needBg = wantBg && !(bgKnown_ && (exact ? curBg_ == bg : close(curBg_, bg)));
     if (!needFg && !needBg) return;
     out += "\x1b[";
     if (needFg) {
@@ -115,7 +115,10 @@ void BlockEncoder::setColors(std::string &out, bool wantFg, uint32_t fg, bool wa
 }
 
 void BlockEncoder::putCell(std::string &out, int r, int c, uint32_t t, uint32_t b, int &cursorCol,
-                           std::vector<WireCell> *changes) {
+                           std::vector<WireCell> *changes, bool exact) {
+    // exact: the colours go on screen as they are (a colour already set is
+    // reused only when it is the same); else within the tolerance.
+    const auto near = [&](uint32_t x, uint32_t y) { return exact ? x == y : close(x, y); };
     const size_t idx = size_t(r) * size_t(cols_) + size_t(c);
     // Move the cursor here: a relative move in the row, else absolute.
     if (cursorCol != c) {
@@ -133,29 +136,29 @@ void BlockEncoder::putCell(std::string &out, int r, int c, uint32_t t, uint32_t 
         }
     }
     uint32_t shownTop, shownBottom;
-    if (close(t, b)) {
+    if (near(t, b)) {
         // One colour: a space on bg, or a full block on fg, whichever
         // needs no colour change.
-        if (fgKnown_ && close(curFg_, t) && !(bgKnown_ && close(curBg_, t))) {
+        if (fgKnown_ && near(curFg_, t) && !(bgKnown_ && near(curBg_, t))) {
             out += "\xe2\x96\x88";   // U+2588 full block
             shownTop = shownBottom = curFg_;
         } else {
-            setColors(out, false, 0, true, t);
+            setColors(out, false, 0, true, t, exact);
             out.push_back(' ');
             shownTop = shownBottom = curBg_;
         }
     } else {
         // Upper half (fg=top, bg=bottom) or lower half (fg=bottom,
         // bg=top): pick the one needing fewer colour changes.
-        int costUpper = !(fgKnown_ && close(curFg_, t)) + !(bgKnown_ && close(curBg_, b));
-        int costLower = !(fgKnown_ && close(curFg_, b)) + !(bgKnown_ && close(curBg_, t));
+        int costUpper = !(fgKnown_ && near(curFg_, t)) + !(bgKnown_ && near(curBg_, b));
+        int costLower = !(fgKnown_ && near(curFg_, b)) + !(bgKnown_ && near(curBg_, t));
         if (costLower < costUpper) {
-            setColors(out, true, b, true, t);
+            setColors(out, true, b, true, t, exact);
             out += "\xe2\x96\x84";   // U+2584 lower half block
             shownTop = curBg_;
             shownBottom = curFg_;
         } else {
-            setColors(out, true, t, true, b);
+            setColors(out, true, t, true, b, exact);
             out += "\xe2\x96\x80";   // U+2580 upper half block
             shownTop = curFg_;
             shownBottom = curBg_;
@@ -184,7 +187,7 @@ int BlockEncoder::encode(const uint8_t *rgb, int stride, std::string &out, std::
             }
             const size_t idx = size_t(r) * size_t(cols_) + size_t(c);
             if (valid_[idx] && close(top_[idx], t) && close(bottom_[idx], b)) continue;
-            putCell(out, r, c, t, b, cursorCol, changes);
+            putCell(out, r, c, t, b, cursorCol, changes, false);
             ++written;
         }
     }
@@ -204,7 +207,7 @@ void BlockEncoder::paintCells(const WireCell *cells, size_t n, std::string &out)
             row = r;
             cursorCol = -1;
         }
-        putCell(out, r, c, cells[i].top, cells[i].bottom, cursorCol, nullptr);
+        putCell(out, r, c, cells[i].top, cells[i].bottom, cursorCol, nullptr, true);
     }
     if (fgKnown_ || bgKnown_) out += "\x1b[0m";
 }

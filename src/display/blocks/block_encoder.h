@@ -34,8 +34,8 @@ public:
     // changes (when given) gets each cell written, with the colours put there.
     int encode(const uint8_t *rgb, int stride, std::string &out, std::vector<WireCell> *changes = nullptr);
     // Appends the bytes that paint these cells (of this layout, in order)
-    // with these colours, as encode() paints a cell (the same colour reuse
-    // within the tolerance); SGR state unknown before, reset after.
+    // with exactly these colours (what an encoder recorded as put there);
+    // SGR state unknown before, reset after.
     void paintCells(const WireCell *cells, size_t n, std::string &out);
 
     int cols() const { return cols_; }
@@ -49,8 +49,11 @@ private:
     bool close(uint32_t a, uint32_t b) const;
     // One cell (row r, column c) with top/bottom colours t and b; cursorCol:
     // where the cursor is in that row (-1: unknown), moved past the cell.
-    void putCell(std::string &out, int r, int c, uint32_t t, uint32_t b, int &cursorCol, std::vector<WireCell> *changes);
-    void setColors(std::string &out, bool wantFg, uint32_t fg, bool wantBg, uint32_t bg);
+    // exact: those colours exactly (else a set colour within the tolerance
+    // is reused).
+    void putCell(std::string &out, int r, int c, uint32_t t, uint32_t b, int &cursorCol, std::vector<WireCell> *changes,
+                 bool exact);
+    void setColors(std::string &out, bool wantFg, uint32_t fg, bool wantBg, uint32_t bg, bool exact = false);
     void appendColor(std::string &out, bool fg, uint32_t c);
 
     int cols_ = 0, rows_ = 0, row0_ = 1, col0_ = 1;

@@ -45,14 +45,16 @@ void deflateHalf(void *p) {
     } else if (deflateReset(h.z) != Z_OK) {
         return;
     }
-    h.out.resize(deflateBound(h.z, static_cast<uLong>(h.n)) + 64);
+    const size_t bound = deflateBound(h.z, static_cast<uLong>(h.n)) + 64;
+    if (h.out.size() < bound) h.out.resize(bound);
     h.z->next_in = const_cast<Bytef *>(h.data);
     h.z->avail_in = static_cast<uInt>(h.n);
     h.z->next_out = h.out.data();
     h.z->avail_out = static_cast<uInt>(h.out.size());
     const int r = deflate(h.z, h.last ? Z_FINISH : Z_SYNC_FLUSH);
-    h.ok = h.last ? r == Z_STREAM_END : r == Z_OK && h.z->avail_in == 0;
-    h.out.resize(h.out.size() - h.z->avail_out);
+    // The sync flush must have had room to finish (avail_out left over).
+    h.ok = h.last ? r == Z_STREAM_END : r == Z_OK && h.z->avail_in == 0 && h.z->avail_out > 0;
+    h.len = h.out.size() - h.z->avail_out;
     h.adler = adler32(adler32(0L, Z_NULL, 0), h.data, static_cast<uInt>(h.n));
 }
 } // namespace
@@ -98,8 +100,9 @@ void KittyEncoder::encode(const uint8_t *rgb, int stride, int w, int h, uint32_t
     packed_.clear();
     packed_.push_back(0x78);
     packed_.push_back(level_ <= 1 ? 0x01 : level_ < 6 ? 0x5e : level_ == 6 ? 0x9c : 0xda);
-    packed_.insert(packed_.end(), halves_[0].out.begin(), halves_[0].out.end());
-    if (split) packed_.insert(packed_.end(), halves_[1].out.begin(), halves_[1].out.end());
+    packed_.insert(packed_.end(), halves_[0].out.begin(), halves_[0].out.begin() + static_cast<ptrdiff_t>(halves_[0].len));
+    if (split)
+        packed_.insert(packed_.end(), halves_[1].out.begin(), halves_[1].out.begin() + static_cast<ptrdiff_t>(halves_[1].len));
     for (int s = 24; s >= 0; s -= 8) packed_.push_back(static_cast<uint8_t>(adler >> s));
     const size_t packedLen = packed_.size();
     // Chunks of 4096 base64 characters = 3072 payload bytes each.

@@ -43,7 +43,8 @@ public:
         bool last = true;
         bool ok = false;
         unsigned long adler = 1;
-        std::vector<uint8_t> out;
+        std::vector<uint8_t> out;   // grows, never shrinks (no zero-filling a frame)
+        size_t len = 0;             // of out, this frame
     };
 
 private:

@@ -227,12 +227,15 @@ class PixelDisplay final : public Display, public FrameEncoder {
 public:
     PixelDisplay(const DisplayOptions &o, Proto p) : opt_(o), proto_(p), local_(p, 0), enc_(p, 1) {
         localWire_.bytes.reserve(1 << 20);
+        gathered_.reserve(256);
         if (proto_ == Proto::Kitty && insideTmux()) {
             std::string why;
             layout_.tmux = tmuxPassthrough(layout_.paneTop, layout_.paneLeft, why);
         }
         layout_.shm = proto_ == Proto::Kitty && opt_.kittyShm;
-        pool_->setDropSink(&carry_);
+        // Kitty wires are whole images, each replacing the last: a dropped
+        // one is never needed, so nothing is carried (and not copied).
+        if (proto_ == Proto::Sixel) pool_->setDropSink(&carry_);
     }
     ~PixelDisplay() override {
         pool_->setDropSink(nullptr);

@@ -1,6 +1,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include "display/pixel/helper_thread.h"
 #include "display/pixel/kitty_encoder.h"
 #include "display/pixel/sixel_encoder.h"
 
@@ -218,6 +219,54 @@ TEST_CASE("kitty: chunks of 4096 base64 characters carrying the zlib'd pixels") 
     REQUIRE(uncompress(back.data(), &n, packed.data(), static_cast<uLong>(packed.size())) == Z_OK);
     CHECK(n == rgb.size());
     CHECK(back == rgb);
+}
+
+TEST_CASE("kitty: the compression split over two threads is one valid zlib stream of the same pixels") {
+    HelperThread helper;
+    KittyEncoder enc;
+    for (const int h : {48, 37, 2}) {   // an odd height splits unevenly
+        for (const bool noise : {true, false}) {
+            CAPTURE(h);
+            CAPTURE(noise);
+            const int w = 50, stride = w * 3 + 10;   // rows with padding: copied together first
+            std::vector<uint8_t> img(static_cast<size_t>(stride) * h), rgb;
+            uint32_t seed = 7;
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w * 3; ++x) {
+                    const uint8_t v = noise ? static_cast<uint8_t>((seed = seed * 1103515245 + 12345) >> 24)
+                                            : static_cast<uint8_t>((x / 12 + y / 5) * 17);
+                    img[static_cast<size_t>(y) * stride + x] = v;
+                    rgb.push_back(v);
+                }
+            std::string out;
+            enc.encode(img.data(), stride, w, h, 9, out, &helper);
+            std::string b64;
+            for (size_t pos = 0; (pos = out.find("\x1b_G", pos)) != std::string::npos;) {
+                const size_t semi = out.find(';', pos), end = out.find("\x1b\\", pos);
+                b64 += out.substr(semi + 1, end - semi - 1);
+                pos = end + 2;
+            }
+            std::vector<uint8_t> packed;
+            auto val = [](char c) {
+                const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                return static_cast<int>(std::strchr(t, c) - t);
+            };
+            for (size_t k = 0; k + 4 <= b64.size(); k += 4) {
+                const uint32_t v = (val(b64[k]) << 18) | (val(b64[k + 1]) << 12) |
+                                   ((b64[k + 2] == '=' ? 0 : val(b64[k + 2])) << 6) | (b64[k + 3] == '=' ? 0 : val(b64[k + 3]));
+                packed.push_back(static_cast<uint8_t>(v >> 16));
+                if (b64[k + 2] != '=') packed.push_back(static_cast<uint8_t>(v >> 8));
+                if (b64[k + 3] != '=') packed.push_back(static_cast<uint8_t>(v));
+            }
+            std::vector<uint8_t> back(rgb.size() + 16);
+            uLongf n = static_cast<uLongf>(back.size());
+            // uncompress checks the header and the adler32 at the end
+            REQUIRE(uncompress(back.data(), &n, packed.data(), static_cast<uLong>(packed.size())) == Z_OK);
+            back.resize(n);
+            CHECK(back == rgb);
+        }
+    }
+    CHECK(helper.started());
 }
 
 TEST_CASE("kitty: delete command and base64 padding") {

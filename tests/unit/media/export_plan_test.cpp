@@ -149,6 +149,12 @@ TEST_CASE("stills: a directory, a %d pattern, one frame, and what is refused") {
     CHECK_FALSE(why.empty());
     CHECK(stillsPattern("x-%0999d.png", false, false, pat, why));
     CHECK_FALSE(why.empty());
+    // A '%' in a directory's name is part of the name.
+    CHECK(stillsPattern("100% juice/", false, false, pat, why));
+    CHECK(why.empty());
+    CHECK(stillName(pat, 5) == "100% juice/frame-000005.png");
+    CHECK(stillsPattern("x%99999999999", true, false, pat, why));
+    CHECK(stillName(pat, 1) == "x%99999999999/frame-000001.png");
     // Not stills at all: a container.
     CHECK_FALSE(stillsPattern("cut.mp4", false, false, pat, why));
     CHECK(why.empty());
