@@ -174,6 +174,25 @@ TEST_CASE("sixel video: only the cell rows that changed are sent, where they bel
     CHECK(third.rfind("\x1b[5;9H\x1bP", 0) == 0);           // after reset: whole again
 }
 
+namespace {
+// Standard base64 (with padding) back to bytes.
+std::vector<uint8_t> unbase64(const std::string &b64) {
+    std::vector<uint8_t> packed;
+    auto val = [](char c) {
+        const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        return static_cast<int>(std::strchr(t, c) - t);
+    };
+    for (size_t k = 0; k + 4 <= b64.size(); k += 4) {
+        const uint32_t v = (val(b64[k]) << 18) | (val(b64[k + 1]) << 12) |
+                           ((b64[k + 2] == '=' ? 0 : val(b64[k + 2])) << 6) | (b64[k + 3] == '=' ? 0 : val(b64[k + 3]));
+        packed.push_back(static_cast<uint8_t>(v >> 16));
+        if (b64[k + 2] != '=') packed.push_back(static_cast<uint8_t>(v >> 8));
+        if (b64[k + 3] != '=') packed.push_back(static_cast<uint8_t>(v));
+    }
+    return packed;
+}
+} // namespace
+
 TEST_CASE("kitty: chunks of 4096 base64 characters carrying the zlib'd pixels") {
     const int w = 64, h = 48;
     std::vector<uint8_t> rgb(static_cast<size_t>(w) * h * 3);
@@ -202,18 +221,7 @@ TEST_CASE("kitty: chunks of 4096 base64 characters carrying the zlib'd pixels") 
     CHECK(chunks >= 3);
     CHECK(last);
     // base64 -> bytes -> inflate -> the pixels
-    std::vector<uint8_t> packed;
-    auto val = [](char c) {
-        const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        return static_cast<int>(std::strchr(t, c) - t);
-    };
-    for (size_t k = 0; k + 4 <= b64.size(); k += 4) {
-        const uint32_t v = (val(b64[k]) << 18) | (val(b64[k + 1]) << 12) |
-                           ((b64[k + 2] == '=' ? 0 : val(b64[k + 2])) << 6) | (b64[k + 3] == '=' ? 0 : val(b64[k + 3]));
-        packed.push_back(static_cast<uint8_t>(v >> 16));
-        if (b64[k + 2] != '=') packed.push_back(static_cast<uint8_t>(v >> 8));
-        if (b64[k + 3] != '=') packed.push_back(static_cast<uint8_t>(v));
-    }
+    const std::vector<uint8_t> packed = unbase64(b64);
     std::vector<uint8_t> back(rgb.size());
     uLongf n = static_cast<uLongf>(back.size());
     REQUIRE(uncompress(back.data(), &n, packed.data(), static_cast<uLong>(packed.size())) == Z_OK);
@@ -246,18 +254,7 @@ TEST_CASE("kitty: the compression split over two threads is one valid zlib strea
                 b64 += out.substr(semi + 1, end - semi - 1);
                 pos = end + 2;
             }
-            std::vector<uint8_t> packed;
-            auto val = [](char c) {
-                const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-                return static_cast<int>(std::strchr(t, c) - t);
-            };
-            for (size_t k = 0; k + 4 <= b64.size(); k += 4) {
-                const uint32_t v = (val(b64[k]) << 18) | (val(b64[k + 1]) << 12) |
-                                   ((b64[k + 2] == '=' ? 0 : val(b64[k + 2])) << 6) | (b64[k + 3] == '=' ? 0 : val(b64[k + 3]));
-                packed.push_back(static_cast<uint8_t>(v >> 16));
-                if (b64[k + 2] != '=') packed.push_back(static_cast<uint8_t>(v >> 8));
-                if (b64[k + 3] != '=') packed.push_back(static_cast<uint8_t>(v));
-            }
+            const std::vector<uint8_t> packed = unbase64(b64);
             std::vector<uint8_t> back(rgb.size() + 16);
             uLongf n = static_cast<uLongf>(back.size());
             // uncompress checks the header and the adler32 at the end
