@@ -148,7 +148,6 @@ void EncodeStage::run() {
             const int64_t t0 = monotonicNs(), c0 = threadCpuNs();
             if (w && enc_.encode(*fr, *w, split(*fr))) {
                 const int64_t took = monotonicNs() - t0;
-                w->encodeNs = took;
                 sh_.stats.busyNs[kEncode] += took;
                 encodeNs_ = encodeNs_ ? (encodeNs_ * 7 + took) / 8 : took;
                 sh_.stats.encodeNs.store(encodeNs_, std::memory_order_relaxed);

@@ -59,7 +59,6 @@ public:
     bool written = false;     // the display wrote it
     bool reached = false;     // it reached the display (a drop there is carried)
     const void *owner = nullptr;   // the encoder that made it
-    int64_t encodeNs = 0;
 
     void clear() {
         bytes.clear();
@@ -67,7 +66,6 @@ public:
         cells.clear();
         epoch = 0;
         full = written = reached = false;
-        encodeNs = 0;
     }
     void addSegment(int row0, int row1, size_t from, bool replace) {
         WireSegment s;

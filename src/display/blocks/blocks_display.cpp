@@ -179,8 +179,8 @@ public:
         w.epoch = l.epoch;
         // The changed cells, relative to the frame before (a delta); a
         // whole picture repaints every cell.
+        // (Written whole by present(); its cells are what CellCarry keeps.)
         enc_.encode(f->data[0], f->linesize[0], w.bytes, &w.cells);
-        w.addSegment(0, l.cells.rows, 0, whole);
         w.full = whole;
         return true;
     }
@@ -207,7 +207,6 @@ public:
                 ++drawnHere_;
                 localWire_.clear();
                 local_.encode(f->data[0], f->linesize[0], localWire_.bytes);
-                localWire_.addSegment(0, layout_.cells.rows, 0, whole);
                 localWire_.full = whole;
                 w = &localWire_;
             }
