@@ -71,7 +71,9 @@ for rate, label in ((1_000_000, "1 MB/s"), (150_000, "150 KB/s")):
     shown = [r for r in rows if r[0] == "presented"]
     link = [r for r in rows if r[0] == "dropped-link"]
     check(rc == 0, f"{label}: exits 0 ({rc})")
-    check(len(shown) >= 15, f"{label}: the picture keeps moving ({len(shown)} frames shown in 3 s)")
+    # Moving, not a frame rate: at 150 KB/s 15 to 20 frames come through
+    # here when quiet, 14 beside other tests; a frozen picture shows 1 or 2.
+    check(len(shown) >= 10, f"{label}: the picture keeps moving ({len(shown)} frames shown in 3 s)")
     check(pause_s is not None and pause_s < 0.2,
           f"{label}: SPACE shows on the status line within 200 ms "
           f"({None if pause_s is None else round(pause_s * 1000)} ms)")
