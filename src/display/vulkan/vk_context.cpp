@@ -45,12 +45,6 @@ const char *typeName(VkPhysicalDeviceType t) {
     }
 }
 
-Error vkError(const std::string &what, VkResult r) {
-    Error e = Error::make(ErrorKind::Display, "vulkan: " + what + " failed (" + resultName(r) + ")");
-    e.native = static_cast<int>(r);
-    return e;
-}
-
 } // namespace
 
 bool validationFromEnv() {
@@ -153,12 +147,12 @@ Result<std::unique_ptr<Context>> Context::createInstance(const ContextOptions &o
     ci.ppEnabledExtensionNames = exts.data();
     VkResult r = vkCreateInstance(&ci, nullptr, &c->instance);
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER) return Error::make(ErrorKind::Display, "vulkan: no Vulkan driver (ICD) is installed");
-    if (r != VK_SUCCESS) return vkError("vkCreateInstance", r);
+    if (r != VK_SUCCESS) return vkFail("vkCreateInstance", r);
     loadInstance(c->instance);
     if (o.validation) {
         if (!vkCreateDebugUtilsMessengerEXT) return Error::make(ErrorKind::Display, "vulkan: no VK_EXT_debug_utils");
         r = vkCreateDebugUtilsMessengerEXT(c->instance, &dbg, nullptr, &c->messenger_);
-        if (r != VK_SUCCESS) return vkError("vkCreateDebugUtilsMessengerEXT", r);
+        if (r != VK_SUCCESS) return vkFail("vkCreateDebugUtilsMessengerEXT", r);
     }
     uint32_t devs = 0;
     vkEnumeratePhysicalDevices(c->instance, &devs, nullptr);
@@ -283,7 +277,7 @@ Result<void> Context::createDevice(VkSurfaceKHR surface, bool swapchain) {
     di.enabledExtensionCount = static_cast<uint32_t>(exts.size());
     di.ppEnabledExtensionNames = exts.data();
     VkResult r = vkCreateDevice(phys, &di, nullptr, &device);
-    if (r != VK_SUCCESS) return vkError("vkCreateDevice", r);
+    if (r != VK_SUCCESS) return vkFail("vkCreateDevice", r);
     loadDevice(device);
     vkGetDeviceQueue(device, family, 0, &queue);
     return {};
@@ -362,6 +356,12 @@ VulkanProbe probeVulkan(bool askDisplays) {
         if (!ds.empty()) p.displayWhy = ds[0];
     }
     return p;
+}
+
+Error vkFail(const std::string &what, VkResult r) {
+    Error e = Error::make(ErrorKind::Display, "vulkan: " + what + " failed (" + resultName(r) + ")");
+    e.native = static_cast<int>(r);
+    return e;
 }
 
 } // namespace qv::vk

@@ -19,6 +19,10 @@
 
 namespace qv::vk {
 
+// The Error for a failed Vulkan call: "vulkan: WHAT failed (VK_...)", the
+// VkResult kept in Error::native.
+Error vkFail(const std::string &what, VkResult r);
+
 struct ContextOptions {
     // VK_LAYER_KHRONOS_validation with a messenger that counts every warning
     // and error (QV_VK_VALIDATION=1; the tests run with it).

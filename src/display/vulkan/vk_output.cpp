@@ -17,12 +17,6 @@ namespace qv::vk {
 
 namespace {
 
-Error vkFail(const std::string &what, VkResult r) {
-    Error e = Error::make(ErrorKind::Display, "vulkan: " + what + " failed (" + resultName(r) + ")");
-    e.native = static_cast<int>(r);
-    return e;
-}
-
 VkSemaphore makeSemaphore(Context &ctx) {
     VkSemaphoreCreateInfo si{};
     si.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO;

@@ -31,9 +31,7 @@ Error Presenter::fail(const std::string &what, VkResult r) {
         e.native = static_cast<int>(r);
         return e;
     }
-    Error e = Error::make(ErrorKind::Display, "vulkan: " + what + " failed (" + resultName(r) + ")");
-    e.native = static_cast<int>(r);
-    return e;
+    return vkFail(what, r);
 }
 
 Result<void> Presenter::checkValidation() {

@@ -14,12 +14,6 @@ const uint32_t kVideoFrag[] = {
 #include "video_frag.spv.inc"
 };
 
-Error vkFail(const std::string &what, VkResult r) {
-    Error e = Error::make(ErrorKind::Display, "vulkan: " + what + " failed (" + resultName(r) + ")");
-    e.native = static_cast<int>(r);
-    return e;
-}
-
 // The fragment shader's uniform block (std140, shaders/video.frag).
 struct Params {
     float orient0[4];

@@ -14,14 +14,6 @@ extern "C" {
 
 namespace qv::vk {
 
-namespace {
-Error vkFail(const std::string &what, VkResult r) {
-    Error e = Error::make(ErrorKind::Display, "vulkan: " + what + " failed (" + resultName(r) + ")");
-    e.native = static_cast<int>(r);
-    return e;
-}
-} // namespace
-
 VkFormat vkFormatOf(TexFormat f) {
     switch (f) {
     case TexFormat::R8: return VK_FORMAT_R8_UNORM;
