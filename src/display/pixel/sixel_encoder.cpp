@@ -28,10 +28,9 @@ void appendInt(std::string &out, int v) {
     if (v < 0) *--p = '-';
     out.append(p, static_cast<size_t>(e - p));
 }
-// The end of the run of o[x]'s colour in o[x..w): eight bytes at a time.
-int runEnd(const uint8_t *o, int x, int w) {
-    const uint8_t c = o[x];
-    int e = x + 1;
+// The first i in [x, w) with o[i] != c (w when none): eight bytes at a time.
+int sameEnd(const uint8_t *o, int x, int w, uint8_t c) {
+    int e = x;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t pattern = 0x0101010101010101ULL * c;
     for (; e + 8 <= w; e += 8) {
@@ -43,6 +42,19 @@ int runEnd(const uint8_t *o, int x, int w) {
     while (e < w && o[e] == c) ++e;
     return e;
 }
+// b[x..e) |= bit, eight bytes at a time.
+void orRun(uint8_t *b, int x, int e, uint8_t bit) {
+    const uint64_t wide = 0x0101010101010101ULL * bit;
+    for (; x + 8 <= e; x += 8) {
+        uint64_t v;
+        std::memcpy(&v, b + x, 8);
+        v |= wide;
+        std::memcpy(b + x, &v, 8);
+    }
+    for (; x < e; ++x) b[x] |= bit;
+}
+// The end of the run of o[x]'s colour in o[x..w).
+int runEnd(const uint8_t *o, int x, int w) { return sameEnd(o, x + 1, w, o[x]); }
 } // namespace
 
 SixelEncoder::SixelEncoder(bool dither) : dither_(dither) {
@@ -100,30 +112,36 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
     const uint8_t(*km)[256] = keepMask_;
     const uint8_t(*lv)[3] = levels_;
     for (int y = 0; y < h; ++y) {
-        const uint8_t *p = rgb + static_cast<ptrdiff_t>(y) * stride;
+        const uint8_t *row = rgb + static_cast<ptrdiff_t>(y) * stride;
         uint8_t *o = all_.data() + static_cast<size_t>(y) * static_cast<size_t>(w);
-        int prev = -1, l0 = 0, l1 = 0, l2 = 0;   // the left neighbour's colour and its levels
-        for (int x = 0; x < w; ++x, p += 3) {
-            int c;
-            if (dither) {
-                const int t = kBayer[y & 3][x & 3];
-                c = lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]];
+        // Each pixel's nearest colour, without a branch.
+        const uint8_t *p = row;
+        if (dither) {
+            const int *bayer = kBayer[y & 3];
+            for (int x = 0; x < w; ++x, p += 3) {
+                const int t = bayer[x & 3];
+                o[x] = static_cast<uint8_t>(lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]]);
+            }
+        } else {
+            for (int x = 0; x < w; ++x, p += 3) o[x] = static_cast<uint8_t>(pr[0][p[0]] + pr[1][p[1]] + pr[2][p[2]]);
+        }
+        // Then, left to right: a pixel whose colour differs from its left
+        // neighbour's keeps the neighbour's when that is close enough to it
+        // (longer runs, fewer colour switches per band: a sixel's main
+        // cost). Stretches that already hold the neighbour's colour are
+        // skipped eight pixels at a time.
+        int prev = o[0], l0 = lv[prev][0], l1 = lv[prev][1], l2 = lv[prev][2];
+        for (int x = sameEnd(o, 1, w, static_cast<uint8_t>(prev)); x < w;
+             x = sameEnd(o, x + 1, w, static_cast<uint8_t>(prev))) {
+            const uint8_t *q = row + static_cast<ptrdiff_t>(x) * 3;
+            if ((km[0][q[0]] >> l0) & (km[1][q[1]] >> l1) & (km[2][q[2]] >> l2) & 1) {
+                o[x] = static_cast<uint8_t>(prev);
             } else {
-                c = pr[0][p[0]] + pr[1][p[1]] + pr[2][p[2]];
+                prev = o[x];
+                l0 = lv[prev][0];
+                l1 = lv[prev][1];
+                l2 = lv[prev][2];
             }
-            // Keep the left neighbour's colour when it is close enough: longer
-            // runs, fewer colour switches per band (a sixel's main cost).
-            if (c != prev) {
-                if (prev >= 0 && ((km[0][p[0]] >> l0) & (km[1][p[1]] >> l1) & (km[2][p[2]] >> l2) & 1)) {
-                    c = prev;
-                } else {
-                    prev = c;
-                    l0 = lv[c][0];
-                    l1 = lv[c][1];
-                    l2 = lv[c][2];
-                }
-            }
-            o[x] = static_cast<uint8_t>(c);
         }
     }
 }
@@ -248,8 +266,7 @@ void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {
                 if (maxx_[cu] < 0) used_.push_back(c);
                 if (x < minx_[cu]) minx_[cu] = x;
                 if (e - 1 > maxx_[cu]) maxx_[cu] = e - 1;
-                uint8_t *b = bits_.data() + cu * static_cast<size_t>(w);
-                for (int i = x; i < e; ++i) b[i] |= bit;
+                orRun(bits_.data() + cu * static_cast<size_t>(w), x, e, bit);
                 x = e;
             }
         }
@@ -262,20 +279,15 @@ void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {
             out += '#';
             appendInt(out, c);
             if (minx_[cu] > 0) emitRun(out, '?', minx_[cu]);
-            char runCh = 0;
-            int runLen = 0;
-            for (int x = minx_[cu]; x <= maxx_[cu]; ++x) {
-                const char ch = static_cast<char>(63 + row[x]);
-                row[x] = 0;
-                if (ch == runCh) {
-                    ++runLen;
-                } else {
-                    if (runLen) emitRun(out, runCh, runLen);
-                    runCh = ch;
-                    runLen = 1;
-                }
+            // Runs of one sixel, found eight bytes at a time (most of a
+            // colour's span is empty, '?'); the row is cleared for the next band.
+            const int x0 = minx_[cu], x1 = maxx_[cu] + 1;
+            for (int x = x0; x < x1;) {
+                const int e = runEnd(row, x, x1);
+                emitRun(out, static_cast<char>(63 + row[x]), e - x);
+                x = e;
             }
-            if (runLen) emitRun(out, runCh, runLen);
+            std::memset(row + x0, 0, static_cast<size_t>(x1 - x0));
             minx_[cu] = w;
             maxx_[cu] = -1;
         }
