@@ -21,10 +21,13 @@ qv_install "g++-$triplet" qemu-user-static mmdebstrap file doctest-dev meson nin
 root=$QV_CHROOT_CACHE/sysroot-$arch
 pkgs=(libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libdrm-dev zlib1g-dev libc6-dev
       libstdc++6 libgcc-s1)
-want=$(printf '%s\n' "${pkgs[@]}" | sort -u | tr '\n' ' ')
+# The .debs stay in var/cache/apt/archives and apt's lists in var/lib/apt:
+# tools/package reads the libraries' symbols files from them and asks apt
+# whether the armhf package's Depends resolve.
+want="$(printf '%s\n' "${pkgs[@]}" | sort -u | tr '\n' ' ')debs-kept"
 if [[ ! -f $root/.qv-ready || $(cat "$root/.qv-ready") != "$want" ]]; then
   rm -rf "$root"
-  mmdebstrap --variant=extract --architectures="$arch" --include="$(IFS=,; echo "${pkgs[*]}")" \
+  mmdebstrap --variant=extract --skip=cleanup/apt --architectures="$arch" --include="$(IFS=,; echo "${pkgs[*]}")" \
     --aptopt='Acquire::Check-Valid-Until "false"' --aptopt='Acquire::Retries "3"' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' \

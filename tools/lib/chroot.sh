@@ -31,6 +31,8 @@ qv_debian_mirror() {
   echo "${u:-http://deb.debian.org/debian}"
 }
 
+qv_ubuntu_suite() { [[ $1 == jammy || $1 == noble ]]; }
+
 qv_chroot_make() {
   local suite=$1; shift
   local dir log want
@@ -49,7 +51,23 @@ qv_chroot_make() {
       [[ $# -gt 0 ]] && opts+=(--include="$(IFS=,; echo "$*")")
       [[ ${QV_CHROOT_DOCS:-0} == 1 ]] || opts+=(--dpkgopt='path-exclude=/usr/share/doc/*'
         --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*')
-      mmdebstrap "${opts[@]}" "$suite" "$dir" "$(qv_debian_mirror)" || { rm -rf "$dir"; exit 1; }
+      local mirror
+      mirror=$(qv_debian_mirror)
+      if qv_ubuntu_suite "$suite"; then
+        # Ubuntu (by hand only: CI reaches Debian's mirror alone): its
+        # archive, main and universe (FFmpeg's -dev packages), its keyring
+        # from its own pool.
+        mirror=${QV_UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}
+        local kr=$QV_CHROOT_CACHE/ubuntu-archive-keyring.gpg
+        if [[ ! -s $kr ]]; then
+          local t; t=$(mktemp -d)
+          curl -fsSL -o "$t/k.deb" "$mirror/pool/main/u/ubuntu-keyring/ubuntu-keyring_2021.03.26_all.deb" &&
+            dpkg-deb -x "$t/k.deb" "$t/x" && cp "$t/x/usr/share/keyrings/ubuntu-archive-keyring.gpg" "$kr"
+          rm -rf "$t"; [[ -s $kr ]] || exit 1
+        fi
+        opts+=(--components=main,universe --keyring="$kr")
+      fi
+      mmdebstrap "${opts[@]}" "$suite" "$dir" "$mirror" || { rm -rf "$dir"; exit 1; }
     else
       cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null
       qv_chroot_run "$suite" env DEBIAN_FRONTEND=noninteractive apt-get -q -o Acquire::Retries=3 update &&

@@ -123,9 +123,10 @@ TEST_CASE("the pool: a fixed number of wires; a wire dropped at the display reac
     c.reset(5);
     pool->setDropSink(&c);
     AttachmentPtr a = pool->take(), b = pool->take();
-    REQUIRE(a);
-    REQUIRE(b);
-    CHECK_FALSE(pool->take());   // all in use: the frame goes on bare
+    REQUIRE(a != nullptr);
+    REQUIRE(b != nullptr);
+    AttachmentPtr none = pool->take();   // all in use: the frame goes on bare
+    CHECK(none == nullptr);
     Wire *wa = static_cast<Wire *>(a.get());
     wa->epoch = 5;
     seg(*wa, 0, 2, "AA", true);
