@@ -194,6 +194,7 @@ int runPlay(const app::ParsedArgs &a) {
     o.lowLatency = a.get("latency") == "low";
     o.timeoutNs = a.timeNs("timeout", 0);
     o.reconnect = a.get("reconnect") == "on" ? 1 : a.get("reconnect") == "off" ? 0 : -1;
+    o.driftGuard = a.get("drift-guard") == "on" ? 1 : a.get("drift-guard") == "off" ? 0 : -1;
     if (!demuxerOpts(a, o.demuxerOpts)) return static_cast<int>(ExitCode::Usage);
     if (o.display == "auto" || o.display == "help" || o.display == "kitty" || o.display == "sixel") {
         // Ask the terminal what it can draw (a few tens of ms, answers never

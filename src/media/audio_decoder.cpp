@@ -66,13 +66,31 @@ bool AudioDecoder::setOutput(int rate, int channels, double speed) {
     speed_ = speed;
     const int inRate = std::max(1, static_cast<int>(std::lround(sampleRate() * speed)));
     m.swr = ff::makeResampler(m.dec.get(), inRate, rate, channels);
+    armed_ = false;
     if (!m.swr) log::warn("audio: cannot resample %s", m.desc.c_str());
+    applyDrift();
     return m.swr != nullptr;
+}
+
+void AudioDecoder::setDrift(double ratio) {
+    drift_ = ratio;
+    applyDrift();
+}
+
+void AudioDecoder::applyDrift() {
+    if (!impl_->swr || (drift_ == 1.0 && !armed_)) return;
+    // In output samples: over the next second, |delta| fewer (faster) or more.
+    const int distance = outRate_;
+    const int delta = static_cast<int>(std::lround((1.0 - drift_) * distance));
+    if (swr_set_compensation(impl_->swr, delta, distance) < 0) drift_ = 1.0;
+    armed_ = drift_ != 1.0;
 }
 
 void AudioDecoder::flush() {
     avcodec_flush_buffers(impl_->dec.get());
     if (impl_->swr) swr_init(impl_->swr);   // drop what it held
+    armed_ = false;
+    applyDrift();
     nextPts_ = INT64_MIN;
 }
 
@@ -112,7 +130,7 @@ bool AudioDecoder::receive(SampleSink &sink) {
         if (nextPts_ != INT64_MIN && pts > nextPts_ && pts - nextPts_ < 1000000000) {
             // A gap (lost or broken packets): silence keeps the clock even
             // instead of letting the sound jump ahead.
-            const int n = static_cast<int>(static_cast<double>(pts - nextPts_) * 1e-9 * outRate_ / speed_);
+            const int n = static_cast<int>(static_cast<double>(pts - nextPts_) * 1e-9 * outRate_ / (speed_ * drift_));
             if (n > 0) {
                 buf_.assign(static_cast<size_t>(n) * static_cast<size_t>(outChannels_), 0.0f);
                 if (!sink.samples(buf_.data(), n, nextPts_)) {
@@ -132,7 +150,7 @@ bool AudioDecoder::receive(SampleSink &sink) {
                                     m.frame->nb_samples);
         av_frame_unref(m.frame);
         if (got <= 0) continue;
-        nextPts_ = pts + static_cast<int64_t>(got * 1e9 * speed_ / outRate_);
+        nextPts_ = pts + static_cast<int64_t>(got * 1e9 * speed_ * drift_ / outRate_);
         if (!sink.samples(buf_.data(), got, pts)) return false;
     }
 }

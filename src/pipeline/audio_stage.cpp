@@ -1,5 +1,7 @@
 #include "audio_stage.h"
 
+#include "qv/audio/audio_clock.h"
+#include "qv/audio/drift_guard.h"
 #include "qv/core/log.h"
 #include "qv/core/signals.h"
 #include "qv/sync/clock.h"
@@ -50,7 +52,8 @@ struct Request {
 class AudioStage final : public AudioPlayer, public SampleSink {
 public:
     AudioStage(std::unique_ptr<AudioDecoder> dec, PacketQueue *q, std::unique_ptr<AudioOutput> out, const AudioOptions &o)
-        : dec_(std::move(dec)), q_(q), out_(std::move(out)), delayNs_(o.delayNs), speed_(o.speed) {
+        : dec_(std::move(dec)), q_(q), out_(std::move(out)), delayNs_(o.delayNs), measure_(o.measureBacklog && dec_),
+          speed_(o.speed), guard_(o.driftGuard) {
         volume_ = std::clamp(o.volume, 0, 150);
         out_->setVolume(volume_);
         hist_.resize(kHistory);
@@ -65,6 +68,7 @@ public:
                out_->freeBlocks().tryPop(b))
             ++parked_;
         if (parked_) desc_ += ", lead " + std::to_string(o.leadBlocks) + " blocks";
+        if (measure_) report_.guarded = o.driftGuard;
         thread_ = std::thread([this] { run(); });
     }
 
@@ -141,6 +145,10 @@ public:
     std::string describe() const override { return desc_; }
     int64_t decodeErrors() const override { return errors_.load(); }
     int64_t underruns() const override { return out_->underruns(); }
+    DriftReport drift() const override {
+        std::lock_guard<std::mutex> lk(reportM_);
+        return report_;
+    }
 
 private:
     // ---- qv-audio ----
@@ -155,6 +163,38 @@ private:
         if (cursor_ == histBegin_) ++cursor_;   // not decoded yet: skipped (only while the sound waits)
         ++histBegin_;
         fromFlush_ = false;
+    }
+
+    // The drift guard, at most every DriftGuard::kSampleNs while the sound
+    // plays at 1x: the backlog is the newest sound received (the history's
+    // last packet, plus what waits in the queue) minus the pts heard.
+    void guardTick() {
+        if (!measure_ || !running_ || cur_.speed != 1.0 || histEnd_ == histBegin_) return;
+        const int64_t now = monotonicNs();
+        if (now < nextGuardNs_) return;
+        nextGuardNs_ = now + DriftGuard::kSampleNs;
+        AudioStamp s;
+        if (outPaused_.load(std::memory_order_relaxed) || !out_->stamp(s) || s.ptsNs == INT64_MIN) return;
+        if (now - s.callbackNs > s.latencyNs + s.spanNs + 200000000) return;   // not playing
+        const PacketRef &last = slot(histEnd_ - 1);
+        if (last.ptsNs == INT64_MIN) return;
+        const int64_t backlog = last.ptsNs + last.durationNs + (q_ ? q_->durationNs() : 0) - heardAt(s, now);
+        const double rate = guard_.sample(now, backlog);
+        // (The decoder's compensation lasts a second of output: renewed
+        // every half second while it is not 1.)
+        if (rate != drift_ || (rate != 1.0 && now >= renewNs_)) {
+            drift_ = rate;
+            dec_->setDrift(rate);
+            renewNs_ = now + 500000000;
+        }
+        std::lock_guard<std::mutex> lk(reportM_);
+        report_.measured = guard_.learned();
+        report_.targetNs = guard_.targetNs();
+        report_.levelNs = guard_.levelNs();
+        report_.rate = guard_.rate();
+        report_.minRate = guard_.minRate();
+        report_.maxRate = guard_.maxRate();
+        report_.learnt = guard_.learnt();
     }
 
     // Takes what the queue has into the history (never blocks).
@@ -191,6 +231,8 @@ private:
     }
 
     void handle(const Request &r) {
+        guard_.reset();   // a new start: the backlog's target is learnt again
+        if (dec_ && drift_ != 1.0) dec_->setDrift(drift_ = 1.0);
         running_ = false;
         waiting_ = false;
         restart_ = false;
@@ -234,6 +276,7 @@ private:
             if (fr.tryPop(b)) return b;
             if (changed()) return nullptr;
             intake();
+            guardTick();
             if (changed()) return nullptr;
             if (q_) sleepOn({&fr.dataWaiter(), &q_->dataWaiter(), &ctl_}, [&] { return !fr.empty() || changed() || !q_->empty(); });
             else sleepOn({&fr.dataWaiter(), &ctl_}, [&] { return !fr.empty() || changed(); });
@@ -251,7 +294,8 @@ private:
     // SampleSink: samples at the output rate; trimmed before the start.
     bool samples(const float *data, int frames, int64_t pts) override {
         const int ch = out_->format().channels;
-        const double nsPerFrame = 1e9 * cur_.speed / out_->format().rate;
+        const double speed = cur_.speed * drift_;   // stream time a sample stands for, the drift guard's rate in it
+        const double nsPerFrame = 1e9 * speed / out_->format().rate;
         if (trimBefore_ != INT64_MIN) {
             const int64_t skip = static_cast<int64_t>(std::ceil((trimBefore_ - pts) / nsPerFrame));
             if (skip >= frames) return !changed();
@@ -276,7 +320,7 @@ private:
             }
             if (blk_->frames == 0) {
                 blk_->gen = cur_.gen;
-                blk_->speed = cur_.speed;
+                blk_->speed = speed;
                 blk_->ptsNs = pts;
             }
             const int take = std::min(frames, AudioBlock::kFrames - blk_->frames);
@@ -329,6 +373,7 @@ private:
                 continue;
             }
             if (running_ && cursor_ < histEnd_) {
+                guardTick();
                 PacketRef &p = slot(cursor_++);
                 if (!dec_->decode(p, *this)) continue;   // a new request came
                 errors_.store(dec_->errors(), std::memory_order_relaxed);
@@ -352,6 +397,7 @@ private:
     std::unique_ptr<AudioOutput> out_;
     std::string srcDesc_, desc_;
     int64_t delayNs_;
+    const bool measure_;   // AudioOptions::measureBacklog (a decoder's sound, not the tone)
 
     // shared
     std::mutex m_;
@@ -359,6 +405,8 @@ private:
     std::atomic<uint32_t> reqSeq_{0};
     std::atomic<bool> quit_{false}, lost_{false}, outPaused_{true};
     std::atomic<int64_t> errors_{0};
+    mutable std::mutex reportM_;
+    DriftReport report_;
     Waiter ctl_;
     std::thread thread_;
 
@@ -382,6 +430,9 @@ private:
     int64_t tonePts_ = 0;
     AudioBlock *blk_ = nullptr;
     std::vector<float> tone_;
+    DriftGuard guard_;
+    double drift_ = 1.0;                          // the rate the decoder plays at
+    int64_t nextGuardNs_ = 0, renewNs_ = 0;
 };
 
 } // namespace

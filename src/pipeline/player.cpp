@@ -111,6 +111,11 @@ public:
         ao.delayNs = opt_.audioDelayNs;
         ao.speed = std::min(opt_.speed, kTrickAbove);   // above 4x the sound is paused (trick play)
         ao.leadBlocks = opt_.lowLatency ? 4 : 0;   // a minimal buffer for live sound
+        // Live sources: the sound's backlog measured (--stats), and held by
+        // the drift guard unless --drift-guard=off.
+        const bool liveInput = isLiveUrl(opt_.input);
+        ao.measureBacklog = liveInput || opt_.driftGuard == 1;
+        ao.driftGuard = opt_.driftGuard == 1 || (opt_.driftGuard < 0 && liveInput);
         std::string why;
         if (wantAudio && demux && demux->hasAudio()) {
             auto dec = AudioDecoder::open(*demux);
@@ -363,6 +368,13 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
         medianP99(d.data(), d.size(), med, p99);
         std::fprintf(stderr, "  audio: %s; broken packets skipped %" PRId64 ", underruns %" PRId64 "\n",
                      audio_->describe().c_str(), audio_->decodeErrors(), audio_->underruns());
+        const DriftReport dr = audio_->drift();
+        if (dr.measured)
+            std::fprintf(stderr,
+                         "  drift guard: %s; sound backlog %.0f ms (target %.0f ms, learnt %d times), rate %+.2f%% "
+                         "now, %+.2f%% .. %+.2f%%\n",
+                         dr.guarded ? "on" : "off (measured only)", dr.levelNs / 1e6, dr.targetNs / 1e6, dr.learnt,
+                         (dr.rate - 1) * 100, (dr.minRate - 1) * 100, (dr.maxRate - 1) * 100);
         if (!d.empty())
             std::fprintf(stderr, "  A-V: median %.1f ms, 99th percentile %.1f ms, over %zu frames\n", med / 1e6, p99 / 1e6,
                          d.size());

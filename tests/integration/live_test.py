@@ -325,6 +325,50 @@ try:
     check(q.returncode == 0 and "lead 4 blocks" in err and "presented 60" in err,
           f"--latency=low with sound: a 4-block lead ({q.returncode}, {[l for l in err.splitlines() if 'audio:' in l]})")
 
+    # 7b''. The drift guard: two receivers of two senders (the same clip), one
+    # with the guard (auto: a udp URL), one with --drift-guard=off, for
+    # 12 s. The "sound card" is SDL's disk writer, which sleeps 20 ms a
+    # buffer and so runs a few percent slow on a loaded machine: the
+    # backlog grows against any sender. Checked: both measure it and learn
+    # a target; the guarded one answers in the right direction (faster
+    # when the backlog is above its target, within +-0.5%); the other only
+    # measures (rate 0).
+    dg = {}
+    procs = []
+    for mode in ("auto", "off"):
+        port = free_port()
+        url = f"udp://127.0.0.1:{port}"
+        env = dict(os.environ, SDL_AUDIODRIVER="disk", SDL_DISKAUDIOFILE=os.path.join(tmp, f"dg-{mode}.raw"))
+        q = qv([url, "--display=null", "--latency=low", "--stats", "--frames=360", "--timeout=20",
+                f"--drift-guard={mode}"], env=env)
+        procs.append((mode, q, url))
+    time.sleep(0.5)
+    for mode, q, url in procs:
+        s = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", aclip, "-c", "copy", "-f",
+                              "mpegts", url + "?pkt_size=1316"], stdin=subprocess.DEVNULL)
+        senders.append(s)
+    for mode, q, url in procs:
+        try:
+            out, err = q.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            q.kill()
+            out, err = q.communicate()
+        m = re.search(r"drift guard: (on|off)[^;]*; sound backlog (-?\d+) ms \(target (-?\d+) ms, learnt (\d+) times\), "
+                      r"rate ([-+][\d.]+)% now, ([-+][\d.]+)% \.\. ([-+][\d.]+)%", err)
+        dg[mode] = (q.returncode, m.groups() if m else None, [l for l in err.splitlines() if "drift" in l])
+    for s in senders[-2:]:
+        stop(s)
+    rc, g, lines = dg["auto"]
+    ok = rc == 0 and g is not None and g[0] == "on"
+    if ok:
+        err_ms = int(g[1]) - int(g[2])
+        now, lo, hi = float(g[4]), float(g[5]), float(g[6])
+        ok = -0.5 <= lo <= hi <= 0.5 and (err_ms <= 25 or hi > 0) and (err_ms >= -25 or lo < 0)
+    check(ok, f"drift guard on: learns the backlog's target and answers its drift in the right direction ({rc}, {lines})")
+    rc, g, lines = dg["off"]
+    check(rc == 0 and g is not None and g[0] == "off" and float(g[5]) == 0 and float(g[6]) == 0,
+          f"--drift-guard=off: the backlog measured only, the rate left alone ({rc}, {lines})")
+
     # 7c. A source that goes away (an SRT sender, qv calling) and comes back
     # 2 s later: qv reconnects (with a backoff), counted, and plays on.
     if "srt" in subprocess.run([FFMPEG, "-hide_banner", "-protocols"], stdout=subprocess.PIPE,

@@ -21,6 +21,19 @@ struct AudioOptions {
     // of what is heard: 0, all (AudioOutput::kBlocks, about 0.5 s at
     // 48 kHz); --latency=low: 4 (about 85 ms).
     int leadBlocks = 0;
+    // A live source (issue 14): the backlog (newest received sound minus
+    // what is heard) is measured, and with driftGuard held where it started
+    // by playing a fraction of a percent faster or slower (DriftGuard).
+    bool measureBacklog = false;
+    bool driftGuard = false;
+};
+
+// What the drift guard saw, for --stats (zeros when it did not run).
+struct DriftReport {
+    bool measured = false, guarded = false;
+    int64_t targetNs = 0, levelNs = 0;   // the backlog's target and its level now
+    double rate = 1.0, minRate = 1.0, maxRate = 1.0;
+    int learnt = 0;
 };
 
 class AudioPlayer {
@@ -56,6 +69,7 @@ public:
     virtual std::string describe() const = 0;
     virtual int64_t decodeErrors() const = 0;   // broken audio packets skipped
     virtual int64_t underruns() const = 0;      // callbacks that had to play silence mid-stream
+    virtual DriftReport drift() const { return {}; }
 };
 
 } // namespace qv

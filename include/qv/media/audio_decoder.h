@@ -41,6 +41,11 @@ public:
     // The output: rate and channels of the device, at this speed. False when
     // no resampler can be made.
     bool setOutput(int rate, int channels, double speed);
+    // The drift guard: play `ratio` times as fast as the timestamps say
+    // (1.003: 0.3% fewer output samples for the same input) through the
+    // resampler's compensation, no restart. Armed for a second of output:
+    // the caller renews it more often than that. 1.0: none.
+    void setDrift(double ratio);
     // Drop the decoder's and the resampler's state (after a seek, or before
     // decoding again from an earlier packet).
     void flush();
@@ -54,10 +59,13 @@ public:
 private:
     AudioDecoder() = default;
     bool receive(SampleSink &sink);
+    void applyDrift();
     struct Impl;
     std::unique_ptr<Impl> impl_;
     int outRate_ = 48000, outChannels_ = 2;
     double speed_ = 1.0;
+    double drift_ = 1.0;
+    bool armed_ = false;   // the resampler compensates (drift_ != 1, or was)
     int64_t nextPts_ = INT64_MIN;
     int64_t errors_ = 0;
     int64_t durationNs_ = 0;

@@ -50,6 +50,7 @@ struct PlayOptions {
     // Live sources (issue 14).
     int64_t timeoutNs = 0;             // --timeout: silent this long ends qv (exit 9); 0: wait for ever
     int reconnect = -1;                // --reconnect: 1 on, 0 off, -1 auto (on for live URLs)
+    int driftGuard = -1;               // --drift-guard: 1 on, 0 off, -1 auto (on for live URLs)
     bool lowLatency = false;           // --latency=low
     std::vector<std::pair<std::string, std::string>> demuxerOpts;   // --demuxer-opt=K=V
     // Test hook, called on the display thread after each presented frame.

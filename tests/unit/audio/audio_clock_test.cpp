@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "qv/audio/audio_clock.h"
+#include "qv/audio/drift_guard.h"
 
 #include <vector>
 
@@ -44,4 +45,68 @@ TEST_CASE("median and 99th percentile") {
     CHECK(p99 == 100);
     medianP99(v.data(), 0, med, p99);
     CHECK(med == 0);
+}
+
+// ---- the drift guard (issue 14) ----
+// A sender `fast` times as fast as the sound card (0.004: 0.4% fast): the
+// backlog grows by (fast - (rate - 1)) seconds a second, with the saw-tooth
+// of packets arriving every 100 ms. Simulated in steps of 10 ms.
+namespace {
+struct DriftRun {
+    double finalErrMs = 0, maxRate = 1, minRate = 1;
+    int learnt = 0;
+};
+DriftRun simulate(bool enabled, double fast, double seconds, int64_t jumpAtNs = -1) {
+    DriftGuard g(enabled);
+    g.reset();
+    double backlogNs = 80e6;   // heard -> newest received, with the packet in flight
+    double rate = 1.0;
+    const int64_t step = 10000000;
+    for (int64_t t = 0; t < static_cast<int64_t>(seconds * 1e9); t += step) {
+        backlogNs += (fast - (rate - 1.0)) * static_cast<double>(step);
+        if (t == jumpAtNs) backlogNs += 5e9;   // the sender restarted its timestamps
+        const double saw = static_cast<double>(t % 100000000);   // a packet every 100 ms
+        rate = g.sample(1000000000 + t, static_cast<int64_t>(backlogNs + saw));
+    }
+    DriftRun r;
+    r.finalErrMs = static_cast<double>(g.levelNs() - g.targetNs()) / 1e6;
+    r.maxRate = g.maxRate();
+    r.minRate = g.minRate();
+    r.learnt = g.learnt();
+    return r;
+}
+} // namespace
+
+TEST_CASE("drift guard: a sender 0.4% fast is held near the target; without it the latency grows") {
+    const DriftRun on = simulate(true, 0.004, 60);
+    const DriftRun off = simulate(false, 0.004, 60);
+    CHECK(on.finalErrMs < 30);           // 0.004 / kGainPerS = 20 ms in the steady state
+    CHECK(on.finalErrMs > 5);            // proportional: a small, steady offset
+    CHECK(on.maxRate > 1.003);
+    CHECK(on.maxRate <= 1.0 + DriftGuard::kMaxRate + 1e-12);
+    CHECK(off.finalErrMs > 200);         // 56 s after learning, 4 ms a second
+    CHECK(off.maxRate == 1.0);
+}
+
+TEST_CASE("drift guard: a slow sender is answered by playing slower, within the bound") {
+    const DriftRun on = simulate(true, -0.001, 60);
+    CHECK(on.finalErrMs > -10);
+    CHECK(on.minRate < 0.9995);
+    CHECK(on.minRate >= 1.0 - DriftGuard::kMaxRate - 1e-12);
+    // Faster than the bound: the guard gives all it may and no more.
+    const DriftRun fast = simulate(true, 0.02, 30);
+    CHECK(fast.maxRate == doctest::Approx(1.0 + DriftGuard::kMaxRate));
+    CHECK(fast.finalErrMs > 100);
+}
+
+TEST_CASE("drift guard: nothing is corrected while learning; a jump learns the target again") {
+    DriftGuard g;
+    g.reset();
+    for (int64_t t = 0; t < DriftGuard::kLearnNs - DriftGuard::kSampleNs; t += DriftGuard::kSampleNs)
+        CHECK(g.sample(t, 90000000 + t / 10) == 1.0);   // growing, but not learnt yet
+    CHECK_FALSE(g.learned());
+    const DriftRun j = simulate(true, 0.0, 20, 10000000000LL);
+    CHECK(j.learnt == 2);
+    CHECK(j.finalErrMs < 5);
+    CHECK(j.finalErrMs > -5);
 }
