@@ -269,6 +269,13 @@ DisplayStage::Head DisplayStage::handleFrame(FrameRef &fr, int64_t &timeoutNs) {
         return Head::Again;
     }
     if (stepPending_ && stepTarget_ >= 0 && fr.info.ordinalExact) {
+        if (fr.info.ordinal < nav_.gopOf(stepTarget_) && stepSeekIssued_ != stepTarget_ && !fillWait_) {
+            // The pipeline is GOPs behind the target (the frame on screen
+            // came from the step cache, or --loop went round): a seek
+            // decodes one GOP, not everything in between into the cache.
+            navigate(nav_.gotoOrdinal(stepTarget_, true));
+            return Head::Again;
+        }
         if (fr.info.ordinal < stepTarget_) {
             // Already decoded, on the way to the target.
             FrameRef &f = take();

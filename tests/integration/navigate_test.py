@@ -186,6 +186,28 @@ def step_cache():
     rc, md5s, _ = s.close()
     check(md5s == [ref[o] for o in [0, 170] + list(range(169, 148, -1))], "step cache: every picture right")
 
+    # A step after a jump served from the cache, with the pipeline left GOPs
+    # behind (issue 17: it decoded everything in between into the cache, so
+    # 9 s for one step and the cache filled with the main decoder's frames):
+    # the pipeline seeks to the target's GOP instead.
+    s = Session(path)
+    s.first_frame()
+    s.cmd("goto-frame", 540)                     # a keyframe; the frame on screen is kept in the cache
+    s.cmd("goto-frame", 10)                      # the pipeline goes back there
+    s.settle()
+    hits0 = s.get("step-cache-hits")
+    s.cmd("goto-frame", 540)                     # from the cache: the pipeline stays at 10
+    decoded = s.settle()
+    served = s.get("step-cache-hits") - hits0
+    r = s.cmd("frame-step")
+    after = s.settle()
+    check(served == 1 and (r.get("data") or {}).get("ordinal") == 541,
+          f"step after a cached jump: goto-frame 540 from the cache ({served} hit), then the step lands on 541 ({r})")
+    check(after - decoded < 120, f"step after a cached jump: decodes about a GOP, not the 530 frames in between "
+          f"({after - decoded} decoded)")
+    rc, md5s, _ = s.close()
+    check(md5s == [ref[o] for o in [0, 540, 10, 540, 541]], "step after a cached jump: every picture right")
+
 
 def start_frame_and_log():
     path = clip("h264-bframes.mp4")
