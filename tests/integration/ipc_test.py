@@ -148,7 +148,10 @@ def every_line_answered():
 
 def deep_line_too_long():
     c = Client()
-    c.s.sendall(b'{"x":' + b"[" * 100000 + b"\n")
+    try:
+        c.s.sendall(b'{"x":' + b"[" * 100000 + b"\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass   # qv answered at its line cap and closed while the rest was still being sent
     r = c.line()
     check(r and "line too long" in r.get("error", ""), f"100000 '[' on one line: an error answer ({r})")
     check(c.closed(), "and the connection is closed")
