@@ -7,6 +7,9 @@ kitty's compression split (2, and auto). From --stats: the display thread's
 busy time a frame (what it does besides waiting), the encode thread's CPU a
 frame; from outside: frames a second (wall time of the whole run) and bytes
 a frame. Median of REPS runs. Prints, never asserts.
+With QV_BENCH_BASELINE=PATH (a qv binary from before, e.g. a release build
+of the commit before the encode stage), its sixel line comes first (REPS runs, then REPS of this qv), with this qv's
+frames a second and bytes a frame as ratios of its.
 usage: bench_encode.py QV [--quick]"""
 import os
 import re
@@ -26,16 +29,19 @@ out = os.path.join(work, "out.bin")
 N = 400
 
 
-def run(display, threads):
+BASE = os.environ.get("QV_BENCH_BASELINE", "")
+
+
+def run(display, threads, binary=QV, keep=None):
     fps, disp, enc, size = [], [], [], 0
     for _ in range(REPS):
         t0 = time.perf_counter()
-        with open(out, "wb") as o:
-            r = subprocess.run([QV, clip, f"--display={display}", "--size=160x48", f"--frames={N}", "--no-sync",
-                                "--no-audio", f"--encode-threads={threads}", "--stats"],
-                               stdout=o, stderr=subprocess.PIPE, text=True)
+        args = [binary, clip, f"--display={display}", "--size=160x48", f"--frames={N}", "--no-sync", "--no-audio",
+                "--stats"] + ([f"--encode-threads={threads}"] if threads is not None else [])
+        with open(keep or out, "wb") as o:
+            r = subprocess.run(args, stdout=o, stderr=subprocess.PIPE, text=True)
         t = time.perf_counter() - t0
-        size = os.path.getsize(out) // N
+        size = os.path.getsize(keep or out) // N
         busy = re.search(r"busy ms:.* encode ([\d.]+), display ([\d.]+)", r.stderr)
         shown = re.search(r"presented (\d+)", r.stderr)
         cpu = re.search(r"encode: \d+ frames, CPU ([\d.]+) ms", r.stderr)
@@ -49,6 +55,14 @@ def run(display, threads):
 print(f"## encode stage (issue 15): 640x360 H.264 to 160x48 cells (1600x960 pixels), {N} frames unpaced, "
       f"median of {REPS}")
 base = {}
+if BASE:
+    # The baseline REPS times, then this qv (one encode thread) REPS times.
+    bf, bd, _, bb = run("sixel", None, BASE, os.path.join(work, "base.six"))
+    f, d, e, b = run("sixel", "1", QV, os.path.join(work, "new.six"))
+    print(f"sixel  baseline {os.path.basename(os.path.dirname(BASE))}: {bf:6.1f} fps, display thread {bd:.2f} ms a "
+          f"frame, {bb / 1024:.1f} KiB a frame")
+    print(f"sixel  this qv --encode-threads=1: {f:6.1f} fps ({f / bf:.2f}x the baseline), display thread {d:.2f} ms, "
+          f"encode CPU {e:.2f} ms a frame, {b / 1024:.1f} KiB a frame ({b / bb:.3f}x the baseline's bytes)")
 for display, modes in (("sixel", ("0", "1")), ("kitty", ("0", "1", "2", "auto")), ("blocks", ("0", "1"))):
     for m in modes:
         f, d, e, b = run(display, m)

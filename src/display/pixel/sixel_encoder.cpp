@@ -57,7 +57,7 @@ void orRun(uint8_t *b, int x, int e, uint8_t bit) {
 int runEnd(const uint8_t *o, int x, int w) { return sameEnd(o, x + 1, w, o[x]); }
 } // namespace
 
-SixelEncoder::SixelEncoder(bool dither) : dither_(dither) {
+SixelEncoder::SixelEncoder(bool dither, bool bgr) : dither_(dither), red_(bgr ? 2 : 0), blue_(bgr ? 0 : 2) {
     for (int c = 0; c < kColors; ++c) {
         levels_[c][0] = static_cast<uint8_t>(c / 42);
         levels_[c][1] = static_cast<uint8_t>((c / 6) % 7);
@@ -111,6 +111,7 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
     const uint8_t(*pr)[256] = part_;
     const uint8_t(*km)[256] = keepMask_;
     const uint8_t(*lv)[3] = levels_;
+    const int rc = red_, bc = blue_;
     for (int y = 0; y < h; ++y) {
         const uint8_t *row = rgb + static_cast<ptrdiff_t>(y) * stride;
         uint8_t *o = all_.data() + static_cast<size_t>(y) * static_cast<size_t>(w);
@@ -120,10 +121,10 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
             const int *bayer = kBayer[y & 3];
             for (int x = 0; x < w; ++x, p += 3) {
                 const int t = bayer[x & 3];
-                o[x] = static_cast<uint8_t>(lut_[0][t][p[0]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[2]]);
+                o[x] = static_cast<uint8_t>(lut_[0][t][p[rc]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[bc]]);
             }
         } else {
-            for (int x = 0; x < w; ++x, p += 3) o[x] = static_cast<uint8_t>(pr[0][p[0]] + pr[1][p[1]] + pr[2][p[2]]);
+            for (int x = 0; x < w; ++x, p += 3) o[x] = static_cast<uint8_t>(pr[0][p[rc]] + pr[1][p[1]] + pr[2][p[bc]]);
         }
         // Then, left to right: a pixel whose colour differs from its left
         // neighbour's keeps the neighbour's when that is close enough to it
@@ -134,7 +135,7 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
         for (int x = sameEnd(o, 1, w, static_cast<uint8_t>(prev)); x < w;
              x = sameEnd(o, x + 1, w, static_cast<uint8_t>(prev))) {
             const uint8_t *q = row + static_cast<ptrdiff_t>(x) * 3;
-            if ((km[0][q[0]] >> l0) & (km[1][q[1]] >> l1) & (km[2][q[2]] >> l2) & 1) {
+            if ((km[0][q[rc]] >> l0) & (km[1][q[1]] >> l1) & (km[2][q[bc]] >> l2) & 1) {
                 o[x] = static_cast<uint8_t>(prev);
             } else {
                 prev = o[x];

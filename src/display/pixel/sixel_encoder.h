@@ -20,8 +20,10 @@ struct SixelRun {
 
 class SixelEncoder {
 public:
-    explicit SixelEncoder(bool dither = false);
-    // Appends one complete sixel image (DCS ... ST) of the RGB24 picture.
+    // bgr: the pictures are BGR24 (swscale's SIMD path from YUV, about twice
+    // as fast as its RGB24 one), not RGB24.
+    explicit SixelEncoder(bool dither = false, bool bgr = false);
+    // Appends one complete sixel image (DCS ... ST) of the RGB24 (BGR24) picture.
     void encode(const uint8_t *rgb, int stride, int w, int h, std::string &out);
     // Video: the picture sits at cell (row0, col0) with cells cellH pixels
     // high. Only the cell rows whose pixels changed since the previous call
@@ -42,6 +44,7 @@ private:
     // One DCS image of index rows [y0, y1) of all_.
     void emitImage(int w, int y0, int y1, std::string &out);
     bool dither_;
+    int red_, blue_;                 // byte offsets of red and blue in a pixel
     uint8_t lut_[3][16][256];        // [channel][threshold][value] -> level index
     uint8_t levels_[kColors][3];     // colour index -> level per channel
     uint8_t keep_[3][8][256];        // [channel][level][value]: close enough to keep the run

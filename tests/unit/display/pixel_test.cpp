@@ -117,6 +117,26 @@ TEST_CASE("sixel: the decoded picture is the input within one palette step") {
     CHECK(worst <= 30 + 3);   // the run-keeping tolerance (about half a palette step), plus rounding
 }
 
+TEST_CASE("sixel: a BGR24 picture gives the bytes of the same picture in RGB24, dithered or not") {
+    const int w = 41, h = 29;
+    auto rgb = gradient(w, h);
+    std::vector<uint8_t> bgr(rgb.size());
+    for (size_t k = 0; k < rgb.size(); k += 3) {
+        bgr[k] = rgb[k + 2];
+        bgr[k + 1] = rgb[k + 1];
+        bgr[k + 2] = rgb[k];
+    }
+    for (bool dither : {false, true}) {
+        SixelEncoder a(dither), b(dither, true), wrong(dither);
+        std::string ra, rb, rw;
+        a.encode(rgb.data(), w * 3, w, h, ra);
+        b.encode(bgr.data(), w * 3, w, h, rb);
+        wrong.encode(bgr.data(), w * 3, w, h, rw);
+        CHECK(ra == rb);
+        CHECK(ra != rw);   // the order matters for this picture
+    }
+}
+
 TEST_CASE("sixel: one colour is one run per band, exact bytes") {
     std::vector<uint8_t> red(8 * 6 * 3, 0);
     for (size_t k = 0; k < red.size(); k += 3) red[k] = 255;
