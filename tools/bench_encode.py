@@ -7,7 +7,7 @@ kitty's compression split (2, and auto). From --stats: the display thread's
 busy time a frame (what it does besides waiting), the encode thread's CPU a
 frame; from outside: frames a second (wall time of the whole run) and bytes
 a frame. Median of REPS runs. Prints, never asserts.
-With QV_BENCH_BASELINE=PATH (a qv binary from before, e.g. a release build
+With QV_BASE=PATH (a qv binary from before, e.g. a release build
 of the commit before the encode stage), its sixel line comes first (REPS runs, then REPS of this qv), with this qv's
 frames a second and bytes a frame as ratios of its.
 usage: bench_encode.py QV [--quick]"""
@@ -29,7 +29,7 @@ out = os.path.join(work, "out.bin")
 N = 400
 
 
-BASE = os.environ.get("QV_BENCH_BASELINE", "")
+BASE = os.environ.get("QV_BASE", "")
 
 
 def run(display, threads, binary=QV, keep=None):
