@@ -152,7 +152,8 @@ public:
         if (proto_ == Proto::Sixel) {
             // Only the cell rows that changed (sixel has no "replace").
             if (whole) sixel_.reset();
-            w.full = sixel_.encodeDiff(rgb, stride, l.picW, l.picH, l.cellH, l.row0, l.col0, w.bytes, &runs_);
+            w.full = sixel_.encodeDiff(rgb, stride, l.picW, l.picH, l.cellH, l.row0, l.col0, w.bytes, &runs_,
+                                       split ? &helper_ : nullptr);
             for (const pixel::SixelRun &r : runs_) {
                 WireSegment s;
                 s.row0 = r.strip0;
@@ -214,7 +215,7 @@ private:
     int slot_;
     pixel::SixelEncoder sixel_;
     pixel::KittyEncoder kitty_;
-    pixel::HelperThread helper_;     // the second encoder thread (kitty's compression)
+    pixel::HelperThread helper_;     // the second encoder thread (kitty's compression, sixel's halves)
     std::vector<pixel::SixelRun> runs_;
     std::vector<uint8_t> coarse_;   // the picture in 27 colours (the governor's last level)
     std::string kit_;                // the kitty commands before wrapping
@@ -329,7 +330,7 @@ public:
     }
 
     // The encode stage (thread qv-encode).
-    bool splits() const override { return proto_ == Proto::Kitty && !layout_.shm; }
+    bool splits() const override { return proto_ == Proto::Sixel || !layout_.shm; }
     bool encode(const FrameRef &ref, Wire &w, bool split) override {
         const PixelLayout l = chain_.layout();
         const AVFrame *f = ref.frame.get();

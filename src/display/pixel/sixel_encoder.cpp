@@ -1,5 +1,7 @@
 #include "sixel_encoder.h"
 
+#include "helper_thread.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -93,7 +95,8 @@ void SixelEncoder::paletteRgb(int index, uint8_t rgb[3]) {
     rgb[2] = static_cast<uint8_t>(b * 255 / 5);
 }
 
-void SixelEncoder::emitRun(std::string &out, char ch, int n) {
+namespace {
+void emitRun(std::string &out, char ch, int n) {
     if (n >= 4) {
         out += '!';
         appendInt(out, n);
@@ -102,9 +105,32 @@ void SixelEncoder::emitRun(std::string &out, char ch, int n) {
         out.append(static_cast<size_t>(n), ch);
     }
 }
+// Halves worth splitting: a picture this tall or taller (in rows).
+constexpr int kSplitRows = 96;
+} // namespace
 
-void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
+void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h, HelperThread *helper) {
     all_.resize(static_cast<size_t>(w) * static_cast<size_t>(h));
+    if (!helper || h < kSplitRows) {
+        quantizeRows(rgb, stride, w, 0, h);
+        return;
+    }
+    // Rows are independent: the lower half on the helper.
+    struct Job {
+        SixelEncoder *self;
+        const uint8_t *rgb;
+        int stride, w, y0, y1;
+    } job{this, rgb, stride, w, h / 2, h};
+    helper->post([](void *a) {
+        const Job &j = *static_cast<const Job *>(a);
+        j.self->quantizeRows(j.rgb, j.stride, j.w, j.y0, j.y1);
+    }, &job);
+    quantizeRows(rgb, stride, w, 0, h / 2);
+    helper->wait();
+}
+
+void SixelEncoder::quantizeRows(const uint8_t *rgb, int stride, int w, int y0, int y1) {
+    uint8_t *const all = all_.data();   // rows [y0, y1) are this call's alone
     // Locals, so that the stores into the index rows (uint8_t, which may
     // alias anything) do not make the compiler reload the tables' addresses.
     const bool dither = dither_;
@@ -112,9 +138,9 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
     const uint8_t(*km)[256] = keepMask_;
     const uint8_t(*lv)[3] = levels_;
     const int rc = red_, bc = blue_;
-    for (int y = 0; y < h; ++y) {
+    for (int y = y0; y < y1; ++y) {
         const uint8_t *row = rgb + static_cast<ptrdiff_t>(y) * stride;
-        uint8_t *o = all_.data() + static_cast<size_t>(y) * static_cast<size_t>(w);
+        uint8_t *o = all + static_cast<size_t>(y) * static_cast<size_t>(w);
         // Each pixel's nearest colour, without a branch.
         const uint8_t *p = row;
         if (dither) {
@@ -147,17 +173,17 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h) {
     }
 }
 
-void SixelEncoder::encode(const uint8_t *rgb, int stride, int w, int h, std::string &out) {
+void SixelEncoder::encode(const uint8_t *rgb, int stride, int w, int h, std::string &out, HelperThread *helper) {
     if (w <= 0 || h <= 0) return;
-    quantize(rgb, stride, w, h);
-    emitImage(w, 0, h, out);
+    quantize(rgb, stride, w, h, helper);
+    emitImage(w, 0, h, out, helper);
 }
 
 bool SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int cellH, int row0, int col0,
-                              std::string &out, std::vector<SixelRun> *runs) {
+                              std::string &out, std::vector<SixelRun> *runs, HelperThread *helper) {
     if (runs) runs->clear();
     if (w <= 0 || h <= 0 || cellH <= 0) return false;
-    quantize(rgb, stride, w, h);
+    quantize(rgb, stride, w, h, helper);
     const int strips = (h + cellH - 1) / cellH;
     auto moveTo = [&](int row) {
         char b[32];
@@ -193,7 +219,7 @@ bool SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int 
     if (full) {
         const size_t from = out.size();
         moveTo(row0);
-        emitImage(w, 0, h, out);
+        emitImage(w, 0, h, out, helper);
         run(0, strips, from);
     } else {
         for (int s = 0; s < strips;) {
@@ -205,7 +231,7 @@ bool SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int 
             while (e < strips && changed[static_cast<size_t>(e)]) ++e;
             const size_t from = out.size();
             moveTo(row0 + s);
-            emitImage(w, s * cellH, std::min(h, e * cellH), out);
+            emitImage(w, s * cellH, std::min(h, e * cellH), out, helper);
             run(s, e, from);
             s = e;
         }
@@ -216,16 +242,8 @@ bool SixelEncoder::encodeDiff(const uint8_t *rgb, int stride, int w, int h, int 
     return full;
 }
 
-void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {
+void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out, HelperThread *helper) {
     const int h = yEnd - yBegin;
-    // The band loop leaves bits_, minx_ and maxx_ cleared after each band,
-    // so they are set up only when the width changes.
-    if (bitsW_ != w) {
-        bits_.assign(static_cast<size_t>(kColors) * static_cast<size_t>(w), 0);
-        minx_.assign(kColors, w);
-        maxx_.assign(kColors, -1);
-        bitsW_ = w;
-    }
     // DCS P1=0 (aspect from the raster attributes), P2=1 (unset pixels stay), q
     out += "\x1bP0;1;0q\"1;1;";
     appendInt(out, w);
@@ -251,8 +269,46 @@ void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {
         out += ';';
         appendInt(out, (v[2] * 100 + 127) / 255);
     }
+    // Bands are independent: with a helper, the lower half of them goes
+    // into tail_ there, appended after this thread's.
+    const int mid = helper && h >= kSplitRows ? h / 2 / 6 * 6 : h;
+    if (mid < h) {
+        struct Job {
+            const SixelEncoder *self;
+            Bands *b;
+            int w, y0, y1;
+            std::string *out;
+        } job{this, &bands_[1], w, yBegin + mid, yEnd, &tail_};
+        tail_.clear();
+        helper->post([](void *a) {
+            const Job &j = *static_cast<const Job *>(a);
+            j.self->emitBands(*j.b, j.w, j.y0, j.y1, *j.out);
+        }, &job);
+        emitBands(bands_[0], w, yBegin, yBegin + mid, out);
+        helper->wait();
+        out += tail_;
+    } else {
+        emitBands(bands_[0], w, yBegin, yEnd, out);
+    }
+    out += "\x1b\\";
+}
+
+void SixelEncoder::emitBands(Bands &b, int w, int yBegin, int yEnd, std::string &out) const {
+    const int h = yEnd - yBegin;
+    // The band loop leaves bits, minx and maxx cleared after each band, so
+    // they are set up only when the width changes.
+    if (b.w != w) {
+        b.bits.assign(static_cast<size_t>(kColors) * static_cast<size_t>(w), 0);
+        b.minx.assign(kColors, w);
+        b.maxx.assign(kColors, -1);
+        b.w = w;
+    }
+    int *const minx = b.minx.data(), *const maxx = b.maxx.data();
+    uint8_t *const bits = b.bits.data();
+    std::vector<int> &used = b.used;
+    const uint8_t *all = all_.data() + static_cast<size_t>(yBegin) * static_cast<size_t>(w);
     for (int y0 = 0; y0 < h; y0 += 6) {
-        used_.clear();
+        used.clear();
         const int rows = std::min(6, h - y0);
         for (int r = 0; r < rows; ++r) {
             const uint8_t *o = all + static_cast<size_t>(y0 + r) * static_cast<size_t>(w);
@@ -263,38 +319,35 @@ void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out) {
             for (int x = 0; x < w;) {
                 const int c = o[x];
                 const int e = runEnd(o, x, w);
-                const size_t cu = static_cast<size_t>(c);
-                if (maxx_[cu] < 0) used_.push_back(c);
-                if (x < minx_[cu]) minx_[cu] = x;
-                if (e - 1 > maxx_[cu]) maxx_[cu] = e - 1;
-                orRun(bits_.data() + cu * static_cast<size_t>(w), x, e, bit);
+                if (maxx[c] < 0) used.push_back(c);
+                if (x < minx[c]) minx[c] = x;
+                if (e - 1 > maxx[c]) maxx[c] = e - 1;
+                orRun(bits + static_cast<size_t>(c) * static_cast<size_t>(w), x, e, bit);
                 x = e;
             }
         }
-        std::sort(used_.begin(), used_.end());
-        for (size_t k = 0; k < used_.size(); ++k) {
-            const int c = used_[k];
-            const size_t cu = static_cast<size_t>(c);
-            uint8_t *row = bits_.data() + cu * static_cast<size_t>(w);
+        std::sort(used.begin(), used.end());
+        for (size_t k = 0; k < used.size(); ++k) {
+            const int c = used[k];
+            uint8_t *row = bits + static_cast<size_t>(c) * static_cast<size_t>(w);
             if (k > 0) out += '$';
             out += '#';
             appendInt(out, c);
-            if (minx_[cu] > 0) emitRun(out, '?', minx_[cu]);
+            if (minx[c] > 0) emitRun(out, '?', minx[c]);
             // Runs of one sixel, found eight bytes at a time (most of a
             // colour's span is empty, '?'); the row is cleared for the next band.
-            const int x0 = minx_[cu], x1 = maxx_[cu] + 1;
+            const int x0 = minx[c], x1 = maxx[c] + 1;
             for (int x = x0; x < x1;) {
                 const int e = runEnd(row, x, x1);
                 emitRun(out, static_cast<char>(63 + row[x]), e - x);
                 x = e;
             }
             std::memset(row + x0, 0, static_cast<size_t>(x1 - x0));
-            minx_[cu] = w;
-            maxx_[cu] = -1;
+            minx[c] = w;
+            maxx[c] = -1;
         }
         out += '-';
     }
-    out += "\x1b\\";
 }
 
 } // namespace qv::pixel

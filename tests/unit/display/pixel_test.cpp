@@ -137,6 +137,46 @@ TEST_CASE("sixel: a BGR24 picture gives the bytes of the same picture in RGB24, 
     }
 }
 
+TEST_CASE("sixel: split over a helper thread, the same bytes as one thread") {
+    // Tall enough to split (96 rows or more), a height that is not a
+    // multiple of 6 and an odd width; a gradient and noise; dithered or not;
+    // whole pictures and a diff of some cell rows.
+    const int w = 203, h = 221, cellH = 17;
+    std::vector<uint8_t> noise(static_cast<size_t>(w) * h * 3);
+    uint32_t r = 12345;
+    for (uint8_t &v : noise) {
+        r = r * 1664525u + 1013904223u;
+        v = static_cast<uint8_t>(r >> 24);
+    }
+    const auto grad = gradient(w, h);
+    HelperThread helper;
+    for (bool dither : {false, true})
+        for (const std::vector<uint8_t> *pic : {&grad, static_cast<const std::vector<uint8_t> *>(&noise)}) {
+            SixelEncoder one(dither, true), two(dither, true);
+            std::string a, b;
+            one.encode(pic->data(), w * 3, w, h, a);
+            two.encode(pic->data(), w * 3, w, h, b, &helper);
+            CHECK(a.size() > 1000);
+            CHECK(a == b);
+            // Video: a whole picture, then one with rows 40..139 changed.
+            auto next = *pic;
+            for (size_t k = static_cast<size_t>(40) * w * 3; k < static_cast<size_t>(140) * w * 3; ++k) next[k] ^= 0x5a;
+            std::vector<SixelRun> ra, rb;
+            for (const std::vector<uint8_t> *p : {pic, static_cast<const std::vector<uint8_t> *>(&next)}) {
+                a.clear();
+                b.clear();
+                const bool fa = one.encodeDiff(p->data(), w * 3, w, h, cellH, 3, 4, a, &ra);
+                const bool fb = two.encodeDiff(p->data(), w * 3, w, h, cellH, 3, 4, b, &rb, &helper);
+                CHECK(fa == fb);
+                CHECK(a == b);
+                REQUIRE(ra.size() == rb.size());
+                for (size_t k = 0; k < ra.size(); ++k) CHECK((ra[k].off == rb[k].off && ra[k].len == rb[k].len));
+            }
+            CHECK(ra.size() == 1);   // the second was a diff: one run of changed cell rows
+        }
+    CHECK(helper.started());
+}
+
 TEST_CASE("sixel: one colour is one run per band, exact bytes") {
     std::vector<uint8_t> red(8 * 6 * 3, 0);
     for (size_t k = 0; k < red.size(); k += 3) red[k] = 255;
