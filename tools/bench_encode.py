@@ -3,13 +3,14 @@
 and blocks at 1600x960 pixels (160x48 cells) from 640x360 H.264, unpaced
 (--no-sync), 400 frames into a file, with the encoding on the display thread
 (--encode-threads=0, qv before the encode stage), on qv-encode (1), and with
-kitty's compression split (2, and auto). From --stats: the display thread's
+the encoding split over two threads (2, and auto: sixel's halves, kitty's
+compression). From --stats: the display thread's
 busy time a frame (what it does besides waiting), the encode thread's CPU a
 frame; from outside: frames a second (wall time of the whole run) and bytes
 a frame. Median of REPS runs. Prints, never asserts.
 With QV_BASE=PATH (a qv binary from before, e.g. a release build
-of the commit before the encode stage), its sixel line comes first (REPS runs, then REPS of this qv), with this qv's
-frames a second and bytes a frame as ratios of its.
+of the commit before the encode stage), its sixel line comes first (REPS runs, then REPS of this qv with its
+defaults, runs interleaved), with this qv's frames a second and bytes a frame as ratios of its.
 usage: bench_encode.py QV [--quick]"""
 import os
 import re
@@ -32,9 +33,9 @@ N = 400
 BASE = os.environ.get("QV_BASE", "")
 
 
-def run(display, threads, binary=QV, keep=None):
+def run(display, threads, binary=QV, keep=None, reps=REPS):
     fps, disp, enc, size = [], [], [], 0
-    for _ in range(REPS):
+    for _ in range(reps):
         t0 = time.perf_counter()
         args = [binary, clip, f"--display={display}", "--size=160x48", f"--frames={N}", "--no-sync", "--no-audio",
                 "--stats"] + ([f"--encode-threads={threads}"] if threads is not None else [])
@@ -56,14 +57,26 @@ print(f"## encode stage (issue 15): 640x360 H.264 to 160x48 cells (1600x960 pixe
       f"median of {REPS}")
 base = {}
 if BASE:
-    # The baseline REPS times, then this qv (one encode thread) REPS times.
-    bf, bd, _, bb = run("sixel", None, BASE, os.path.join(work, "base.six"))
-    f, d, e, b = run("sixel", "1", QV, os.path.join(work, "new.six"))
+    # The baseline and this qv (its defaults: --encode-threads=auto),
+    # interleaved, REPS runs each.
+    pairs = []
+    for _ in range(REPS):
+        pairs.append((run("sixel", None, BASE, os.path.join(work, "base.six"), reps=1),
+                      run("sixel", None, QV, os.path.join(work, "new.six"), reps=1)))
+    bf = statistics.median(p[0][0] for p in pairs)
+    bd = statistics.median(p[0][1] for p in pairs)
+    bb = pairs[0][0][3]
+    f = statistics.median(p[1][0] for p in pairs)
+    d = statistics.median(p[1][1] for p in pairs)
+    e = statistics.median(p[1][2] for p in pairs)
+    b = pairs[0][1][3]
+    same = open(os.path.join(work, "base.six"), "rb").read() == open(os.path.join(work, "new.six"), "rb").read()
     print(f"sixel  baseline {os.path.basename(os.path.dirname(BASE))}: {bf:6.1f} fps, display thread {bd:.2f} ms a "
           f"frame, {bb / 1024:.1f} KiB a frame")
-    print(f"sixel  this qv --encode-threads=1: {f:6.1f} fps ({f / bf:.2f}x the baseline), display thread {d:.2f} ms, "
-          f"encode CPU {e:.2f} ms a frame, {b / 1024:.1f} KiB a frame ({b / bb:.3f}x the baseline's bytes)")
-for display, modes in (("sixel", ("0", "1")), ("kitty", ("0", "1", "2", "auto")), ("blocks", ("0", "1"))):
+    print(f"sixel  this qv (defaults): {f:6.1f} fps ({f / bf:.2f}x the baseline), display thread {d:.2f} ms, "
+          f"encode CPU {e:.2f} ms a frame, {b / 1024:.1f} KiB a frame ({b / bb:.3f}x the baseline's bytes; "
+          f"{'byte-identical' if same else 'not byte-identical'} output)")
+for display, modes in (("sixel", ("0", "1", "2", "auto")), ("kitty", ("0", "1", "2", "auto")), ("blocks", ("0", "1"))):
     for m in modes:
         f, d, e, b = run(display, m)
         if m == "0":

@@ -117,7 +117,11 @@ bool EncodeStage::split(const FrameRef &fr) {
     const ClockState c = sh_.clock.load();
     const double speed = c.speed > 0 ? c.speed : 1.0;
     if (c.timed) splitting_ = encodeNs_ > static_cast<int64_t>(fr.info.durationNs / speed) / 2;
-    else splitting_ = encodeNs_ > sh_.stats.scaleNs.load(std::memory_order_relaxed);
+    // Unpaced, the cores are usually full: a split only pays when the
+    // encoder is by far the slowest stage (kitty's zlib: 8x the
+    // conversion), not when it is merely the slower one (sixel: 1.5x, where
+    // splitting cost 10% of the frame rate in tools/bench encode).
+    else splitting_ = encodeNs_ > 2 * sh_.stats.scaleNs.load(std::memory_order_relaxed);
     return splitting_;
 }
 

@@ -16,9 +16,13 @@ native=("g++-$triplet" qemu-user-static file doctest-dev meson ninja-build pkgco
 libs=(libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libdrm-dev zlib1g-dev pkgconf)
 [[ ${2:-} == --no-sdl2 ]] || libs+=(libsdl2-dev libswresample-dev)
 if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-  qv_sudo dpkg --add-architecture "$arch"
-  # Multiarch needs the same versions for both architectures: refresh lists.
-  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q || true
+  # (qv_install's lock: not while another of qv's scripts runs apt.)
+  (
+    flock 9 2>/dev/null || true
+    qv_sudo dpkg --add-architecture "$arch"
+    # Multiarch needs the same versions for both architectures: refresh lists.
+    qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q || true
+  ) 9>>"${TMPDIR:-/tmp}/qv-apt.lock"
 fi
 qv_install "${native[@]}" "${libs[@]/%/:$arch}"
 test -e "$loader"

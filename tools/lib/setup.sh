@@ -35,15 +35,24 @@ qv_install() {
   local missing
   missing=$(qv_missing "$@")
   [[ -z $missing ]] && return 0
-  echo "qv setup: installing $missing" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  # An index the mirror serves mid-sync fails the update but leaves the
-  # others usable: go on, and let the install say whether that was enough.
-  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q >&2 ||
-    echo "qv setup: apt-get update failed for some index; installing from the lists there are" >&2
-  # shellcheck disable=SC2086
-  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 install -y -q \
-    --no-install-recommends $missing >&2
+  # One apt at a time among qv's scripts (tools/test installs in the
+  # background while it builds): each waits for the others' update and
+  # install, then asks again what is still missing.
+  local lock=${TMPDIR:-/tmp}/qv-apt.lock
+  (
+    flock 9 2>/dev/null || true
+    missing=$(qv_missing "$@")
+    [[ -z $missing ]] && exit 0
+    echo "qv setup: installing $missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # An index the mirror serves mid-sync fails the update but leaves the
+    # others usable: go on, and let the install say whether that was enough.
+    qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q >&2 ||
+      echo "qv setup: apt-get update failed for some index; installing from the lists there are" >&2
+    # shellcheck disable=SC2086
+    qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 install -y -q \
+      --no-install-recommends $missing >&2
+  ) 9>>"$lock"
 }
 
 # Whether the -Dkey=value options given are what DIR is configured with.
@@ -86,5 +95,5 @@ qv_build() {
     meson configure "$dir" "${dopts[@]}" >&2 || return 1
   fi
   # shellcheck disable=SC2086
-  ninja -C "$dir" ${QV_TARGET:-} >&2
+  ninja -C "$dir" ${QV_NINJA_JOBS:+-j "$QV_NINJA_JOBS"} ${QV_TARGET:-} >&2
 }
