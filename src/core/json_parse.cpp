@@ -193,11 +193,11 @@ private:
             case 't': out += '\t'; break;
             case 'u': {
                 const size_t at = i_ - 2;
-                uint32_t cp;
+                uint32_t cp = 0;
                 if (!hex4(cp)) return false;
                 if (cp >= 0xdc00 && cp <= 0xdfff) return failB(at, "a lone low surrogate (\\udc00..\\udfff)");
                 if (cp >= 0xd800 && cp <= 0xdbff) {
-                    uint32_t lo;
+                    uint32_t lo = 0;
                     if (i_ + 2 > s_.size() || s_[i_] != '\\' || s_[i_ + 1] != 'u')
                         return failB(at, "a high surrogate without its low half");
                     i_ += 2;

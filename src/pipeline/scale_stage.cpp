@@ -118,10 +118,10 @@ bool EncodeStage::split(const FrameRef &fr) {
     const double speed = c.speed > 0 ? c.speed : 1.0;
     if (c.timed) splitting_ = encodeNs_ > static_cast<int64_t>(fr.info.durationNs / speed) / 2;
     // Unpaced, the cores are usually full: a split only pays when the
-    // encoder is by far the slowest stage (kitty's zlib: 8x the
-    // conversion), not when it is merely the slower one (sixel: 1.5x, where
-    // splitting cost 10% of the frame rate in tools/bench encode).
-    else splitting_ = encodeNs_ > 2 * sh_.stats.scaleNs.load(std::memory_order_relaxed);
+    // encoder is by far the slowest stage (kitty's zlib: about 10x the
+    // conversion), not when it is merely the slower one (sixel: about 2x,
+    // where splitting cost up to 10% of the frame rate in tools/bench encode).
+    else splitting_ = encodeNs_ > 4 * sh_.stats.scaleNs.load(std::memory_order_relaxed);
     return splitting_;
 }
 
