@@ -121,7 +121,8 @@ bool EncodeStage::split(const FrameRef &fr) {
     // encoder is by far the slowest stage (kitty's zlib: about 10x the
     // conversion), not when it is merely the slower one (sixel: about 2x,
     // where splitting cost up to 10% of the frame rate in tools/bench encode).
-    else splitting_ = encodeNs_ > 4 * sh_.stats.scaleNs.load(std::memory_order_relaxed);
+    else if (const int64_t scale = sh_.stats.scaleNs.load(std::memory_order_relaxed); scale > 0)
+        splitting_ = encodeNs_ > 4 * scale;
     return splitting_;
 }
 

@@ -18,11 +18,11 @@ libs=(libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libdrm-dev zli
 if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
   # (qv_install's lock: not while another of qv's scripts runs apt.)
   (
-    flock 9 2>/dev/null || true
+    flock -w 1800 9 2>/dev/null || true
     qv_sudo dpkg --add-architecture "$arch"
     # Multiarch needs the same versions for both architectures: refresh lists.
     qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q || true
-  ) 9>>"${TMPDIR:-/tmp}/qv-apt.lock"
+  ) 9>>"${TMPDIR:-/tmp}/qv-apt-$(id -u).lock"
 fi
 qv_install "${native[@]}" "${libs[@]/%/:$arch}"
 test -e "$loader"

@@ -38,9 +38,10 @@ qv_install() {
   # One apt at a time among qv's scripts (tools/test installs in the
   # background while it builds): each waits for the others' update and
   # install, then asks again what is still missing.
-  local lock=${TMPDIR:-/tmp}/qv-apt.lock
+  # (Per user: apt's own lock keeps different users apart.)
+  local lock=${TMPDIR:-/tmp}/qv-apt-$(id -u).lock
   (
-    flock 9 2>/dev/null || true
+    flock -w 1800 9 2>/dev/null || true
     missing=$(qv_missing "$@")
     [[ -z $missing ]] && exit 0
     echo "qv setup: installing $missing" >&2

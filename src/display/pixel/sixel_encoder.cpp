@@ -107,6 +107,12 @@ void emitRun(std::string &out, char ch, int n) {
 }
 // Halves worth splitting: a picture this tall or taller (in rows).
 constexpr int kSplitRows = 96;
+// Waits for the helper's half when it goes out of scope, even when this
+// thread's half throws (the helper holds pointers into this frame).
+struct Joined {
+    HelperThread &h;
+    ~Joined() { h.wait(); }
+};
 } // namespace
 
 void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h, HelperThread *helper) {
@@ -125,8 +131,8 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h, Helper
         const Job &j = *static_cast<const Job *>(a);
         j.self->quantizeRows(j.rgb, j.stride, j.w, j.y0, j.y1);
     }, &job);
+    const Joined joined{*helper};
     quantizeRows(rgb, stride, w, 0, h / 2);
-    helper->wait();
 }
 
 void SixelEncoder::quantizeRows(const uint8_t *rgb, int stride, int w, int y0, int y1) {
@@ -284,8 +290,10 @@ void SixelEncoder::emitImage(int w, int yBegin, int yEnd, std::string &out, Help
             const Job &j = *static_cast<const Job *>(a);
             j.self->emitBands(*j.b, j.w, j.y0, j.y1, *j.out);
         }, &job);
-        emitBands(bands_[0], w, yBegin, yBegin + mid, out);
-        helper->wait();
+        {
+            const Joined joined{*helper};
+            emitBands(bands_[0], w, yBegin, yBegin + mid, out);
+        }
         out += tail_;
     } else {
         emitBands(bands_[0], w, yBegin, yEnd, out);
