@@ -222,7 +222,10 @@ def start_frame_and_log():
     os.unlink(log)
     pres = [r for r in rows if r[0] == "presented"]
     check(rc == 0 and len(rows) == 50, f"--frame-log: one line per frame ({len(rows)} of 50)")
-    check([int(r[1]) for r in pres] == list(range(len(pres))) and len(pres) > 40,
+    # In order, each once (a loaded machine may drop a late frame: its own
+    # row says so, and the row count above holds).
+    ords = [int(r[1]) for r in pres]
+    check(all(a < b for a, b in zip(ords, ords[1:])) and len(pres) > 40 and set(ords) <= set(range(50)),
           f"--frame-log: presented ordinals in order ({len(pres)} presented)")
     times = [int(r[6]) for r in pres]
     span = (times[-1] - times[0]) / 1e9 if len(times) > 1 else 0
