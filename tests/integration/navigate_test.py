@@ -11,7 +11,9 @@ stays inside a tiny budget.
 import json
 import os
 import socket
+import shutil
 import subprocess
+import tempfile
 import time
 
 from common import FFMPEG, FFPROBE, MEDIA, QV, check, clip, finish, run
@@ -231,7 +233,8 @@ def start_frame_and_log():
     span = (times[-1] - times[0]) / 1e9 if len(times) > 1 else 0
     check(1.5 < span < 5, f"--frame-log: presented in real time (the 2 s clip over {span:.2f} s of monotonic clock)")
     check(all(r[4] in "IPB" and r[5] in "01" for r in rows), "--frame-log: picture type and key flag columns")
-    s = Session(path, "--screenshot-dir=/tmp")
+    shots = tempfile.mkdtemp(prefix="qv-nav-shots-")   # its own: two runs at once must not share a file
+    s = Session(path, "--screenshot-dir=" + shots)
     s.first_frame()
     s.cmd("goto-frame", 12)
     r = s.cmd("screenshot")
@@ -247,6 +250,7 @@ def start_frame_and_log():
         check(h(out) and h(out) == h(out3), "the screenshot is the exact frame (same picture as qv thumb --frame 12)")
         os.unlink(png)
         os.unlink(png + ".ref.png")
+    shutil.rmtree(shots, ignore_errors=True)
 
 
 def start_time(path, at):
