@@ -16,13 +16,12 @@ native=("g++-$triplet" qemu-user-static file doctest-dev meson ninja-build pkgco
 libs=(libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libdrm-dev zlib1g-dev pkgconf)
 [[ ${2:-} == --no-sdl2 ]] || libs+=(libsdl2-dev libswresample-dev)
 if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-  # (qv_install's lock: not while another of qv's scripts runs apt.)
-  (
-    flock -w 1800 9 2>/dev/null || true
+  add_arch() {
     qv_sudo dpkg --add-architecture "$arch"
     # Multiarch needs the same versions for both architectures: refresh lists.
     qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q || true
-  ) 9>>"${TMPDIR:-/tmp}/qv-apt-$(id -u).lock"
+  }
+  qv_apt_locked add_arch
 fi
 qv_install "${native[@]}" "${libs[@]/%/:$arch}"
 test -e "$loader"

@@ -31,29 +31,37 @@ qv_missing() {
   echo "${out[@]}"
 }
 
+# qv_apt_locked CMD...: runs CMD with qv's apt lock held. One apt at a time
+# among qv's scripts (tools/test installs in the background while it
+# builds); per user (apt's own lock keeps different users apart); a timeout,
+# then on without it.
+qv_apt_locked() {
+  (
+    flock -w 1800 9 2>/dev/null || true
+    "$@"
+  ) 9>>"${TMPDIR:-/tmp}/qv-apt-$(id -u).lock"
+}
+
 qv_install() {
   local missing
   missing=$(qv_missing "$@")
   [[ -z $missing ]] && return 0
-  # One apt at a time among qv's scripts (tools/test installs in the
-  # background while it builds): each waits for the others' update and
-  # install, then asks again what is still missing.
-  # (Per user: apt's own lock keeps different users apart.)
-  local lock=${TMPDIR:-/tmp}/qv-apt-$(id -u).lock
-  (
-    flock -w 1800 9 2>/dev/null || true
-    missing=$(qv_missing "$@")
-    [[ -z $missing ]] && exit 0
-    echo "qv setup: installing $missing" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    # An index the mirror serves mid-sync fails the update but leaves the
-    # others usable: go on, and let the install say whether that was enough.
-    qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q >&2 ||
-      echo "qv setup: apt-get update failed for some index; installing from the lists there are" >&2
-    # shellcheck disable=SC2086
-    qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 install -y -q \
-      --no-install-recommends $missing >&2
-  ) 9>>"$lock"
+  qv_apt_locked qv_install_now "$@"
+}
+
+qv_install_now() {   # (with the lock held: what is still missing, now the others are done)
+  local missing
+  missing=$(qv_missing "$@")
+  [[ -z $missing ]] && return 0
+  echo "qv setup: installing $missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # An index the mirror serves mid-sync fails the update but leaves the
+  # others usable: go on, and let the install say whether that was enough.
+  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update -q >&2 ||
+    echo "qv setup: apt-get update failed for some index; installing from the lists there are" >&2
+  # shellcheck disable=SC2086
+  qv_sudo apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 install -y -q \
+    --no-install-recommends $missing >&2
 }
 
 # Whether the -Dkey=value options given are what DIR is configured with.
