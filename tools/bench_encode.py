@@ -70,12 +70,15 @@ if BASE:
     d = statistics.median(p[1][1] for p in pairs)
     e = statistics.median(p[1][2] for p in pairs)
     b = pairs[0][1][3]
-    same = open(os.path.join(work, "base.six"), "rb").read() == open(os.path.join(work, "new.six"), "rb").read()
+    # The sixel images alone (the status line between them holds times).
+    def images(path):
+        return re.findall(rb"\x1bP.*?\x1b\\", open(path, "rb").read(), re.S)
+    same = images(os.path.join(work, "base.six")) == images(os.path.join(work, "new.six"))
     print(f"sixel  baseline {os.path.basename(os.path.dirname(BASE))}: {bf:6.1f} fps, display thread {bd:.2f} ms a "
           f"frame, {bb / 1024:.1f} KiB a frame")
     print(f"sixel  this qv (defaults): {f:6.1f} fps ({f / bf:.2f}x the baseline), display thread {d:.2f} ms, "
           f"encode CPU {e:.2f} ms a frame, {b / 1024:.1f} KiB a frame ({b / bb:.3f}x the baseline's bytes; "
-          f"{'byte-identical' if same else 'not byte-identical'} output)")
+          f"sixel images {'byte-identical' if same else 'not byte-identical'})")
 for display, modes in (("sixel", ("0", "1", "2", "auto")), ("kitty", ("0", "1", "2", "auto")), ("blocks", ("0", "1"))):
     for m in modes:
         f, d, e, b = run(display, m)

@@ -57,6 +57,31 @@ void orRun(uint8_t *b, int x, int e, uint8_t bit) {
 }
 // The end of the run of o[x]'s colour in o[x..w).
 int runEnd(const uint8_t *o, int x, int w) { return sameEnd(o, x + 1, w, o[x]); }
+
+// Sixteen bytes as one vector (the compiler's generic vectors): the
+// quantizer's first pass on SSSE3 (x86, checked at run time) or NEON
+// (arm64), sixteen pixels at a time; elsewhere the tables.
+typedef uint8_t V16 __attribute__((vector_size(16)));
+#if defined(__x86_64__) || defined(__i386__)
+#define QV_SIXEL_VEC 1
+#define QV_VEC_TARGET __attribute__((target("ssse3")))
+bool vectorsUsable() {
+    __builtin_cpu_init();   // (needed when called before the constructors have run)
+    return __builtin_cpu_supports("ssse3");
+}
+#elif defined(__aarch64__)
+#define QV_SIXEL_VEC 1
+#define QV_VEC_TARGET
+bool vectorsUsable() { return true; }
+#else
+#define QV_SIXEL_VEC 0
+bool vectorsUsable() { return false; }
+#endif
+#if defined(__clang__)
+#define QV_SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define QV_SHUF(a, b, ...) __builtin_shuffle(a, b, V16{__VA_ARGS__})
+#endif
 } // namespace
 
 SixelEncoder::SixelEncoder(bool dither, bool bgr) : dither_(dither), red_(bgr ? 2 : 0), blue_(bgr ? 0 : 2) {
@@ -85,8 +110,22 @@ SixelEncoder::SixelEncoder(bool dither, bool bgr) : dither_(dither), red_(bgr ? 
         }
         static constexpr int kWeight[3] = {42, 6, 1};
         for (int v = 0; v < 256; ++v) part_[c][v] = static_cast<uint8_t>(lut_[c][0][v] * kWeight[c]);
+        // A level is the number of thresholds a value is above (the table
+        // is monotonic), which the vector path counts by comparing. lut[0]
+        // is 0 for every threshold, so no level starts at 0.
+        for (int row = 0; row < 4; ++row)
+            for (int k = 1; k <= 6; ++k)
+                for (int lane = 0; lane < 16; ++lane) {
+                    const uint8_t *l = lut_[c][kBayer[row][lane & 3]];
+                    int v = 1;
+                    while (v < 256 && l[v] < k) ++v;
+                    below_[row][c][k - 1][lane] = static_cast<uint8_t>(v - 1);   // 255: no value reaches k
+                }
     }
+    useVectors(true);
 }
+
+void SixelEncoder::useVectors(bool on) { vec_ = on && vectorsUsable(); }
 
 void SixelEncoder::paletteRgb(int index, uint8_t rgb[3]) {
     const int r = index / 42, g = (index / 6) % 7, b = index % 6;
@@ -135,6 +174,43 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h, Helper
     quantizeRows(rgb, stride, w, 0, h / 2);
 }
 
+#if QV_SIXEL_VEC
+QV_VEC_TARGET void SixelEncoder::nearestVec(const uint8_t *row, int n, int y, uint8_t *o) const {
+    // The colour index is 42 x red level + 6 x green level + blue level; a
+    // level is the number of the channel's thresholds the value is above:
+    // per threshold a comparison, masked to the channel's weight, added up.
+    const uint8_t(*th)[6][16] = below_[y & 3];
+    V16 t[3][6];
+    for (int c = 0; c < 3; ++c)
+        for (int k = 0; k < kLevels[c] - 1; ++k) std::memcpy(&t[c][k], th[c][k], 16);
+    const V16 w42 = V16{} + 42, w6 = V16{} + 6, w1 = V16{} + 1;
+    const bool rgbOrder = red_ == 0;
+    for (int x = 0; x < n; x += 16) {
+        const uint8_t *p = row + static_cast<ptrdiff_t>(x) * 3;
+        V16 v0, v1, v2;
+        std::memcpy(&v0, p, 16);
+        std::memcpy(&v1, p + 16, 16);
+        std::memcpy(&v2, p + 32, 16);
+        // Byte k of each pixel (pixels are 3 bytes: 0..47 over v0, v1, v2):
+        // what v0 and v1 hold, then the rest from v2.
+        const V16 b0 = QV_SHUF(QV_SHUF(v0, v1, 0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0, 0, 0, 0, 0), v2,
+                               0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 20, 23, 26, 29);
+        const V16 b1 = QV_SHUF(QV_SHUF(v0, v1, 1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 0, 0, 0, 0, 0), v2,
+                               0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 21, 24, 27, 30);
+        const V16 b2 = QV_SHUF(QV_SHUF(v0, v1, 2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0), v2,
+                               0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 19, 22, 25, 28, 31);
+        const V16 r = rgbOrder ? b0 : b2, b = rgbOrder ? b2 : b0;
+        V16 acc{};
+        for (int k = 0; k < 5; ++k) acc += (V16)(r > t[0][k]) & w42;
+        for (int k = 0; k < 6; ++k) acc += (V16)(b1 > t[1][k]) & w6;
+        for (int k = 0; k < 5; ++k) acc += (V16)(b > t[2][k]) & w1;
+        std::memcpy(o + x, &acc, 16);
+    }
+}
+#else
+void SixelEncoder::nearestVec(const uint8_t *, int, int, uint8_t *) const {}
+#endif
+
 void SixelEncoder::quantizeRows(const uint8_t *rgb, int stride, int w, int y0, int y1) {
     uint8_t *const all = all_.data();   // rows [y0, y1) are this call's alone
     // Locals, so that the stores into the index rows (uint8_t, which may
@@ -147,16 +223,19 @@ void SixelEncoder::quantizeRows(const uint8_t *rgb, int stride, int w, int y0, i
     for (int y = y0; y < y1; ++y) {
         const uint8_t *row = rgb + static_cast<ptrdiff_t>(y) * stride;
         uint8_t *o = all + static_cast<size_t>(y) * static_cast<size_t>(w);
-        // Each pixel's nearest colour, without a branch.
-        const uint8_t *p = row;
+        // Each pixel's nearest colour, without a branch: sixteen at a time,
+        // then the rest through the tables.
+        const int x0 = vec_ ? w / 16 * 16 : 0;
+        if (x0 > 0) nearestVec(row, x0, y, o);
+        const uint8_t *p = row + static_cast<ptrdiff_t>(x0) * 3;
         if (dither) {
             const int *bayer = kBayer[y & 3];
-            for (int x = 0; x < w; ++x, p += 3) {
+            for (int x = x0; x < w; ++x, p += 3) {
                 const int t = bayer[x & 3];
                 o[x] = static_cast<uint8_t>(lut_[0][t][p[rc]] * 42 + lut_[1][t][p[1]] * 6 + lut_[2][t][p[bc]]);
             }
         } else {
-            for (int x = 0; x < w; ++x, p += 3) o[x] = static_cast<uint8_t>(pr[0][p[rc]] + pr[1][p[1]] + pr[2][p[bc]]);
+            for (int x = x0; x < w; ++x, p += 3) o[x] = static_cast<uint8_t>(pr[0][p[rc]] + pr[1][p[1]] + pr[2][p[bc]]);
         }
         // Then, left to right: a pixel whose colour differs from its left
         // neighbour's keeps the neighbour's when that is close enough to it

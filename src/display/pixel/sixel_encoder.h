@@ -39,6 +39,11 @@ public:
     bool encodeDiff(const uint8_t *rgb, int stride, int w, int h, int cellH, int row0, int col0, std::string &out,
                     std::vector<SixelRun> *runs = nullptr, HelperThread *helper = nullptr);
     void reset() { prevW_ = prevH_ = 0; }
+    // The quantizer's first pass sixteen pixels at a time (SSSE3 on x86,
+    // NEON on arm64; on by default where the processor has it), or through
+    // the tables (tests compare the two).
+    void useVectors(bool on);
+    bool vectors() const { return vec_; }
     // The palette entry of a colour index, in 0..255 per channel.
     static void paletteRgb(int index, uint8_t rgb[3]);
     static constexpr int kColors = 252;
@@ -53,6 +58,8 @@ private:
     };
     void quantize(const uint8_t *rgb, int stride, int w, int h, HelperThread *helper);
     void quantizeRows(const uint8_t *rgb, int stride, int w, int y0, int y1);
+    // The nearest colours of a row's first n pixels (n a multiple of 16).
+    void nearestVec(const uint8_t *row, int n, int y, uint8_t *o) const;
     // One DCS image of index rows [y0, y1) of all_.
     void emitImage(int w, int y0, int y1, std::string &out, HelperThread *helper);
     // The sixel bands of index rows [y0, y1) of all_ (y0 a band's start).
@@ -64,6 +71,10 @@ private:
     uint8_t keep_[3][8][256];        // [channel][level][value]: close enough to keep the run
     uint8_t keepMask_[3][256];       // [channel][value]: bit l set when level l is close enough
     uint8_t part_[3][256];           // [channel][value]: its share of the colour index, no dithering
+    // [row & 3][channel][level - 1][lane]: the highest value below that
+    // level at pixel x = lane (mod 4) (255: never), for the vector path.
+    uint8_t below_[4][3][6][16];
+    bool vec_ = false;
     Bands bands_[2];                    // [0] this thread's, [1] the helper's
     std::string tail_;                  // the helper's bands, appended after this thread's
     std::vector<uint8_t> stripChanged_; // per cell row: changed since the previous picture

@@ -137,6 +137,39 @@ TEST_CASE("sixel: a BGR24 picture gives the bytes of the same picture in RGB24, 
     }
 }
 
+TEST_CASE("sixel: sixteen pixels at a time, the bytes of the tables, dithered or not, RGB and BGR") {
+    // Noise with every value 0..255 in every channel and a gradient; a
+    // width that leaves a tail after the sixteen-pixel blocks; a stride
+    // wider than the row.
+    const int w = 77, h = 41, stride = w * 3 + 13;
+    std::vector<uint8_t> noise(static_cast<size_t>(stride) * h);
+    uint32_t r = 777;
+    for (uint8_t &v : noise) {
+        r = r * 1664525u + 1013904223u;
+        v = static_cast<uint8_t>(r >> 24);
+    }
+    for (int k = 0; k < 256 * 3; ++k) noise[static_cast<size_t>(k)] = static_cast<uint8_t>(k / 3);
+    const auto g = gradient(w, h);
+    std::vector<uint8_t> grad(static_cast<size_t>(stride) * h);
+    for (int y = 0; y < h; ++y)
+        std::copy_n(g.begin() + static_cast<long>(y) * w * 3, w * 3, grad.begin() + static_cast<long>(y) * stride);
+#if defined(__x86_64__) || defined(__aarch64__)
+    CHECK(SixelEncoder().vectors());   // every x86-64 machine CI runs on has SSSE3
+#endif
+    for (bool dither : {false, true})
+        for (bool bgr : {false, true})
+            for (const std::vector<uint8_t> *pic : {static_cast<const std::vector<uint8_t> *>(&grad), static_cast<const std::vector<uint8_t> *>(&noise)}) {
+                SixelEncoder vec(dither, bgr), tab(dither, bgr);
+                tab.useVectors(false);
+                CHECK_FALSE(tab.vectors());
+                std::string a, b;
+                vec.encode(pic->data(), stride, w, h, a);
+                tab.encode(pic->data(), stride, w, h, b);
+                CHECK(a.size() > 500);
+                CHECK(a == b);
+            }
+}
+
 TEST_CASE("sixel: split over a helper thread, the same bytes as one thread") {
     // Tall enough to split (96 rows or more), a height that is not a
     // multiple of 6 and an odd width; a gradient and noise; dithered or not;
