@@ -1,6 +1,7 @@
 #include "sixel_encoder.h"
 
 #include "helper_thread.h"
+#include "vec16.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -58,30 +59,6 @@ void orRun(uint8_t *b, int x, int e, uint8_t bit) {
 // The end of the run of o[x]'s colour in o[x..w).
 int runEnd(const uint8_t *o, int x, int w) { return sameEnd(o, x + 1, w, o[x]); }
 
-// Sixteen bytes as one vector (the compiler's generic vectors): the
-// quantizer's first pass on SSSE3 (x86, checked at run time) or NEON
-// (arm64), sixteen pixels at a time; elsewhere the tables.
-typedef uint8_t V16 __attribute__((vector_size(16)));
-#if defined(__x86_64__) || defined(__i386__)
-#define QV_SIXEL_VEC 1
-#define QV_VEC_TARGET __attribute__((target("ssse3")))
-bool vectorsUsable() {
-    __builtin_cpu_init();   // (needed when called before the constructors have run)
-    return __builtin_cpu_supports("ssse3");
-}
-#elif defined(__aarch64__)
-#define QV_SIXEL_VEC 1
-#define QV_VEC_TARGET
-bool vectorsUsable() { return true; }
-#else
-#define QV_SIXEL_VEC 0
-bool vectorsUsable() { return false; }
-#endif
-#if defined(__clang__)
-#define QV_SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
-#else
-#define QV_SHUF(a, b, ...) __builtin_shuffle(a, b, V16{__VA_ARGS__})
-#endif
 } // namespace
 
 SixelEncoder::SixelEncoder(bool dither, bool bgr) : dither_(dither), red_(bgr ? 2 : 0), blue_(bgr ? 0 : 2) {
@@ -174,7 +151,7 @@ void SixelEncoder::quantize(const uint8_t *rgb, int stride, int w, int h, Helper
     quantizeRows(rgb, stride, w, 0, h / 2);
 }
 
-#if QV_SIXEL_VEC
+#if QV_VEC
 QV_VEC_TARGET void SixelEncoder::nearestVec(const uint8_t *row, int n, int y, uint8_t *o) const {
     // The colour index is 42 x red level + 6 x green level + blue level; a
     // level is the number of the channel's thresholds the value is above:
