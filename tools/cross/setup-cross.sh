@@ -13,7 +13,7 @@ case $arch in
   *) echo "setup-cross.sh: unknown architecture $arch" >&2; exit 2 ;;
 esac
 native=("g++-$triplet" qemu-user-static file doctest-dev meson ninja-build pkgconf)
-libs=(libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libdrm-dev zlib1g-dev pkgconf)
+libs=(libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libdrm-dev zlib1g-dev libdeflate-dev pkgconf)
 [[ ${2:-} == --no-sdl2 ]] || libs+=(libsdl2-dev libswresample-dev)
 if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
   add_arch() {

@@ -5,7 +5,7 @@
 QV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 QV_BUILD=${QV_BUILD:-$QV_ROOT/build}
 
-QV_RUN_PKGS=(meson ninja-build g++ pkgconf
+QV_RUN_PKGS=(meson ninja-build g++ pkgconf libdeflate-dev
              libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavdevice-dev
              libsdl2-dev libdrm-dev zlib1g-dev libvulkan-dev glslang-tools)
 QV_TEST_PKGS=(ffmpeg doctest-dev tmux python3 util-linux procps file

@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <zlib.h>
+#if QV_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 namespace qv::pixel {
 
@@ -35,6 +38,18 @@ namespace {
 void deflateHalf(void *p) {
     KittyEncoder::Half &h = *static_cast<KittyEncoder::Half *>(p);
     h.ok = false;
+#if QV_HAVE_LIBDEFLATE
+    if (h.fast) {
+        if (!h.ld) h.ld = libdeflate_alloc_compressor(h.level);
+        if (!h.ld || !h.last) return;
+        const size_t bound = libdeflate_deflate_compress_bound(h.ld, h.n);
+        if (h.out.size() < bound) h.out.resize(bound);
+        h.len = libdeflate_deflate_compress(h.ld, h.data, h.n, h.out.data(), h.out.size());
+        h.ok = h.len > 0;
+        h.adler = libdeflate_adler32(1, h.data, h.n);
+        return;
+    }
+#endif
     if (!h.z) {
         h.z = new z_stream{};
         if (deflateInit2(h.z, h.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -60,6 +75,11 @@ void deflateHalf(void *p) {
 } // namespace
 
 KittyEncoder::~KittyEncoder() {
+#if QV_HAVE_LIBDEFLATE
+    if (whole_) libdeflate_free_compressor(whole_);
+    for (Half &h : halves_)
+        if (h.ld) libdeflate_free_compressor(h.ld);
+#endif
     for (Half &h : halves_)
         if (h.z) {
             deflateEnd(h.z);
@@ -78,21 +98,46 @@ void KittyEncoder::encode(const uint8_t *rgb, int stride, int w, int h, uint32_t
     }
     const size_t total = row * static_cast<size_t>(h);
     const bool split = helper && h >= 2;
-    const size_t cut = split ? row * static_cast<size_t>(h / 2) : total;
+    bool packed = false;
+#if QV_HAVE_LIBDEFLATE
+    // One thread: libdeflate, the zlib stream whole (header, data, adler32).
+    if (!split) {
+        if (!whole_) whole_ = libdeflate_alloc_compressor(level_);
+        if (whole_) {
+            const size_t bound = libdeflate_zlib_compress_bound(whole_, total);
+            if (packed_.size() < bound) packed_.resize(bound);   // grows, never shrinks
+            const size_t n = libdeflate_zlib_compress(whole_, data, total, packed_.data(), packed_.size());
+            if (n == 0) return;
+            packedLen_ = n;
+            packed = true;
+        }
+    }
+#endif
+    if (!packed && !deflateSplit(data, total, row, h, split, helper)) return;
+    emitChunks(w, h, imageId, out);
+}
+
+bool KittyEncoder::deflateSplit(const uint8_t *data, size_t total, size_t row, int h, bool split, HelperThread *helper) {
+    // Split: halves with zlib alone; with libdeflate (about 1.5 times as
+    // fast) zlib's first 40% of the rows, libdeflate's the rest.
+    const bool fast = QV_HAVE_LIBDEFLATE != 0;
+    const size_t cut = !split ? total : row * static_cast<size_t>(fast ? h * 2 / 5 : h / 2);
     halves_[0].data = data;
     halves_[0].n = cut;
     halves_[0].last = !split;
     halves_[0].level = level_;
+    halves_[0].fast = false;
     if (split) {
         halves_[1].data = data + cut;
         halves_[1].n = total - cut;
         halves_[1].last = true;
         halves_[1].level = level_;
+        halves_[1].fast = fast;
         helper->post(deflateHalf, &halves_[1]);
     }
     deflateHalf(&halves_[0]);
     if (split) helper->wait();
-    if (!halves_[0].ok || (split && !halves_[1].ok)) return;
+    if (!halves_[0].ok || (split && !halves_[1].ok)) return false;
     // zlib: the header (deflate, 32K window, fastest), the deflate data, the
     // adler32 of all the pixels (big-endian).
     uLong adler = halves_[0].adler;
@@ -104,7 +149,12 @@ void KittyEncoder::encode(const uint8_t *rgb, int stride, int w, int h, uint32_t
     if (split)
         packed_.insert(packed_.end(), halves_[1].out.begin(), halves_[1].out.begin() + static_cast<ptrdiff_t>(halves_[1].len));
     for (int s = 24; s >= 0; s -= 8) packed_.push_back(static_cast<uint8_t>(adler >> s));
-    const size_t packedLen = packed_.size();
+    packedLen_ = packed_.size();
+    return true;
+}
+
+void KittyEncoder::emitChunks(int w, int h, uint32_t imageId, std::string &out) const {
+    const size_t packedLen = packedLen_;
     // Chunks of 4096 base64 characters = 3072 payload bytes each.
     constexpr size_t kChunk = 3072;
     char head[160];

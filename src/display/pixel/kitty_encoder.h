@@ -9,6 +9,7 @@
 #include <vector>
 
 typedef struct z_stream_s z_stream;
+struct libdeflate_compressor;
 
 namespace qv::pixel {
 
@@ -22,10 +23,12 @@ public:
     KittyEncoder &operator=(const KittyEncoder &) = delete;
     // Appends the escape sequences that show the picture at the cursor
     // (which the terminal leaves where it is: C=1). With a helper, the
-    // pixels are compressed in two halves at once (two raw deflate streams
+    // pixels are compressed in two parts at once (two raw deflate streams
     // joined at a sync flush, one zlib header and adler32): the same
-    // picture, a few bytes more. The compressors persist: nothing is
-    // allocated once the buffers have grown.
+    // picture, a few bytes more. With libdeflate, one thread compresses
+    // with it; split, zlib takes the first 40% of the rows and libdeflate
+    // the rest (its stream can only end final), about equal times. The
+    // compressors persist: nothing is allocated once the buffers have grown.
     void encode(const uint8_t *rgb, int stride, int w, int h, uint32_t imageId, std::string &out,
                 HelperThread *helper = nullptr);
     // The same through a POSIX shared-memory object the terminal reads (and
@@ -42,13 +45,21 @@ public:
         int level = 1;
         bool last = true;
         bool ok = false;
+        bool fast = false;                  // libdeflate (the last part only: its stream ends final)
+        libdeflate_compressor *ld = nullptr;
         unsigned long adler = 1;
         std::vector<uint8_t> out;   // grows, never shrinks (no zero-filling a frame)
         size_t len = 0;             // of out, this frame
     };
 
 private:
+    // zlib, in two halves at once with a helper: the stream into packed_.
+    bool deflateSplit(const uint8_t *data, size_t total, size_t row, int h, bool split, HelperThread *helper);
+    // The commands carrying packed_'s first packedLen_ bytes.
+    void emitChunks(int w, int h, uint32_t imageId, std::string &out) const;
     int level_;
+    size_t packedLen_ = 0;
+    libdeflate_compressor *whole_ = nullptr;   // one thread, with libdeflate (QV_HAVE_LIBDEFLATE)
     std::vector<uint8_t> raw_, packed_;
     Half halves_[2];
 };
