@@ -28,10 +28,15 @@ SECONDS = 6 if QUICK else 12
 tmp = tempfile.mkdtemp(prefix="qv-bench-latency-")
 
 
-def encode(path):
+def encode(path, pes_length=False):
+    """pes_length: the video PES carry their length where it fits (under
+    64 KiB: FFmpeg's -omit_video_pes_length 0, as many hardware encoders
+    write them), so a demuxer knows a frame is whole without waiting for the
+    next one."""
     subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate={FPS}",
                     "-t", str(SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-bf", "0",
-                    "-g", str(FPS), "-pix_fmt", "yuv420p", "-f", "mpegts", path], check=True)
+                    "-g", str(FPS), "-pix_fmt", "yuv420p"]
+                   + (["-omit_video_pes_length", "0"] if pes_length else []) + ["-f", "mpegts", path], check=True)
 
 
 def frames_of(path):
@@ -92,9 +97,9 @@ def pct(v, q):
     return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
 
 
-def run_qv(frames, latency):
+def run_qv(frames, latency, tag=""):
     port = free_port()
-    log = os.path.join(tmp, f"frames-{latency}.log")
+    log = os.path.join(tmp, f"frames-{latency}{tag}.log")
     q = subprocess.Popen([QV, f"udp://127.0.0.1:{port}?fifo_size=100000", "--display=null", "--no-audio",
                           f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -174,16 +179,21 @@ def peer(cmd, frames):
 clip = os.path.join(tmp, "clip.ts")
 encode(clip)
 FRAMES = frames_of(clip)
+clip_len = os.path.join(tmp, "clip-pes-length.ts")
+encode(clip_len, pes_length=True)
+FRAMES_LEN = frames_of(clip_len)
+load = os.getloadavg()[0]
 print(f"## latency (issue 14): {len(FRAMES)} frames of 720p{FPS} H.264 (no B-frames) over UDP MPEG-TS, "
-      f"our own sender, qv --display=null --no-audio; the machine is shared (2 cores, loaded): figures inflated")
-print("mode | frames sent | shown | matched | median ms | p99 ms | decode med/p99 | scale med/p99 | display med/p99")
-print("---|---|---|---|---|---|---|---|---")
-for mode in ("low", "normal"):
-    lat, parts, shown, sent, stats_line = run_qv(FRAMES, mode)
+      f"our own sender, qv --display=null --no-audio; load average {load:.1f} at the start (2 cores)")
+print("mode | video PES | frames sent | shown | matched | median ms | p99 ms | decode med/p99 | scale med/p99 | display med/p99")
+print("---|---|---|---|---|---|---|---|---|---")
+for mode, frames, pes in (("low", FRAMES, "no length"), ("low", FRAMES_LEN, "with length"),
+                          ("normal", FRAMES, "no length")):
+    lat, parts, shown, sent, stats_line = run_qv(frames, mode, "-len" if frames is FRAMES_LEN else "")
     if not lat:
-        print(f"{mode} | {sent} | {shown} | 0 | - | - | - | - | -")
+        print(f"{mode} | {pes} | {sent} | {shown} | 0 | - | - | - | - | -")
         continue
-    print(f"{mode} | {sent} | {shown} | {len(lat)} | {statistics.median(lat):.1f} | {pct(lat, 0.99):.1f} | "
+    print(f"{mode} | {pes} | {sent} | {shown} | {len(lat)} | {statistics.median(lat):.1f} | {pct(lat, 0.99):.1f} | "
           + " | ".join(f"{statistics.median(parts[k]):.1f}/{pct(parts[k], 0.99):.1f}" for k in ("dec", "scale", "disp")))
     print(f"#   qv --stats: {stats_line}")
 if shutil.which("tmux"):

@@ -14,21 +14,32 @@ namespace qv::pixel {
 
 void base64Append(const uint8_t *d, size_t n, std::string &out) {
     static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        const uint32_t v = (uint32_t(d[i]) << 16) | (uint32_t(d[i + 1]) << 8) | d[i + 2];
-        out += t[v >> 18];
-        out += t[(v >> 12) & 63];
-        out += t[(v >> 6) & 63];
-        out += t[v & 63];
+    // Twelve bits at a time: two characters from one table entry.
+    static const auto pairs = [] {
+        struct Table {
+            char c[4096][2];
+        } p{};
+        for (int v = 0; v < 4096; ++v) {
+            p.c[v][0] = t[v >> 6];
+            p.c[v][1] = t[v & 63];
+        }
+        return p;
+    }();
+    const size_t whole = n / 3, at = out.size();
+    out.resize(at + (n + 2) / 3 * 4);   // grows the string, not the loop
+    char *o = &out[at];
+    for (size_t k = 0; k < whole; ++k, d += 3, o += 4) {
+        const uint32_t v = (uint32_t(d[0]) << 16) | (uint32_t(d[1]) << 8) | d[2];
+        std::memcpy(o, pairs.c[v >> 12], 2);
+        std::memcpy(o + 2, pairs.c[v & 4095], 2);
     }
-    if (i < n) {
-        uint32_t v = uint32_t(d[i]) << 16;
-        if (i + 1 < n) v |= uint32_t(d[i + 1]) << 8;
-        out += t[v >> 18];
-        out += t[(v >> 12) & 63];
-        out += i + 1 < n ? t[(v >> 6) & 63] : '=';
-        out += '=';
+    if (const size_t rest = n - whole * 3) {
+        uint32_t v = uint32_t(d[0]) << 16;
+        if (rest > 1) v |= uint32_t(d[1]) << 8;
+        o[0] = t[v >> 18];
+        o[1] = t[(v >> 12) & 63];
+        o[2] = rest > 1 ? t[(v >> 6) & 63] : '=';
+        o[3] = '=';
     }
 }
 

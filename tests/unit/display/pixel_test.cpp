@@ -367,4 +367,12 @@ TEST_CASE("kitty: delete command and base64 padding") {
     const uint8_t m[] = {'M', 'a', 'n', 'y'};
     base64Append(m, 4, b);
     CHECK(b == "TWFueQ==");
+    // RFC 4648's vectors, appended one after another (it appends)
+    std::string all;
+    const std::string in = "foobar";
+    for (size_t n = 0; n <= in.size(); ++n) {
+        base64Append(reinterpret_cast<const uint8_t *>(in.data()), n, all);
+        all += '|';
+    }
+    CHECK(all == "|Zg==|Zm8=|Zm9v|Zm9vYg==|Zm9vYmE=|Zm9vYmFy|");
 }
