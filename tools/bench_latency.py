@@ -20,6 +20,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
+import ts_frames  # noqa: E402
+from ts_frames import frames_of  # noqa: E402
+
 QV = sys.argv[1]
 QUICK = "--quick" in sys.argv
 FFMPEG = os.environ.get("FFMPEG", "ffmpeg")
@@ -39,49 +43,8 @@ def encode(path, pes_length=False):
                    + (["-omit_video_pes_length", "0"] if pes_length else []) + ["-f", "mpegts", path], check=True)
 
 
-def frames_of(path):
-    """The TS file as frames: [(pts in 90 kHz, [188-byte packets])]. A frame
-    runs from a video packet that starts a PES to the next one; the tables
-    before the first frame go with it."""
-    data = open(path, "rb").read()
-    frames, head = [], []
-    for off in range(0, len(data) - 187, 188):
-        p = data[off:off + 188]
-        afc = (p[3] >> 4) & 3
-        pl = p[4 + (1 + p[4] if afc & 2 else 0):]
-        if p[1] & 0x40 and len(pl) > 14 and pl[:3] == b"\0\0\1" and 0xE0 <= pl[3] <= 0xEF:
-            pts = None
-            if pl[7] & 0x80:
-                b = pl[9:14]
-                pts = ((b[0] >> 1) & 7) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
-            frames.append((pts, head + [p]))
-            head = []
-        elif frames:
-            frames[-1][1].append(p)
-        else:
-            head.append(p)
-    return frames
-
-
 def send(frames, port):
-    """Sends each frame at t0 + k/FPS (its TS packets, 7 to a datagram, as
-    an encoder's muxer would); returns [(pts, when its last datagram left)]."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
-    t0 = time.monotonic_ns() + 50_000_000
-    sent = []
-    for k, (pts, pkts) in enumerate(frames):
-        due = t0 + k * 1_000_000_000 // FPS
-        while True:
-            left = due - time.monotonic_ns()
-            if left <= 0:
-                break
-            time.sleep(left / 1e9 if left > 2_000_000 else 0)
-        for i in range(0, len(pkts), 7):
-            s.sendto(b"".join(pkts[i:i + 7]), ("127.0.0.1", port))
-        sent.append((pts, time.monotonic_ns()))
-    s.close()
-    return sent
+    return ts_frames.send(frames, port, FPS)
 
 
 def free_port():
@@ -101,7 +64,8 @@ def run_qv(frames, latency, tag=""):
     port = free_port()
     log = os.path.join(tmp, f"frames-{latency}{tag}.log")
     q = subprocess.Popen([QV, f"udp://127.0.0.1:{port}?fifo_size=100000", "--display=null", "--no-audio",
-                          f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3"],
+                          f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3"]
+                         + os.environ.get("QV_LATENCY_ARGS", "").split(),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)
     sent = send(frames, port)
@@ -131,7 +95,7 @@ def run_qv(frames, latency, tag=""):
         parts["dec"].append((dec - recv) / 1e6)
         parts["scale"].append((scl - dec) / 1e6)
         parts["disp"].append((shw - scl) / 1e6)
-    stats_line = next((l.strip() for l in err.decode().splitlines() if "latency (" in l), "")
+    stats_line = "; ".join(l.strip() for l in err.decode().splitlines() if "latency (" in l or "concealed" in l)
     return lat, parts, shown, len(sent), stats_line
 
 

@@ -5,6 +5,10 @@
 #include "qv/media/capture.h"
 #include "qv/sync/clock.h"
 
+extern "C" {
+#include <libavcodec/avcodec.h>
+}
+
 #include <cstring>
 
 namespace qv {
@@ -60,6 +64,14 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
         if (static_cast<int>(i) != d->vidx_ && static_cast<int>(i) != d->aidx_) fmt->streams[i]->discard = AVDISCARD_ALL;
     d->live_ = d->in_->isStream();
     const ff::InputFormatPtr ifmt = fmt->iformat;
+    if (opt.lowLatency && d->vidx_ >= 0 && std::strcmp(ifmt->name, "mpegts") == 0) {
+        // --latency=low on MPEG-TS: each video PES is a whole frame. FFmpeg's
+        // parser otherwise finds where a frame ends only where the next one
+        // begins: one frame interval later (tools/bench latency). The frame
+        // the parser held while probing is lost (one, before playback).
+        if (AVCodecParserContext *pc = av_stream_get_parser(fmt->streams[d->vidx_]))
+            pc->flags |= PARSER_FLAG_COMPLETE_FRAMES;
+    }
     d->byteSeek_ = !(ifmt->flags & AVFMT_NO_BYTE_SEEK) && ((ifmt->flags & AVFMT_TS_DISCONT) || !ff::demuxerSeeksByTime(ifmt));
     if (d->vidx_ >= 0) {
         d->spec_ = d->in_->videoSpec(d->vidx_);
