@@ -28,16 +28,17 @@ def frames_of(path):
     return frames
 
 
-def send(frames, port, fps):
-    """Sends frame k at t0 + k/fps (its TS packets, 7 to a datagram, as an
-    encoder's muxer would); returns [(pts, when its last datagram left,
+def send(frames, port, fps, speed=1.0):
+    """Sends frame k at t0 + k/(fps x speed) (its TS packets, 7 to a
+    datagram, as an encoder's muxer would; speed 1.001: a sender whose clock
+    runs 0.1% fast); returns [(pts, when its last datagram left,
     CLOCK_MONOTONIC ns)]."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
     t0 = time.monotonic_ns() + 50_000_000
     sent = []
     for k, (pts, pkts) in enumerate(frames):
-        due = t0 + k * 1_000_000_000 // fps
+        due = t0 + int(k * 1e9 / (fps * speed))
         while True:
             left = due - time.monotonic_ns()
             if left <= 0:
