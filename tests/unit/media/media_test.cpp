@@ -8,7 +8,10 @@
 
 extern "C" {
 #include <libavutil/display.h>
+#include <libavutil/frame.h>
 }
+
+#include <cmath>
 
 #include <algorithm>
 #include <cstdio>
@@ -130,6 +133,63 @@ TEST_CASE("orientPacked turns pixels the right way") {
     CHECK(std::vector<uint8_t>(dst, dst + 6) == std::vector<uint8_t>{1, 4, 2, 5, 3, 6});
     orientPacked(src, 3, 2, 3, 1, Orientation::HFlip, dst, 3);
     CHECK(std::vector<uint8_t>(dst, dst + 6) == std::vector<uint8_t>{3, 2, 1, 6, 5, 4});
+}
+
+TEST_CASE("video into RGB24 (scaled in 4:2:0, then converted) matches the direct conversion") {
+    // Four colour quadrants over a luma ramp, limited and full range; Fast
+    // (what the kitty display asks for) against Good (swscale's direct,
+    // exact path): the same colours, apart from edges and rounding.
+    for (const bool full : {false, true}) {
+        CAPTURE(full);
+        AVFrame *f = av_frame_alloc();
+        f->format = AV_PIX_FMT_YUV420P;   // full range as decoders give it: the range field
+        f->color_range = full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+        f->width = 160;
+        f->height = 90;
+        REQUIRE(av_frame_get_buffer(f, 32) == 0);
+        // BT.601 (what an SD frame that does not say gets): red, green, a dark
+        // and a light grey (the greys tell the ranges apart)
+        const int lim[4][3] = {{81, 90, 240}, {145, 54, 34}, {46, 128, 128}, {200, 128, 128}};
+        const int ful[4][3] = {{76, 85, 255}, {150, 44, 21}, {35, 128, 128}, {214, 128, 128}};
+        const int(*c)[3] = full ? ful : lim;
+        for (int y = 0; y < 90; ++y)
+            for (int x = 0; x < 160; ++x) {
+                const int q = (y >= 45) * 2 + (x >= 80);
+                f->data[0][y * f->linesize[0] + x] = static_cast<uint8_t>(c[q][0] + (x % 80) / 20 - 2);
+                if ((x & 1) == 0 && (y & 1) == 0) {
+                    f->data[1][(y / 2) * f->linesize[1] + x / 2] = static_cast<uint8_t>(c[q][1]);
+                    f->data[2][(y / 2) * f->linesize[2] + x / 2] = static_cast<uint8_t>(c[q][2]);
+                }
+            }
+        ScaleTarget t;
+        t.width = 400;
+        t.height = 226;
+        t.pixFmt = AV_PIX_FMT_RGB24;
+        Scaler fast, good;
+        AVFrame *a = av_frame_alloc(), *b = av_frame_alloc();
+        t.quality = ScaleQuality::Fast;
+        REQUIRE(fast.convert(f, t, a));
+        t.quality = ScaleQuality::Good;
+        REQUIRE(good.convert(f, t, b));
+        REQUIRE(a->width == 400);
+        REQUIRE(a->height == 226);
+        double sum = 0;
+        for (int y = 0; y < 226; ++y)
+            for (int x = 0; x < 400 * 3; ++x)
+                sum += std::abs(a->data[0][y * a->linesize[0] + x] - b->data[0][y * b->linesize[0] + x]);
+        const double mean = sum / (400.0 * 226 * 3);
+        CHECK(mean < 4.0);
+        // quadrant centres (the luma ramp is -2..+1 around them)
+        const int want[4][3] = {{255, 0, 0}, {0, 255, 0}, {35, 35, 35}, {214, 214, 214}};
+        for (int q = 0; q < 4; ++q) {
+            const int x = (q & 1) ? 300 : 100, y = (q & 2) ? 170 : 56;
+            const uint8_t *px = a->data[0] + y * a->linesize[0] + x * 3;
+            for (int k = 0; k < 3; ++k) CHECK(std::abs(px[k] - want[q][k]) <= 6);
+        }
+        av_frame_free(&a);
+        av_frame_free(&b);
+        av_frame_free(&f);
+    }
 }
 
 TEST_CASE("demo source: frames, timestamps, seek") {
