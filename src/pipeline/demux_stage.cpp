@@ -42,18 +42,23 @@ uint32_t DemuxStage::seek(const DemuxSeek &s) {
     return g;
 }
 
+bool DemuxStage::underSoft(const PacketQueue &q, const QueueBounds &b) const {
+    if (cfg_.paced) return q.bytes() < b.hardBytes;   // a paced source: only the hard bound holds it
+    return q.bytes() < b.softBytes && (q.durationNs() < b.softNs || q.size() < 8);
+}
+
 bool DemuxStage::pushWhenAllowed(PacketQueue &q, const QueueBounds &b, PacketQueue *other, PacketItem &it,
                                  uint32_t gen) {
     for (;;) {
         if (quit_.load(std::memory_order_acquire) || seekPending(gen)) return false;
-        const bool soft = q.bytes() < b.softBytes && (q.durationNs() < b.softNs || q.size() < 8);
+        const bool soft = underSoft(q, b);
         const bool starving = other && other->consumerWaiting();
         const bool hard = q.bytes() < b.hardBytes;
         // Control items always go in (they are tiny, and a consumer waits for them).
         const bool control = !std::holds_alternative<PacketRef>(it);
         if ((soft || (starving && hard) || control || q.empty()) && q.tryPush(it)) return true;
         const uint32_t seen = wake_.prepare();
-        const bool soft2 = q.bytes() < b.softBytes && (q.durationNs() < b.softNs || q.size() < 8);
+        const bool soft2 = underSoft(q, b);
         if (quit_.load(std::memory_order_acquire) || seekPending(gen) || (soft2 && !q.full()) ||
             (other && other->consumerWaiting() && !q.full() && q.bytes() < b.hardBytes)) {
             wake_.cancel();

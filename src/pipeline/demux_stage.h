@@ -46,6 +46,11 @@ struct DemuxSeek {
 
 struct LiveConfig {
     bool reconnect = false;   // open the input again when it ends or fails
+    // A source that sends at its own pace (a camera, a network stream): read
+    // as it comes, up to the queues' hard bounds. Held back at the soft
+    // bounds, what it sends ahead would pile up in the socket, where neither
+    // the drift guard nor the latency figures see it.
+    bool paced = false;
     std::string path;
     DemuxOptions open;        // as it was opened (interrupt included)
 };
@@ -82,6 +87,7 @@ public:
 private:
     void run();
     bool pushWhenAllowed(PacketQueue &q, const QueueBounds &b, PacketQueue *other, PacketItem &it, uint32_t gen);
+    bool underSoft(const PacketQueue &q, const QueueBounds &b) const;
     bool seekPending(uint32_t gen) const { return gen_.load(std::memory_order_acquire) != gen; }
     bool readLive(PacketRef &pkt);
     bool reopen();

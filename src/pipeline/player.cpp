@@ -63,6 +63,7 @@ public:
             live_.open = d;
             live_.path = opt_.input;
             live_.reconnect = opt_.reconnect == 1 || (opt_.reconnect < 0 && isLiveUrl(opt_.input));
+            live_.paced = isLiveUrl(opt_.input);
             auto r = Demuxer::openAny(opt_.input, d);
             opened();
             // Cut short by a signal or --timeout: the caller (OpenWatch) says which.
