@@ -334,6 +334,28 @@ try:
           f"--latency=low over MPEG-TS: a frame is received as soon as it is sent, not when the next one comes "
           f"(median {median:.1f} ms over {len(waits)} frames 500 ms apart; bound 250)")
 
+    # 7d. A live source is read as it comes, paused or not: up to the queues'
+    # hard bounds, not their 2 s soft bound (what a paced sender sends ahead
+    # would otherwise pile up in the socket, unseen by the drift guard).
+    # Paused for about 5 s at 30 fps: the video queue holds well over 2 s.
+    port = free_port()
+    url = f"udp://127.0.0.1:{port}"
+    q = qv([url, "--display=null", "--pause", "--stats", "--timeout=20"])
+    time.sleep(0.3)
+    s = send(url + "?pkt_size=1316")
+    time.sleep(5.5)
+    q.send_signal(signal.SIGTERM)
+    try:
+        out, err = q.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        q.kill()
+        out, err = q.communicate()
+    stop(s)
+    m = re.search(r"packet queues high-water: video (\d+)", err)
+    check(m and int(m.group(1)) >= 100,
+          f"a live source is read as it comes while paused (video queue high-water {m.group(1) if m else None}, "
+          f"at least 100 of 30 fps: more than the 2 s soft bound)")
+
     # 7b'. --latency=low with sound (SDL's disk driver): the sound plays with
     # a minimal lead (4 blocks of 1024 samples, about 85 ms).
     aclip = os.path.join(tmp, "av.ts")
