@@ -119,7 +119,14 @@ int64_t PacketIndex::ordinalAt(int64_t ns) const {
     auto it = std::upper_bound(ptsNs_.begin(), ptsNs_.end(), ns);
     if (it == ptsNs_.begin()) return 0;
     int64_t o = (it - ptsNs_.begin()) - 1;
-    if (o + 1 < frameCount_ && ns >= ptsNs_[o] + (ptsNs_[o + 1] - ptsNs_[o]) / 2) ++o;
+    // Past the middle of the gap to the next frame: that one. In unsigned
+    // arithmetic (ptsNs_[o] <= ns < ptsNs_[o + 1]): the timestamps of a
+    // damaged file can be far enough apart to overflow a signed difference.
+    if (o + 1 < frameCount_ && static_cast<size_t>(o + 1) < ptsNs_.size()) {
+        const uint64_t gap = static_cast<uint64_t>(ptsNs_[o + 1]) - static_cast<uint64_t>(ptsNs_[o]);
+        const uint64_t into = static_cast<uint64_t>(ns) - static_cast<uint64_t>(ptsNs_[o]);
+        if (into >= gap / 2) ++o;
+    }
     return o;
 }
 
