@@ -6,8 +6,9 @@ it) and a bochs-drm screen; inside, qv opens /dev/video0 through
 libavdevice's video4linux2 input:
 - YUYV 640x360 at 30 fps on the screen through KMS: two screendumps show
   the colour bars in their order and the counter text changing between
-  them; the frames' capture timestamps say 30 fps, and qv received them at
-  about that rate;
+  them; the frames' capture timestamps say at most 30 fps (vivid skips the
+  frames an emulated machine cannot take: at least 5), and qv received them
+  at the rate the timestamps say;
 - NV12, through the hash display: every frame a different picture;
 - `q` typed on the VT ends it while the camera streams;
 - a missing device and a malformed parameter: one line each, exit 3 and 2."""
@@ -117,10 +118,15 @@ frames = captured(os.path.join(out, "guest", "yuyv.tsv"))
 if len(frames) >= 90:
     pts = (len(frames) - 1) / (frames[-1][0] - frames[0][0]) if frames[-1][0] > frames[0][0] else 0
     recv = (len(frames) - 1) / ((frames[-1][1] - frames[0][1]) / 1e9) if frames[-1][1] > frames[0][1] else 0
-    # The capture timestamps are the driver's (its own 30 fps timer); the
-    # arrival rate is the emulated machine's, so loosely bounded.
-    check(25 <= pts <= 35, f"yuyv: the frames' timestamps say {pts:.1f} fps (asked for 30)")
-    check(15 <= recv <= 45, f"yuyv: qv received them at {recv:.1f} fps")
+    # The capture timestamps are the driver's (its own 30 fps timer), but
+    # vivid skips the frames the emulated machine cannot take in time: 25 to
+    # 35 fps delivered on a fast host, 11 to 13 on a slower one (qv of the
+    # stop before this change alike), 2.5 while the host compiled beside it.
+    # So: never faster than asked, still a stream, and qv receives them at
+    # the rate their timestamps say (qv is not where the time goes).
+    check(5 <= pts <= 35, f"yuyv: the frames' timestamps say {pts:.1f} fps (asked for 30; at least 5 under emulation)")
+    check(pts > 0 and 0.8 <= recv / pts <= 1.25,
+          f"yuyv: qv received them at {recv:.1f} fps, the rate their timestamps say ({pts:.1f})")
 else:
     check(False, f"yuyv: the frame log has at least the 90 presented frames ({len(frames)})")
 
