@@ -12,7 +12,6 @@ stretch of the run: without the guard it grows by 0.1% of the time played
 usage: bench_drift.py QV [SECONDS]   (default 600; prints, never asserts)"""
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
 import ts_frames  # noqa: E402
+from ts_frames import free_port  # noqa: E402
 
 QV = os.path.abspath(sys.argv[1])
 SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 600
@@ -50,14 +50,6 @@ subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=siz
                 "-preset", "ultrafast", "-tune", "zerolatency", "-bf", "0", "-g", str(FPS), "-b:v", "400k",
                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f", "mpegts", clip], check=True)
 FRAMES = ts_frames.frames_of(clip)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 runs = {}

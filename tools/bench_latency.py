@@ -13,7 +13,6 @@ and mpv on the same sender with what they can report.
 usage: bench_latency.py QV [--quick]   (prints; never asserts)"""
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
 import ts_frames  # noqa: E402
-from ts_frames import frames_of  # noqa: E402
+from ts_frames import frames_of, free_port  # noqa: E402
 
 QV = sys.argv[1]
 QUICK = "--quick" in sys.argv
@@ -45,14 +44,6 @@ def encode(path, pes_length=False):
 
 def send(frames, port):
     return ts_frames.send(frames, port, FPS)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def pct(v, q):

@@ -55,6 +55,15 @@ def qv(args, **kw):
                             text=True, errors="replace", **kw)
 
 
+def collect(q, timeout):
+    """qv's output once it ends (killed if it has not after timeout s)."""
+    try:
+        return q.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        q.kill()
+        return q.communicate()
+
+
 def tmux(*args):
     return subprocess.run(["tmux", "-L", SOCK, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=20).stdout.decode(errors="replace")
@@ -78,11 +87,7 @@ try:
     q = qv([url, "--display=null", "--frames=60", "--stats"])
     time.sleep(0.3)
     s = send(url + "?pkt_size=1316")
-    try:
-        out, err = q.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        q.kill()
-        out, err = q.communicate()
+    out, err = collect(q, 60)
     stop(s)
     check(q.returncode == 0 and "presented 60" in err, f"udp: 60 frames presented (rc {q.returncode})")
     check(gaps(err) == 0, f"udp: no gap counted in a steady stream ({gaps(err)})")
@@ -163,11 +168,7 @@ try:
     port = free_port()
     t0 = time.monotonic()
     q = qv([f"udp://127.0.0.1:{port}", "--display=null", "--timeout=2"])
-    try:
-        out, err = q.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        q.kill()
-        out, err = q.communicate()
+    out, err = collect(q, 20)
     took = time.monotonic() - t0
     lines = [l for l in err.splitlines() if l.strip()]
     check(q.returncode == 10, f"never answering: exit code 10 ({q.returncode})")
@@ -182,11 +183,7 @@ try:
     s = send(url + "?pkt_size=1316")
     time.sleep(2.5)
     stop(s)
-    try:
-        out, err = q.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        q.kill()
-        out, err = q.communicate()
+    out, err = collect(q, 20)
     check(q.returncode == 10 and "no data for 2 s" in err, f"stopped source + --timeout: exit 10 ({q.returncode}, {err.strip()})")
 
     # 5b. qv info on live sources: a silent one gives up after --timeout
@@ -249,11 +246,7 @@ try:
     q = qv([url, "--display=null", "--frames=30", "--demuxer-opt=buffer_size=1000000", "--demuxer-opt=qv_no_such=1"])
     time.sleep(0.3)
     s = send(url + "?pkt_size=1316")
-    try:
-        out, err = q.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        q.kill()
-        out, err = q.communicate()
+    out, err = collect(q, 60)
     stop(s)
     check(q.returncode == 0, f"--demuxer-opt: plays ({q.returncode})")
     check("qv_no_such=1 is not known" in err and "buffer_size" not in err,
@@ -290,11 +283,7 @@ try:
     time.sleep(1.0)
     presented = ask('{"command": ["get", "presented"]}')
     ask('{"command": ["quit"]}')
-    try:
-        out, err = q.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        q.kill()
-        out, err = q.communicate()
+    out, err = collect(q, 20)
     stop(s)
     check('"low"' in got_low and '"normal"' in got_normal and '"error"' in bad and "success" in set_normal,
           f"--latency=low: get/set latency through IPC ({got_low.strip()} {set_normal.strip()} {got_normal.strip()} {bad.strip()})")
@@ -345,11 +334,7 @@ try:
     s = send(url + "?pkt_size=1316")
     time.sleep(5.5)
     q.send_signal(signal.SIGTERM)
-    try:
-        out, err = q.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        q.kill()
-        out, err = q.communicate()
+    out, err = collect(q, 20)
     stop(s)
     m = re.search(r"packet queues high-water: video (\d+)", err)
     check(m and int(m.group(1)) >= 100,
@@ -370,11 +355,7 @@ try:
     s = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", aclip, "-c", "copy", "-f", "mpegts",
                           url + "?pkt_size=1316"], stdin=subprocess.DEVNULL)
     senders.append(s)
-    try:
-        out, err = q.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        q.kill()
-        out, err = q.communicate()
+    out, err = collect(q, 60)
     stop(s)
     check(q.returncode == 0 and "lead 4 blocks" in err and "presented 60" in err,
           f"--latency=low with sound: a 4-block lead ({q.returncode}, {[l for l in err.splitlines() if 'audio:' in l]})")
@@ -402,11 +383,7 @@ try:
                               "mpegts", url + "?pkt_size=1316"], stdin=subprocess.DEVNULL)
         senders.append(s)
     for mode, q, url in procs:
-        try:
-            out, err = q.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            q.kill()
-            out, err = q.communicate()
+        out, err = collect(q, 60)
         m = re.search(r"drift guard: (on|off)[^;]*; sound backlog (-?\d+) ms \(target (-?\d+) ms, learnt (\d+) times\), "
                       r"rate ([-+][\d.]+)% now, ([-+][\d.]+)% \.\. ([-+][\d.]+)%", err)
         dg[mode] = (q.returncode, m.groups() if m else None, [l for l in err.splitlines() if "drift" in l])
@@ -442,11 +419,7 @@ try:
         senders.append(s)
         time.sleep(6.0)
         q.send_signal(signal.SIGTERM)
-        try:
-            out, err = q.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            q.kill()
-            out, err = q.communicate()
+        out, err = collect(q, 20)
         stop(s)
         m = re.search(r"reconnects (\d+)", err)
         dec = re.search(r"decoded (\d+)", err)
@@ -469,11 +442,7 @@ try:
         if q is None:
             time.sleep(1.0)
             q = qv([url, "--display=null", "--frames=45", "--stats", "--timeout=20", *extra])
-        try:
-            out, err = q.communicate(timeout=90)
-        except subprocess.TimeoutExpired:
-            q.kill()
-            out, err = q.communicate()
+        out, err = collect(q, 90)
         if snd:
             stop(snd)
         check(q.returncode == 0 and "presented 45" in err, f"{label}: 45 frames presented (rc {q.returncode}) {err.strip()[-160:]}")

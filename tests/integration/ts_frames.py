@@ -28,6 +28,15 @@ def frames_of(path):
     return frames
 
 
+def free_port():
+    """A free local UDP port."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
 def send(frames, port, fps, speed=1.0):
     """Sends frame k at t0 + k/(fps x speed) (its TS packets, 7 to a
     datagram, as an encoder's muxer would; speed 1.001: a sender whose clock
