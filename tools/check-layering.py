@@ -11,7 +11,7 @@ import sys
 
 RULES = [
     ("FFmpeg", re.compile(r"\b(?:av|avcodec|avformat|avio|avdevice|avfilter|sws|swr)_[a-z0-9_]+\s*\("),
-     ("src/media/", "include/qv/media/ffcompat.h")),
+     ("src/media/", "include/qv/media/ffcompat.h", "include/qv/media/ts_math.h")),
     ("libdrm", re.compile(r"\bdrm[A-Z][A-Za-z0-9]*\s*\("), ("src/display/kms/",)),
     ("SDL", re.compile(r"\bSDL_[A-Za-z0-9_]+\s*\("), ("src/display/sdl/",)),
 ]

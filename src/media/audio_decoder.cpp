@@ -3,6 +3,7 @@
 #include "input.h"
 #include "qv/core/log.h"
 #include "qv/media/demuxer.h"
+#include "qv/media/ts_math.h"
 
 #include <algorithm>
 #include <cmath>
@@ -42,14 +43,14 @@ Result<std::unique_ptr<AudioDecoder>> AudioDecoder::open(const Demuxer &d) {
     // Time 0 is the video's first frame, as the video decoder counts it.
     const AVStream *v = d.videoStream();
     if (v && v->start_time != AV_NOPTS_VALUE)
-        m.originNs = av_rescale_q(v->start_time, v->time_base, AVRational{1, 1000000000});
+        m.originNs = ts::toNs(v->start_time, v->time_base);
     else if (m.st->start_time != AV_NOPTS_VALUE)
-        m.originNs = av_rescale_q(m.st->start_time, m.st->time_base, AVRational{1, 1000000000});
+        m.originNs = ts::toNs(m.st->start_time, m.st->time_base);
     const AVCodecDescriptor *cd = avcodec_descriptor_get(m.st->codecpar->codec_id);
     m.desc = std::string(cd ? cd->name : "audio") + " " + std::to_string(a->sampleRate()) + " Hz " +
              std::to_string(ff::decoderChannels(m.dec.get())) + " ch";
     if (m.st->duration > 0 && m.st->duration != AV_NOPTS_VALUE)
-        a->durationNs_ = av_rescale_q(m.st->duration, m.st->time_base, AVRational{1, 1000000000});
+        a->durationNs_ = ts::toNs(m.st->duration, m.st->time_base);
     return a;
 }
 
@@ -122,7 +123,7 @@ bool AudioDecoder::receive(SampleSink &sink) {
         }
         int64_t pts = INT64_MIN;
         if (m.frame->best_effort_timestamp != AV_NOPTS_VALUE)
-            pts = av_rescale_q(m.frame->best_effort_timestamp, m.st->time_base, AVRational{1, 1000000000}) - m.originNs;
+            pts = ts::sub(ts::toNs(m.frame->best_effort_timestamp, m.st->time_base), m.originNs);
         // Follow the running position (container timestamps are rounded,
         // swr's own delay is a few samples) unless the stream jumps.
         if (nextPts_ != INT64_MIN && (pts == INT64_MIN || std::llabs(pts - nextPts_) <= 2000000)) pts = nextPts_;

@@ -3,6 +3,7 @@
 #include "input.h"
 #include "qv/core/log.h"
 #include "qv/media/capture.h"
+#include "qv/media/ts_math.h"
 #include "qv/sync/clock.h"
 
 extern "C" {
@@ -29,7 +30,7 @@ const std::string &Demuxer::path() const { return in_->path(); }
 bool Demuxer::isStream() const { return in_->isStream(); }
 int64_t Demuxer::durationNs() const {
     const int64_t d = in_->fmt()->duration;
-    return d > 0 ? av_rescale(d, 1000000000, AV_TIME_BASE) : 0;
+    return d > 0 ? ts::rescale(d, AVRational{1, AV_TIME_BASE}, AVRational{1, 1000000000}) : 0;
 }
 AVStream *Demuxer::videoStream() const { return vidx_ >= 0 ? in_->fmt()->streams[vidx_] : nullptr; }
 AVStream *Demuxer::audioStream() const { return aidx_ >= 0 ? in_->fmt()->streams[aidx_] : nullptr; }
@@ -78,12 +79,12 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
         const AVStream *st = fmt->streams[d->vidx_];
         if (st->start_time != AV_NOPTS_VALUE) {
             d->originPts_ = st->start_time;
-            d->originNs_ = av_rescale_q(st->start_time, st->time_base, AVRational{1, 1000000000});
+            d->originNs_ = ts::toNs(st->start_time, st->time_base);
         }
     } else if (d->aidx_ >= 0) {
         const AVStream *st = fmt->streams[d->aidx_];
         if (st->start_time != AV_NOPTS_VALUE)
-            d->originNs_ = av_rescale_q(st->start_time, st->time_base, AVRational{1, 1000000000});
+            d->originNs_ = ts::toNs(st->start_time, st->time_base);
     }
     return d;
 }
@@ -96,27 +97,26 @@ void Demuxer::continueFrom(const Demuxer &old) {
 }
 
 void Demuxer::foldJumps(AVPacket *pkt, const AVStream *st, bool video) {
-    constexpr AVRational kNs{1, 1000000000};
     const int64_t raw = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
     if (video && raw != AV_NOPTS_VALUE) {
-        int64_t d = av_rescale_q(raw, st->time_base, kNs) + offsetNs_;
+        int64_t d = ts::add(ts::toNs(raw, st->time_base), offsetNs_);
         if (lastDtsNs_ != INT64_MIN) {
-            const int64_t delta = d - lastDtsNs_;
+            const int64_t delta = ts::sub(d, lastDtsNs_);
             if (delta < -500000000LL || delta > 10000000000LL) {
                 const int64_t step = lastDurNs_ > 0 ? lastDurNs_ : 33333333;
-                offsetNs_ += lastDtsNs_ + step - d;
+                offsetNs_ = ts::clamp(ts::add(offsetNs_, ts::sub(ts::add(lastDtsNs_, step), d)));
                 ++jumps_;
                 log::info("%s: timestamps jumped by %.3f s; the timeline goes on", in_->path().c_str(), delta / 1e9);
-                d = lastDtsNs_ + step;
+                d = ts::add(lastDtsNs_, step);
             }
         }
         lastDtsNs_ = d;
-        if (pkt->duration > 0) lastDurNs_ = av_rescale_q(pkt->duration, st->time_base, kNs);
+        if (pkt->duration > 0) lastDurNs_ = ts::toNs(pkt->duration, st->time_base);
     }
     if (offsetNs_ == 0) return;
-    const int64_t off = av_rescale_q(offsetNs_, kNs, st->time_base);
-    if (pkt->pts != AV_NOPTS_VALUE) pkt->pts += off;
-    if (pkt->dts != AV_NOPTS_VALUE) pkt->dts += off;
+    const int64_t off = ts::fromNs(offsetNs_, st->time_base);
+    if (pkt->pts != AV_NOPTS_VALUE) pkt->pts = ts::add(pkt->pts, off);
+    if (pkt->dts != AV_NOPTS_VALUE) pkt->dts = ts::add(pkt->dts, off);
 }
 
 void Demuxer::dropAudio() {
@@ -143,10 +143,9 @@ bool Demuxer::read(PacketRef &out) {
         const AVStream *st = fmt->streams[si];
         if (live_) foldJumps(out.pkt.get(), st, si == vidx_);
         out.kind = si == vidx_ ? StreamKind::Video : StreamKind::Audio;
-        const int64_t ts = out.pkt->pts != AV_NOPTS_VALUE ? out.pkt->pts : out.pkt->dts;
-        out.ptsNs = ts != AV_NOPTS_VALUE ? av_rescale_q(ts, st->time_base, AVRational{1, 1000000000}) - originNs_
-                                         : INT64_MIN;
-        out.durationNs = out.pkt->duration > 0 ? av_rescale_q(out.pkt->duration, st->time_base, AVRational{1, 1000000000}) : 0;
+        const int64_t t = out.pkt->pts != AV_NOPTS_VALUE ? out.pkt->pts : out.pkt->dts;
+        out.ptsNs = t != AV_NOPTS_VALUE ? ts::sub(ts::toNs(t, st->time_base), originNs_) : INT64_MIN;
+        out.durationNs = out.pkt->duration > 0 ? ts::toNs(out.pkt->duration, st->time_base) : 0;
         out.size = out.pkt->size;
         out.key = (out.pkt->flags & AV_PKT_FLAG_KEY) != 0;
         return true;
@@ -173,7 +172,7 @@ Result<void> Demuxer::seekTime(int64_t ns) {
         const AVStream *st = fmt->streams[si];
         const int64_t base = si == vidx_ && originPts_ != INT64_MIN ? originPts_
                            : st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
-        const int64_t ts = base + av_rescale_q(ns, AVRational{1, 1000000000}, st->time_base);
+        const int64_t ts = ts::add(base, ts::fromNs(ns, st->time_base));
         r = avformat_seek_file(fmt, si, INT64_MIN, ts, ts, 0);
         if (r < 0) r = av_seek_frame(fmt, si, ts, AVSEEK_FLAG_BACKWARD);
     }

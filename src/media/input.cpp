@@ -2,6 +2,7 @@
 
 #include "qv/core/log.h"
 #include "qv/media/capture.h"
+#include "qv/media/ts_math.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -176,12 +177,12 @@ StreamSpec Input::videoSpec(int index) const {
         s.fpsDen = fr.den;
     }
     if (fmt_->duration > 0)
-        s.durationNs = av_rescale(fmt_->duration, 1000000000, AV_TIME_BASE);
+        s.durationNs = ts::rescale(fmt_->duration, AVRational{1, AV_TIME_BASE}, AVRational{1, 1000000000});
     if (st->duration > 0 && st->duration != AV_NOPTS_VALUE)
-        s.durationNs = av_rescale_q(st->duration, st->time_base, AVRational{1, 1000000000});
+        s.durationNs = ts::toNs(st->duration, st->time_base);
     if (st->start_time != AV_NOPTS_VALUE && fmt_->start_time != AV_NOPTS_VALUE)
-        s.startOffsetNs = av_rescale_q(st->start_time, st->time_base, AVRational{1, 1000000000}) -
-                          av_rescale(fmt_->start_time, 1000000000, AV_TIME_BASE);
+        s.startOffsetNs = ts::sub(ts::toNs(st->start_time, st->time_base),
+                                  ts::rescale(fmt_->start_time, AVRational{1, AV_TIME_BASE}, AVRational{1, 1000000000}));
     if (st->nb_frames > 0) s.frameCountEstimate = st->nb_frames;
     else if (s.durationNs > 0)
         s.frameCountEstimate = av_rescale(s.durationNs, s.fpsNum, int64_t(s.fpsDen) * 1000000000);

@@ -3,6 +3,7 @@
 #include "input.h"
 #include "qv/core/signals.h"
 #include "qv/core/unique_fd.h"
+#include "qv/media/ts_math.h"
 #include "qv/sync/clock.h"
 
 extern "C" {
@@ -49,9 +50,9 @@ void PacketIndex::build(std::vector<IndexEntry> packets, bool timestamped) {
             IndexEntry &e = packets_[byOrdinal_[o]];
             e.ordinal = o;
             // pts - start in ns, rounded to nearest, halves away from zero
-            // (av_rescale: a 128-bit product without __int128, which 32-bit
-            // targets lack)
-            ptsNs_[o] = av_rescale(sortKey(e) - startPts, static_cast<int64_t>(tbNum) * 1000000000, tbDen);
+            // (av_rescale_q: a 128-bit product without __int128, which
+            // 32-bit targets lack), saturated (ts_math.h): still sorted.
+            ptsNs_[o] = ts::toNs(ts::sub(sortKey(e), startPts), AVRational{tbNum, tbDen});
         }
     } else {
         int64_t count = 0;
@@ -115,7 +116,7 @@ int64_t PacketIndex::ptsNsOf(int64_t ordinal) const {
 
 int64_t PacketIndex::ordinalAt(int64_t ns) const {
     if (frameCount_ <= 0) return 0;
-    if (!timestamped_) return std::clamp<int64_t>((ns + frameNs / 2) / std::max<int64_t>(frameNs, 1), 0, frameCount_ - 1);
+    if (!timestamped_) return std::clamp<int64_t>(ts::add(ns, frameNs / 2) / std::max<int64_t>(frameNs, 1), 0, frameCount_ - 1);
     auto it = std::upper_bound(ptsNs_.begin(), ptsNs_.end(), ns);
     if (it == ptsNs_.begin()) return 0;
     int64_t o = (it - ptsNs_.begin()) - 1;

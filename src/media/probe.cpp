@@ -6,6 +6,7 @@
 #include "thumb_util.h"
 #include "qv/media/frame.h"
 #include "qv/media/scaler.h"
+#include "qv/media/ts_math.h"
 
 extern "C" {
 #include <libavutil/pixdesc.h>
@@ -219,10 +220,10 @@ Result<AvFramePtr> exactFrame(Input &in, int vidx, AVCodecContext *dec, const Th
     AvFramePtr frame = allocFrame(), best = allocFrame();
     const int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
     const bool byFrame = req.frame >= 0;
-    const int64_t target = byFrame ? 0 : start + av_rescale_q(req.atNs, AVRational{1, 1000000000}, st->time_base);
+    const int64_t target = byFrame ? 0 : ts::add(start, ts::fromNs(req.atNs, st->time_base));
     int64_t margin = 0;
     for (int attempt = 0; attempt < 8; ++attempt) {
-        int64_t seekTo = byFrame ? start : target - margin;
+        int64_t seekTo = byFrame ? start : ts::sub(target, margin);
         if (attempt > 0 || (!byFrame && seekTo > start)) {   // a fresh open is at the start
             if (avformat_seek_file(in.fmt(), vidx, INT64_MIN, seekTo, seekTo, 0) < 0 && seekTo > start)
                 avformat_seek_file(in.fmt(), vidx, INT64_MIN, start, start, 0);
@@ -274,7 +275,7 @@ Result<AvFramePtr> exactFrame(Input &in, int vidx, AVCodecContext *dec, const Th
         if (byFrame) break;
         if (!haveBest && target <= start) break;
         // The keyframe index put us past the target: go further back.
-        margin = margin ? margin * 2 : av_rescale_q(1000000000, AVRational{1, 1000000000}, st->time_base);
+        margin = margin ? ts::clamp(margin * 2) : ts::fromNs(1000000000, st->time_base);
     }
     if (byFrame) return Error::make(ErrorKind::Usage, "the file has fewer frames than asked for");
     return Error::make(ErrorKind::Decode, "no frame could be decoded at that time");

@@ -6,6 +6,7 @@
 #include "qv/core/json.h"
 #include "qv/media/demuxer.h"
 #include "qv/media/packet_index.h"
+#include "qv/media/ts_math.h"
 
 #include <algorithm>
 #include <cinttypes>
@@ -194,7 +195,7 @@ Result<void> SheetJob::render(int from, int to) {
             const int64_t pts = fr.value()->best_effort_timestamp;
             int64_t at = t.wantNs;
             if (pts != AV_NOPTS_VALUE && idx.timestamped() && idx.startPts != INT64_MIN)
-                at = av_rescale_q(pts - idx.startPts, AVRational{idx.tbNum, idx.tbDen}, AVRational{1, 1000000000});
+                at = ts::toNs(ts::sub(pts, idx.startPts), AVRational{idx.tbNum, idx.tbDen});
             t.ordinal = idx.ordinalAt(at);
             auto r = frameToRgb(fr.value().get(), S.spec, S.tileW);
             if (!r) return r.takeError();

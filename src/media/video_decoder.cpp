@@ -5,6 +5,7 @@
 #include "input.h"
 #include "qv/core/log.h"
 #include "qv/media/demuxer.h"
+#include "qv/media/ts_math.h"
 #include "qv/sync/clock.h"
 
 #include <algorithm>
@@ -352,7 +353,7 @@ void VideoDecoder::fill(FrameRef &out) {
     i.pts = pts == AV_NOPTS_VALUE ? kNoTs : pts;
     i.dts = pm.dts == AV_NOPTS_VALUE ? kNoTs : pm.dts;
     const int64_t dur = ff::frameDuration(f);
-    i.durationNs = dur > 0 ? av_rescale_q(dur, m.tb, AVRational{1, 1000000000}) : frameNs_;
+    i.durationNs = dur > 0 ? ts::toNs(dur, m.tb) : frameNs_;
     if (known >= 0) {
         ordinal_ = known;
         ordinalExact_ = true;
@@ -360,14 +361,14 @@ void VideoDecoder::fill(FrameRef &out) {
         ordinalExact_ = false;   // a packet the scan did not see
     }
     if (pts != AV_NOPTS_VALUE)
-        i.ptsNs = av_rescale_q(pts - startPts_, m.tb, AVRational{1, 1000000000});
+        i.ptsNs = ts::toNs(ts::sub(pts, startPts_), m.tb);
     else if (ordinalExact_)
         i.ptsNs = ordinal_ * frameNs_;
     else
-        i.ptsNs = lastPtsNs_ == kNoTs ? 0 : lastPtsNs_ + frameNs_;
+        i.ptsNs = lastPtsNs_ == kNoTs ? 0 : ts::add(lastPtsNs_, frameNs_);
     lastPtsNs_ = i.ptsNs;
     if (ordinalExact_) i.ordinal = ordinal_++;
-    else i.ordinal = frameNs_ > 0 ? (i.ptsNs + frameNs_ / 2) / frameNs_ : 0;
+    else i.ordinal = frameNs_ > 0 ? ts::add(i.ptsNs, frameNs_ / 2) / frameNs_ : 0;
     i.ordinalExact = ordinalExact_;
     lastOrdinal_ = ordinalExact_ ? i.ordinal : -1;
     i.pktSize = pm.size;

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "qv/media/packet_index.h"
+#include "qv/media/ts_math.h"
 
 using namespace qv;
 
@@ -81,4 +82,25 @@ TEST_CASE("raw streams: keyframes only, counted in decode order") {
     CHECK(idx.keyFor(4, 0) == 3);
     CHECK(idx.ordinalAt(120000000) == 3);
     CHECK(idx.ptsNsOf(4) == 160000000);
+}
+
+TEST_CASE("timestamp arithmetic: a damaged file's values saturate instead of overflowing") {
+    const AVRational ms{1, 1000};
+    CHECK(ts::toNs(1500, ms) == 1500000000);
+    CHECK(ts::toNs(AV_NOPTS_VALUE, ms) == AV_NOPTS_VALUE);
+    // 2^62 ms is far past int64_t in nanoseconds: clamped, sign kept.
+    CHECK(ts::toNs(int64_t(1) << 62, ms) == ts::kLimit);
+    CHECK(ts::toNs(-(int64_t(1) << 62), ms) == -ts::kLimit);
+    CHECK(ts::toNs(INT64_MAX, AVRational{1, 1}) == ts::kLimit);
+    CHECK(ts::toNs(5, AVRational{0, 1}) == 0);   // a broken time base
+    // One difference of two converted values always fits.
+    CHECK(ts::sub(ts::kLimit, -ts::kLimit) == 2 * ts::kLimit);
+    // The fuzzer's case: "no timestamp" minus a start time.
+    CHECK(ts::sub(INT64_MIN, 2703062635842) == -INT64_MAX);
+    CHECK(ts::sub(INT64_MAX, -1) == INT64_MAX);
+    CHECK(ts::add(INT64_MAX, 1) == INT64_MAX);
+    CHECK(ts::add(-INT64_MAX, -5) == -INT64_MAX);
+    CHECK(ts::add(-INT64_MAX, -1) == -INT64_MAX);   // never INT64_MIN ("no timestamp")
+    CHECK(ts::add(40, -2) == 38);
+    CHECK(ts::fromNs(1500000000, ms) == 1500);
 }
