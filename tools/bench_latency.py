@@ -42,8 +42,8 @@ def encode(path, pes_length=False):
                    + (["-omit_video_pes_length", "0"] if pes_length else []) + ["-f", "mpegts", path], check=True)
 
 
-def send(frames, port):
-    return ts_frames.send(frames, port, FPS)
+def send(frames, port, rtp=False):
+    return ts_frames.send(frames, port, FPS, rtp=rtp)
 
 
 def pct(v, q):
@@ -51,15 +51,16 @@ def pct(v, q):
     return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
 
 
-def run_qv(frames, latency, tag=""):
+def run_qv(frames, latency, tag="", rtp=False):
     port = free_port()
     log = os.path.join(tmp, f"frames-{latency}{tag}.log")
-    q = subprocess.Popen([QV, f"udp://127.0.0.1:{port}?fifo_size=100000", "--display=null", "--no-audio",
+    url = f"rtp://127.0.0.1:{port}" if rtp else f"udp://127.0.0.1:{port}?fifo_size=100000"
+    q = subprocess.Popen([QV, url, "--display=null", "--no-audio",
                           f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3"]
                          + os.environ.get("QV_LATENCY_ARGS", "").split(),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)
-    sent = send(frames, port)
+    sent = send(frames, port, rtp)
     try:
         _, err = q.communicate(timeout=30)
     except subprocess.TimeoutExpired:
@@ -138,13 +139,15 @@ clip_len = os.path.join(tmp, "clip-pes-length.ts")
 encode(clip_len, pes_length=True)
 FRAMES_LEN = frames_of(clip_len)
 load = os.getloadavg()[0]
-print(f"## latency (issue 14): {len(FRAMES)} frames of 720p{FPS} H.264 (no B-frames) over UDP MPEG-TS, "
+print(f"## latency (issue 14): {len(FRAMES)} frames of 720p{FPS} H.264 (no B-frames) over UDP MPEG-TS (bare, "
+      "and in RTP), "
       f"our own sender, qv --display=null --no-audio; load average {load:.1f} at the start (2 cores)")
-print("mode | video PES | frames sent | shown | matched | median ms | p99 ms | decode med/p99 | scale med/p99 | display med/p99")
+print("mode | transport, video PES | frames sent | shown | matched | median ms | p99 ms | decode med/p99 | scale med/p99 | display med/p99")
 print("---|---|---|---|---|---|---|---|---|---")
-for mode, frames, pes in (("low", FRAMES, "no length"), ("low", FRAMES_LEN, "with length"),
-                          ("normal", FRAMES, "no length")):
-    lat, parts, shown, sent, stats_line = run_qv(frames, mode, "-len" if frames is FRAMES_LEN else "")
+for mode, frames, pes, rtp in (("low", FRAMES, "udp, no length", False), ("low", FRAMES_LEN, "udp, with length", False),
+                               ("low", FRAMES_LEN, "rtp, with length", True), ("normal", FRAMES, "udp, no length", False)):
+    lat, parts, shown, sent, stats_line = run_qv(frames, mode, ("-len" if frames is FRAMES_LEN else "") + ("-rtp" if rtp else ""),
+                                                 rtp)
     if not lat:
         print(f"{mode} | {pes} | {sent} | {shown} | 0 | - | - | - | - | -")
         continue

@@ -65,7 +65,13 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
         if (static_cast<int>(i) != d->vidx_ && static_cast<int>(i) != d->aidx_) fmt->streams[i]->discard = AVDISCARD_ALL;
     d->live_ = d->in_->isStream();
     const ff::InputFormatPtr ifmt = fmt->iformat;
-    if (opt.lowLatency && d->vidx_ >= 0 && std::strcmp(ifmt->name, "mpegts") == 0) {
+    // MPEG-TS bare, or as the payload of RTP (RFC 2250; FFmpeg's rtp and
+    // rtsp demuxers parse it with the MPEG-TS demuxer, whose PMT makes the
+    // programs): not RTP's own H.264 payload, whose packets are NAL units.
+    const bool mpegts = std::strcmp(ifmt->name, "mpegts") == 0 ||
+                        ((std::strcmp(ifmt->name, "rtp") == 0 || std::strcmp(ifmt->name, "rtsp") == 0 ||
+                          std::strcmp(ifmt->name, "sdp") == 0) && fmt->nb_programs > 0);
+    if (opt.lowLatency && d->vidx_ >= 0 && mpegts) {
         // --latency=low on MPEG-TS: each video PES is a whole frame. FFmpeg's
         // parser otherwise finds where a frame ends only where the next one
         // begins: one frame interval later (tools/bench latency). The frame

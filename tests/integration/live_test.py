@@ -292,7 +292,7 @@ try:
     check(q.returncode == 0 and "latency (normal, received -> shown): median" in err,
           f"--latency: --stats has the latency line ({q.returncode})")
 
-    # 7c. --latency=low over MPEG-TS: each video PES is a whole frame (FFmpeg's
+    # 7c. --latency=low over MPEG-TS, bare or in RTP: each video PES is a whole frame (FFmpeg's
     # parser would otherwise find a frame's end only where the next one
     # begins, a frame interval later). Our own sender, frames 0.5 s apart,
     # each sent at once, their PES with lengths: a frame must reach qv's
@@ -301,27 +301,31 @@ try:
     subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=2", "-t", "8",
                     "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-bf", "0", "-g", "2",
                     "-pix_fmt", "yuv420p", "-omit_video_pes_length", "0", "-f", "mpegts", slow], check=True)
-    port = free_port()
-    flog = os.path.join(tmp, "low-frames.log")
-    q = qv([f"udp://127.0.0.1:{port}", "--display=null", "--no-audio", "--latency=low", f"--frame-log={flog}",
-            "--timeout=3"])
-    time.sleep(0.5)
-    sent = {p: t for p, t in ts_frames.send(ts_frames.frames_of(slow), port, 2) if p is not None}
-    try:
-        q.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        q.kill()
-        q.communicate()
-    waits = []
-    for line in open(flog) if os.path.exists(flog) else []:
-        f = line.rstrip("\n").split("\t")
-        if f[0] == "presented" and len(f) >= 13 and f[3] != "-" and round(float(f[3]) * 90000) in sent:
-            waits.append((int(f[9]) - sent[round(float(f[3]) * 90000)]) / 1e6)
-    waits.sort()
-    median = waits[len(waits) // 2] if waits else float("nan")
-    check(len(waits) >= 5 and median < 250,
-          f"--latency=low over MPEG-TS: a frame is received as soon as it is sent, not when the next one comes "
-          f"(median {median:.1f} ms over {len(waits)} frames 500 ms apart; bound 250)")
+    for proto in ("udp", "rtp"):
+        # RTP: the same TS in RTP (payload type 33), as encoders and
+        # ffmpeg's rtp_mpegts send it.
+        port = free_port()
+        flog = os.path.join(tmp, f"low-frames-{proto}.log")
+        q = qv([f"{proto}://127.0.0.1:{port}", "--display=null", "--no-audio", "--latency=low", f"--frame-log={flog}",
+                "--timeout=3"])
+        time.sleep(0.5)
+        sent = {p: t for p, t in ts_frames.send(ts_frames.frames_of(slow), port, 2, rtp=proto == "rtp")
+                if p is not None}
+        try:
+            q.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            q.kill()
+            q.communicate()
+        waits = []
+        for line in open(flog) if os.path.exists(flog) else []:
+            f = line.rstrip("\n").split("\t")
+            if f[0] == "presented" and len(f) >= 13 and f[3] != "-" and round(float(f[3]) * 90000) in sent:
+                waits.append((int(f[9]) - sent[round(float(f[3]) * 90000)]) / 1e6)
+        waits.sort()
+        median = waits[len(waits) // 2] if waits else float("nan")
+        check(len(waits) >= 5 and median < 250,
+              f"--latency=low over MPEG-TS ({proto}): a frame is received as soon as it is sent, not when the next "
+              f"one comes (median {median:.1f} ms over {len(waits)} frames 500 ms apart; bound 250)")
 
     # 7d. A live source is read as it comes, paused or not: up to the queues'
     # hard bounds, not their 2 s soft bound (what a paced sender sends ahead

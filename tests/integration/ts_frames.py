@@ -1,6 +1,8 @@
 """An MPEG-TS file as frames, and a sender that writes each frame's TS
-packets over UDP at its exact time (the latency bench and live_test)."""
+packets over UDP at its exact time, bare or in RTP (RFC 2250: payload type
+33, MP2T) (the latency bench and live_test)."""
 import socket
+import struct
 import time
 
 
@@ -37,15 +39,22 @@ def free_port():
     return p
 
 
-def send(frames, port, fps, speed=1.0):
+def rtp_header(seq, ts90k, ssrc=0x71760001):
+    """An RTP header (version 2, payload type 33: MPEG-TS) for one datagram."""
+    return struct.pack("!BBHII", 0x80, 33, seq & 0xFFFF, ts90k & 0xFFFFFFFF, ssrc)
+
+
+def send(frames, port, fps, speed=1.0, rtp=False):
     """Sends frame k at t0 + k/(fps x speed) (its TS packets, 7 to a
     datagram, as an encoder's muxer would; speed 1.001: a sender whose clock
-    runs 0.1% fast); returns [(pts, when its last datagram left,
-    CLOCK_MONOTONIC ns)]."""
+    runs 0.1% fast); rtp: each datagram behind an RTP header whose timestamp
+    is the sending time in 90 kHz (as ffmpeg's rtp_mpegts muxer). Returns
+    [(pts, when its last datagram left, CLOCK_MONOTONIC ns)]."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
     t0 = time.monotonic_ns() + 50_000_000
     sent = []
+    seq = 0
     for k, (pts, pkts) in enumerate(frames):
         due = t0 + int(k * 1e9 / (fps * speed))
         while True:
@@ -54,7 +63,11 @@ def send(frames, port, fps, speed=1.0):
                 break
             time.sleep(left / 1e9 if left > 2_000_000 else 0)
         for i in range(0, len(pkts), 7):
-            s.sendto(b"".join(pkts[i:i + 7]), ("127.0.0.1", port))
+            payload = b"".join(pkts[i:i + 7])
+            if rtp:
+                payload = rtp_header(seq, (due - t0) * 9 // 100000) + payload
+                seq += 1
+            s.sendto(payload, ("127.0.0.1", port))
         sent.append((pts, time.monotonic_ns()))
     s.close()
     return sent
