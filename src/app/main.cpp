@@ -193,6 +193,7 @@ int runPlay(const app::ParsedArgs &a) {
     if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
     o.lowLatency = a.get("latency") == "low";
     o.timeoutNs = a.timeNs("timeout", 0);
+    o.liveWindowNs = a.timeNs("live-window", o.liveWindowNs);
     o.reconnect = a.get("reconnect") == "on" ? 1 : a.get("reconnect") == "off" ? 0 : -1;
     o.driftGuard = a.get("drift-guard") == "on" ? 1 : a.get("drift-guard") == "off" ? 0 : -1;
     if (!demuxerOpts(a, o.demuxerOpts)) return static_cast<int>(ExitCode::Usage);

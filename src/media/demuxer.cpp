@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include <cstring>
+#include <sys/stat.h>
 
 namespace qv {
 
@@ -24,6 +25,12 @@ bool isLiveUrl(const std::string &p) {
     for (const char *s : {"udp://", "rtp://", "srt://", "rtsp://", "rtsps://", "rtmp://", "tcp://"})
         if (p.compare(0, std::strlen(s), s) == 0) return true;
     return false;
+}
+
+bool isPipeInput(const std::string &p) {
+    if (p == "-" || p.compare(0, 5, "pipe:") == 0) return true;
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
 const std::string &Demuxer::path() const { return in_->path(); }

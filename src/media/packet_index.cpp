@@ -23,9 +23,10 @@ namespace {
 int64_t sortKey(const IndexEntry &e) { return e.pts != INT64_MIN ? e.pts : e.dts; }
 } // namespace
 
-void PacketIndex::build(std::vector<IndexEntry> packets, bool timestamped) {
+void PacketIndex::build(std::vector<IndexEntry> packets, bool timestamped, int64_t firstOrdinal) {
     packets_ = std::move(packets);
     timestamped_ = timestamped;
+    firstOrdinal_ = 0;
     byOrdinal_.clear();
     ptsNs_.clear();
     keyOrdinals_.clear();
@@ -43,12 +44,14 @@ void PacketIndex::build(std::vector<IndexEntry> packets, bool timestamped) {
         std::stable_sort(byOrdinal_.begin(), byOrdinal_.end(), [&](int64_t a, int64_t b) {
             return sortKey(packets_[a]) < sortKey(packets_[b]);
         });
-        frameCount_ = static_cast<int64_t>(byOrdinal_.size());
-        if (startPts == INT64_MIN && frameCount_ > 0) startPts = sortKey(packets_[byOrdinal_[0]]);
+        firstOrdinal_ = std::max<int64_t>(firstOrdinal, 0);
+        const int64_t n = static_cast<int64_t>(byOrdinal_.size());
+        frameCount_ = firstOrdinal_ + n;
+        if (startPts == INT64_MIN && n > 0) startPts = sortKey(packets_[byOrdinal_[0]]);
         ptsNs_.resize(byOrdinal_.size());
-        for (int64_t o = 0; o < frameCount_; ++o) {
+        for (int64_t o = 0; o < n; ++o) {
             IndexEntry &e = packets_[byOrdinal_[o]];
-            e.ordinal = o;
+            e.ordinal = firstOrdinal_ + o;
             // pts - start in ns, rounded to nearest, halves away from zero
             // (av_rescale_q: a 128-bit product without __int128, which
             // 32-bit targets lack), saturated (ts_math.h): still sorted.
@@ -101,6 +104,7 @@ int64_t PacketIndex::find(int64_t pos, int64_t pts, int64_t dts) const {
 }
 
 int64_t PacketIndex::decodeIndexOf(int64_t ordinal) const {
+    ordinal -= firstOrdinal_;
     if (!timestamped_ || ordinal < 0 || ordinal >= static_cast<int64_t>(byOrdinal_.size())) return -1;
     return byOrdinal_[ordinal];
 }
@@ -108,7 +112,7 @@ int64_t PacketIndex::decodeIndexOf(int64_t ordinal) const {
 int64_t PacketIndex::ptsNsOf(int64_t ordinal) const {
     if (timestamped_) {
         if (ptsNs_.empty()) return 0;
-        ordinal = std::clamp<int64_t>(ordinal, 0, static_cast<int64_t>(ptsNs_.size()) - 1);
+        ordinal = std::clamp<int64_t>(ordinal - firstOrdinal_, 0, static_cast<int64_t>(ptsNs_.size()) - 1);
         return ptsNs_[ordinal];
     }
     return ordinal * frameNs;
@@ -118,17 +122,17 @@ int64_t PacketIndex::ordinalAt(int64_t ns) const {
     if (frameCount_ <= 0) return 0;
     if (!timestamped_) return std::clamp<int64_t>(ts::add(ns, frameNs / 2) / std::max<int64_t>(frameNs, 1), 0, frameCount_ - 1);
     auto it = std::upper_bound(ptsNs_.begin(), ptsNs_.end(), ns);
-    if (it == ptsNs_.begin()) return 0;
+    if (it == ptsNs_.begin()) return firstOrdinal_;
     int64_t o = (it - ptsNs_.begin()) - 1;
     // Past the middle of the gap to the next frame: that one. In unsigned
     // arithmetic (ptsNs_[o] <= ns < ptsNs_[o + 1]): the timestamps of a
     // damaged file can be far enough apart to overflow a signed difference.
-    if (o + 1 < frameCount_ && static_cast<size_t>(o + 1) < ptsNs_.size()) {
+    if (static_cast<size_t>(o + 1) < ptsNs_.size()) {
         const uint64_t gap = static_cast<uint64_t>(ptsNs_[o + 1]) - static_cast<uint64_t>(ptsNs_[o]);
         const uint64_t into = static_cast<uint64_t>(ns) - static_cast<uint64_t>(ptsNs_[o]);
         if (into >= gap / 2) ++o;
     }
-    return o;
+    return firstOrdinal_ + o;
 }
 
 int64_t PacketIndex::keyFor(int64_t ordinal, int back) const {

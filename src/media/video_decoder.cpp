@@ -5,6 +5,7 @@
 #include "input.h"
 #include "qv/core/log.h"
 #include "qv/media/demuxer.h"
+#include "qv/media/live_window.h"
 #include "qv/media/ts_math.h"
 #include "qv/sync/clock.h"
 
@@ -340,6 +341,8 @@ void VideoDecoder::fill(FrameRef &out) {
         const int64_t d = idx_->find(pm.pos, pm.pts == AV_NOPTS_VALUE ? INT64_MIN : pm.pts,
                                      pm.dts == AV_NOPTS_VALUE ? INT64_MIN : pm.dts);
         if (d >= 0) known = idx_->packets()[static_cast<size_t>(d)].ordinal;
+    } else if (live_) {
+        known = live_->ordinalOf(pm.pts == AV_NOPTS_VALUE ? INT64_MIN : pm.pts, pm.dts == AV_NOPTS_VALUE ? INT64_MIN : pm.dts);
     }
     // FFmpeg's guess runs on the frame's pkt_dts (the dts fed when the frame
     // came out); the dts qv shows is the frame's own packet's.

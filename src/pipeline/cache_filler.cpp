@@ -17,6 +17,15 @@ CacheFiller::CacheFiller(std::string path, bool useMmap, bool background)
     thread_ = std::thread([this] { run(); });
 }
 
+CacheFiller::CacheFiller(const Demuxer &d, bool background) : useMmap_(false), background_(background), live_(true) {
+    DecoderOptions fo;
+    fo.hwdec.mode = HwdecRequest::Mode::No;
+    auto v = VideoDecoder::open(d, fo);
+    if (v) liveDec_ = std::move(v.value());
+    else log::info("step cache filler: no decoder for the live window: %s", v.error().message.c_str());
+    thread_ = std::thread([this] { run(); });
+}
+
 CacheFiller::~CacheFiller() {
     quit_.store(true);
     job_.fetch_add(1);
@@ -25,10 +34,12 @@ CacheFiller::~CacheFiller() {
     if (thread_.joinable()) thread_.join();
 }
 
-void CacheFiller::fill(std::shared_ptr<const PacketIndex> idx, int64_t firstKept, int64_t last, const ScaleTarget &target) {
+void CacheFiller::fill(std::shared_ptr<const PacketIndex> idx, int64_t firstKept, int64_t last, const ScaleTarget &target,
+                       std::shared_ptr<const LiveSnapshot> live) {
     {
         std::lock_guard<std::mutex> lk(m_);
         idx_ = std::move(idx);
+        snap_ = std::move(live);
         first_ = firstKept;
         last_ = last;
         target_ = target;
@@ -56,7 +67,7 @@ void CacheFiller::run() {
     // threads (made when the decoder opens, below) inherit it.
     if (background_) setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
     std::unique_ptr<Demuxer> demux;
-    std::unique_ptr<VideoDecoder> dec;
+    std::unique_ptr<VideoDecoder> dec = std::move(liveDec_);   // live: opened by the constructor
     Scaler scaler;
     PacketRef pkt;
     uint64_t done = 0;
@@ -74,16 +85,26 @@ void CacheFiller::run() {
         wake_.cancel();
         done = job;
         std::shared_ptr<const PacketIndex> idx;
+        std::shared_ptr<const LiveSnapshot> snap;
         ScaleTarget t;
         int64_t first, last;
         {
             std::lock_guard<std::mutex> lk(m_);
             idx = idx_;
+            snap = snap_;
             t = target_;
             first = first_;
             last = last_;
         }
-        if (!demux) {
+        auto give_up = [&] {
+            std::lock_guard<std::mutex> lk(m_);
+            if (job_.load() == job) busy_.store(false);
+        };
+        if (live_ && (!dec || !snap || !idx)) {
+            give_up();
+            continue;
+        }
+        if (!live_ && !demux) {
             DemuxOptions o;
             o.useMmap = useMmap_;
             o.audio = false;
@@ -106,9 +127,16 @@ void CacheFiller::run() {
             }
         }
         dec->setIndex(idx);
-        if (!demux->seekToPacket(*idx, idx->keyFor(last, 0))) {
-            std::lock_guard<std::mutex> lk(m_);
-            if (job_.load() == job) busy_.store(false);
+        size_t next = 0;   // live: the snapshot's next packet
+        if (live_) {
+            const int64_t k = idx->keyFor(last, 0);
+            if (k < 0) {
+                give_up();
+                continue;
+            }
+            next = static_cast<size_t>(k);
+        } else if (!demux->seekToPacket(*idx, idx->keyFor(last, 0))) {
+            give_up();
             continue;
         }
         dec->flush(false);
@@ -134,7 +162,7 @@ void CacheFiller::run() {
                 continue;
             }
             if (got != VideoDecoder::Got::NeedInput || ended) break;
-            if (!demux->read(pkt)) {
+            if (live_ ? !snap->packet(next++, pkt) : !demux->read(pkt)) {
                 ended = true;
                 dec->sendEnd();
                 continue;

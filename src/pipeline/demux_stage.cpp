@@ -180,6 +180,7 @@ void DemuxStage::run() {
             continue;
         }
         if (rec_) rec_->write(pkt);
+        if (window_ && pkt.kind == StreamKind::Video) window_->add(pkt);
         PacketQueue *q = pkt.kind == StreamKind::Video ? video_ : audio_;
         if (!q) continue;
         PacketItem it = std::move(pkt);

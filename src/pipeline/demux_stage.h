@@ -24,6 +24,7 @@
 #include "live.h"
 #include "packet_queue.h"
 #include "qv/media/demuxer.h"
+#include "qv/media/live_window.h"
 #include "qv/media/recorder.h"
 #include "qv/pipeline/waiter.h"
 
@@ -79,6 +80,9 @@ public:
     const Demuxer &demuxer() const { return *demux_; }
     // --record: every packet read goes to it too (demux thread). Before start().
     void setRecorder(std::unique_ptr<Recorder> r) { rec_ = std::move(r); }
+    // --live-window: every video packet read goes to it too (demux thread).
+    // Before start(); it outlives the stage.
+    void setLiveWindow(LiveWindow *w) { window_ = w; }
     int64_t readNs() const { return readNs_.load(std::memory_order_relaxed); }
 
     static constexpr QueueBounds kVideoBounds{8 << 20, 2000000000LL, 64 << 20};
@@ -97,6 +101,7 @@ private:
     LiveStats &live_;
     LiveConfig cfg_;
     std::unique_ptr<Recorder> rec_;   // finished (trailer) when the stage is destroyed
+    LiveWindow *window_ = nullptr;
     PacketQueue *video_, *audio_;
     Waiter &wake_;
     std::atomic<bool> &quit_;

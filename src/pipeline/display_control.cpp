@@ -184,7 +184,7 @@ bool DisplayStage::screenshot(uint64_t tag, std::string &why) {
     const std::string path = opt_.screenshotDir + "/" + base + name;
     ThumbRequest req;
     req.useMmap = opt_.useMmap;
-    if (i.ordinalExact && index_.get()) req.frame = i.ordinal;
+    if (i.ordinalExact && fileIndex()) req.frame = i.ordinal;
     else req.atNs = i.ptsNs;
     if (!shots_.start(opt_.input, path, req, tag, readBack ? rgb : nullptr, rw, rh)) {
         why = "a screenshot is still being written";
@@ -263,7 +263,20 @@ void DisplayStage::startFill(int64_t target, bool background) {
     const int64_t each = std::max<int64_t>(StepCache::frameBytes(current_), 1);
     const int64_t fit = std::max<int64_t>(cache_.budget() / each, 1);
     const int64_t first = std::max(key, target - fit + 1);
-    filler->fill(index_.shared(), first, target, target_);
+    filler->fill(index_.shared(), first, target, target_, liveSnap_);
+}
+
+// A live source, paused: the index is the window as it is now (the frames
+// received since the last snapshot included). The step cache keeps its
+// frames: a live frame's ordinal does not change from one snapshot to the
+// next.
+void DisplayStage::refreshLive() {
+    if (!liveWindow_) return;
+    auto snap = liveWindow_->snapshot();
+    if (!snap) return;
+    liveSnap_ = std::move(snap);
+    index_.set(liveSnap_->index);
+    nav_.setIndex(&index_);
 }
 
 void DisplayStage::takeFilled() {
@@ -292,8 +305,20 @@ void DisplayStage::takeFilled() {
         // The filler ended without the frame (a loose index): the main
         // pipeline seeks to it instead.
         fillWait_ = false;
-        if (cache_.contains(stepTarget_)) presentCached(stepTarget_);
-        else navigate(nav_.gotoOrdinal(stepTarget_, true));
+        if (cache_.contains(stepTarget_)) {
+            presentCached(stepTarget_);
+        } else if (liveWindow_) {
+            // Nothing else can bring it (the source cannot be read again):
+            // the frame on screen stays, and whoever waits is answered.
+            char m[96];
+            std::snprintf(m, sizeof m, "frame %" PRId64 " could not be decoded from the live window", stepTarget_);
+            stepPending_ = false;
+            stepTarget_ = -1;
+            say(m);
+            ctl_.answerWaiting();
+        } else {
+            navigate(nav_.gotoOrdinal(stepTarget_, true));
+        }
     }
 }
 
@@ -305,7 +330,7 @@ void DisplayStage::maybeBackgroundFill(int64_t now) {
     const int64_t key = nav_.gopOf(cur);
     bool missing = false;
     for (int64_t o = key; o < cur && !missing; ++o) missing = !cache_.contains(o);
-    if (missing && cur > 0) startFill(cur - 1, true);
+    if (missing && cur > index_.get()->firstOrdinal()) startFill(cur - 1, true);
 }
 
 void DisplayStage::cacheFrame(FrameRef &&f) {
@@ -333,6 +358,10 @@ void DisplayStage::cacheCurrent() {
 }
 
 void DisplayStage::pause() {
+    if (liveWindow_) {
+        liveWindow_->hold(true);   // nothing leaves the window for age while paused
+        refreshLive();
+    }
     if (paused_) return;
     paused_ = true;
     pausedSinceNs_ = monotonicNs();
@@ -352,6 +381,14 @@ void DisplayStage::resume() {
     stepTarget_ = -1;
     fillWait_ = false;
     cancelFills();
+    if (liveWindow_) {
+        // Playing on: the pipeline goes on where it was (a live source
+        // cannot be sought), and navigation is without an index again.
+        liveWindow_->hold(false);
+        index_.set(nullptr);
+        nav_.setIndex(nullptr);
+        liveSnap_.reset();
+    }
     if (trickNow() && current_.frame) {
         // Trick play goes on from the frame on screen: the walker seeks.
         clock_.anchor(monotonicNs(), current_.info.ptsNs);
@@ -360,8 +397,9 @@ void DisplayStage::resume() {
     }
     clock_.reset();   // re-anchor on the next frame
     // After steps the pipeline may be elsewhere: continue from the frame
-    // after the one on screen.
-    if (current_.frame && current_.info.ordinalExact && index_.get()) {
+    // after the one on screen (a live source: from where the pipeline is,
+    // past what was shown).
+    if (current_.frame && current_.info.ordinalExact && (fileIndex() || liveWindow_)) {
         const int64_t cur = current_.info.ordinal, next = cur + 1;
         Item it;
         FrameRef *h;
@@ -372,7 +410,7 @@ void DisplayStage::resume() {
         }
         h = peekFrame();
         const bool aligned = h ? h->info.serial == displaySerial_ && h->info.ordinal == next : lastPipelineOrdinal_ == cur;
-        if (!aligned && next < index_.get()->frameCount()) navigate(nav_.gotoOrdinal(next, false));
+        if (!aligned && fileIndex() && next < index_.get()->frameCount()) navigate(nav_.gotoOrdinal(next, false));
     }
     publishClock();
 }

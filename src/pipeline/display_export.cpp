@@ -15,7 +15,7 @@ bool DisplayStage::mark(bool in, int64_t &ordinal, std::string &why) {
     }
     RangePoint p;
     const FrameInfo &i = current_.info;
-    if (i.ordinalExact && index_.get()) {
+    if (i.ordinalExact && fileIndex()) {
         p.ordinal = true;
         p.value = i.ordinal;
         ordinal = i.ordinal;

@@ -25,7 +25,7 @@ constexpr int64_t kAudioDrainNs = 2000000000;      // the sound after the last f
 
 DisplayStage::DisplayStage(DisplayStageDeps d)
     : sh_(d.sh), opt_(d.opt), display_(d.display), tee_(d.tee), src_(d.src), audio_(d.audio), filler_(d.filler),
-      bgFiller_(d.bgFiller),
+      bgFiller_(d.bgFiller), liveWindow_(d.liveWindow),
       sigFd_(d.sigFd), ttyFd_(d.ttyFd), encodeStage_(d.encodeStage), cache_(d.opt.stepCacheBytes),
       nav_(nullptr, [this](int64_t o) { return cache_.contains(o); }), ctl_(*this) {
     spec_ = src_.spec();
@@ -35,6 +35,8 @@ DisplayStage::DisplayStage(DisplayStageDeps d)
     sh_.primeDirect.store(caps_.primeFrames && tee_.empty(), std::memory_order_release);
     paused_ = opt_.startPaused;
     stepPending_ = opt_.startPaused;
+    nav_.setLive(liveWindow_ != nullptr || isLiveUrl(opt_.input) || isPipeInput(opt_.input));
+    if (liveWindow_ && paused_) liveWindow_->hold(true);
     avDiffs_.reserve(kAvDiffs);   // --stats: |A-V| per presented frame, allocated once
     lowLatency_ = opt_.lowLatency;
     showLatency_ = opt_.lowLatency || isLiveUrl(opt_.input);

@@ -44,6 +44,7 @@ struct DisplayStageDeps {
     int sigFd;
     int ttyFd;
     bool encodeStage;
+    LiveWindow *liveWindow = nullptr;   // a live source's --live-window (null: a file, or none)
 };
 
 class DisplayStage final : public PlayerPort {
@@ -139,6 +140,13 @@ private:
     VideoSource &src_;
     AudioPlayer *audio_;
     CacheFiller *filler_, *bgFiller_;
+    // A live source's window: while paused the index is a snapshot of it
+    // (refreshed on each pause and step), dropped again on resume.
+    LiveWindow *liveWindow_;
+    std::shared_ptr<const LiveSnapshot> liveSnap_;
+    void refreshLive();
+    // The index is a file's (seeks, trick play, exports by ordinal).
+    bool fileIndex() const { return index_.get() && !liveWindow_; }
     int sigFd_, ttyFd_;
     bool encodeStage_;
     StreamSpec spec_;

@@ -10,13 +10,13 @@
 namespace qv {
 
 bool DisplayStage::trickNow() const {
-    return isTrickSpeed(clock_.speed()) && index_.get() && index_.get()->frameCount() > 0;
+    return isTrickSpeed(clock_.speed()) && fileIndex() && index_.get()->frameCount() > 0;
 }
 
 void DisplayStage::setSpeed(double s) {
     s = clampSpeed(s);
     const bool was = trickNow();
-    if (isTrickSpeed(s) && !(index_.get() && index_.get()->frameCount() > 0)) {
+    if (isTrickSpeed(s) && !(fileIndex() && index_.get()->frameCount() > 0)) {
         // Keyframes are found and timed through the packet index (a pipe or
         // a live source has none; a file's comes within a second or so).
         say("trick play (past 4x, backwards) needs the packet index");

@@ -18,6 +18,7 @@ public:
     int64_t ordinalAt(int64_t ns) const override { return idx_->ordinalAt(ns); }
     int64_t prevKey(int64_t o) const override { return idx_->prevKey(o); }
     int64_t nextKey(int64_t o) const override { return idx_->nextKey(o); }
+    int64_t firstOrdinal() const override { return idx_->firstOrdinal(); }
 
 private:
     std::shared_ptr<const PacketIndex> idx_;

@@ -7,7 +7,7 @@ namespace qv {
 int64_t Navigator::gopOf(int64_t ordinal) const {
     if (!idx_) return -1;
     const int64_t k = idx_->prevKey(ordinal + 1);
-    return k < 0 ? 0 : k;
+    return k < 0 ? idx_->firstOrdinal() : k;
 }
 
 NavAction Navigator::stepForward(const NavFrame &cur) const {
@@ -15,7 +15,7 @@ NavAction Navigator::stepForward(const NavFrame &cur) const {
     a.stepPending = true;
     if (!exactHere(cur)) return a;   // whatever frame comes next
     const int64_t want = cur.ordinal + 1;
-    if (want >= idx_->frameCount()) {
+    if (want >= idx_->frameCount() && !live_) {   // (a live source's next frame is on its way)
         a.stepPending = false;
         a.message = "last frame";
         a.answerNow = true;
@@ -42,12 +42,12 @@ NavAction Navigator::stepBack(const NavFrame &cur) const {
             return a;
         }
         a = byTime(cur.ptsNs - std::max<int64_t>(cur.durationNs, 1) / 2 - 1, true, true);
-        a.message = "back-step by time (index not ready)";
+        if (a.kind == NavAction::Kind::Seek) a.message = "back-step by time (index not ready)";
         return a;
     }
     const int64_t want = cur.ordinal - 1;
-    if (want < 0) {
-        a.message = "first frame";
+    if (want < idx_->firstOrdinal()) {
+        a.message = live_ ? "start of the live window" : "first frame";
         a.answerNow = true;
         return a;
     }
@@ -71,10 +71,23 @@ NavAction Navigator::gotoOrdinal(int64_t ordinal, bool paused) const {
         a.answerNow = true;
         return a;
     }
-    ordinal = std::clamp<int64_t>(ordinal, 0, idx_->frameCount() - 1);
+    ordinal = std::clamp<int64_t>(ordinal, idx_->firstOrdinal(), std::max(idx_->frameCount() - 1, idx_->firstOrdinal()));
     a.ordinal = ordinal;
     if (paused && cached_(ordinal)) {
         a.kind = NavAction::Kind::ShowCached;
+        return a;
+    }
+    if (live_ && !paused) {
+        a.message = "a live source plays on: pause to step or go to a frame in its window";
+        a.answerNow = true;
+        return a;
+    }
+    if (live_) {
+        // Inside the window: the cache filler decodes it from the packets
+        // received (the pipeline cannot go back).
+        a.kind = NavAction::Kind::Fill;
+        a.stepPending = true;
+        a.stepTarget = ordinal;
         return a;
     }
     a.kind = NavAction::Kind::Seek;
@@ -103,6 +116,13 @@ NavAction Navigator::jumpKey(const NavFrame &cur, bool forward, bool paused) con
 
 NavAction Navigator::byTime(int64_t target, bool exact, bool paused) const {
     NavAction a;
+    if (live_) {
+        // A seek by time on a source read once lands nowhere it can show
+        // (the demuxer re-reads what it still buffers, or nothing).
+        a.message = "a live source cannot seek: pause, then step back into its window (--live-window)";
+        a.answerNow = true;
+        return a;
+    }
     a.kind = NavAction::Kind::Seek;
     a.timeNs = target;
     a.exact = exact;
@@ -135,7 +155,7 @@ NavAction Navigator::seekTo(const NavFrame &cur, int64_t ns, bool exact, bool pa
 }
 
 NavAction Navigator::first(bool paused) const {
-    if (idx_ && idx_->frameCount() > 0) return gotoOrdinal(0, paused);
+    if (idx_ && idx_->frameCount() > idx_->firstOrdinal()) return gotoOrdinal(idx_->firstOrdinal(), paused);
     return byTime(0, true, paused);
 }
 

@@ -163,6 +163,19 @@ public:
             if (regular) {
                 filler_ = std::make_unique<CacheFiller>(opt_.input, opt_.useMmap, false);
                 bgFiller_ = std::make_unique<CacheFiller>(opt_.input, opt_.useMmap, true);
+            } else if (opt_.liveWindowNs > 0 && (isLiveUrl(opt_.input) || isPipeInput(opt_.input))) {
+                // A live source or a pipe (read once, no index): the packets
+                // received lately are kept for back-steps (--live-window);
+                // the fillers decode from them. Not for a URL that can seek
+                // (HTTP, HLS): a seek there would mix two timelines.
+                LiveWindowLimits lim;
+                lim.durationNs = opt_.liveWindowNs;
+                window_ = LiveWindow::forVideo(*demux, lim);
+                if (window_) {
+                    queued_->setLiveWindow(window_.get());
+                    filler_ = std::make_unique<CacheFiller>(*demux, false);
+                    bgFiller_ = std::make_unique<CacheFiller>(*demux, true);
+                }
             }
         }
         if (demux) {
@@ -180,6 +193,7 @@ public:
                 demux_->setRecorder(std::move(rec.value()));
             }
             if (queued_) queued_->attach(*demux_);
+            if (window_) demux_->setLiveWindow(window_.get());
         }
         if (queued_) {
             QueuedSource *q = queued_;
@@ -196,6 +210,10 @@ public:
         if (headless) {
             filler_.reset();
             bgFiller_.reset();
+            // No one steps: the live window keeps nothing.
+            if (window_ && demux_) demux_->setLiveWindow(nullptr);
+            if (window_ && queued_) queued_->setLiveWindow(nullptr);
+            window_.reset();
         }
 
         // The terminal guard is created before the threads and destroyed after.
@@ -211,7 +229,7 @@ public:
             if (g) term_ = std::move(g.value());
         }
         DisplayStageDeps deps{sh_, opt_, *display_, *tee_, *src_, audio_.get(), filler_.get(), bgFiller_.get(), sigFd_,
-                              term_ ? term_->inputFd() : -1, encodeStage_};
+                              term_ ? term_->inputFd() : -1, encodeStage_, window_.get()};
         stage_ = std::make_unique<DisplayStage>(deps);
         if (auto r = stage_->openSideChannels(); !r) {
             stage_.reset();
@@ -291,6 +309,7 @@ private:
     Shared sh_;
     Waiter demuxWake_;
     PacketQueue videoQ_, audioQ_;
+    std::unique_ptr<LiveWindow> window_;   // before the stages that use it: it goes after them
     std::unique_ptr<DemuxStage> demux_;
     std::unique_ptr<AudioPlayer> audio_;
     std::unique_ptr<VideoSource> src_;
@@ -388,6 +407,14 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
                      ", timestamp jumps %" PRId64 "\n",
                      lv.gaps.load(), lv.gapNs.load() / 1e9, lv.longestGapNs.load() / 1e9, lv.reconnects.load(),
                      lv.timestampJumps.load());
+    if (window_) {
+        const LiveWindow::Stats w = window_->stats();
+        std::fprintf(stderr, "  live window: %.1f s (--live-window %.0f s), %" PRId64 " packets, %.1f MiB, frames %" PRId64
+                     "..%" PRId64 " of %" PRId64 " received; GOPs dropped %" PRId64 ", untimed packets %" PRId64
+                     ", snapshots refused %" PRId64 "\n",
+                     w.spanNs / 1e9, window_->limits().durationNs / 1e9, w.packets, w.bytes / 1048576.0, w.firstOrdinal,
+                     w.lastOrdinal, w.received, w.droppedGops, w.untimed, w.mismatches);
+    }
     const LatencyLog &lat = stage_->latency();
     if (lat.count() > 0 && ((demux_ && demux_->demuxer().isStream()) || opt_.lowLatency || stage_->lowLatency())) {
         int64_t med[LatencyLog::kParts], p99[LatencyLog::kParts];

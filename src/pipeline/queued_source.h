@@ -38,6 +38,9 @@ public:
     void setShed(DecodeShed s) override { dec_->setShed(s); }
     bool skipToKeyAfter(int64_t ns) override;
     void setSerial(uint32_t serial) override { serial_ = serial; }
+    // A live source's window (before the threads start): the decoder's
+    // frames take their ordinals from it.
+    void setLiveWindow(const LiveWindow *w) { dec_->setLiveWindow(w); }
 
 private:
     void restartAt(uint32_t gen, bool fromStart);

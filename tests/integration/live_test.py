@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from common import FFMPEG, QV, check, finish, tmux_kill_server, wait_for
@@ -344,6 +345,91 @@ try:
     check(m and int(m.group(1)) >= 100,
           f"a live source is read as it comes while paused (video queue high-water {m.group(1) if m else None}, "
           f"at least 100 of 30 fps: more than the 2 s soft bound)")
+
+    # 7e. The live window: paused on a live source, steps go back into the
+    # packets received (a second decoder on a snapshot of them) and forward
+    # again, each frame the one ffmpeg decodes at that ordinal (framemd5 of
+    # the clip sent; a live ordinal counts the frames received from the
+    # start, and qv listens before the sender starts). B-frames (the
+    # window follows their reordering), a keyframe every 15 frames.
+    wclip = os.path.join(tmp, "window.ts")
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "5",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "15", "-sc_threshold", "0",
+                    "-pix_fmt", "yuv420p", "-f", "mpegts", wclip], check=True)
+    ref = [l.split(",")[-1].strip() for l in subprocess.run(
+        [FFMPEG, "-nostdin", "-v", "error", "-i", wclip, "-map", "0:v:0", "-f", "framemd5", "-"],
+        stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines() if l and not l.startswith("#")]
+    wframes = ts_frames.frames_of(wclip)
+
+    def window_session(window, back, forward):
+        """Plays the clip from our sender, pauses 2.5 s in, steps back then
+        forward; returns (ordinal at the pause, the ordinal each step landed
+        on, the md5 of each frame presented, qv's stderr)."""
+        port = free_port()
+        sock = os.path.join(tmp, f"window-{window}.sock")
+        q = qv([f"udp://127.0.0.1:{port}?fifo_size=100000", "--display=hash", "--no-audio", f"--input-ipc={sock}",
+                f"--live-window={window}", "--stats", "--timeout=10"])
+        time.sleep(0.5)
+        th = threading.Thread(target=ts_frames.send, args=(wframes, port, 30))
+        th.start()
+        wait_for(lambda: os.path.exists(sock), 10)
+        c = socket.socket(socket.AF_UNIX)
+        c.settimeout(20)
+        landed, at_pause = [], None
+        try:
+            c.connect(sock)
+            f = c.makefile("rw")
+            n = [0]
+
+            def cmd(*a):
+                n[0] += 1
+                f.write(json.dumps({"command": list(a), "request_id": n[0]}) + "\n")
+                f.flush()
+                return json.loads(f.readline())
+
+            time.sleep(2.5)
+            cmd("set", "pause", "yes")
+            at_pause = cmd("get", "ordinal").get("data")
+            for cmd_name in ["frame-back-step"] * back + ["frame-step"] * forward:
+                d = cmd(cmd_name).get("data")
+                landed.append(d.get("ordinal") if isinstance(d, dict) else None)
+            th.join()
+            cmd("quit")
+        except (OSError, ValueError) as e:
+            landed.append(f"ipc: {e}")
+        finally:
+            c.close()
+        th.join()
+        out, err = collect(q, 30)
+        md5s = [l.split(",")[-1].strip() for l in out.splitlines() if l and not l.startswith("#")]
+        return at_pause, landed, md5s, err
+
+    at_pause, landed, md5s, err = window_session(30, 20, 25)
+    want = ([at_pause - k for k in range(1, 21)] + [at_pause - 20 + k for k in range(1, 26)]) if isinstance(at_pause, int) else []
+    steps = md5s[-len(landed):] if landed else []
+    wrong = [(o, m) for o, m in zip(landed, steps) if not isinstance(o, int) or o >= len(ref) or ref[o] != m]
+    check(landed == want and len(steps) == 45 and not wrong,
+          f"--live-window: paused at frame {at_pause} of a live source, 20 steps back and 25 forward land on "
+          f"{landed[:3]}..{landed[-3:]} (want {want[:3]}..{want[-3:]}), each frame ffmpeg's at that ordinal "
+          f"({len(wrong)} of {len(steps)} differ: {wrong[:2]})")
+    m = re.search(r"frames decoded for the step cache (\d+)", err)
+    check(m and int(m.group(1)) > 0 and "live window: " in err,
+          f"--live-window: the back-steps were decoded from the window's packets "
+          f"({m.group(0) if m else None}; {[l.strip() for l in err.splitlines() if 'live window' in l][:1]})")
+    # A window of 2 s (qv shows frames about 0.7 s after they come, so the
+    # window reaches about a second behind the frame on screen): 80 steps
+    # back stop at its first frame (a keyframe) with "start of the live
+    # window"; every frame shown still ffmpeg's.
+    at_pause, landed, md5s, err = window_session(2, 80, 0)
+    m = re.search(r"live window: [0-9.]+ s .* frames (\d+)\.\.", err)
+    first = int(m.group(1)) if m else None
+    moved = [o for o in landed if isinstance(o, int)]
+    shown = md5s[-len(set(moved) - {at_pause}):] if isinstance(at_pause, int) and set(moved) - {at_pause} else []
+    ok_md5 = all(0 <= o < len(ref) and ref[o] == m5 for o, m5 in zip(sorted(set(moved) - {at_pause}, reverse=True), shown))
+    check(isinstance(at_pause, int) and len(moved) == 80 and first is not None and min(moved) == first
+          and moved[-1] == first and first % 15 == 0 and ok_md5,
+          f"--live-window=2: steps back from frame {at_pause} stop at the window's first frame {first} (a keyframe), "
+          f"landed {moved[:4]}..{moved[-2:]}; frames shown are ffmpeg's ({ok_md5})")
 
     # 7b'. --latency=low with sound (SDL's disk driver): the sound plays with
     # a minimal lead (4 blocks of 1024 samples, about 85 ms).

@@ -319,7 +319,7 @@ except subprocess.TimeoutExpired:
     s.p.kill()
     rc = s.p.wait()
 err = s.p.stderr.read().decode(errors="replace")
-check(rc == 0, f"q in the window quits (exit {rc})")
+check(rc == 0, f"q in the window quits (exit {rc}{'' if rc == 0 else ': ' + repr(err.strip()[-400:])})")
 no_validation(err, "window session")
 check(until(lambda: window_id() is None, 5) is True, "the window is gone after exit")
 

@@ -39,6 +39,8 @@ struct DemuxOptions {
 // A network URL whose data comes as it is made (udp, rtp, srt, rtsp, rtmp,
 // tcp): qv reconnects it by default and counts its gaps.
 bool isLiveUrl(const std::string &path);
+// Standard input ("-", "pipe:"), a named pipe or /dev/stdin: read once, in order.
+bool isPipeInput(const std::string &path);
 
 class Input;
 

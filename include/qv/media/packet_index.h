@@ -40,9 +40,13 @@ class PacketIndex {
 public:
     // Packets in decode (file) order.
     const std::vector<IndexEntry> &packets() const { return packets_; }
-    // Frames that will be shown (packets with an ordinal, or all packets of
-    // a raw stream).
+    // One past the last ordinal: the frames that will be shown (packets
+    // with an ordinal, or all packets of a raw stream), plus firstOrdinal().
     int64_t frameCount() const { return frameCount_; }
+    // The first ordinal: 0 for a file; a live window's index starts where
+    // the window does (LiveWindow: ordinals count from the first packet
+    // received).
+    int64_t firstOrdinal() const { return firstOrdinal_; }
     // Ordinals of the keyframes, ascending.
     const std::vector<int64_t> &keyOrdinals() const { return keyOrdinals_; }
     bool timestamped() const { return timestamped_; }   // false: raw stream
@@ -71,8 +75,9 @@ public:
     int64_t scanNs = 0;             // how long the scan took
     int64_t bytes = 0;              // file bytes covered
 
-    // Builds the derived tables from packets_ (exposed for unit tests).
-    void build(std::vector<IndexEntry> packets, bool timestamped);
+    // Builds the derived tables from packets_ (exposed for unit tests);
+    // ordinals from firstOrdinal on (timestamped only).
+    void build(std::vector<IndexEntry> packets, bool timestamped, int64_t firstOrdinal = 0);
 
 private:
     std::vector<IndexEntry> packets_;
@@ -82,6 +87,7 @@ private:
     std::vector<int64_t> keyDecode_;      // decode index of each key, same order as keyOrdinals_
     std::unordered_map<int64_t, int64_t> byPos_, byTs_;
     int64_t frameCount_ = 0;
+    int64_t firstOrdinal_ = 0;
     bool timestamped_ = true;
 };
 

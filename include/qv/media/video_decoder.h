@@ -21,6 +21,7 @@
 namespace qv {
 
 class Demuxer;
+class LiveWindow;
 
 struct SourceStats {
     std::atomic<int64_t> packets{0};
@@ -82,6 +83,9 @@ public:
     // ordinals are counted from 0 again (no index needed).
     void flush(bool fromStart);
     void setIndex(std::shared_ptr<const PacketIndex> idx) { idx_ = std::move(idx); }
+    // A live source's window: frames take the ordinals it gave their
+    // packets (before the decoder starts; it outlives the decoder).
+    void setLiveWindow(const LiveWindow *w) { live_ = w; }
     void setShed(DecodeShed s);
     DecodeShed shed() const { return shed_; }
     // Whether any frame was ever decoded.
@@ -111,6 +115,7 @@ private:
     bool quiet_ = false;
     Error error_;
     std::shared_ptr<const PacketIndex> idx_;
+    const LiveWindow *live_ = nullptr;
     DecodeShed shed_ = DecodeShed::None;
     bool fastAlways_ = false;
     int64_t frameNs_ = 40000000;

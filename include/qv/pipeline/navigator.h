@@ -25,6 +25,8 @@ public:
     virtual int64_t ordinalAt(int64_t ns) const = 0;
     virtual int64_t prevKey(int64_t ordinal) const = 0;   // the last keyframe before ordinal, -1: none
     virtual int64_t nextKey(int64_t ordinal) const = 0;   // the first keyframe after ordinal, -1: none
+    // The first ordinal there is: 0 for a file, where a live window starts.
+    virtual int64_t firstOrdinal() const { return 0; }
 };
 
 struct NavFrame {
@@ -56,6 +58,11 @@ public:
     using Cached = std::function<bool(int64_t ordinal)>;
     Navigator(const FrameIndex *index, Cached cached) : idx_(index), cached_(std::move(cached)) {}
     void setIndex(const FrameIndex *index) { idx_ = index; }
+    // A live source or a pipe (issue 14): the pipeline cannot seek. The
+    // index, when there is one, is its window (set while paused), which
+    // starts at firstOrdinal() and grows: a paused go-to, keyframe jump or
+    // seek inside it is a fill; anything else only says why not.
+    void setLive(bool live) { live_ = live; }
 
     NavAction stepForward(const NavFrame &cur) const;
     NavAction stepBack(const NavFrame &cur) const;
@@ -75,6 +82,7 @@ private:
     NavAction byTime(int64_t target, bool exact, bool paused) const;
     const FrameIndex *idx_;
     Cached cached_;
+    bool live_ = false;
 };
 
 } // namespace qv

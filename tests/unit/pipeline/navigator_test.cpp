@@ -144,3 +144,73 @@ TEST_CASE("without an index: jumps and go-to say they wait for it") {
     CHECK(a.ordinal == -1);
     CHECK(a.timeNs == 1120 * ms);
 }
+
+namespace {
+// A live window: frames 50..99 of the fake (it starts at the keyframe 50).
+class WindowIndex final : public FrameIndex {
+public:
+    int64_t frameCount() const override { return all_.frameCount(); }
+    int64_t ptsNsOf(int64_t o) const override { return all_.ptsNsOf(std::max<int64_t>(o, 50)); }
+    int64_t ordinalAt(int64_t ns) const override { return std::max<int64_t>(all_.ordinalAt(ns), 50); }
+    int64_t prevKey(int64_t o) const override { return all_.prevKey(o) < 50 ? -1 : all_.prevKey(o); }
+    int64_t nextKey(int64_t o) const override { return all_.nextKey(o); }
+    int64_t firstOrdinal() const override { return 50; }
+
+private:
+    FakeIndex all_;
+};
+} // namespace
+
+TEST_CASE("live window: steps back stop at its start; paused go-to fills, never seeks; playing it jumps by time") {
+    WindowIndex idx;
+    std::set<int64_t> cached{60};
+    Navigator nav(&idx, [&](int64_t o) { return cached.count(o) != 0; });
+    nav.setLive(true);
+    NavAction a = nav.stepBack(at(61));
+    CHECK(a.kind == NavAction::Kind::ShowCached);
+    a = nav.stepBack(at(55));
+    CHECK(a.kind == NavAction::Kind::Fill);
+    CHECK(a.ordinal == 54);
+    a = nav.stepBack(at(50));
+    CHECK(a.kind == NavAction::Kind::Nothing);
+    CHECK(a.answerNow);
+    CHECK(std::string(a.message) == "start of the live window");
+    // The newest frame of the snapshot: the next one is on its way.
+    a = nav.stepForward(at(99));
+    CHECK(a.stepPending);
+    CHECK(a.stepTarget == 100);
+    CHECK_FALSE(a.answerNow);
+    // Paused: a go-to, a keyframe jump or a seek inside the window is a
+    // fill (the pipeline cannot go back); before the window, its start.
+    a = nav.gotoOrdinal(70, true);
+    CHECK(a.kind == NavAction::Kind::Fill);
+    CHECK(a.stepTarget == 70);
+    a = nav.gotoOrdinal(10, true);
+    CHECK(a.kind == NavAction::Kind::Fill);
+    CHECK(a.ordinal == 50);
+    a = nav.jumpKey(at(80), false, true);
+    CHECK(a.kind == NavAction::Kind::Fill);
+    CHECK(a.ordinal == 75);
+    a = nav.seekBy(at(80), -400 * ms, true, true, 0);
+    CHECK(a.kind == NavAction::Kind::Fill);
+    CHECK(a.ordinal == 70);
+    a = nav.first(true);
+    CHECK(a.ordinal == 50);
+    CHECK(nav.gopOf(52) == 50);
+    // Playing, or without a window: no seek (the source cannot), a message.
+    a = nav.gotoOrdinal(70, false);
+    CHECK(a.kind == NavAction::Kind::Nothing);
+    CHECK(a.answerNow);
+    Navigator bare(nullptr, [](int64_t) { return false; });
+    bare.setLive(true);
+    a = bare.stepBack(at(70));
+    CHECK(a.kind == NavAction::Kind::Nothing);
+    CHECK(a.answerNow);
+    CHECK(std::string(a.message).find("cannot seek") != std::string::npos);
+    a = bare.seekBy(at(70), 5000 * ms, false, false, 0);
+    CHECK(a.kind == NavAction::Kind::Nothing);
+    // Not live: the same go-to while paused seeks the pipeline.
+    nav.setLive(false);
+    a = nav.gotoOrdinal(70, true);
+    CHECK(a.kind == NavAction::Kind::Seek);
+}
