@@ -324,20 +324,24 @@ try:
                 waits.append((int(f[9]) - sent[round(float(f[3]) * 90000)]) / 1e6)
         waits.sort()
         median = waits[len(waits) // 2] if waits else float("nan")
-        check(len(waits) >= 5 and median < 250,
+        # (RTP's demuxer takes the first datagram to learn the payload,
+        # so the first GOP cannot decode; under load fewer frames show.)
+        check(len(waits) >= 3 and median < 250,
               f"--latency=low over MPEG-TS ({proto}): a frame is received as soon as it is sent, not when the next "
               f"one comes (median {median:.1f} ms over {len(waits)} frames 500 ms apart; bound 250)")
 
     # 7d. A live source is read as it comes, paused or not: up to the queues'
     # hard bounds, not their 2 s soft bound (what a paced sender sends ahead
     # would otherwise pile up in the socket, unseen by the drift guard).
-    # Paused for about 5 s at 30 fps: the video queue holds well over 2 s.
+    # Paused for about 8 s at 30 fps: the video queue holds well over 2 s
+    # (about 240 packets; 61 when held at the soft bound; a loaded machine's
+    # sender and probe lose a few seconds: 92 after 5.5 s once).
     port = free_port()
     url = f"udp://127.0.0.1:{port}"
     q = qv([url, "--display=null", "--pause", "--stats", "--timeout=20"])
     time.sleep(0.3)
     s = send(url + "?pkt_size=1316")
-    time.sleep(5.5)
+    time.sleep(8)
     q.send_signal(signal.SIGTERM)
     out, err = collect(q, 20)
     stop(s)
