@@ -48,7 +48,7 @@ LiveWindow::~LiveWindow() = default;
 
 void LiveWindow::clear() {
     for (size_t i = 0; i < n_; ++i) av_packet_unref(at(i).pkt.get());
-    head_ = n_ = 0;
+    head_ = n_ = keys_ = 0;
     bytes_ = 0;
     maxKeyNs_ = INT64_MIN;
 }
@@ -59,6 +59,7 @@ void LiveWindow::dropGop() {
     for (size_t i = 0; i < k; ++i) {
         Slot &s = at(0);
         bytes_ -= s.size;
+        keys_ -= s.keyframe ? 1 : 0;
         av_packet_unref(s.pkt.get());
         head_ = (head_ + 1) % ring_.size();
         --n_;
@@ -116,17 +117,13 @@ void LiveWindow::add(const PacketRef &p) {
     s.keyframe = p.key;
     s.recvNs = p.recvNs;
     ++n_;
+    keys_ += p.key ? 1 : 0;
     bytes_ += size;
     maxKeyNs_ = std::max(maxKeyNs_, s.keyNs);
     if (held_) return;
     // Older than the window: the oldest GOP goes, as long as another
     // keyframe follows it.
-    while (n_ > 1 && ts::sub(maxKeyNs_, at(0).keyNs) > lim_.durationNs) {
-        size_t k = 1;
-        while (k < n_ && !at(k).keyframe) ++k;
-        if (k >= n_) break;
-        dropGop();
-    }
+    while (keys_ > 1 && ts::sub(maxKeyNs_, at(0).keyNs) > lim_.durationNs) dropGop();
 }
 
 int64_t LiveWindow::ordinalOf(int64_t pts, int64_t dts) const {

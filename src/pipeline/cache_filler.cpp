@@ -121,8 +121,7 @@ void CacheFiller::run() {
             }
             if (!dec) {
                 log::info("step cache filler: cannot open %s", path_.c_str());
-                std::lock_guard<std::mutex> lk(m_);
-                if (job_.load() == job) busy_.store(false);
+                give_up();
                 continue;
             }
         }

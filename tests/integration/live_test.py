@@ -22,19 +22,12 @@ import time
 
 from common import FFMPEG, QV, check, finish, tmux_kill_server, wait_for
 import ts_frames
+from ts_frames import free_port
 
 tmp = tempfile.mkdtemp(prefix="qv-live-")
 SOCK = f"qv-live-{os.getpid()}"
 CLIP = os.path.join(tmp, "clip.ts")
 senders = []
-
-
-def free_port(kind=socket.SOCK_DGRAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def send(url, fmt="mpegts", extra=()):

@@ -16,6 +16,7 @@ import tempfile
 import time
 
 from common import FFMPEG, FFPROBE, QV, check, clip, finish, run
+from ts_frames import free_port
 
 tmp = tempfile.mkdtemp(prefix="qv-record-")
 
@@ -23,14 +24,6 @@ tmp = tempfile.mkdtemp(prefix="qv-record-")
 def probe(path):
     rc, out, _ = run([FFPROBE, "-v", "error", "-show_streams", "-show_format", "-of", "json", path])
     return json.loads(out) if rc == 0 else None
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # A live source: 6 s sent in real time over UDP while qv plays and records it.

@@ -30,9 +30,9 @@ def frames_of(path):
     return frames
 
 
-def free_port():
-    """A free local UDP port."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def free_port(kind=socket.SOCK_DGRAM):
+    """A free local port (UDP; kind=socket.SOCK_STREAM: TCP)."""
+    s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
     p = s.getsockname()[1]
     s.close()

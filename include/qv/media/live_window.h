@@ -110,6 +110,7 @@ private:
     mutable std::mutex m_;
     std::vector<Slot> ring_;
     size_t head_ = 0, n_ = 0;
+    size_t keys_ = 0;           // keyframes held (the head is always one)
     int64_t bytes_ = 0;
     int64_t nextOrdinal_ = 0;   // packets received (the next one's ordinal when in order)
     int64_t maxKeyNs_ = INT64_MIN;
