@@ -311,6 +311,16 @@ g = until(lambda: geometry(wid) if geometry(wid) == (480, 240) else None)
 check(g == (480, 240), f"f again: back to the window ({geometry(wid)})")
 wm.terminate()
 wm.wait(timeout=5)
+# The window manager going away reparents the window to the root and its
+# frame is destroyed: SDL's next request on that frame fails with BadWindow,
+# which Xlib's default handler turns into exit(1). qv keeps playing.
+time.sleep(1.0)
+try:
+    step = s.cmd("frame-step").get("error")
+except (OSError, ValueError):
+    step = "no answer"
+check(s.p.poll() is None and step == "success",
+      f"qv outlives its window manager (exit {s.p.poll()}, step: {step})")
 
 subprocess.run(["xdotool", "key", "--window", wid, "q"], env=xenv, stderr=subprocess.DEVNULL)
 try:

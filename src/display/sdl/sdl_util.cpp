@@ -4,11 +4,49 @@
 
 #include "sdl_compat.h"
 
+#include "qv/core/log.h"
+
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <dlfcn.h>
 
 namespace qv {
+
+#if defined(SDL_VIDEO_DRIVER_X11)
+namespace {
+
+// Xlib's default error handler ends the process (exit 1) on any protocol
+// error, and SDL's own handler hands errors on to whatever was installed
+// before it. A window manager that exits or restarts while qv runs makes
+// SDL's next request on a window that went with it (XTranslateCoordinates on
+// the old frame) fail with BadWindow: not a reason to end playback. qv's
+// handler logs the first error and carries on; SDL's safety net still runs
+// first, since it chains to this one.
+std::atomic<int> xErrors{0};
+
+int xErrorHandler(::Display *, XErrorEvent *e) {
+    if (xErrors.fetch_add(1) == 0)
+        log::warn("X error ignored (code %d, request %d.%d): a window went away under qv?",
+                static_cast<int>(e->error_code), static_cast<int>(e->request_code),
+                static_cast<int>(e->minor_code));
+    return 0;
+}
+
+// libX11 is the one SDL itself loads (by the same soname), so the handler set
+// here is the one SDL finds when it installs its own. The handle stays open.
+void installXErrorHandler() {
+    static bool done = false;
+    if (done || !std::getenv("DISPLAY")) return;
+    done = true;
+    void *lib = dlopen("libX11.so.6", RTLD_LAZY);
+    if (!lib) return;
+    using SetHandler = XErrorHandler (*)(XErrorHandler);
+    if (auto fn = reinterpret_cast<SetHandler>(dlsym(lib, "XSetErrorHandler"))) fn(xErrorHandler);
+}
+
+} // namespace
+#endif
 
 // No signal handlers (our signals go through a signalfd); never SDL's own
 // kmsdrm driver on a console (the native KMS back-end owns that case; an
@@ -22,6 +60,9 @@ bool sdlInitVideo() {
     if (!std::getenv("SDL_VIDEODRIVER"))
         sdlcompat::setVideoDrivers(std::getenv("WAYLAND_DISPLAY") ? "x11,wayland" : "x11");
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+#if defined(SDL_VIDEO_DRIVER_X11)
+    installXErrorHandler();
+#endif
     for (int attempt = 0;; ++attempt) {
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) return true;
         if (attempt == 2) return false;
