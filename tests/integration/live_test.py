@@ -358,17 +358,23 @@ try:
         stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines() if l and not l.startswith("#")]
     wframes = ts_frames.frames_of(wclip)
 
-    def window_session(window, back, forward):
-        """Plays the clip from our sender, pauses 2.5 s in, steps back then
+    def udp_source():
+        """Our own sender (ts_frames, exact pacing) to a UDP port qv listens
+        on: (url, qv's extra arguments, start the sender, wait for its end)."""
+        port = free_port()
+        th = threading.Thread(target=ts_frames.send, args=(wframes, port, 30))
+        return f"udp://127.0.0.1:{port}?fifo_size=100000", [], th.start, th.join
+
+    def window_session(window, back, forward, source=udp_source, label="udp"):
+        """Plays the clip from a sender, pauses 2.5 s in, steps back then
         forward; returns (ordinal at the pause, the ordinal each step landed
         on, the md5 of each frame presented, qv's stderr)."""
-        port = free_port()
-        sock = os.path.join(tmp, f"window-{window}.sock")
-        q = qv([f"udp://127.0.0.1:{port}?fifo_size=100000", "--display=hash", "--no-audio", f"--input-ipc={sock}",
-                f"--live-window={window}", "--stats", "--timeout=10"])
+        url, extra, start, join = source()
+        sock = os.path.join(tmp, f"window-{label}-{window}.sock")
+        q = qv([url, "--display=hash", "--no-audio", f"--input-ipc={sock}",
+                f"--live-window={window}", "--stats", "--timeout=10", *extra])
         time.sleep(0.5)
-        th = threading.Thread(target=ts_frames.send, args=(wframes, port, 30))
-        th.start()
+        start()
         wait_for(lambda: os.path.exists(sock), 10)
         c = socket.socket(socket.AF_UNIX)
         c.settimeout(20)
@@ -390,29 +396,34 @@ try:
             for cmd_name in ["frame-back-step"] * back + ["frame-step"] * forward:
                 d = cmd(cmd_name).get("data")
                 landed.append(d.get("ordinal") if isinstance(d, dict) else None)
-            th.join()
+            join()
             cmd("quit")
         except (OSError, ValueError) as e:
             landed.append(f"ipc: {e}")
         finally:
             c.close()
-        th.join()
+        join()
         out, err = collect(q, 30)
         md5s = [l.split(",")[-1].strip() for l in out.splitlines() if l and not l.startswith("#")]
         return at_pause, landed, md5s, err
 
-    at_pause, landed, md5s, err = window_session(30, 20, 25)
-    want = ([at_pause - k for k in range(1, 21)] + [at_pause - 20 + k for k in range(1, 26)]) if isinstance(at_pause, int) else []
-    steps = md5s[-len(landed):] if landed else []
-    wrong = [(o, m) for o, m in zip(landed, steps) if not isinstance(o, int) or o >= len(ref) or ref[o] != m]
-    check(landed == want and len(steps) == 45 and not wrong,
-          f"--live-window: paused at frame {at_pause} of a live source, 20 steps back and 25 forward land on "
-          f"{landed[:3]}..{landed[-3:]} (want {want[:3]}..{want[-3:]}), each frame ffmpeg's at that ordinal "
-          f"({len(wrong)} of {len(steps)} differ: {wrong[:2]})")
-    m = re.search(r"frames decoded for the step cache (\d+)", err)
-    check(m and int(m.group(1)) > 0 and "live window: " in err,
-          f"--live-window: the back-steps were decoded from the window's packets "
-          f"({m.group(0) if m else None}; {[l.strip() for l in err.splitlines() if 'live window' in l][:1]})")
+    def check_window(label, source=udp_source):
+        """20 steps back into the window and 25 forward: each lands on the
+        ordinal asked for and shows ffmpeg's frame at that ordinal."""
+        at_pause, landed, md5s, err = window_session(30, 20, 25, source, label)
+        want = ([at_pause - k for k in range(1, 21)] + [at_pause - 20 + k for k in range(1, 26)]) if isinstance(at_pause, int) else []
+        steps = md5s[-len(landed):] if landed else []
+        wrong = [(o, m) for o, m in zip(landed, steps) if not isinstance(o, int) or o >= len(ref) or ref[o] != m]
+        check(landed == want and len(steps) == 45 and not wrong,
+              f"--live-window ({label}): paused at frame {at_pause} of a live source, 20 steps back and 25 forward "
+              f"land on {landed[:3]}..{landed[-3:]} (want {want[:3]}..{want[-3:]}), each frame ffmpeg's at that "
+              f"ordinal ({len(wrong)} of {len(steps)} differ: {wrong[:2]})")
+        m = re.search(r"frames decoded for the step cache (\d+)", err)
+        check(m and int(m.group(1)) > 0 and "live window: " in err,
+              f"--live-window ({label}): the back-steps were decoded from the window's packets "
+              f"({m.group(0) if m else None}; {[l.strip() for l in err.splitlines() if 'live window' in l][:1]})")
+
+    check_window("udp")
     # A window of 2 s (qv shows frames about 0.7 s after they come, so the
     # window reaches about a second behind the frame on screen): 80 steps
     # back stop at its first frame (a keyframe) with "start of the live
@@ -549,6 +560,25 @@ try:
         plays("srt, qv calling", f"srt://127.0.0.1:{port}?mode=caller",
               [FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", CLIP, "-c", "copy", "-f", "mpegts",
                f"srt://127.0.0.1:{port}?mode=listener"], first="sender")
+
+        def srt_source():
+            """ffmpeg sends the window clip once, calling; qv listens."""
+            port = free_port()
+            snd = []
+
+            def start():
+                snd.append(subprocess.Popen([FFMPEG, "-v", "error", "-re", "-i", wclip, "-c", "copy", "-f", "mpegts",
+                                             f"srt://127.0.0.1:{port}?mode=caller"], stdin=subprocess.DEVNULL))
+                senders.append(snd[0])
+
+            def join():
+                if snd:
+                    try:
+                        snd[0].wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        stop(snd[0])
+            return f"srt://127.0.0.1:{port}?mode=listener", [], start, join
+        check_window("srt", srt_source)
     hls = os.path.join(tmp, "hls")
     os.makedirs(hls)
     subprocess.run([FFMPEG, "-v", "error", "-i", CLIP, "-c", "copy", "-f", "hls", "-hls_time", "1",
@@ -569,14 +599,20 @@ try:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     if check(have_rtsp, "rtsp: GStreamer's RTSP server is installed (python3-gi, gir1.2-gst-rtsp-server-1.0)"):
         port = free_port(socket.SOCK_STREAM)
+        wmp4 = os.path.join(tmp, "window.mp4")   # the window clip's own bitstream, in MP4 for the server's qtdemux
+        subprocess.run([FFMPEG, "-v", "error", "-y", "-i", wclip, "-c", "copy", wmp4], check=True)
         srv = subprocess.Popen([sys_py, os.path.join(os.path.dirname(os.path.abspath(__file__)), "rtsp_server.py"),
-                                str(port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                str(port), wmp4], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         senders.append(srv)
         ready = srv.stdout.readline().decode().strip() == "READY"
         if check(ready, "rtsp: the server listens"):
             for transport in ("tcp", "udp"):
                 plays(f"rtsp over {transport}", f"rtsp://127.0.0.1:{port}/test", first="sender",
                       extra=(f"--demuxer-opt=rtsp_transport={transport}",))
+            # The live window over RTSP (H.264 in RTP, RFC 6184, over TCP):
+            # the server plays the window clip from its start for each client.
+            check_window("rtsp", lambda: (f"rtsp://127.0.0.1:{port}/file", ["--demuxer-opt=rtsp_transport=tcp"],
+                                          lambda: None, lambda: None))
         stop(srv)
 finally:
     for p in senders:
