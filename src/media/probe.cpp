@@ -296,6 +296,12 @@ Result<void> writeThumb(const std::string &path, const std::string &outPng, cons
     return writePngRgb(outPng, rgb.value()->data[0], rgb.value()->width, rgb.value()->height, rgb.value()->linesize[0]);
 }
 
+Result<void> writePngFrame(const std::string &outPng, const AVFrame *frame, const StreamSpec &spec) {
+    auto rgb = frameToRgb(frame, spec, 0);
+    if (!rgb) return rgb.takeError();
+    return writePngRgb(outPng, rgb.value()->data[0], rgb.value()->width, rgb.value()->height, rgb.value()->linesize[0]);
+}
+
 Result<AvFramePtr> frameToRgb(const AVFrame *src, const StreamSpec &spec, int width) {
     double sar = spec.sarNum > 0 && spec.sarDen > 0 ? double(spec.sarNum) / spec.sarDen : 1.0;
     if (src->sample_aspect_ratio.num > 0 && src->sample_aspect_ratio.den > 0)

@@ -170,18 +170,46 @@ bool DisplayStage::screenshot(uint64_t tag, std::string &why) {
     // the others decode the frame again from the file, full size.
     auto rgb = std::make_shared<std::vector<uint8_t>>();
     int rw = 0, rh = 0;
-    const bool readBack = current_.frame && display_.readBack(*rgb, rw, rh);
-    if (!readBack && (opt_.input.empty() || opt_.input == "-" || !current_.frame)) {
+    if (!current_.frame) {
+        why = "no frame on screen";
+        return false;
+    }
+    const bool readBack = display_.readBack(*rgb, rw, rh);
+    const FrameInfo i = current_.info;
+    // A live source (a URL, a camera, a pipe) is not opened again: its frame
+    // comes from the live window's packets, or is the picture as shown.
+    const bool live = nav_.live();
+    if (!readBack && !live && (opt_.input.empty() || opt_.input == "-" || !current_.frame)) {
         why = "screenshots need a file";
         return false;
     }
-    const FrameInfo i = current_.info;
-    const char *slash = std::strrchr(opt_.input.c_str(), '/');
-    std::string base = opt_.input.empty() ? "demo" : slash ? slash + 1 : opt_.input;
-    if (auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) base.resize(dot);
+    std::string base = opt_.input.empty() ? "demo" : opt_.input;
+    if (live) {
+        // A name from the URL's host and path: "udp://127.0.0.1:5000?x=1" -> "udp-127.0.0.1-5000".
+        if (auto q = base.find('?'); q != std::string::npos) base.resize(q);
+        for (char &c : base)
+            if (c == '/' || c == ':' || c == '?' || c == '&' || c == '=') c = '-';
+        base.erase(std::unique(base.begin(), base.end(), [](char a, char b) { return a == '-' && b == '-'; }),
+                   base.end());
+        if (base.size() > 80) base.resize(80);
+    } else {
+        const char *slash = std::strrchr(opt_.input.c_str(), '/');
+        if (slash) base = slash + 1;
+        if (auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) base.resize(dot);
+    }
     char name[96];
     std::snprintf(name, sizeof name, "-f%06" PRId64 "-pts%.3f.png", i.ordinal, static_cast<double>(i.ptsNs) / 1e9);
     const std::string path = opt_.screenshotDir + "/" + base + name;
+    if (live && !readBack) {
+        auto snap = liveSnap_ ? liveSnap_ : liveWindow_ ? liveWindow_->snapshot() : nullptr;
+        if (!i.ordinalExact) snap.reset();
+        if (!shots_.startLive(path, tag, std::move(snap), i.ordinal, spec_, current_.ref())) {
+            why = "a screenshot is still being written";
+            return false;
+        }
+        say("saving " + path);
+        return true;
+    }
     ThumbRequest req;
     req.useMmap = opt_.useMmap;
     if (i.ordinalExact && fileIndex()) req.frame = i.ordinal;

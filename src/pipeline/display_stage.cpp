@@ -37,6 +37,7 @@ DisplayStage::DisplayStage(DisplayStageDeps d)
     stepPending_ = opt_.startPaused;
     nav_.setLive(liveWindow_ != nullptr || isLiveUrl(opt_.input) || isPipeInput(opt_.input));
     if (liveWindow_ && paused_) liveWindow_->hold(true);
+    shots_.setLiveDecoder(d.shotDecoder);
     avDiffs_.reserve(kAvDiffs);   // --stats: |A-V| per presented frame, allocated once
     lowLatency_ = opt_.lowLatency;
     showLatency_ = opt_.lowLatency || isLiveUrl(opt_.input);

@@ -45,6 +45,7 @@ struct DisplayStageDeps {
     int ttyFd;
     bool encodeStage;
     LiveWindow *liveWindow = nullptr;   // a live source's --live-window (null: a file, or none)
+    VideoDecoder *shotDecoder = nullptr;   // a live window's: screenshots decoded from its packets
 };
 
 class DisplayStage final : public PlayerPort {
@@ -61,6 +62,7 @@ public:
     const LatencyLog &latency() const { return lat_; }
     bool lowLatency() const { return lowLatency_; }   // the profile now (IPC may have switched it)
     FrameLog *frameLog() { return log_.active() ? &log_ : nullptr; }
+    const ScreenshotWorker &shots() const { return shots_; }
     // Frames it holds (the one on screen, the step cache) go back.
     void releaseFrames();
 

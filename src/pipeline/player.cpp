@@ -175,6 +175,12 @@ public:
                     queued_->setLiveWindow(window_.get());
                     filler_ = std::make_unique<CacheFiller>(*demux, false);
                     bgFiller_ = std::make_unique<CacheFiller>(*demux, true);
+                    // Screenshots: the frame decoded again from the window
+                    // (one thread: a still, not a stream).
+                    DecoderOptions so;
+                    so.threads = 1;
+                    so.hwdec.mode = HwdecRequest::Mode::No;
+                    if (auto sd = VideoDecoder::open(*demux, so)) shotDec_ = std::move(sd.value());
                 }
             }
         }
@@ -210,6 +216,7 @@ public:
         if (headless) {
             filler_.reset();
             bgFiller_.reset();
+            shotDec_.reset();
             // No one steps: the live window keeps nothing.
             if (window_ && demux_) demux_->setLiveWindow(nullptr);
             if (window_ && queued_) queued_->setLiveWindow(nullptr);
@@ -229,7 +236,7 @@ public:
             if (g) term_ = std::move(g.value());
         }
         DisplayStageDeps deps{sh_, opt_, *display_, *tee_, *src_, audio_.get(), filler_.get(), bgFiller_.get(), sigFd_,
-                              term_ ? term_->inputFd() : -1, encodeStage_, window_.get()};
+                              term_ ? term_->inputFd() : -1, encodeStage_, window_.get(), shotDec_.get()};
         stage_ = std::make_unique<DisplayStage>(deps);
         if (auto r = stage_->openSideChannels(); !r) {
             stage_.reset();
@@ -315,6 +322,7 @@ private:
     std::unique_ptr<VideoSource> src_;
     QueuedSource *queued_ = nullptr;
     std::unique_ptr<CacheFiller> filler_, bgFiller_;
+    std::unique_ptr<VideoDecoder> shotDec_;   // a live window's screenshots (opened from the demuxer, goes before it)
     std::unique_ptr<Display> display_;
     std::unique_ptr<MirrorTee> tee_;
     std::unique_ptr<tui::TerminalGuard> term_;
@@ -404,9 +412,10 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
     const LiveStats &lv = sh_.live;
     if (demux_ && (demux_->demuxer().isStream() || lv.gaps.load() > 0))
         std::fprintf(stderr, "  live: gaps %" PRId64 " (%.1f s in all, longest %.1f s), reconnects %" PRId64
-                     ", timestamp jumps %" PRId64 "\n",
+                     ", timestamp jumps %" PRId64 ", screenshots %" PRId64 " decoded from the window, %" PRId64
+                     " as shown\n",
                      lv.gaps.load(), lv.gapNs.load() / 1e9, lv.longestGapNs.load() / 1e9, lv.reconnects.load(),
-                     lv.timestampJumps.load());
+                     lv.timestampJumps.load(), stage_->shots().liveDecoded(), stage_->shots().liveAsShown());
     if (window_) {
         const LiveWindow::Stats w = window_->stats();
         std::fprintf(stderr, "  live window: %.1f s (--live-window %.0f s), %" PRId64 " packets, %.1f MiB, frames %" PRId64

@@ -368,17 +368,18 @@ try:
     def window_session(window, back, forward, source=udp_source, label="udp"):
         """Plays the clip from a sender, pauses 2.5 s in, steps back then
         forward; returns (ordinal at the pause, the ordinal each step landed
-        on, the md5 of each frame presented, qv's stderr)."""
+        on, the md5 of each frame presented, qv's stderr, and (ordinal, path,
+        error) of a screenshot taken after the back-steps)."""
         url, extra, start, join = source()
         sock = os.path.join(tmp, f"window-{label}-{window}.sock")
-        q = qv([url, "--display=hash", "--no-audio", f"--input-ipc={sock}",
+        q = qv([url, "--display=hash", "--no-audio", f"--input-ipc={sock}", f"--screenshot-dir={tmp}",
                 f"--live-window={window}", "--stats", "--timeout=10", *extra])
         time.sleep(0.5)
         start()
         wait_for(lambda: os.path.exists(sock), 10)
         c = socket.socket(socket.AF_UNIX)
         c.settimeout(20)
-        landed, at_pause = [], None
+        landed, at_pause, shot = [], None, None
         try:
             c.connect(sock)
             f = c.makefile("rw")
@@ -393,7 +394,10 @@ try:
             time.sleep(2.5)
             cmd("set", "pause", "yes")
             at_pause = cmd("get", "ordinal").get("data")
-            for cmd_name in ["frame-back-step"] * back + ["frame-step"] * forward:
+            for k, cmd_name in enumerate(["frame-back-step"] * back + ["frame-step"] * forward):
+                if k == back:   # a screenshot of the frame stepped back to
+                    r = cmd("screenshot")
+                    shot = (landed[-1] if landed else None, r.get("data"), r.get("error"))
                 d = cmd(cmd_name).get("data")
                 landed.append(d.get("ordinal") if isinstance(d, dict) else None)
             join()
@@ -405,12 +409,12 @@ try:
         join()
         out, err = collect(q, 30)
         md5s = [l.split(",")[-1].strip() for l in out.splitlines() if l and not l.startswith("#")]
-        return at_pause, landed, md5s, err
+        return at_pause, landed, md5s, err, shot
 
     def check_window(label, source=udp_source):
         """20 steps back into the window and 25 forward: each lands on the
         ordinal asked for and shows ffmpeg's frame at that ordinal."""
-        at_pause, landed, md5s, err = window_session(30, 20, 25, source, label)
+        at_pause, landed, md5s, err, shot = window_session(30, 20, 25, source, label)
         want = ([at_pause - k for k in range(1, 21)] + [at_pause - 20 + k for k in range(1, 26)]) if isinstance(at_pause, int) else []
         steps = md5s[-len(landed):] if landed else []
         wrong = [(o, m) for o, m in zip(landed, steps) if not isinstance(o, int) or o >= len(ref) or ref[o] != m]
@@ -422,13 +426,37 @@ try:
         check(m and int(m.group(1)) > 0 and "live window: " in err,
               f"--live-window ({label}): the back-steps were decoded from the window's packets "
               f"({m.group(0) if m else None}; {[l.strip() for l in err.splitlines() if 'live window' in l][:1]})")
+        # The screenshot: the frame decoded again from the window's packets
+        # (the URL is not opened again), the picture `qv thumb` makes of the
+        # clip's frame at that ordinal.
+        o, path, e = shot if shot else (None, None, "no screenshot")
+        same = False
+        if isinstance(o, int) and path and os.path.exists(path):
+            want_png = os.path.join(tmp, f"thumb-{label}.png")
+            subprocess.run([QV, "thumb", wclip, "--frame", str(o), "-o", want_png], check=True)
+            same = png_md5(path) == png_md5(want_png)
+        m = re.search(r"screenshots (\d+) decoded from the window, (\d+) as shown", err)
+        check(same and m and m.groups() == ("1", "0"),
+              f"--live-window ({label}): a screenshot at frame {o} is that frame, full size, decoded from the "
+              f"window ({e}, {path}; {m.group(0) if m else None})")
+
+    def png_md5(path):
+        return subprocess.run([FFMPEG, "-v", "error", "-i", path, "-f", "md5", "-"], stdout=subprocess.PIPE,
+                              text=True).stdout.strip()
 
     check_window("udp")
+    # Without a window (--live-window=0) a screenshot is the picture as shown
+    # (the hash display shows it as decoded), and the URL is not opened again.
+    _, _, _, err, shot = window_session(0, 0, 1)
+    o, path, e = shot if shot else (None, None, "no screenshot")
+    m = re.search(r"screenshots (\d+) decoded from the window, (\d+) as shown", err)
+    check(path and os.path.exists(path) and m and m.groups() == ("0", "1"),
+          f"--live-window=0: a screenshot is the picture as shown ({e}, {path}; {m.group(0) if m else None})")
     # A window of 2 s (qv shows frames about 0.7 s after they come, so the
     # window reaches about a second behind the frame on screen): 80 steps
     # back stop at its first frame (a keyframe) with "start of the live
     # window"; every frame shown still ffmpeg's.
-    at_pause, landed, md5s, err = window_session(2, 80, 0)
+    at_pause, landed, md5s, err, _ = window_session(2, 80, 0)
     m = re.search(r"live window: [0-9.]+ s .* frames (\d+)\.\.", err)
     first = int(m.group(1)) if m else None
     moved = [o for o in landed if isinstance(o, int)]

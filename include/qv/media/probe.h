@@ -6,10 +6,13 @@
 #include <vector>
 
 #include "qv/core/result.h"
+#include "qv/media/stream_spec.h"
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+struct AVFrame;
 
 namespace qv {
 
@@ -62,6 +65,8 @@ struct ThumbRequest {
 };
 
 Result<void> writeThumb(const std::string &path, const std::string &outPng, const ThumbRequest &req);
+// A decoded frame, full size with spec's rotation and SAR applied, as a PNG.
+Result<void> writePngFrame(const std::string &outPng, const AVFrame *frame, const StreamSpec &spec);
 // An RGB24 picture (stride bytes a row) as a PNG file (FFmpeg's encoder).
 Result<void> writePngRgb(const std::string &outPng, const uint8_t *rgb, int w, int h, int stride);
 

@@ -63,6 +63,7 @@ public:
     // starts at firstOrdinal() and grows: a paused go-to, keyframe jump or
     // seek inside it is a fill; anything else only says why not.
     void setLive(bool live) { live_ = live; }
+    bool live() const { return live_; }
 
     NavAction stepForward(const NavFrame &cur) const;
     NavAction stepBack(const NavFrame &cur) const;
