@@ -6,10 +6,12 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/buffer.h>
 #include <libavutil/mathematics.h>
 }
 
 #include <algorithm>
+#include <cstring>
 
 namespace qv {
 
@@ -44,7 +46,38 @@ std::unique_ptr<LiveWindow> LiveWindow::forVideo(const Demuxer &d, LiveWindowLim
                                         st->start_time != AV_NOPTS_VALUE ? st->start_time : INT64_MIN, frameNs);
 }
 
-LiveWindow::~LiveWindow() = default;
+LiveWindow::~LiveWindow() {
+    clear();
+    for (auto &s : ring_) s.pkt.reset();
+    av_buffer_pool_uninit(&pool_);   // freed once the last buffer (a snapshot's) comes back
+}
+
+bool LiveWindow::copyInto(AVPacket *dst, const AVPacket *src) {
+    const int need = src->size + AV_INPUT_BUFFER_PADDING_SIZE;
+    if (need > poolSize_ || !pool_) {
+        // A larger packet than any before (MJPEG sizes vary): a new pool a
+        // quarter larger; the old one goes when its buffers have come back.
+        av_buffer_pool_uninit(&pool_);
+        poolSize_ = need + need / 4;
+        pool_ = av_buffer_pool_init(poolSize_, nullptr);   // int (FFmpeg 4) or size_t (5 on)
+        if (!pool_) {
+            poolSize_ = 0;
+            return false;
+        }
+    }
+    AVBufferRef *buf = av_buffer_pool_get(pool_);
+    if (!buf) return false;
+    if (av_packet_copy_props(dst, src) < 0) {
+        av_buffer_unref(&buf);
+        return false;
+    }
+    std::memcpy(buf->data, src->data, static_cast<size_t>(src->size));
+    std::memset(buf->data + src->size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+    dst->buf = buf;
+    dst->data = buf->data;
+    dst->size = src->size;
+    return true;
+}
 
 void LiveWindow::clear() {
     for (size_t i = 0; i < n_; ++i) av_packet_unref(at(i).pkt.get());
@@ -107,7 +140,7 @@ void LiveWindow::add(const PacketRef &p) {
     if (!s.pkt) s.pkt = allocPacket();
     if (!s.pkt) return;
     av_packet_unref(s.pkt.get());
-    if (av_packet_ref(s.pkt.get(), src) < 0) return;
+    if (lim_.copyData ? !copyInto(s.pkt.get(), src) : av_packet_ref(s.pkt.get(), src) < 0) return;
     s.pts = pts;
     s.dts = dts;
     s.key = key;

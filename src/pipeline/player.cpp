@@ -24,6 +24,7 @@
 #include "qv/display/wire.h"
 #include <fcntl.h>
 #include <functional>
+#include "qv/media/capture.h"
 #include "qv/media/demuxer.h"
 #include "qv/tui/terminal.h"
 
@@ -170,6 +171,7 @@ public:
                 // (HTTP, HLS): a seek there would mix two timelines.
                 LiveWindowLimits lim;
                 lim.durationNs = opt_.liveWindowNs;
+                lim.copyData = looksLikeCapture(opt_.input);   // a camera's buffers go back to its driver
                 window_ = LiveWindow::forVideo(*demux, lim);
                 if (window_) {
                     queued_->setLiveWindow(window_.get());

@@ -10,6 +10,8 @@ libavdevice's video4linux2 input:
   frames an emulated machine cannot take: at least 5), and qv received them
   at the rate the timestamps say;
 - NV12, through the hash display: every frame a different picture;
+- the live window: paused, 8 steps back (`,` on the VT) show the frames
+  received, each identical to the one shown for that ordinal while playing;
 - `q` typed on the VT ends it while the camera streams;
 - a missing device and a malformed parameter: one line each, exit 3 and 2."""
 import os
@@ -42,6 +44,11 @@ wait $P; echo $? > /out/yuyv.rc
 $Q "{CAM}&format=nv12" --display=hash --no-audio --frames=20 > /out/nv12.hash 2>/out/nv12.err; echo $? > /out/nv12.rc
 $Q "{CAM}" --display=kms --no-audio --frame-log=/tmp/fq 2>/out/q.err < /dev/tty1 & P=$!
 waitlog /tmp/fq 10; $V type /dev/tty1 q; wait $P; echo $? > /out/q.rc
+$Q "{CAM}&format=yuyv" --display=kms,hash --no-audio --frame-log=/out/win.tsv --live-window=10 --stats \\
+  < /dev/tty1 > /out/win.hash 2>/out/win.err & P=$!
+waitlog /out/win.tsv 40; $V type /dev/tty1 ' '; sleep 2
+for i in 1 2 3 4 5 6 7 8; do $V type /dev/tty1 ','; sleep 0.7; done
+sleep 1; $V type /dev/tty1 q; wait $P; echo $? > /out/win.rc
 $Q /dev/video9 --display=null --no-audio 2>/out/missing.err; echo $? > /out/missing.rc
 $Q "v4l2:///dev/video0?size=huge" --display=null --no-audio 2>/out/bad.err; echo $? > /out/bad.rc
 exit 0
@@ -133,6 +140,28 @@ else:
 hashes = [l.split()[-1] for l in read("nv12.hash").splitlines() if l.strip() and not l.startswith("#")]
 check(read("nv12.rc") == "0" and len(hashes) == 20 and len(set(hashes)) >= 15,
       f"nv12: 20 frames through the hash display, {len(set(hashes))} different (exit {read('nv12.rc')})")
+# The live window on a camera: playing (the screen, and the hash display as
+# its mirror: one line per frame shown, in the frame log's order), paused,
+# then 8 steps back into the window, each frame the one shown for that
+# ordinal while playing (vivid's counter makes every frame different).
+rows = [l.split("\t") for l in read("win.tsv").splitlines() if l.startswith("presented")]
+sums = [l.split(",")[-1].strip() for l in read("win.hash").splitlines() if l.strip() and not l.startswith("#")]
+ords = [int(r[1].lstrip("~")) for r in rows]
+turn = next((k for k in range(1, len(ords)) if ords[k] < ords[k - 1]), len(ords))
+played = dict(zip(ords[:turn], sums[:turn]))
+back = list(zip(ords[turn:], sums[turn:]))
+same = [o for o, m in back if played.get(o) == m]
+differ = [o for o, m in back if o in played and played[o] != m]
+wm = [l.strip() for l in read("win.err").splitlines() if "live window:" in l]
+check(read("win.rc") == "0" and len(sums) == len(ords) and [o for o, _ in back] == list(range(turn and ords[turn - 1] - 1, turn and ords[turn - 1] - 9, -1))
+      and len(same) >= 4 and not differ and len(set(sums[:turn])) == turn,
+      f"camera: paused, 8 steps back into the live window land on {[o for o, _ in back]}, each frame the one shown "
+      f"while playing ({len(same)} compared, {differ} differ; exit {read('win.rc')}; {wm})")
+# The window keeps copies of a camera's frames: the device's own buffers go
+# back to the driver at once, none is held past the device's close (then
+# libavdevice re-queued one on a closed descriptor: a use after free).
+held = [l for n in ("yuyv.err", "win.err") for l in read(n).splitlines() if "QBUF" in l or "still owned" in l]
+check(not held, f"camera: no device buffer outlives the device ({held[:2]})")
 check(read("q.rc") == "0", f"q on the VT ends qv while the camera streams (exit {read('q.rc')}; {read('q.err')[-200:]})")
 miss = read("missing.err")
 check(read("missing.rc") == "3" and len(miss.splitlines()) == 1 and "/dev/video9" in miss,

@@ -28,6 +28,9 @@
 #include <mutex>
 #include <vector>
 
+struct AVBufferPool;
+struct AVPacket;
+
 namespace qv {
 
 class Demuxer;
@@ -36,6 +39,11 @@ struct LiveWindowLimits {
     int64_t durationNs = 30000000000LL;   // --live-window
     int64_t bytes = 128LL << 20;          // at most this much packet data
     size_t packets = 8192;                // and this many packets
+    // Keep copies of the packets' data, not references: a capture device's
+    // packets are its own mmap'd buffers, which go back to the driver only
+    // when released (and must not outlive the device). Copies come from a
+    // pool, reused: the steady state allocates nothing.
+    bool copyData = false;
 };
 
 // The window frozen for the cache filler and the navigator: the index over
@@ -104,7 +112,12 @@ private:
     void dropGop();   // the oldest GOP (and what cannot decode without it)
     void clear();
 
+    // copyData: packet i's data copied into a pooled buffer.
+    bool copyInto(AVPacket *dst, const AVPacket *src);
+
     LiveWindowLimits lim_;
+    AVBufferPool *pool_ = nullptr;   // copyData: buffers of poolSize_ bytes
+    int poolSize_ = 0;
     int tbNum_, tbDen_;
     int64_t startPts_, frameNs_;
     mutable std::mutex m_;

@@ -10,7 +10,9 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 }
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 using namespace qv;
 
@@ -152,4 +154,33 @@ TEST_CASE("the snapshot's packets share the data and hand out fresh references")
     REQUIRE(snap->packet(0, again));
     CHECK(again.pkt->pts == 0);
     CHECK(!snap->packet(1, again));
+}
+
+TEST_CASE("copyData (a camera): the window's own copies, the device's buffer released at once, buffers reused") {
+    LiveWindowLimits lim;
+    lim.copyData = true;
+    lim.packets = 4;
+    LiveWindow w = window(lim);
+    std::vector<const uint8_t *> seen;
+    for (int k = 0; k < 12; ++k) {
+        PacketRef p = packet(k * kTick, k * kTick, true, k < 6 ? 64 : 5000);   // larger from the 7th on
+        w.add(p);
+        CHECK(av_buffer_get_ref_count(p.pkt->buf) == 1);   // the window took no reference to it
+        auto snap = w.snapshot();
+        REQUIRE(snap);
+        PacketRef out;
+        REQUIRE(snap->packet(snap->size() - 1, out));
+        CHECK(out.pkt->data != p.pkt->data);
+        CHECK(out.pkt->size == p.pkt->size);
+        CHECK(std::memcmp(out.pkt->data, p.pkt->data, static_cast<size_t>(p.pkt->size)) == 0);
+        CHECK(out.pkt->pts == k * kTick);
+        CHECK(w.ordinalOf(k * kTick, k * kTick) == k);
+        seen.push_back(out.pkt->data);
+    }
+    // Four slots, every packet a keyframe: from the 5th packet of one size
+    // on, a pooled buffer comes back and is used again.
+    std::vector<const uint8_t *> late(seen.begin() + 8, seen.end());
+    CHECK(std::count_if(late.begin(), late.end(), [&](const uint8_t *d) {
+              return std::find(seen.begin() + 6, seen.begin() + 8, d) != seen.begin() + 8;
+          }) >= 1);
 }
