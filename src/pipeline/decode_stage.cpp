@@ -58,6 +58,7 @@ void DecodeStage::run() {
     // keyframe asked for is the one due when it comes out.
     IndexView trickIdx;
     int64_t trickShown = -1, trickAsked = -1, trickSeekNs = 0, trickLeadNs = 0;
+    double trickSpeed = 0;   // the clock's speed trickShown was walked at
     int64_t loopWall = INT64_MIN;   // --loop: the clock anchor of the pass that ended
     // Sleeps on the control waiter (a seek, quit and every published clock
     // notify it) until timeoutNs (-1: none), unless changed() already says
@@ -101,6 +102,12 @@ void DecodeStage::run() {
             continue;
         }
         const ClockState clk = sh_.clock.load();
+        if (clk.speed != trickSpeed) {
+            // Another speed or direction (or none): the walk starts afresh
+            // from the clock, not from a keyframe shown before.
+            trickShown = -1;
+            trickSpeed = clk.speed;
+        }
         if (clk.timed && clk.serial == serial && isTrickSpeed(clk.speed) && !landing.active() && clk.anchorWallNs == loopWall) {
             // The looped pass's clock: wait for the new one.
             sleepUnless([&] { const ClockState c = sh_.clock.load(); return c.anchorWallNs != loopWall || !c.timed; }, -1);

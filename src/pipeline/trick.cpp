@@ -55,6 +55,10 @@ TrickStep trickStep(const FrameIndex &idx, const ClockState &clk, int64_t nowNs,
     // sought to) from a frame after that keyframe: going back to it would
     // be a step backwards; the next keyframe is the first.
     if (shownKey < 0 && forward && idx.ptsNsOf(k) < clk.anchorPtsNs) shownKey = k;
+    // Never back against the direction of play: a clock re-anchored on a
+    // keyframe that came out late (a loaded machine) must not make the walk
+    // go back and forth. (The caller forgets shownKey when the speed changes.)
+    if (shownKey >= 0) k = forward ? std::max(k, shownKey) : std::min(k, shownKey);
     if (k != shownKey) {
         st.kind = TrickStep::Kind::Show;
         st.key = k;

@@ -46,7 +46,8 @@ struct TrickStep {
 // position at nowNs + leadNs (the time a keyframe takes to come out, so it
 // comes out on time), shownKey the last one handed on (-1: none; then,
 // forwards, a keyframe before the clock's anchor (the frame on screen when
-// trick play began) is not gone back to).
+// trick play began) is not gone back to). The walk never goes back against
+// its direction from shownKey: the caller passes -1 after a speed change.
 TrickStep trickStep(const FrameIndex &idx, const ClockState &clk, int64_t nowNs, int64_t leadNs, int64_t shownKey);
 
 // The stream time keyframe `key` stands for: until the next keyframe, or

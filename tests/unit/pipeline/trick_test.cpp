@@ -127,6 +127,27 @@ TEST_CASE("reverse: keyframes walked backwards, the first one shown until the di
     CHECK(st.wakeNs == -1);
 }
 
+TEST_CASE("a clock re-anchored behind the keyframe shown: no step back against the direction of play") {
+    FakeIndex idx;
+    // Forwards, 50 shown; the display re-anchored the clock in 25's stretch
+    // (a late keyframe): the walk waits for 75's time, it does not show 25.
+    const ClockState f = clockAt(1200 * ms, 16.0);
+    TrickStep st = trickStep(idx, f, f.anchorWallNs, 0, 50);
+    REQUIRE(st.kind == TrickStep::Kind::Wait);
+    CHECK(st.wakeNs > f.anchorWallNs + 50 * ms);   // 3.0 s: 1.8 s of stream at 16x is 112.5 ms
+    st = trickStep(idx, f, f.anchorWallNs + 113 * ms, 0, 50);
+    CHECK(st.kind == TrickStep::Kind::Show);
+    CHECK(st.key == 75);
+    // Backwards, 25 shown, the clock in 50's stretch: 25 stays.
+    const ClockState r = clockAt(2500 * ms, -16.0);
+    st = trickStep(idx, r, r.anchorWallNs, 0, 25);
+    CHECK(st.kind == TrickStep::Kind::Wait);
+    // After a speed change (shownKey -1) the clock decides again.
+    st = trickStep(idx, r, r.anchorWallNs, 0, -1);
+    CHECK(st.kind == TrickStep::Kind::Show);
+    CHECK(st.key == 50);
+}
+
 TEST_CASE("a keyframe's stretch: to the next keyframe, the last one to the end") {
     FakeIndex idx;
     CHECK(keyStretchNs(idx, 0, 40 * ms) == 1000 * ms);
