@@ -15,6 +15,7 @@ void QueuedSource::restartAt(uint32_t gen, bool fromStart) {
     draining_ = false;
     skipToNs_ = INT64_MIN;
     resumeAt_ = -1;
+    resumeAfterNs_ = kNoTs;
     dec_->flush(fromStart);
 }
 
@@ -52,9 +53,19 @@ void QueuedSource::resumeAfterSwitch() {
     // Nothing came out of the hardware: from the start (by time, the index
     // may not be there yet; ordinals counted from 0).
     if (o == 0 && seek(0)) return;
+    // A file whose index is not there yet (the scan still runs): by time,
+    // from the keyframe before the last frame given out, the frames up to it
+    // not given out again. (Skipping to the next keyframe instead lost the
+    // frames before it, and at the last GOP ended the stream there: a paused
+    // step then waited for a frame that never came.)
+    const int64_t lastNs = dec_->resumePtsNs();
+    if (canIndex_ && lastNs != kNoTs && seek(lastNs)) {
+        resumeAfterNs_ = lastNs;   // after the seek (which clears it)
+        return;
+    }
     // No index (a pipe, a live source): software from the next keyframe on
     // (after the last frame's time when known; INT64_MIN + 1: any keyframe).
-    skipToNs_ = dec_->resumePtsNs() == kNoTs ? INT64_MIN + 1 : dec_->resumePtsNs() + 1;
+    skipToNs_ = lastNs == kNoTs ? INT64_MIN + 1 : lastNs + 1;
 }
 
 bool QueuedSource::skipToKeyAfter(int64_t ns) {
@@ -71,15 +82,17 @@ Result<NextStatus> QueuedSource::next(FrameRef &out) {
         if (accepting_) {
             switch (dec_->receive(out)) {
             case VideoDecoder::Got::Frame:
-                if (resumeAt_ >= 0) {
+                if (resumeAt_ >= 0 || resumeAfterNs_ != kNoTs) {
                     // After the switch to software: decoded again from the
                     // keyframe before, given out from the frame after the
-                    // last one the hardware gave.
-                    if (out.info.ordinalExact && out.info.ordinal < resumeAt_) {
+                    // last one the hardware gave (by ordinal, else by time).
+                    if ((resumeAt_ >= 0 && out.info.ordinalExact && out.info.ordinal < resumeAt_) ||
+                        (resumeAfterNs_ != kNoTs && out.info.ptsNs <= resumeAfterNs_)) {
                         out.reset();
                         continue;
                     }
                     resumeAt_ = -1;
+                    resumeAfterNs_ = kNoTs;
                 }
                 return NextStatus::Frame;
             case VideoDecoder::Got::End: return NextStatus::End;

@@ -63,6 +63,7 @@ private:
     bool draining_ = false;       // the end came: the decoder gives what it holds
     int64_t skipToNs_ = INT64_MIN;   // drop packets until a keyframe at or after this time
     int64_t resumeAt_ = -1;          // after a switch to software: frames before this ordinal are not given out
+    int64_t resumeAfterNs_ = kNoTs;  // the same by time (a file before its index is there)
 };
 
 } // namespace qv
