@@ -44,6 +44,12 @@ public:
 
     ~Player() {
         if (demux_) demux_->stop();
+        // Packets still queued go before the demuxer closes its input: a
+        // camera's packets are the device's own buffers, which libavdevice
+        // takes back into a device it has closed (and freed) otherwise.
+        PacketItem it;
+        for (PacketQueue *q : {&videoQ_, &audioQ_})
+            while (q->tryPop(it)) it = PacketItem{};
     }
 
     // Opens the input, the displays and the sound; returns an exit code
