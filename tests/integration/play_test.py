@@ -79,8 +79,11 @@ def pace(*extra):
 
 
 r1, r2 = pace(), pace("--speed=2")
-check(0.85 < r1 < 1.15, f"1x: wall time per stream second {r1:.2f}")
-check(0.4 < r2 < 0.6, f"--speed=2: wall time per stream second {r2:.2f}")
+# Loose bounds (a loaded machine shows a late frame late, stretching a short
+# run; CI once measured 0.74 at 2x): 1x is about real time, 2x clearly
+# faster than 1x and not faster than 2x. Ignoring --speed gives about 1.0.
+check(0.85 < r1 < 1.3, f"1x: wall time per stream second {r1:.2f}")
+check(0.4 < r2 < 0.8 and r2 < 0.75 * r1, f"--speed=2: wall time per stream second {r2:.2f} (1x: {r1:.2f})")
 
 # 6. The ] and [ keys change the speed (driven through --input-ipc keypress).
 sock = f"/tmp/qv-play-{os.getpid()}.sock"
