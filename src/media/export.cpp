@@ -102,7 +102,7 @@ static Result<ExportReport> exportStills(const std::string &path, const ExportRe
     rep.toSec = span.toSec;
     // A directory named with a trailing '/' is made when missing (and
     // removed again if the export fails).
-    const std::string firstName = stillName(pattern, from);
+    const std::string firstName = stillName(pattern, from + req.ordinalBase);
     const size_t slash = firstName.rfind('/');
     std::string madeDir;
     if (slash != std::string::npos && slash > 0) {
@@ -121,7 +121,7 @@ static Result<ExportReport> exportStills(const std::string &path, const ExportRe
         [&](AVFrame *f, int64_t ordinal, const AVStream *) -> Result<void> {
             auto rgb = frameToRgb(f, spec, 0);
             if (!rgb) return rgb.takeError();
-            const std::string name = stillName(pattern, ordinal);
+            const std::string name = stillName(pattern, ordinal + req.ordinalBase);
             struct stat sb{};
             const bool existed = stat(name.c_str(), &sb) == 0;
             if (auto w = writePngRgb(name, rgb.value()->data[0], rgb.value()->width, rgb.value()->height,

@@ -42,8 +42,47 @@ std::unique_ptr<LiveWindow> LiveWindow::forVideo(const Demuxer &d, LiveWindowLim
     if (!st) return nullptr;
     const StreamSpec &spec = d.videoSpec();
     const int64_t frameNs = spec.fpsNum > 0 && spec.fpsDen > 0 ? av_rescale(1000000000, spec.fpsDen, spec.fpsNum) : 40000000;
-    return std::make_unique<LiveWindow>(lim, st->time_base.num, st->time_base.den,
-                                        st->start_time != AV_NOPTS_VALUE ? st->start_time : INT64_MIN, frameNs);
+    auto w = std::make_unique<LiveWindow>(lim, st->time_base.num, st->time_base.den,
+                                          st->start_time != AV_NOPTS_VALUE ? st->start_time : INT64_MIN, frameNs);
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    if (par && avcodec_parameters_copy(par, st->codecpar) >= 0)
+        w->par_ = std::shared_ptr<const AVCodecParameters>(par, [](const AVCodecParameters *p) {
+            auto *q = const_cast<AVCodecParameters *>(p);
+            avcodec_parameters_free(&q);
+        });
+    else avcodec_parameters_free(&par);
+    return w;
+}
+
+Result<void> LiveSnapshot::writeSpan(const std::string &path, size_t first, size_t last) const {
+    if (!par_ || first > last || last >= pkts_.size())
+        return Error::make(ErrorKind::Internal, "no such span of the live window");
+    AVFormatContext *oc = nullptr;
+    int r = avformat_alloc_output_context2(&oc, nullptr, "nut", path.c_str());
+    if (r < 0 || !oc) return Error::make(ErrorKind::Output, "cannot write " + path + ": no NUT muxer");
+    std::unique_ptr<AVFormatContext, void (*)(AVFormatContext *)> guard(oc, [](AVFormatContext *c) {
+        if (c->pb) avio_closep(&c->pb);
+        avformat_free_context(c);
+    });
+    AVStream *st = avformat_new_stream(oc, nullptr);
+    if (!st || avcodec_parameters_copy(st->codecpar, par_.get()) < 0)
+        return Error::make(ErrorKind::Internal, "cannot write " + path + ": out of memory");
+    st->codecpar->codec_tag = 0;
+    st->time_base = AVRational{tbNum_, tbDen_};
+    if ((r = avio_open(&oc->pb, path.c_str(), AVIO_FLAG_WRITE)) < 0 || (r = avformat_write_header(oc, nullptr)) < 0)
+        return Error::make(ErrorKind::Output, "cannot write " + path);
+    AvPacketPtr pkt = allocPacket();
+    for (size_t i = first; pkt && i <= last; ++i) {
+        av_packet_unref(pkt.get());
+        if (av_packet_ref(pkt.get(), pkts_[i].pkt.get()) < 0) return Error::make(ErrorKind::Internal, "out of memory");
+        pkt->stream_index = 0;
+        pkt->pos = -1;
+        if (pkts_[i].key) pkt->flags |= AV_PKT_FLAG_KEY;
+        av_packet_rescale_ts(pkt.get(), AVRational{tbNum_, tbDen_}, st->time_base);
+        if ((r = av_write_frame(oc, pkt.get())) < 0) return Error::make(ErrorKind::Output, "cannot write " + path);
+    }
+    if (av_write_trailer(oc) < 0 || avio_closep(&oc->pb) < 0) return Error::make(ErrorKind::Output, "cannot write " + path);
+    return {};
 }
 
 LiveWindow::~LiveWindow() {
@@ -206,6 +245,9 @@ std::shared_ptr<const LiveSnapshot> LiveWindow::snapshot() const {
     idx->startPts = startPts_;
     idx->frameNs = frameNs_;
     idx->build(std::move(entries), true, first);
+    snap->par_ = par_;
+    snap->tbNum_ = tbNum_;
+    snap->tbDen_ = tbDen_;
     // The index ranks the window's packets by pts from its first ordinal;
     // the window numbered them as they came. Those agree unless a packet
     // came further out of order than kLookBack, or one before the window

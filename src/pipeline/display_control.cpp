@@ -165,6 +165,18 @@ void DisplayStage::takeShots() {
     if (shots_.take(tag, path, error)) ctl_.shotDone(tag, path, error);
 }
 
+std::string DisplayStage::liveName() const {
+    // From the URL's host and path: "udp://127.0.0.1:5000?x=1" -> "udp-127.0.0.1-5000".
+    std::string base = opt_.input == "-" ? "stdin" : opt_.input;
+    if (auto q = base.find('?'); q != std::string::npos) base.resize(q);
+    for (char &c : base)
+        if (c == '/' || c == ':' || c == '?' || c == '&' || c == '=') c = '-';
+    base.erase(std::unique(base.begin(), base.end(), [](char a, char b) { return a == '-' && b == '-'; }), base.end());
+    while (!base.empty() && base.front() == '-') base.erase(0, 1);
+    if (base.size() > 80) base.resize(80);
+    return base.empty() ? "live" : base;
+}
+
 bool DisplayStage::screenshot(uint64_t tag, std::string &why) {
     // A display that reads back what it shows (vulkan) saves that picture;
     // the others decode the frame again from the file, full size.
@@ -185,13 +197,7 @@ bool DisplayStage::screenshot(uint64_t tag, std::string &why) {
     }
     std::string base = opt_.input.empty() ? "demo" : opt_.input;
     if (live) {
-        // A name from the URL's host and path: "udp://127.0.0.1:5000?x=1" -> "udp-127.0.0.1-5000".
-        if (auto q = base.find('?'); q != std::string::npos) base.resize(q);
-        for (char &c : base)
-            if (c == '/' || c == ':' || c == '?' || c == '&' || c == '=') c = '-';
-        base.erase(std::unique(base.begin(), base.end(), [](char a, char b) { return a == '-' && b == '-'; }),
-                   base.end());
-        if (base.size() > 80) base.resize(80);
+        base = liveName();
     } else {
         const char *slash = std::strrchr(opt_.input.c_str(), '/');
         if (slash) base = slash + 1;

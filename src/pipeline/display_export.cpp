@@ -2,9 +2,11 @@
 // on the ExportWorker's thread; this is the display thread's side).
 #include "display_stage.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <unistd.h>
 
 namespace qv {
 
@@ -15,7 +17,9 @@ bool DisplayStage::mark(bool in, int64_t &ordinal, std::string &why) {
     }
     RangePoint p;
     const FrameInfo &i = current_.info;
-    if (i.ordinalExact && fileIndex()) {
+    // A live source's marks are ordinals too (they count the frames
+    // received): the export finds them in the live window.
+    if (i.ordinalExact && (fileIndex() || liveWindow_)) {
         p.ordinal = true;
         p.value = i.ordinal;
         ordinal = i.ordinal;
@@ -33,7 +37,12 @@ bool DisplayStage::mark(bool in, int64_t &ordinal, std::string &why) {
 }
 
 bool DisplayStage::startExport(uint64_t tag, const std::string &path, bool stills, std::string &why) {
-    if (opt_.input.empty() || opt_.input == "-" || opt_.input.find("://") != std::string::npos) {
+    const bool live = nav_.live();
+    if (live && !liveWindow_) {
+        why = "a live source exports from its live window: --live-window is 0";
+        return false;
+    }
+    if (!live && (opt_.input.empty() || opt_.input.find("://") != std::string::npos)) {
         why = "export needs a file";
         return false;
     }
@@ -50,11 +59,16 @@ bool DisplayStage::startExport(uint64_t tag, const std::string &path, bool still
     req.to = markOut_;
     req.output = path;
     if (req.output.empty()) {
-        const char *slash = std::strrchr(opt_.input.c_str(), '/');
-        std::string base = slash ? slash + 1 : opt_.input, ext = ".mkv";
-        if (auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) {
-            ext = base.substr(dot);
-            base.resize(dot);
+        std::string base, ext = ".mkv";
+        if (live) {
+            base = liveName();
+        } else {
+            const char *slash = std::strrchr(opt_.input.c_str(), '/');
+            base = slash ? slash + 1 : opt_.input;
+            if (auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) {
+                ext = base.substr(dot);
+                base.resize(dot);
+            }
         }
         char range[64];
         auto part = [](const RangePoint &p) {
@@ -67,13 +81,57 @@ bool DisplayStage::startExport(uint64_t tag, const std::string &path, bool still
         // Stills: a directory of PNGs, one a frame (frame-NNNNNN.png).
         req.output = opt_.screenshotDir + "/" + base + range + (stills ? std::string("/") : ext);
     }
-    if (!exports_.start(opt_.input, req, index_.shared(), tag)) {
+    if (live) {
+        if (!startLiveExport(req, tag, why)) return false;
+    } else if (!exports_.start(opt_.input, req, index_.shared(), tag)) {
         why = "an export is still running";
         return false;
     }
     exportPercent_ = -1;
     exportPath_ = req.output;
     say("exporting " + req.output);
+    return true;
+}
+
+// A live source: the GOPs that hold the marked frames, from the window's
+// packets, go to a file first (the source cannot be read again); the export
+// runs on that file, its frames counted from the span's first.
+bool DisplayStage::startLiveExport(ExportRequest &req, uint64_t tag, std::string &why) {
+    if (!req.from.ordinal || !req.to.ordinal) {
+        why = "mark frames the live window holds (its frames have exact ordinals)";
+        return false;
+    }
+    auto snap = liveWindow_->snapshot();
+    const PacketIndex *idx = snap ? snap->index.get() : nullptr;
+    const int64_t lo = std::min(req.from.value, req.to.value), hi = std::max(req.from.value, req.to.value);
+    if (!idx || lo < idx->firstOrdinal() || hi >= idx->frameCount()) {
+        why = "the marked frames are no longer in the live window";
+        return false;
+    }
+    // From the keyframe the first marked frame decodes from, to the packet
+    // before the keyframe after the last one (whole GOPs: every frame
+    // between them decodes, and the span's ordinals run without a gap).
+    const int64_t first = idx->keyFor(lo, 0);
+    const int64_t nk = idx->nextKey(hi);
+    const int64_t end = nk >= 0 ? idx->decodeIndexOf(nk) - 1 : static_cast<int64_t>(snap->size()) - 1;
+    if (first < 0 || end < first) {
+        why = "the marked frames are no longer in the live window";
+        return false;
+    }
+    int64_t base = INT64_MAX;
+    const auto &pk = idx->packets();
+    for (int64_t d = first; d <= end; ++d)
+        if (pk[static_cast<size_t>(d)].ordinal >= 0) base = std::min(base, pk[static_cast<size_t>(d)].ordinal);
+    req.from.value -= base;
+    req.to.value -= base;
+    req.ordinalBase = base;
+    char tmp[64];
+    std::snprintf(tmp, sizeof tmp, "/.qv-live-%d-%" PRIu64 ".nut", static_cast<int>(::getpid()), tag);
+    if (!exports_.startLive(snap, static_cast<size_t>(first), static_cast<size_t>(end), opt_.screenshotDir + tmp, req,
+                            tag)) {
+        why = "an export is still running";
+        return false;
+    }
     return true;
 }
 

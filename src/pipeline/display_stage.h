@@ -125,6 +125,8 @@ private:
     void onDisplayEvent(const DisplayEvent &e);
     void takeShots();
     void takeExport();   // display_export.cpp: progress in the status line, the result
+    bool startLiveExport(ExportRequest &req, uint64_t tag, std::string &why);
+    std::string liveName() const;   // a live source's name for its PNGs and exports
     void tickEnding(int64_t now, int64_t &timeoutNs);
     // Trick play (display_trick.cpp): the speed asks for it and the index
     // is there; a trick keyframe shown as it comes, other frames dropped;

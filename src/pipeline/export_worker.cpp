@@ -2,6 +2,7 @@
 
 #include "qv/pipeline/waiter.h"
 
+#include <cstdio>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -17,14 +18,14 @@ ExportWorker::~ExportWorker() {
     if (thread_.joinable()) thread_.join();
 }
 
-bool ExportWorker::start(const std::string &input, const ExportRequest &req, std::shared_ptr<const PacketIndex> idx,
-                         uint64_t tag) {
+bool ExportWorker::run(const ExportRequest &req, uint64_t tag,
+                       std::function<Result<ExportReport>(const ExportRequest &)> job) {
     if (busy_) return false;
     if (thread_.joinable()) thread_.join();
     busy_ = true;
     percent_.store(0);
     cancel_.store(false);
-    thread_ = std::thread([this, input, req = ExportRequest(req), idx, tag]() mutable {
+    thread_ = std::thread([this, req = ExportRequest(req), job = std::move(job), tag]() mutable {
         pthread_setname_np(pthread_self(), "qv-export");
         // Below the playback threads: the export yields to the picture.
         (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
@@ -37,7 +38,7 @@ bool ExportWorker::start(const std::string &input, const ExportRequest &req, std
             const int p = static_cast<int>(f * 100);
             if (p != percent_.exchange(p, std::memory_order_relaxed)) poke();
         };
-        auto r = exportRange(input, req, idx);
+        auto r = job(req);
         {
             std::lock_guard<std::mutex> lk(m_);
             finished_ = true;
@@ -49,6 +50,29 @@ bool ExportWorker::start(const std::string &input, const ExportRequest &req, std
         poke();
     });
     return true;
+}
+
+bool ExportWorker::start(const std::string &input, const ExportRequest &req, std::shared_ptr<const PacketIndex> idx,
+                         uint64_t tag) {
+    return run(req, tag, [input, idx](const ExportRequest &r) { return exportRange(input, r, idx); });
+}
+
+bool ExportWorker::startLive(std::shared_ptr<const LiveSnapshot> snap, size_t first, size_t last,
+                             const std::string &tmp, const ExportRequest &req, uint64_t tag) {
+    return run(req, tag, [snap, first, last, tmp](const ExportRequest &r) -> Result<ExportReport> {
+        auto w = snap->writeSpan(tmp, first, last);
+        auto out = w ? exportRange(tmp, r) : Result<ExportReport>(w.takeError());
+        std::remove(tmp.c_str());
+        if (out) {   // the report in the live stream's numbers
+            ExportReport &rep = out.value();
+            const double t0 = static_cast<double>(snap->index->ptsNsOf(r.ordinalBase)) / 1e9;
+            rep.plan.from += r.ordinalBase;
+            rep.plan.to += r.ordinalBase;
+            rep.fromSec += t0;
+            rep.toSec += t0;
+        }
+        return out;
+    });
 }
 
 bool ExportWorker::take(uint64_t &tag, std::string &path, std::string &summary, std::string &error) {

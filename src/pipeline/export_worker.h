@@ -7,9 +7,11 @@
 
 #include "qv/core/unique_fd.h"
 #include "qv/media/export.h"
+#include "qv/media/live_window.h"
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +27,11 @@ public:
     bool busy() const { return busy_; }
     // Display thread. False when an export is running.
     bool start(const std::string &input, const ExportRequest &req, std::shared_ptr<const PacketIndex> idx, uint64_t tag);
+    // A live source: packets first..last of the window's snapshot are
+    // written to tmp (a NUT file, removed after) and exported from there;
+    // req's range counts that file's frames.
+    bool startLive(std::shared_ptr<const LiveSnapshot> snap, size_t first, size_t last, const std::string &tmp,
+                   const ExportRequest &req, uint64_t tag);
     int eventFd() const { return event_.get(); }
     // Display thread, after eventFd() turned readable: the percentage done,
     // and true with the result when finished (summary or error).
@@ -32,6 +39,9 @@ public:
     bool take(uint64_t &tag, std::string &path, std::string &summary, std::string &error);
 
 private:
+    // The export on its thread: job(req) with req's cancel and progress set.
+    bool run(const ExportRequest &req, uint64_t tag, std::function<Result<ExportReport>(const ExportRequest &)> job);
+
     UniqueFd event_;
     std::thread thread_;
     std::atomic<bool> cancel_{false};

@@ -365,7 +365,7 @@ try:
         th = threading.Thread(target=ts_frames.send, args=(wframes, port, 30))
         return f"udp://127.0.0.1:{port}?fifo_size=100000", [], th.start, th.join
 
-    def window_session(window, back, forward, source=udp_source, label="udp"):
+    def window_session(window, back, forward, source=udp_source, label="udp", export=None):
         """Plays the clip from a sender, pauses 2.5 s in, steps back then
         forward; returns (ordinal at the pause, the ordinal each step landed
         on, the md5 of each frame presented, qv's stderr, and (ordinal, path,
@@ -379,7 +379,7 @@ try:
         wait_for(lambda: os.path.exists(sock), 10)
         c = socket.socket(socket.AF_UNIX)
         c.settimeout(20)
-        landed, at_pause, shot = [], None, None
+        landed, at_pause, shot, marks = [], None, None, []
         try:
             c.connect(sock)
             f = c.makefile("rw")
@@ -398,8 +398,14 @@ try:
                 if k == back:   # a screenshot of the frame stepped back to
                     r = cmd("screenshot")
                     shot = (landed[-1] if landed else None, r.get("data"), r.get("error"))
+                    if export:
+                        marks.append(cmd("mark-in").get("data"))
+                if export and k == back + 10:
+                    marks.append(cmd("mark-out").get("data"))
                 d = cmd(cmd_name).get("data")
                 landed.append(d.get("ordinal") if isinstance(d, dict) else None)
+            if export:   # the marked frames, from the window's packets (answered when written)
+                marks.append(cmd("export", export))
             join()
             cmd("quit")
         except (OSError, ValueError) as e:
@@ -409,12 +415,13 @@ try:
         join()
         out, err = collect(q, 30)
         md5s = [l.split(",")[-1].strip() for l in out.splitlines() if l and not l.startswith("#")]
-        return at_pause, landed, md5s, err, shot
+        return at_pause, landed, md5s, err, shot, marks
 
     def check_window(label, source=udp_source):
         """20 steps back into the window and 25 forward: each lands on the
         ordinal asked for and shows ffmpeg's frame at that ordinal."""
-        at_pause, landed, md5s, err, shot = window_session(30, 20, 25, source, label)
+        out = os.path.join(tmp, f"export-{label}.mkv")
+        at_pause, landed, md5s, err, shot, marks = window_session(30, 20, 25, source, label, out)
         want = ([at_pause - k for k in range(1, 21)] + [at_pause - 20 + k for k in range(1, 26)]) if isinstance(at_pause, int) else []
         steps = md5s[-len(landed):] if landed else []
         wrong = [(o, m) for o, m in zip(landed, steps) if not isinstance(o, int) or o >= len(ref) or ref[o] != m]
@@ -440,6 +447,26 @@ try:
               f"--live-window ({label}): a screenshot at frame {o} is that frame, full size, decoded from the "
               f"window ({e}, {path}; {m.group(0) if m else None})")
 
+        # The export: frames marked in the window (in: the frame 20 steps
+        # back, out: 10 steps on), written from its packets: those frames,
+        # ffmpeg's at their ordinals.
+        mi, mo, r = (marks + [None, None, None])[:3]
+        a = mi.get("ordinal") if isinstance(mi, dict) else None
+        b = mo.get("ordinal") if isinstance(mo, dict) else None
+        got = []
+        if isinstance(r, dict) and r.get("error") == "success" and os.path.exists(out):
+            got = [l.split(",")[-1].strip() for l in subprocess.run(
+                [FFMPEG, "-nostdin", "-v", "error", "-i", out, "-map", "0:v:0", "-f", "framemd5", "-"],
+                stdout=subprocess.PIPE, text=True).stdout.splitlines() if l and not l.startswith("#")]
+        copied = re.search(r"(\d+) copied", str(r))
+        same = sum(1 for x, y in zip(got, ref[a:b + 1]) if x == y) if isinstance(a, int) and isinstance(b, int) else 0
+        check(isinstance(a, int) and isinstance(b, int) and b == a + 10 and len(got) == 11 and copied
+              and same >= int(copied.group(1)) > 0 and f"frames {a}..{b}" in str(r),
+              f"--live-window ({label}): marked frames {a}..{b} exported from the window: {len(got)} frames, "
+              f"{same} of them ffmpeg's at those ordinals (the copied ones; the head re-encoded) ({r})")
+        left = [n for n in os.listdir(tmp) if n.startswith(".qv-live-")]
+        check(not left, f"--live-window ({label}): the export's span file is gone ({left})")
+
     def png_md5(path):
         return subprocess.run([FFMPEG, "-v", "error", "-i", path, "-f", "md5", "-"], stdout=subprocess.PIPE,
                               text=True).stdout.strip()
@@ -447,7 +474,7 @@ try:
     check_window("udp")
     # Without a window (--live-window=0) a screenshot is the picture as shown
     # (the hash display shows it as decoded), and the URL is not opened again.
-    _, _, _, err, shot = window_session(0, 0, 1)
+    _, _, _, err, shot, _ = window_session(0, 0, 1)
     o, path, e = shot if shot else (None, None, "no screenshot")
     m = re.search(r"screenshots (\d+) decoded from the window, (\d+) as shown", err)
     check(path and os.path.exists(path) and m and m.groups() == ("0", "1"),
@@ -456,7 +483,7 @@ try:
     # window reaches about a second behind the frame on screen): 80 steps
     # back stop at its first frame (a keyframe) with "start of the live
     # window"; every frame shown still ffmpeg's.
-    at_pause, landed, md5s, err, _ = window_session(2, 80, 0)
+    at_pause, landed, md5s, err, _, _ = window_session(2, 80, 0)
     m = re.search(r"live window: [0-9.]+ s .* frames (\d+)\.\.", err)
     first = int(m.group(1)) if m else None
     moved = [o for o in landed if isinstance(o, int)]

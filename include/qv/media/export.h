@@ -31,6 +31,10 @@ struct ExportRequest {
     bool reencode = false;         // re-encode every frame
     std::string encoder;           // FFmpeg encoder name; empty: the codec's default encoder
     int threads = 0;
+    // What the caller numbers the input's frame 0 (a live window's span
+    // written to a file: the frame's ordinal in the live stream): stills'
+    // names and the report's frames count from it; from and to do not.
+    int64_t ordinalBase = 0;
     const std::atomic<bool> *cancel = nullptr;
     // Fraction done, 0..1, from the exporting thread.
     std::function<void(double)> progress;

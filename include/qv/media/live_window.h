@@ -19,6 +19,7 @@
 // hold() on qv-display. One mutex, held for a lookup or an insert.
 #pragma once
 
+#include "qv/core/result.h"
 #include "qv/media/packet.h"
 #include "qv/media/packet_index.h"
 
@@ -26,9 +27,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 struct AVBufferPool;
+struct AVCodecParameters;
 struct AVPacket;
 
 namespace qv {
@@ -56,10 +59,16 @@ public:
     // its packet's timestamps: the snapshot's own stay untouched).
     bool packet(size_t i, PacketRef &out) const;
     size_t size() const { return pkts_.size(); }
+    // Packets first..last (decode order) stream-copied into a NUT file at
+    // path, their timestamps as they came (NUT keeps any codec and the
+    // stream's own time base): a live span as a file, for the export.
+    Result<void> writeSpan(const std::string &path, size_t first, size_t last) const;
 
 private:
     friend class LiveWindow;
     std::vector<PacketRef> pkts_;
+    std::shared_ptr<const AVCodecParameters> par_;   // the video stream's
+    int tbNum_ = 1, tbDen_ = 1;
 };
 
 class LiveWindow {
@@ -116,6 +125,7 @@ private:
     bool copyInto(AVPacket *dst, const AVPacket *src);
 
     LiveWindowLimits lim_;
+    std::shared_ptr<const AVCodecParameters> par_;   // forVideo: the stream's, for snapshots' writeSpan
     AVBufferPool *pool_ = nullptr;   // copyData: buffers of poolSize_ bytes
     int poolSize_ = 0;
     int tbNum_, tbDen_;
