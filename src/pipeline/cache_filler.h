@@ -53,6 +53,8 @@ public:
     bool busy() const { return busy_.load(std::memory_order_acquire); }
     // A frame for the cache (its info.ordinal exact), false when none yet.
     bool take(FrameRef &out) { return out_.tryPop(out); }
+    // A frame waits to be taken (checked after readyWaiter().prepare()).
+    bool hasOutput() const { return !out_.empty(); }
     Waiter &readyWaiter() { return out_.dataWaiter(); }
     int64_t decoded() const { return decoded_.load(std::memory_order_relaxed); }
 

@@ -501,7 +501,12 @@ void DisplayStage::sleep(bool waitData, int64_t timeoutNs) {
         fds_.push_back({fw->eventFd(), POLLIN, 0});
         fw->prepare();
     }
-    const bool ready = (waitData && (!sh_.toDisplay.empty() || sh_.toDisplay.closed()));
+    // Checked after prepare() (the Waiter's protocol): what a filler handed
+    // over, or a fill the step waits for that ended, between takeFilled()
+    // and here would otherwise wake no one.
+    const bool fillerReady = (filler_ && filler_->hasOutput()) || (bgFiller_ && bgFiller_->hasOutput()) ||
+                             (stepPending_ && fillWait_ && filler_ && !filler_->busy());
+    const bool ready = fillerReady || (waitData && (!sh_.toDisplay.empty() || sh_.toDisplay.closed()));
     if (!ready) {
         const int ms = timeoutNs < 0 ? -1 : static_cast<int>((timeoutNs + 999999) / 1000000);
         ::poll(fds_.data(), static_cast<nfds_t>(fds_.size()), ms);
