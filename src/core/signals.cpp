@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <mutex>
+#include <ctime>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -20,6 +21,18 @@ struct Slot {
 };
 Slot gSlots[kMaxSlots];
 std::atomic<int> gSeq{0};
+std::atomic<int> gWriters{0};     // picture writes in flight (outputEnter)
+std::atomic<bool> gDying{false};  // a fatal signal came: no more picture output
+
+// Waits for the picture writes in flight, at most 300 ms (nanosleep is
+// async-signal-safe); the faulting thread may be one of them.
+void quiesceOutput() {
+    gDying.store(true);
+    for (int i = 0; i < 300 && gWriters.load() > 0; ++i) {
+        struct timespec ms{0, 1000000};
+        nanosleep(&ms, nullptr);
+    }
+}
 thread_local sigjmp_buf *tlsBusJump = nullptr;
 
 // One thread_local stack per thread that asked, freed at thread exit.
@@ -63,7 +76,10 @@ void fatalHandler(int sig, siginfo_t *info, void *uctx) {
         siglongjmp(*target, 1);
     }
     static std::atomic<bool> once{false};
-    if (!once.exchange(true)) runSlots();   // a second fault inside a slot: do not loop
+    if (!once.exchange(true)) {   // a second fault inside a slot: do not loop
+        quiesceOutput();
+        runSlots();
+    }
     const struct sigaction &prev = gPrevious[sig];
     if ((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction) {
         prev.sa_sigaction(sig, info, uctx);   // a sanitizer's handler reports and exits
@@ -77,6 +93,15 @@ void fatalHandler(int sig, siginfo_t *info, void *uctx) {
 } // namespace
 
 sigjmp_buf *&busJumpTarget() { return tlsBusJump; }
+
+bool outputEnter() {
+    gWriters.fetch_add(1);
+    if (!gDying.load()) return true;
+    gWriters.fetch_sub(1);
+    return false;
+}
+
+void outputLeave() { gWriters.fetch_sub(1); }
 
 int addFatalRestore(RestoreFn fn, void *ctx, int order) {
     if (!fn) return -1;

@@ -1,6 +1,7 @@
 #include "term_out.h"
 
 #include "qv/core/log.h"
+#include "qv/core/signals.h"
 #include "qv/sync/clock.h"
 
 #include <algorithm>
@@ -26,7 +27,9 @@ Result<void> TermOut::write(std::vector<iovec> &iov) {
     while (i < iov.size() && iov[i].iov_len == 0) ++i;
     while (i < iov.size()) {
         const int n = static_cast<int>(std::min<size_t>(iov.size() - i, 512));   // IOV_MAX is at least 1024
+        if (!sig::outputEnter()) return {};   // dying: the terminal is being put back
         ssize_t w = ::writev(fd_, iov.data() + i, n);
+        sig::outputLeave();
         if (w < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) {

@@ -234,6 +234,23 @@ void DisplayStage::navigate(const NavAction &a) {
     switch (a.kind) {
     case NavAction::Kind::Nothing:
         if (a.stepPending) {
+            if (pipelineEnded_) {
+                // The pipeline ended for this serial and brings nothing
+                // more: a frame the index has is sought (never a wait
+                // for ever); past the last one, the end is said.
+                if (fileIndex() && a.stepTarget >= 0 && a.stepTarget < index_.get()->frameCount() &&
+                    stepSeekIssued_ != a.stepTarget) {
+                    stepSeekIssued_ = a.stepTarget;
+                    NavAction s = nav_.gotoOrdinal(a.stepTarget, true);
+                    if (s.kind != NavAction::Kind::Nothing) {
+                        navigate(s);
+                        break;
+                    }
+                }
+                say("end of file");
+                ctl_.answerWaiting();
+                break;
+            }
             stepPending_ = true;
             stepTarget_ = a.stepTarget;
             stepSeekIssued_ = -1;
@@ -256,6 +273,7 @@ void DisplayStage::seekPipeline(const NavAction &a) {
     r.exact = a.exact;
     r.ordinal = index_.get() ? a.ordinal : -1;
     displaySerial_ = sh_.seek.publish(r);
+    pipelineEnded_ = false;
     sh_.wakeAll();
     clock_.reset();
     stepPending_ = a.stepPending;

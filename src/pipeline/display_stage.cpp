@@ -200,6 +200,7 @@ DisplayStage::Head DisplayStage::handleHead(int64_t &timeoutNs, bool &waitData) 
         if (fl->serial == displaySerial_) {
             clock_.reset();
             lastPipelineOrdinal_ = -1;
+            pipelineEnded_ = false;
             publishClock();
         }
         sh_.toDisplay.tryPop(it);
@@ -209,6 +210,7 @@ DisplayStage::Head DisplayStage::handleHead(int64_t &timeoutNs, bool &waitData) 
         const bool current = end->serial == displaySerial_;
         sh_.toDisplay.tryPop(it);
         if (!current) return Head::Again;
+        pipelineEnded_ = true;
         if (stepPending_ && !fillWait_) {
             // A step or seek past the last frame: stay on what is shown.
             stepPending_ = false;

@@ -181,6 +181,7 @@ private:
     int64_t stepSeekIssued_ = -1;    // target a seek was already asked for
     bool fillWait_ = false;          // the pending step waits for the cache filler
     int64_t lastPipelineOrdinal_ = -1;   // the last frame taken from the pipeline (this serial)
+    bool pipelineEnded_ = false;     // this serial's end came: no frame follows until a seek
     int64_t pausedSinceNs_ = 0;
     int64_t backgroundFor_ = -1;     // the frame a background fill was started for
     bool resizePending_ = false;

@@ -43,6 +43,13 @@ constexpr int kOrderTerminal = 30;   // terminal modes (raw input, alternate scr
 int addFatalRestore(RestoreFn fn, void *ctx, int order);
 void removeFatalRestore(int slot);
 
+// Picture output to the terminal, one write at a time: the fatal handler
+// waits (at most 300 ms) for writes in flight before the slots restore the
+// terminal, and after a fatal signal outputEnter() says no, so no picture
+// lands on the normal screen once the alternate one is left.
+bool outputEnter();   // false: the process is dying, write nothing
+void outputLeave();
+
 // Used by the mmap reader: while set, SIGBUS in this thread longjmps here.
 sigjmp_buf *&busJumpTarget();
 
