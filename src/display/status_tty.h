@@ -4,6 +4,8 @@
 // a newline when the display goes, so the shell prompt starts clean.
 #pragma once
 
+#include "qv/core/signals.h"
+
 #include "qv/display/display.h"
 #include "qv/tui/terminal.h"
 
@@ -47,7 +49,10 @@ public:
         out_ += '\r';
         out_.append(line.data(), std::min(line.size(), cols));
         out_ += "\x1b[K";
-        (void)!::write(fd_, out_.data(), out_.size());
+        if (sig::outputEnter()) {   // none after a fatal signal put the terminal back
+            (void)!::write(fd_, out_.data(), out_.size());
+            sig::outputLeave();
+        }
         shown_ = line;
     }
     void end() {

@@ -113,3 +113,20 @@ Orientation orientationFromMatrix(const int32_t *m) {
 }
 
 } // namespace qv
+
+namespace qv {
+
+AvFramePtr deepCopyFrame(const AVFrame *src) {
+    if (!src || src->hw_frames_ctx) return nullptr;
+    AvFramePtr dst = allocFrame();
+    if (!dst) return nullptr;
+    dst->format = src->format;
+    dst->width = src->width;
+    dst->height = src->height;
+    if (av_frame_get_buffer(dst.get(), 0) < 0 || av_frame_copy(dst.get(), src) < 0 ||
+        av_frame_copy_props(dst.get(), src) < 0)
+        return nullptr;
+    return dst;
+}
+
+} // namespace qv

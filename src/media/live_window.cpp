@@ -130,7 +130,7 @@ void LiveWindow::dropGop() {
     while (k < n_ && !at(k).keyframe) ++k;
     for (size_t i = 0; i < k; ++i) {
         Slot &s = at(0);
-        bytes_ -= s.size;
+        bytes_ -= s.cost;
         keys_ -= s.keyframe ? 1 : 0;
         av_packet_unref(s.pkt.get());
         head_ = (head_ + 1) % ring_.size();
@@ -173,7 +173,11 @@ void LiveWindow::add(const PacketRef &p) {
         clear();
         return;
     }
-    while (n_ > 0 && (n_ >= ring_.size() || bytes_ + size > lim_.bytes)) dropGop();
+    // What the packet costs: its size, or a copy's pooled buffer (a quarter
+    // over the largest packet so far: copyInto).
+    const int need = size + AV_INPUT_BUFFER_PADDING_SIZE;
+    const int64_t cost = !lim_.copyData ? size : need > poolSize_ ? need + need / 4 : poolSize_;
+    while (n_ > 0 && (n_ >= ring_.size() || bytes_ + cost > lim_.bytes)) dropGop();
     if (n_ == 0 && !p.key) return;   // a window starts at a keyframe
     Slot &s = at(n_);
     if (!s.pkt) s.pkt = allocPacket();
@@ -190,7 +194,8 @@ void LiveWindow::add(const PacketRef &p) {
     s.recvNs = p.recvNs;
     ++n_;
     keys_ += p.key ? 1 : 0;
-    bytes_ += size;
+    s.cost = cost;
+    bytes_ += cost;
     maxKeyNs_ = std::max(maxKeyNs_, s.keyNs);
     if (held_) return;
     // Older than the window: the oldest GOP goes, as long as another

@@ -209,7 +209,7 @@ bool DisplayStage::screenshot(uint64_t tag, std::string &why) {
     if (live && !readBack) {
         auto snap = liveSnap_ ? liveSnap_ : liveWindow_ ? liveWindow_->snapshot() : nullptr;
         if (!i.ordinalExact) snap.reset();
-        if (!shots_.startLive(path, tag, std::move(snap), i.ordinal, spec_, current_.ref())) {
+        if (!shots_.startLive(path, tag, std::move(snap), i.ordinal, spec_, current_.frame.get())) {
             why = "a screenshot is still being written";
             return false;
         }

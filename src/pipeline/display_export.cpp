@@ -108,12 +108,14 @@ bool DisplayStage::startLiveExport(ExportRequest &req, uint64_t tag, std::string
         why = "the marked frames are no longer in the live window";
         return false;
     }
-    // From the keyframe the first marked frame decodes from, to the packet
-    // before the keyframe after the last one (whole GOPs: every frame
-    // between them decodes, and the span's ordinals run without a gap).
+    // From the keyframe the first marked frame decodes from, to the last
+    // packet (in decode order) of a marked frame: every marked frame and
+    // what it references (in an open GOP a frame shown before a keyframe
+    // may be decoded after it, the keyframe with it), and every ordinal
+    // from the span's first to the last marked one.
     const int64_t first = idx->keyFor(lo, 0);
-    const int64_t nk = idx->nextKey(hi);
-    const int64_t end = nk >= 0 ? idx->decodeIndexOf(nk) - 1 : static_cast<int64_t>(snap->size()) - 1;
+    int64_t end = -1;
+    for (int64_t o = lo; o <= hi; ++o) end = std::max(end, idx->decodeIndexOf(o));
     if (first < 0 || end < first) {
         why = "the marked frames are no longer in the live window";
         return false;

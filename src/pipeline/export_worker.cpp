@@ -65,7 +65,10 @@ bool ExportWorker::startLive(std::shared_ptr<const LiveSnapshot> snap, size_t fi
         std::remove(tmp.c_str());
         if (out) {   // the report in the live stream's numbers
             ExportReport &rep = out.value();
-            const double t0 = static_cast<double>(snap->index->ptsNsOf(r.ordinalBase)) / 1e9;
+            // The file's time starts at its first packet (the keyframe; an
+            // open GOP's leading frames, shown before it, come after it).
+            const int64_t k = snap->index->packets()[first].ordinal;
+            const double t0 = static_cast<double>(snap->index->ptsNsOf(k >= 0 ? k : r.ordinalBase)) / 1e9;
             rep.plan.from += r.ordinalBase;
             rep.plan.to += r.ordinalBase;
             rep.fromSec += t0;

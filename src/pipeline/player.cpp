@@ -44,12 +44,13 @@ public:
 
     ~Player() {
         if (demux_) demux_->stop();
-        // Packets still queued go before the demuxer closes its input: a
-        // camera's packets are the device's own buffers, which libavdevice
-        // takes back into a device it has closed (and freed) otherwise.
+        // Video packets still queued go before the demuxer closes its input:
+        // a camera's packets are the device's own buffers, which libavdevice
+        // takes back into a device it has closed (and freed) otherwise. (The
+        // decode thread, their consumer, has ended; the audio queue's is
+        // still running: it goes with audio_.)
         PacketItem it;
-        for (PacketQueue *q : {&videoQ_, &audioQ_})
-            while (q->tryPop(it)) it = PacketItem{};
+        while (videoQ_.tryPop(it)) it = PacketItem{};
     }
 
     // Opens the input, the displays and the sound; returns an exit code

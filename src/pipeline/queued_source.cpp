@@ -87,7 +87,7 @@ Result<NextStatus> QueuedSource::next(FrameRef &out) {
                     // keyframe before, given out from the frame after the
                     // last one the hardware gave (by ordinal, else by time).
                     if ((resumeAt_ >= 0 && out.info.ordinalExact && out.info.ordinal < resumeAt_) ||
-                        (resumeAfterNs_ != kNoTs && out.info.ptsNs <= resumeAfterNs_)) {
+                        (resumeAfterNs_ != kNoTs && out.info.ptsNs != kNoTs && out.info.ptsNs <= resumeAfterNs_)) {
                         out.reset();
                         continue;
                     }

@@ -13,6 +13,7 @@ namespace qv {
 ScreenshotWorker::ScreenshotWorker() : done_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 ScreenshotWorker::~ScreenshotWorker() {
+    cancel_.store(true);
     if (thread_.joinable()) thread_.join();
 }
 
@@ -45,14 +46,18 @@ bool ScreenshotWorker::start(const std::string &input, const std::string &png, c
 }
 
 bool ScreenshotWorker::startLive(const std::string &png, uint64_t tag, std::shared_ptr<const LiveSnapshot> snap,
-                                 int64_t ordinal, const StreamSpec &spec, FrameRef shown) {
+                                 int64_t ordinal, const StreamSpec &spec, const AVFrame *shown) {
+    if (busy_) return false;
     VideoDecoder *dec = liveDec_;
-    auto held = std::make_shared<FrameRef>(std::move(shown));
+    // The picture as shown, copied (a KMS or Vulkan display's buffer is freed
+    // with the display, which may go before this thread ends).
+    auto held = std::make_shared<FrameRef>();
+    if (shown) held->frame = deepCopyFrame(shown);
     return run(png, tag, [this, png, snap, ordinal, spec, dec, held]() -> Result<void> {
         const AVFrame *pic = nullptr;
         StreamSpec as = spec;
         Result<AvFramePtr> decoded = Error::make(ErrorKind::Decode, "no live window");
-        if (dec && snap) decoded = decodeFromSnapshot(*dec, *snap, ordinal);
+        if (dec && snap) decoded = decodeFromSnapshot(*dec, *snap, ordinal, &cancel_);
         if (decoded) {
             pic = decoded.value().get();
             liveDecoded_.fetch_add(1, std::memory_order_relaxed);
@@ -80,7 +85,8 @@ bool ScreenshotWorker::take(uint64_t &tag, std::string &path, std::string &error
     return true;
 }
 
-Result<AvFramePtr> decodeFromSnapshot(VideoDecoder &dec, const LiveSnapshot &snap, int64_t ordinal) {
+Result<AvFramePtr> decodeFromSnapshot(VideoDecoder &dec, const LiveSnapshot &snap, int64_t ordinal,
+                                      const std::atomic<bool> *cancel) {
     const int64_t k = snap.index ? snap.index->keyFor(ordinal, 0) : -1;
     if (k < 0) return Error::make(ErrorKind::Decode, "the live window no longer holds that frame");
     dec.setIndex(snap.index);
@@ -88,7 +94,7 @@ Result<AvFramePtr> decodeFromSnapshot(VideoDecoder &dec, const LiveSnapshot &sna
     size_t next = static_cast<size_t>(k);
     PacketRef pkt;
     bool ended = false;
-    for (;;) {
+    while (!(cancel && cancel->load())) {
         FrameRef fr;
         const auto got = dec.receive(fr);
         if (got == VideoDecoder::Got::Frame) {

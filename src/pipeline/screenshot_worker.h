@@ -44,9 +44,10 @@ public:
                std::shared_ptr<std::vector<uint8_t>> rgb = nullptr, int w = 0, int h = 0);
     // A live source's frame `ordinal`: decoded again from snap (full size,
     // spec's rotation and SAR) when it holds the frame and there is a live
-    // decoder; otherwise `shown`, the picture on screen, as it is shown.
+    // decoder; otherwise `shown`, the picture on screen, as it is shown (a
+    // copy is taken now: a display's own buffers go with the display).
     bool startLive(const std::string &png, uint64_t tag, std::shared_ptr<const LiveSnapshot> snap, int64_t ordinal,
-                   const StreamSpec &spec, FrameRef shown);
+                   const StreamSpec &spec, const AVFrame *shown);
     // Readable when a shot finished.
     int doneFd() const { return done_.get(); }
     // The finished shot: its tag, and "" or the error. False when none.
@@ -66,12 +67,14 @@ private:
     uint64_t tag_ = 0;
     std::string path_, error_;
     VideoDecoder *liveDec_ = nullptr;
+    std::atomic<bool> cancel_{false};   // the destructor: a decode from the window stops
     std::atomic<int64_t> liveDecoded_{0}, liveAsShown_{0};
 };
 
 // Decodes frame `ordinal` of a live window's snapshot with dec (from the
 // keyframe before it); an error when the snapshot does not hold it or it
 // does not decode.
-Result<AvFramePtr> decodeFromSnapshot(VideoDecoder &dec, const LiveSnapshot &snap, int64_t ordinal);
+Result<AvFramePtr> decodeFromSnapshot(VideoDecoder &dec, const LiveSnapshot &snap, int64_t ordinal,
+                                      const std::atomic<bool> *cancel = nullptr);
 
 } // namespace qv

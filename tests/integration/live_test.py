@@ -472,6 +472,65 @@ try:
                               text=True).stdout.strip()
 
     check_window("udp")
+    # An export from the window of an open-GOP stream, the last marked frame
+    # a B-frame shown before a keyframe but decoded after it: the same frames
+    # (framemd5 of the file) as `qv export` of the clip itself gives.
+    ogclip = os.path.join(tmp, "opengop.ts")
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "5",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "15", "-sc_threshold", "0",
+                    "-x264-params", "open-gop=1", "-pix_fmt", "yuv420p", "-f", "mpegts", ogclip], check=True)
+    port = free_port()
+    sock = os.path.join(tmp, "opengop.sock")
+    q = qv([f"udp://127.0.0.1:{port}?fifo_size=100000", "--display=null", "--no-audio", f"--input-ipc={sock}",
+            "--stats", "--timeout=10"])
+    time.sleep(0.5)
+    th = threading.Thread(target=ts_frames.send, args=(ts_frames.frames_of(ogclip), port, 30))
+    th.start()
+    wait_for(lambda: os.path.exists(sock), 10)
+    live_out, file_out, r, a, b = os.path.join(tmp, "opengop-live.mkv"), os.path.join(tmp, "opengop-file.mkv"), None, None, None
+    c = socket.socket(socket.AF_UNIX)
+    c.settimeout(30)
+    try:
+        c.connect(sock)
+        f = c.makefile("rw")
+
+        def ogcmd(*args):
+            f.write(json.dumps({"command": list(args)}) + "\n")
+            f.flush()
+            return json.loads(f.readline())
+
+        time.sleep(2.5)
+        ogcmd("set", "pause", "yes")
+        at = ogcmd("get", "ordinal").get("data")
+        if isinstance(at, int) and at >= 30:
+            b = (at // 15) * 15 - 1   # the B-frame just before a keyframe
+            a = b - 10
+            ogcmd("goto-frame", a)
+            ogcmd("mark-in")
+            ogcmd("goto-frame", b)
+            ogcmd("mark-out")
+            r = ogcmd("export", live_out)
+        th.join()
+        ogcmd("quit")
+    except (OSError, ValueError) as e:
+        r = f"ipc: {e}"
+    finally:
+        c.close()
+    th.join()
+    collect(q, 30)
+    same = False
+    if isinstance(a, int) and isinstance(r, dict) and r.get("error") == "success":
+        subprocess.run([QV, "export", ogclip, "--from", f"#{a}", "--to", f"#{b}", "-o", file_out],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def fmd5(path):
+            return [l.split(",")[-1].strip() for l in subprocess.run(
+                [FFMPEG, "-nostdin", "-v", "error", "-i", path, "-f", "framemd5", "-"], stdout=subprocess.PIPE,
+                text=True).stdout.splitlines() if l and not l.startswith("#")]
+        lm, fm = fmd5(live_out), fmd5(file_out)
+        same = len(lm) == 11 and lm == fm
+    check(same, f"--live-window, open GOP: frames {a}..{b} exported from the window are qv export's of the clip ({r})")
+
     # Without a window (--live-window=0) a screenshot is the picture as shown
     # (the hash display shows it as decoded), and the URL is not opened again.
     _, _, _, err, shot, _ = window_session(0, 0, 1)

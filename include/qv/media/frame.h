@@ -90,6 +90,9 @@ void *externalBufferOpaque(const AVFrame *f);
 int64_t frameBufferBytes(const AVFrame *f);
 // FFmpeg's name for a pixel format ("yuv420p"), "?" when unknown.
 const char *pixelFormatName(int pixFmt);
+// A copy of the picture (and its properties) in buffers of its own: nothing
+// of src is referenced. Null when out of memory or for a hardware frame.
+AvFramePtr deepCopyFrame(const AVFrame *src);
 // The frame's picture copied into planes the caller owns (same size and format).
 void copyPicture(uint8_t *const dst[4], const int dstStride[4], const AVFrame *src);
 

@@ -113,6 +113,7 @@ private:
         int64_t pts = INT64_MIN, dts = INT64_MIN, key = INT64_MIN, keyNs = 0;
         int64_t ordinal = -1;
         int32_t size = 0;
+        int64_t cost = 0;   // bytes it holds (copyData: its pooled buffer)
         bool keyframe = false;
         int64_t recvNs = 0;
     };
