@@ -1,6 +1,7 @@
 #include "qv/media/video_decoder.h"
 
 #include "hw_download.h"
+#include "hw_keep.h"
 #include "hwdec_open.h"
 #include "input.h"
 #include "qv/core/log.h"
@@ -53,6 +54,10 @@ struct VideoDecoder::Impl {
     bool wrapper = false;
     int wantFmt = -1;                 // the software decoder's pixel format (downloads are converted to it)
     bool downloadFailed = false;
+    // Frames kept on the GPU (hw_keep.h): asked by the display, given up
+    // for good when a frame cannot be mapped (said once).
+    bool keepPrime = false, primeRefused = false;
+    std::unique_ptr<PrimeStandIn> standIn;   // QV_TEST_HWDEC_PRIME (test only)
 };
 
 VideoDecoder::~VideoDecoder() = default;
@@ -78,6 +83,13 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const Demuxer &d, const
         // Test only (README: tests): the hardware path fails after N frames,
         // so the mid-stream switch runs through the real pipeline.
         if (const char *e = std::getenv("QV_TEST_HWDEC_FAIL_AFTER"); e && *e) v->failAfter_ = std::atoll(e);
+        // Test only (README: tests): a named software decoder stands in for
+        // one that hands out dma-bufs (hw_keep.h).
+        if (const char *e = std::getenv("QV_TEST_HWDEC_PRIME"); e && *e && m.wrapper) {
+            std::string why;
+            m.standIn = PrimeStandIn::open(e, why);
+            if (!m.standIn) log::warn("QV_TEST_HWDEC_PRIME: %s", why.c_str());
+        }
     } else {
         auto dec = openDecoder(d.path(), m.st, opt.threads, opt.lowDelay);
         if (!dec) return dec.takeError();
@@ -102,6 +114,8 @@ void VideoDecoder::setShed(DecodeShed s) {
     c->skip_loop_filter = fastAlways_ || s >= DecodeShed::LoopFilter ? AVDISCARD_ALL : AVDISCARD_DEFAULT;
     c->skip_frame = s >= DecodeShed::NonRef ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
 }
+
+void VideoDecoder::setKeepPrime(bool on) { impl_->keepPrime = on; }
 
 void VideoDecoder::send(PacketRef &p) {
     Impl &m = *impl_;
@@ -215,7 +229,8 @@ bool VideoDecoder::takeFrame(FrameRef &out) {
             if (!m.raw) m.raw = allocFrame();
             av_frame_move_ref(m.raw.get(), f);
             std::string why;
-            if (!m.download.download(m.raw.get(), f, m.wantFmt, why)) {
+            const bool kept = m.keepPrime && !m.primeRefused && keepFrame(m.raw.get(), f);
+            if (!kept && !m.download.download(m.raw.get(), f, m.wantFmt, why)) {
                 // The frame cannot come down (no surfaces, the device lost):
                 // software from this frame on.
                 av_frame_unref(m.raw.get());
@@ -231,6 +246,7 @@ bool VideoDecoder::takeFrame(FrameRef &out) {
             ++hwOut_;
             hwErrors_ = 0;
             if (hwFrame) stats_.hwFrames.fetch_add(1, std::memory_order_relaxed);
+            if (kept) stats_.primeKept.fetch_add(1, std::memory_order_relaxed);
             made = m.hwName;
             if (hw_.running != m.hwName) {
                 hw_.running = m.hwName;
@@ -241,6 +257,24 @@ bool VideoDecoder::takeFrame(FrameRef &out) {
     stats_.decoder.store(made, std::memory_order_relaxed);
     out.info.decoder = made;
     return true;
+}
+
+// raw (a hardware frame, or the stand-in's software one) -> f as a DRM
+// PRIME frame, not downloaded. False: raw is untouched and comes down.
+bool VideoDecoder::keepFrame(AVFrame *raw, AVFrame *f) {
+    Impl &m = *impl_;
+    std::string why;
+    if (raw->hw_frames_ctx || raw->format == AV_PIX_FMT_DRM_PRIME) {
+        if (keepAsPrime(raw, f, why)) return true;
+        // This hwcontext cannot export its surfaces: every frame comes down.
+        m.primeRefused = true;
+        log::info("hwdec: %s: frames downloaded, not kept on the GPU: %s", m.hwName, why.c_str());
+        return false;
+    }
+    if (!m.standIn) return false;   // a wrapper decoder's software frames: nothing to keep
+    if (m.standIn->wrap(raw, f, why)) return true;
+    log::info("QV_TEST_HWDEC_PRIME: frame passed in memory: %s", why.c_str());
+    return false;
 }
 
 bool VideoDecoder::switchToSoftware() {
@@ -263,6 +297,7 @@ bool VideoDecoder::switchToSoftware() {
     m.hwName = nullptr;
     m.wrapper = false;
     m.raw.reset();
+    m.standIn.reset();
     const DecodeShed s = shed_;
     shed_ = DecodeShed::None;
     setShed(s);   // the new context gets the shedding now in force

@@ -170,6 +170,9 @@ void DecodeStage::run() {
             src_.setShed(want >= 2 ? DecodeShed::NonRef : want >= 1 ? DecodeShed::LoopFilter : DecodeShed::None);
             applied = want;
         }
+        // Hardware frames stay on the GPU where the display takes them as
+        // they are (set before the threads start; read here, cheap).
+        src_.setKeepPrime(sh_.primeDirect.load(std::memory_order_relaxed));
         if (!fr.frame && !sh_.shells.tryPop(fr.frame)) fr.frame = allocFrame();
         const int64_t t0 = monotonicNs();
         auto r = src_.next(fr);

@@ -4,6 +4,7 @@
 #include "display_stage.h"
 
 #include "qv/core/log.h"
+#include "qv/media/prime.h"
 
 #include <algorithm>
 #include <cinttypes>
@@ -389,7 +390,9 @@ void DisplayStage::cacheFrame(FrameRef &&f) {
     // Its encoded bytes go now, in arrival order (a dropped wire's changes
     // are carried to the next one written), never later from the cache.
     f.wire.reset();
-    if (!f.info.ordinalExact || !index_.get()) {
+    // A hardware decoder's surface (DRM PRIME) is not held: the decoder has
+    // few; a step back to it decodes the frame again in software.
+    if (!f.info.ordinalExact || !index_.get() || isPrimeFrame(f.frame.get())) {
         recycle(f);
         return;
     }

@@ -78,6 +78,8 @@ void DisplayStage::configureDisplay() {
     target_ = t.value();
     if (auto r = tee_.configure(spec_, target_); !r) return fail(r.takeError());
     sh_.sink.store(display_.frameSink(), std::memory_order_release);
+    // Some displays know only once open whether they take dma-bufs (vulkan).
+    sh_.primeDirect.store(display_.caps().primeFrames && tee_.empty(), std::memory_order_release);
     sh_.target.store(packTarget(target_), std::memory_order_release);
     sh_.configured.store(true, std::memory_order_release);
     sh_.configuredWait.notify();

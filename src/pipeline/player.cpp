@@ -367,9 +367,10 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
                              ", other frames dropped %" PRId64 "\n",
                      s.trickShown.load(), s.trickSkipped.load(), s.trickDropped.load());
     if (const HwdecStatus *h = src_->hwdecStatus())
-        std::fprintf(stderr, "  decoder: %s (hwdec %s), hardware frames %" PRId64 ", stale frames dropped %" PRId64
+        std::fprintf(stderr, "  decoder: %s (hwdec %s), hardware frames %" PRId64 ", kept on the GPU %" PRId64
+                             ", stale frames dropped %" PRId64
                              ", hwdec switches to software %" PRId64 " (at frame %" PRId64 ")%s%s\n",
-                     ss.decoder.load(), h->asked.c_str(), ss.hwFrames.load(), ss.staleDropped.load(),
+                     ss.decoder.load(), h->asked.c_str(), ss.hwFrames.load(), ss.primeKept.load(), ss.staleDropped.load(),
                      ss.hwSwitches.load(), ss.hwSwitchedAt.load(), h->why.empty() ? "" : "; software because ",
                      h->why.c_str());
     std::fprintf(stderr, "  busy ms:");

@@ -36,6 +36,7 @@ public:
     std::shared_ptr<const PacketIndex> waitIndex() override { return builder_ ? builder_->wait() : nullptr; }
     int indexReadyFd() const override { return builder_ ? builder_->readyFd() : -1; }
     void setShed(DecodeShed s) override { dec_->setShed(s); }
+    void setKeepPrime(bool on) override { dec_->setKeepPrime(on); }
     bool skipToKeyAfter(int64_t ns) override;
     void setSerial(uint32_t serial) override { serial_ = serial; }
     // A live source's window (before the threads start): the decoder's

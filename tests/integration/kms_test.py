@@ -101,14 +101,27 @@ if [ "$1" = vkms72 ]; then
   one rgb {yuvclips["bt709"]} --kms-plane=rgb
   export QV_TEST_KMS_PLANE_OVERSIZE=1; one fallback {yuvclips["bt709"]}; unset QV_TEST_KMS_PLANE_OVERSIZE
   export QV_TEST_KMS_PRIME=1; one prime {yuvclips["bt709"]}; unset QV_TEST_KMS_PRIME
-  mkdir -p /out/wb-steps
-  QV_TEST_KMS_WRITEBACK=/out/wb-steps $Q {moving} --display=kms --kms-mode=640x480 --pause --no-audio -v \\
-    2>/out/steps.err < /dev/tty1 & P=$!
-  waitfile /out/wb-steps/wb-0.ppm; sleep 0.3
-  $V type /dev/tty1 .; waitfile /out/wb-steps/wb-1.ppm; sleep 0.3
-  $V type /dev/tty1 .; waitfile /out/wb-steps/wb-2.ppm; sleep 0.3
-  $V type /dev/tty1 ,; waitfile /out/wb-steps/wb-3.ppm; sleep 0.3
-  $V type /dev/tty1 q; wait $P; echo $? > /out/steps.rc
+  steps() {{  # steps NAME [qv options]: paused on frame 0, '.', '.', ',' through writeback
+    mkdir -p /out/wb-$1; n=$1; shift
+    QV_TEST_KMS_WRITEBACK=/out/wb-$n $Q {moving} --display=kms --kms-mode=640x480 --pause --no-audio -v "$@" \\
+      2>/out/$n.err < /dev/tty1 & P=$!
+    waitfile /out/wb-$n/wb-0.ppm; sleep 0.3
+    $V type /dev/tty1 .; waitfile /out/wb-$n/wb-1.ppm; sleep 0.3
+    $V type /dev/tty1 .; waitfile /out/wb-$n/wb-2.ppm; sleep 0.3
+    $V type /dev/tty1 ,; waitfile /out/wb-$n/wb-3.ppm; sleep 0.3
+    $V type /dev/tty1 q; wait $P; echo $? > /out/$n.rc
+  }}
+  steps steps
+  # A decoder that hands out dma-bufs: FFmpeg's h264, named, stands in; its
+  # frames are copied into vgem's buffers (another device's memory) and go
+  # to the plane as DRM PRIME frames (QV_TEST_HWDEC_PRIME, test only).
+  insmod /vgem.ko 2>/out/vgem.err
+  ls /sys/class/drm > /out/drm-cards.txt
+  export QV_TEST_HWDEC_PRIME=/dev/dri/card1
+  one hwprime {yuvclips["bt709"]} --hwdec=h264 --stats
+  one hwrgb {yuvclips["bt709"]} --hwdec=h264 --stats --kms-plane=rgb
+  steps hwsteps --hwdec=h264 --stats
+  unset QV_TEST_HWDEC_PRIME
   exit 0
 fi
 if [ "$1" = vkms ]; then
@@ -409,7 +422,13 @@ if want("vkms72"):
                  f"Debian unstable's 7.2 kernel and vkms for it (tools/kmsvm/prepare-sid.sh, exit {prep.returncode})"):
         print(prep.stdout.decode(errors="replace")[-2000:])
         finish()
-    rc, out = boot("vkms", "vkms72", "-k", env72["KMSVM_KERNEL"], "--modules", env72["KMSVM_MODULES"],
+    # vgem (Debian's module of that kernel): loaded by the guest after vkms,
+    # so vkms stays card0 and vgem is card1.
+    vgem = os.path.join(tmp, "vgem.ko")
+    with open(vgem, "wb") as f:
+        subprocess.run(["xz", "-dc", os.path.join(env72["KMSVM_MODULES"], "kernel", "drivers", "gpu", "drm", "vgem",
+                                                  "vgem.ko.xz")], stdout=f, check=True)
+    rc, out = boot("vkms", "vkms72", "-f", vgem + ":/vgem.ko", "-k", env72["KMSVM_KERNEL"], "--modules", env72["KMSVM_MODULES"],
                    "--module-file", env72["KMSVM_VKMS"] + " enable_overlay=1 enable_writeback=1", limit=420)
     check(rc == 0, f"vkms 7.2: the VM ran the checks (exit {rc})")
     lst = read(out, "list72.txt")
@@ -471,6 +490,8 @@ if want("vkms72"):
         "rgb": ("bt709", "bt709", "tv", "as XRGB8888"),
         "fallback": ("bt709", "bt709", "tv", "as XRGB8888"),
         "prime": ("bt709", "bt709", "tv", "PRIME frames (YUV420, modifier 0x0"),
+        "hwprime": ("bt709", "bt709", "tv", "PRIME frames (YUV420, modifier 0x0"),
+        "hwrgb": ("bt709", "bt709", "tv", "as XRGB8888"),
     }
     for name, (clip, matrix, rng, says) in cases.items():
         err = read(out, name + ".err")
@@ -508,22 +529,49 @@ if want("vkms72"):
     check("video on overlay plane" in read(out, "bt709.err") and "as YUV420" in read(out, "bt709.err"),
           "vkms 7.2: auto puts 8-bit 4:2:0 video on an overlay as YUV420 (over a black primary)")
 
-    # Steps: paused on frame 0, '.', '.', ',': frames 0, 1, 2, 1 through writeback.
-    err = read(out, "steps.err")
-    shots = [int(m) for m in re.findall(r"kms: writeback \d+: frame (\d+)", err)]
-    check(read(out, "steps.rc") == "0" and shots == [0, 1, 2, 1],
-          f"vkms 7.2 steps: paused, forward, forward, back show frames {shots} (exit {read(out, 'steps.rc')})")
-    geo = placed(err)
-    for k, frame in enumerate(shots[:4]):
-        cap = ppm(os.path.join(out, "guest", "wb-steps", f"wb-{k}.ppm"))
-        if cap is None or geo is None:
-            check(False, f"vkms 7.2 steps: capture {k}")
-            continue
-        mean, badshare = compare(cap, reference(moving, geo[0], geo[1], "bt601", "tv", frame), geo)
-        wrong, _ = compare(cap, reference(moving, geo[0], geo[1], "bt601", "tv", frame + 5), geo)
-        check(mean < 2.5 and badshare < 0.06 and wrong > mean + 1.0,
-              f"vkms 7.2 steps: capture {k} is frame {frame} (mean error {mean:.2f}, {badshare:.1%} off; against frame "
-          f"{frame + 5}: {wrong:.2f})")
+    # The stand-in decoder's dma-bufs (vgem) on the plane, no download.
+    err = read(out, "hwprime.err")
+    kept = re.search(r"decoder: h264 \(hwdec h264\), hardware frames \d+, kept on the GPU (\d+)", err)
+    check(read(out, "hwprime.rc") == "0" and kept is not None and int(kept.group(1)) >= 1
+          and re.search(r"kms: PRIME frames: [1-9]\d* buffers imported", err) is not None
+          and "QV_TEST_HWDEC_PRIME" not in err and "/dev/dri/card1" not in read(out, "vgem.err"),
+          "vkms 7.2 decoder dma-bufs: the decoder's frames (vgem buffers) went to the plane as DRM PRIME frames, not "
+          f"downloaded ({[l[2:] for l in err.splitlines() if 'kept on the GPU' in l or 'PRIME' in l][:3]}; "
+          f"cards {read(out, 'drm-cards.txt').split()}, vgem: {read(out, 'vgem.err')[:200]!r})")
+
+    err = read(out, "hwrgb.err")
+    kept = re.search(r"kept on the GPU (\d+)", err)
+    check(kept is not None and kept.group(1) == "0" and "PRIME" not in err,
+          f"vkms 7.2 decoder dma-bufs with --kms-plane=rgb: downloaded and converted instead (kept on the GPU "
+          f"{kept.group(1) if kept else None})")
+
+    # Steps: paused on frame 0, '.', '.', ',': frames 0, 1, 2, 1 through
+    # writeback; then the same with the decoder's dma-bufs: the steps forward
+    # show its PRIME frames, the step back a frame decoded again in software
+    # (the step cache holds no decoder surface).
+    for name in ("steps", "hwsteps"):
+        err = read(out, name + ".err")
+        shots = [int(m) for m in re.findall(r"kms: writeback \d+: frame (\d+)", err)]
+        check(read(out, name + ".rc") == "0" and shots == [0, 1, 2, 1],
+              f"vkms 7.2 {name}: paused, forward, forward, back show frames {shots} (exit {read(out, name + '.rc')})")
+        geo = placed(err) or placed(read(out, "steps.err"))
+        for k, frame in enumerate(shots[:4]):
+            cap = ppm(os.path.join(out, "guest", "wb-" + name, f"wb-{k}.ppm"))
+            if cap is None or geo is None:
+                check(False, f"vkms 7.2 {name}: capture {k}")
+                continue
+            mean, badshare = compare(cap, reference(moving, geo[0], geo[1], "bt601", "tv", frame), geo)
+            wrong, _ = compare(cap, reference(moving, geo[0], geo[1], "bt601", "tv", frame + 5), geo)
+            check(mean < 2.5 and badshare < 0.06 and wrong > mean + 1.0,
+                  f"vkms 7.2 {name}: capture {k} is frame {frame} (mean error {mean:.2f}, {badshare:.1%} off; against "
+                  f"frame {frame + 5}: {wrong:.2f})")
+        if name == "hwsteps":
+            kept = re.search(r"kept on the GPU (\d+)", err)
+            filled = re.search(r"frames decoded for the step cache (\d+)", err)
+            check(kept is not None and int(kept.group(1)) >= 3 and filled is not None and int(filled.group(1)) >= 1,
+                  f"vkms 7.2 hwsteps: frames 0, 1 and 2 came as the decoder's dma-bufs (kept on the GPU "
+                  f"{kept.group(1) if kept else None}), the step back was decoded again for the step cache "
+                  f"({filled.group(1) if filled else None})")
 
     # 60 fps on the YUV plane and on the RGB path: flip-paced, and the scale
     # stage's CPU time per frame of each (docs/PERFORMANCE.md).

@@ -58,6 +58,9 @@ public:
     }
     // Work shedding on a slow CPU (timed playback only).
     virtual void setShed(DecodeShed s) { (void)s; }
+    // The display takes DRM PRIME frames as they are: hardware frames are
+    // passed on as dma-bufs, not downloaded.
+    virtual void setKeepPrime(bool on) { (void)on; }
     // Catch-up when far behind: drop packets unread until a keyframe whose
     // time is at or after ns. False when this source cannot.
     virtual bool skipToKeyAfter(int64_t ns) {

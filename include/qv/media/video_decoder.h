@@ -32,6 +32,7 @@ struct SourceStats {
     std::atomic<int64_t> skippedNonRef{0};    // packets the decoder was told to skip (shedding)
     std::atomic<int64_t> skippedToKey{0};     // packets dropped unread to reach a keyframe (shedding)
     std::atomic<int64_t> hwFrames{0};         // frames that came out of the hardware (downloaded once)
+    std::atomic<int64_t> primeKept{0};        // hardware frames passed on as dma-bufs (DRM PRIME), not downloaded
     std::atomic<int64_t> staleDropped{0};     // frames of packets sent before a flush (never shown)
     std::atomic<int64_t> hwSwitches{0};       // hardware decoding failed mid-stream: software from then on
     std::atomic<int64_t> hwSwitchedAt{-1};    // the first frame software made after the switch (its ordinal)
@@ -88,6 +89,9 @@ public:
     void setLiveWindow(const LiveWindow *w) { live_ = w; }
     void setShed(DecodeShed s);
     DecodeShed shed() const { return shed_; }
+    // The display takes DRM PRIME frames as they are (a kms plane): hardware
+    // frames are then passed on as dma-bufs, not downloaded (hw_keep.h).
+    void setKeepPrime(bool on);
     // Whether any frame was ever decoded.
     bool anyFrame() const { return anyFrame_; }
 
@@ -103,6 +107,7 @@ private:
     int64_t guessPts(int64_t pts, int64_t dts);
     void fill(FrameRef &out);
     bool takeFrame(FrameRef &out);
+    bool keepFrame(AVFrame *raw, AVFrame *f);
     void fallBack(const std::string &why);
     bool switchToSoftware();
 

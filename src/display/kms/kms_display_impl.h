@@ -302,7 +302,9 @@ public:
         DisplayCaps c;
         c.status = statusTty_.active() || overlay_;
         c.terminalKeys = true;
-        c.primeFrames = atomic_;   // a hardware decoder's dma-bufs straight onto a plane
+        // A hardware decoder's dma-bufs straight onto a plane (--kms-plane=rgb:
+        // downloaded and converted instead).
+        c.primeFrames = atomic_ && opt_.kmsPlane != "rgb";
         return c;
     }
 

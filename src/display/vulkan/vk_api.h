@@ -29,6 +29,9 @@ namespace qv::vk {
     X(vkGetPhysicalDeviceQueueFamilyProperties)      \
     X(vkGetPhysicalDeviceMemoryProperties)           \
     X(vkGetPhysicalDeviceFormatProperties)           \
+    X(vkGetPhysicalDeviceFormatProperties2)          \
+    X(vkGetPhysicalDeviceImageFormatProperties2)     \
+    X(vkGetPhysicalDeviceExternalBufferProperties)   \
     X(vkEnumerateDeviceExtensionProperties)          \
     X(vkCreateDevice)                                \
     X(vkGetDeviceProcAddr)                           \
@@ -107,6 +110,8 @@ namespace qv::vk {
     X(vkCmdWriteTimestamp)                  \
     X(vkCmdPipelineBarrier)                 \
     X(vkCmdCopyBufferToImage)               \
+    X(vkCmdClearColorImage)                 \
+    X(vkGetMemoryFdPropertiesKHR)           \
     X(vkCmdCopyImageToBuffer)               \
     X(vkCmdBeginRenderPass)                 \
     X(vkCmdEndRenderPass)                   \

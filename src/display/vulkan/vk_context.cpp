@@ -254,6 +254,25 @@ Result<void> Context::createDevice(VkSurfaceKHR surface, bool swapchain) {
             calibrated = true;
         }
     }
+    // A hardware decoder's dma-bufs sampled where they are (vk_prime.h).
+    if (hasExtension(have, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME) &&
+        hasExtension(have, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME) && vkGetPhysicalDeviceExternalBufferProperties) {
+        exts.push_back(VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
+        exts.push_back(VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME);
+        primeImport = true;
+        if (hasExtension(have, VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME) &&
+            hasExtension(have, VK_KHR_IMAGE_FORMAT_LIST_EXTENSION_NAME) &&   // the instance asks for Vulkan 1.1
+            vkGetPhysicalDeviceImageFormatProperties2 && vkGetPhysicalDeviceFormatProperties2 &&
+            !std::getenv("QV_VK_NO_MODIFIERS")) {
+            exts.push_back(VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME);
+            exts.push_back(VK_KHR_IMAGE_FORMAT_LIST_EXTENSION_NAME);
+            primeModifiers = true;
+        }
+        if (hasExtension(have, VK_EXT_QUEUE_FAMILY_FOREIGN_EXTENSION_NAME)) {
+            exts.push_back(VK_EXT_QUEUE_FAMILY_FOREIGN_EXTENSION_NAME);
+            foreignQueue = true;
+        }
+    }
     // Enable exactly the features asked for (present id and wait only).
     VkPhysicalDevicePresentIdFeaturesKHR idOn{};
     idOn.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_ID_FEATURES_KHR;
@@ -349,6 +368,12 @@ VulkanProbe probeVulkan(bool askDisplays) {
     }
     p.usable = true;
     p.cpu = c.value()->isCpu();
+    {
+        const auto have = deviceExtensions(c.value()->phys);
+        p.dmabuf = hasExtension(have, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME) &&
+                   hasExtension(have, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME) &&
+                   vkGetPhysicalDeviceExternalBufferProperties;
+    }
     p.why = c.value()->describe();
     if (askDisplays) {
         auto ds = listKhrDisplays(*c.value(), p.displayWhy);

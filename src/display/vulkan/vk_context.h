@@ -58,6 +58,12 @@ public:
     uint32_t apiVersion = 0;            // the instance's (loader's)
     bool presentWait = false;           // VK_KHR_present_id + VK_KHR_present_wait enabled
     bool calibrated = false;            // VK_EXT_calibrated_timestamps with CLOCK_MONOTONIC
+    // dma-buf import (VK_KHR_external_memory_fd, VK_EXT_external_memory_dma_buf):
+    // DRM PRIME frames copied on the GPU into the plane images; with
+    // VK_EXT_image_drm_format_modifier too, sampled in place.
+    bool primeImport = false;
+    bool primeModifiers = false;
+    bool foreignQueue = false;          // VK_EXT_queue_family_foreign
     bool timestamps = false;            // the queue writes timestamps
     bool validation = false;
 
@@ -96,6 +102,7 @@ struct VulkanProbe {
     bool usable = false;
     std::string why;          // the device, or why not
     bool cpu = false;
+    bool dmabuf = false;      // the device imports dma-bufs (DRM PRIME frames taken as they are)
     int displays = -1;        // VK_KHR_display displays (-1: not asked)
     std::string displayWhy;
 };

@@ -89,9 +89,11 @@ Result<void> Presenter::open(bool validation, const std::string &deviceHint) {
         tsMask_ = bits >= 64 ? ~0ull : (1ull << bits) - 1;
     }
     if (auto b = out_->build(*ctx_, renderer_->pass(out_->surface() != VK_NULL_HANDLE)); !b) return b;
-    log::info("vulkan: %s on %s%s%s", out_->describe().c_str(), ctx_->describe().c_str(),
+    log::info("vulkan: %s on %s%s%s%s", out_->describe().c_str(), ctx_->describe().c_str(),
               ctx_->presentWait ? ", present times reported (VK_KHR_present_wait)" : "",
-              ctx_->validation ? ", validation on" : "");
+              !ctx_->primeImport      ? ""
+              : ctx_->primeModifiers ? ", imports dma-bufs (sampled in place)"
+                                     : ", imports dma-bufs (copied on the GPU: no VK_EXT_image_drm_format_modifier)", ctx_->validation ? ", validation on" : "");
     return checkValidation();
 }
 
@@ -162,7 +164,8 @@ Result<void> Presenter::drawOnce(const AVFrame *upload, Presented &outcome) {
 
     if (upload) colour_ = colourFactsOf(upload, [&] {
                     UploadLayout l;
-                    layoutFor(upload->format, l);
+                    if (prime_) primeLayout(prime_->fourcc, l);
+                    else layoutFor(upload->format, l);
                     return l;
                 }());
     VkResult r = vkResetCommandBuffer(cmd_, 0);
@@ -176,7 +179,7 @@ Result<void> Presenter::drawOnce(const AVFrame *upload, Presented &outcome) {
         vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries_, 0);
     }
     if (upload)
-        if (auto u = uploader_->record(cmd_, upload); !u) {
+        if (auto u = prime_ ? uploader_->recordPrime(cmd_, *prime_) : uploader_->record(cmd_, upload); !u) {
             vkEndCommandBuffer(cmd_);
             return u;
         }
@@ -255,6 +258,13 @@ Result<void> Presenter::draw(const AVFrame *upload) {
 }
 
 Result<void> Presenter::show(const AVFrame *f) { return draw(f); }
+
+Result<void> Presenter::showPrime(const AVFrame *f, const PrimeFrame &pf) {
+    prime_ = &pf;
+    auto r = draw(f);
+    prime_ = nullptr;
+    return r;
+}
 
 Result<void> Presenter::redraw() {
     if (!uploader_ || !uploader_->hasPicture()) return {};

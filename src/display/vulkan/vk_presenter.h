@@ -45,6 +45,11 @@ public:
 
     // Uploads f and presents it.
     Result<void> show(const AVFrame *f);
+    // f, a DRM PRIME frame described by pf: sampled in place (its dma-bufs
+    // imported, vk_prime.h), presented.
+    Result<void> showPrime(const AVFrame *f, const PrimeFrame &pf);
+    bool primeImport() const { return ctx_ && ctx_->primeImport; }
+    bool primeInPlace() const { return ctx_ && ctx_->primeModifiers; }
     // Presents the picture it has again (resized, exposed).
     Result<void> redraw();
     // The output's size may have changed: rebuild before the next draw.
@@ -97,6 +102,7 @@ private:
 
     StreamSpec spec_;
     ColourFacts colour_;
+    const PrimeFrame *prime_ = nullptr;   // showPrime()'s frame, during its draw
     bool rebuild_ = false, lost_ = false, closed_ = false;
     uint64_t presentId_ = 0;
     LatencyEstimator latency_;

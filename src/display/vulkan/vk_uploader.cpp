@@ -193,6 +193,8 @@ void Uploader::freeImage(PlaneImage &im) {
 }
 
 void Uploader::destroyImages() {
+    active_ = nullptr;
+    if (prime_) prime_->destroy();
     for (auto &im : images_) freeImage(im);
     freeImage(placeholder_);
     placeholderReady_ = false;
@@ -200,7 +202,10 @@ void Uploader::destroyImages() {
     layout_ = UploadLayout{};
 }
 
-VkImageView Uploader::view(int p) const { return p < layout_.planes ? images_[p].view : placeholder_.view; }
+VkImageView Uploader::view(int p) const {
+    if (p >= layout().planes) return placeholder_.view;
+    return active_ ? active_->plane[p].view : images_[p].view;
+}
 
 Result<void> Uploader::ensureImages(const UploadLayout &l, int w, int h) {
     if (!placeholder_.image)
@@ -233,6 +238,10 @@ Result<void> Uploader::record(VkCommandBuffer cmd, const AVFrame *f) {
         return Error::make(ErrorKind::Internal, std::string("vulkan: frames in ") +
                                                     pixelFormatName(f->format) +
                                                     " cannot go up as they are");
+    if (active_) {   // back from a PRIME surface to the uploaded images
+        active_ = nullptr;
+        imagesChanged_ = true;
+    }
     if (auto r = ensureImages(l, f->width, f->height); !r) return r;
 
     // Where the planes are: the slot the scale stage drew into, else the
@@ -273,6 +282,15 @@ Result<void> Uploader::record(VkCommandBuffer cmd, const AVFrame *f) {
         vkFlushMappedMemoryRanges(ctx_.device, 1, &mr);
     }
 
+    const VkBuffer bufs[3] = {src->buffer, src->buffer, src->buffer};
+    recordCopy(cmd, l, bufs, offset, stride);
+    return {};
+}
+
+// The planes (in buf[p] at offset[p], stride[p] bytes a row) into the plane
+// images; the placeholder from buf[0]'s first byte the first time.
+void Uploader::recordCopy(VkCommandBuffer cmd, const UploadLayout &l, const VkBuffer buf[3], const size_t offset[3],
+                          const int stride[3]) {
     // Every plane image (and the placeholder, the first time) to transfer
     // destination; their old contents are dropped.
     VkImageMemoryBarrier pre[4]{};
@@ -299,7 +317,7 @@ Result<void> Uploader::record(VkCommandBuffer cmd, const AVFrame *f) {
         c.bufferImageHeight = 0;
         c.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
         c.imageExtent = {static_cast<uint32_t>(images_[p].w), static_cast<uint32_t>(images_[p].h), 1};
-        vkCmdCopyBufferToImage(cmd, src->buffer, images_[p].image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &c);
+        vkCmdCopyBufferToImage(cmd, buf[p], images_[p].image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &c);
     }
     if (!placeholderReady_) {
         // The placeholder bound where a format has fewer than three planes,
@@ -309,7 +327,7 @@ Result<void> Uploader::record(VkCommandBuffer cmd, const AVFrame *f) {
         c.bufferOffset = 0;
         c.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
         c.imageExtent = {1, 1, 1};
-        vkCmdCopyBufferToImage(cmd, src->buffer, placeholder_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &c);
+        vkCmdCopyBufferToImage(cmd, buf[0], placeholder_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &c);
     }
     VkImageMemoryBarrier post[4]{};
     for (uint32_t i = 0; i < npre; ++i) {
@@ -322,6 +340,104 @@ Result<void> Uploader::record(VkCommandBuffer cmd, const AVFrame *f) {
     vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0, nullptr, 0,
                          nullptr, npre, post);
     placeholderReady_ = true;
+    hasPicture_ = true;
+}
+
+Result<void> Uploader::recordPrime(VkCommandBuffer cmd, const PrimeFrame &f) {
+    if (!ctx_.primeImport)
+        return Error::make(ErrorKind::Display, std::string("vulkan: ") + ctx_.props.deviceName +
+                                                   " imports no dma-bufs (no VK_EXT_external_memory_dma_buf)");
+    if (!prime_) prime_ = std::make_unique<PrimeSurfaces>(ctx_);
+    const bool images = ctx_.primeModifiers;
+    auto got = prime_->get(f, images, active_);
+    if (!got) return got.takeError();
+    PrimeSurfaces::Surface *s = got.value();
+    const uint32_t foreign = ctx_.foreignQueue ? VK_QUEUE_FAMILY_FOREIGN_EXT : VK_QUEUE_FAMILY_EXTERNAL;
+    if (!images) {
+        // One GPU copy: the dma-bufs are the transfer's source, taken over
+        // from the decoder (its writes are done: it handed the frame over).
+        const UploadLayout &l = s->layout;
+        if (active_) {
+            active_ = nullptr;
+            imagesChanged_ = true;
+        }
+        if (auto r = ensureImages(l, f.width, f.height); !r) return r;
+        VkBuffer buf[3] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
+        size_t offset[3] = {0, 0, 0};
+        int stride[3] = {0, 0, 0};
+        for (int p = 0; p < l.planes; ++p) {
+            const int texel = texFormatBytes(l.plane[p].format);
+            const PrimeFrame::Plane &pl = f.plane[p];
+            if (pl.pitch <= 0 || pl.pitch % texel != 0 || pl.offset % texel != 0)
+                return Error::make(ErrorKind::Display, "vulkan: a PRIME plane at offset " + std::to_string(pl.offset) +
+                                                           " with pitch " + std::to_string(pl.pitch) +
+                                                           " cannot be copied (not whole texels)");
+            buf[p] = s->buffer[pl.object];
+            offset[p] = static_cast<size_t>(pl.offset);
+            stride[p] = static_cast<int>(pl.pitch);
+        }
+        VkBufferMemoryBarrier b[4]{};
+        for (int o = 0; o < s->buffers; ++o) {
+            b[o].sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER;
+            b[o].dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
+            b[o].srcQueueFamilyIndex = foreign;
+            b[o].dstQueueFamilyIndex = ctx_.family;
+            b[o].buffer = s->buffer[o];
+            b[o].size = VK_WHOLE_SIZE;
+        }
+        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr,
+                             static_cast<uint32_t>(s->buffers), b, 0, nullptr);
+        if (!placeholder_.image)
+            if (auto r = makeImage(placeholder_, VK_FORMAT_R8_UNORM, 1, 1); !r) return r;
+        recordCopy(cmd, l, buf, offset, stride);
+        return {};
+    }
+    if (!placeholder_.image)
+        if (auto r = makeImage(placeholder_, VK_FORMAT_R8_UNORM, 1, 1); !r) return r;
+    // The surface's planes taken over from the decoder (its writes are
+    // visible: it handed the frame over finished), and the placeholder
+    // cleared the first time.
+    VkImageMemoryBarrier b[4]{};
+    uint32_t n = 0;
+    for (int p = 0; p < s->layout.planes; ++p) {
+        VkImageMemoryBarrier &m = b[n++];
+        m.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER;
+        m.srcAccessMask = 0;
+        m.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+        m.oldLayout = s->acquired ? VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL : VK_IMAGE_LAYOUT_UNDEFINED;
+        m.newLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
+        m.srcQueueFamilyIndex = foreign;
+        m.dstQueueFamilyIndex = ctx_.family;
+        m.image = s->plane[p].image;
+        m.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    }
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0, nullptr, 0,
+                         nullptr, n, b);
+    if (!placeholderReady_) {
+        VkImageMemoryBarrier m{};
+        m.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER;
+        m.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+        m.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+        m.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+        m.srcQueueFamilyIndex = m.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+        m.image = placeholder_.image;
+        m.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr, 0,
+                             nullptr, 1, &m);
+        const VkClearColorValue black{};
+        const VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+        vkCmdClearColorImage(cmd, placeholder_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &black, 1, &range);
+        m.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+        m.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+        m.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+        m.newLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
+        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0, nullptr, 0,
+                             nullptr, 1, &m);
+        placeholderReady_ = true;
+    }
+    s->acquired = true;
+    if (active_ != s) imagesChanged_ = true;
+    active_ = s;
     hasPicture_ = true;
     return {};
 }

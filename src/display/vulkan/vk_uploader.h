@@ -21,6 +21,7 @@
 
 #include "vk_context.h"
 #include "vk_layout.h"
+#include "vk_prime.h"
 
 #include "qv/display/display.h"
 
@@ -53,15 +54,26 @@ public:
     // next call.
     Result<void> record(VkCommandBuffer cmd, const AVFrame *f);
 
+    // Display thread: a DRM PRIME frame (a hardware decoder's dma-bufs)
+    // becomes the picture (vk_prime.h): its surface is imported the first
+    // time, then taken over from the decoder (a queue family acquire) and
+    // sampled in place (images over the dma-bufs, until the next record()),
+    // or copied on the GPU into the plane images (buffers).
+    Result<void> recordPrime(VkCommandBuffer cmd, const PrimeFrame &f);
+    const PrimeSurfaces *prime() const { return prime_.get(); }
+
     bool hasPicture() const { return hasPicture_; }
-    const UploadLayout &layout() const { return layout_; }
-    int width() const { return width_; }
-    int height() const { return height_; }
-    int planeWidth(int p) const { return images_[p].w; }
-    int planeHeight(int p) const { return images_[p].h; }
+    const UploadLayout &layout() const { return active_ ? active_->layout : layout_; }
+    int width() const { return active_ ? active_->w : width_; }
+    int height() const { return active_ ? active_->h : height_; }
+    int planeWidth(int p) const { return active_ ? active_->plane[p].w : images_[p].w; }
+    int planeHeight(int p) const { return active_ ? active_->plane[p].h : images_[p].h; }
     // The view to sample for plane p (a 1x1 placeholder beyond the planes).
     VkImageView view(int p) const;
-    bool linear(int p) const { return p < layout_.planes ? images_[p].linear : true; }
+    bool linear(int p) const {
+        if (p >= layout().planes) return true;
+        return active_ ? active_->plane[p].linear : images_[p].linear;
+    }
     // True once after the plane images were made again (descriptors to update).
     bool imagesChanged() {
         const bool c = imagesChanged_;
@@ -104,6 +116,8 @@ private:
     Result<void> makeImage(PlaneImage &im, VkFormat f, int w, int h);
     void freeImage(PlaneImage &im);
     Result<void> ensureImages(const UploadLayout &l, int w, int h);
+    void recordCopy(VkCommandBuffer cmd, const UploadLayout &l, const VkBuffer buf[3], const size_t offset[3],
+                    const int stride[3]);
     const Slot *slotOf(const AVFrame *f) const;
 
     Context &ctx_;
@@ -116,6 +130,8 @@ private:
     PlaneImage images_[3];
     PlaneImage placeholder_;
     bool placeholderReady_ = false;
+    std::unique_ptr<PrimeSurfaces> prime_;
+    PrimeSurfaces::Surface *active_ = nullptr;   // the PRIME surface sampled, or null: images_
     bool hasPicture_ = false, imagesChanged_ = false;
     int64_t direct_ = 0, copied_ = 0;
     size_t stagingBytes_ = 0;

@@ -9,6 +9,7 @@
 
 #include "display/status_tty.h"
 #include "qv/core/log.h"
+#include "qv/media/prime.h"
 #include "qv/sync/clock.h"
 #include "vk_presenter.h"
 
@@ -54,6 +55,7 @@ public:
     }
 
     const char *name() const override { return "vulkan"; }
+    void setProbedDmabuf(bool on) { probedDmabuf_ = on; }
 
     Result<ScaleTarget> configure(const StreamSpec &spec) override {
         if (!presenter_) {
@@ -72,7 +74,20 @@ public:
         const AVFrame *f = fr.frame.get();
         if (!presenter_ || !f || f->width <= 0 || f->height <= 0) return Shown::NotShown;
         if (!pending_.message.empty()) return std::exchange(pending_, Error{});
-        if (auto r = presenter_->show(f); !r) return r.takeError();
+        if (isPrimeFrame(f)) {
+            // A hardware decoder's dma-bufs, sampled where they are.
+            PrimeFrame pf;
+            std::string why;
+            if (!primeFrame(f, pf, why)) return Error::make(ErrorKind::Display, "vulkan: a PRIME frame qv cannot show: " + why);
+            if (auto r = presenter_->showPrime(f, pf); !r) return r.takeError();
+            if (!primeSaid_) {
+                primeSaid_ = true;
+                log::info("vulkan: PRIME frames (%dx%d) from the decoder's dma-bufs, %s", pf.width, pf.height,
+                          presenter_->primeInPlace() ? "sampled in place, no copy" : "one copy on the GPU, none on the CPU");
+            }
+        } else if (auto r = presenter_->show(f); !r) {
+            return r.takeError();
+        }
         updateTitle(fr.info.ptsNs);
         statusTty_.show(status_);
         return Shown::Yes;
@@ -88,6 +103,9 @@ public:
         c.status = statusTty_.active();
         c.terminalKeys = statusTty_.active() || surface_ == "display";
         c.window = surface_ == "window";
+        // A hardware decoder's dma-bufs imported as they are (known once
+        // the device is open: configure()).
+        c.primeFrames = presenter_ ? presenter_->primeImport() : probedDmabuf_;
         return c;
     }
 
@@ -144,6 +162,9 @@ public:
                           " copied; GPU %.2f ms per frame; present latency %.1f ms (%s)",
                           presenter_->frames(), u->direct(), u->copied(), gpu, presenter_->latencyNs() / 1e6,
                           presenter_->presentTimesReported() ? "present times" : "fence times");
+                if (const vk::PrimeSurfaces *p = u->prime())
+                    log::info("vulkan: PRIME frames: %" PRId64 " surfaces imported, %" PRId64 " shown again without an import",
+                              p->imported(), p->reused());
             }
             presenter_->close();
         }
@@ -205,19 +226,22 @@ private:
     StatusTty statusTty_;
     std::string status_;
     Error pending_;   // from a redraw between frames: reported with the next one
-    bool fullscreen_ = false, released_ = false;
+    bool fullscreen_ = false, released_ = false, primeSaid_ = false;
+    bool probedDmabuf_ = false;   // the probe's device imports dma-bufs (before the device is open)
     int64_t settleUntilNs_ = 0;
     int64_t titleSec_ = -1;
 };
 
+// One instance per run and surface kind (help and create both ask).
+std::mutex probeMutex;
+std::map<std::string, ProbeResult> probeCache;
+std::map<std::string, bool> probeDmabuf;
+
 ProbeResult probe(const DisplayOptions &o) {
     const std::string asked = o.vkSurface.empty() ? "auto" : o.vkSurface;
     const std::string surface = resolveSurface(o);
-    // One instance per run and surface kind (help and create both ask).
-    static std::mutex m;
-    static std::map<std::string, ProbeResult> cache;
-    std::lock_guard<std::mutex> lk(m);
-    if (auto it = cache.find(asked); it != cache.end()) return it->second;
+    std::lock_guard<std::mutex> lk(probeMutex);
+    if (auto it = probeCache.find(asked); it != probeCache.end()) return it->second;
     ProbeResult r;
     r.autoPick = false;   // named only (--display=vulkan)
     if (surface.empty()) {
@@ -232,6 +256,7 @@ ProbeResult probe(const DisplayOptions &o) {
         r.why = "--vk-surface must be auto, window, display or headless";
     } else {
         const vk::VulkanProbe p = vk::probeVulkan(surface == "display");
+        probeDmabuf[asked] = p.dmabuf;
         if (!p.usable) {
             r.why = p.why;
         } else if (surface == "display" && p.displays <= 0) {
@@ -241,8 +266,16 @@ ProbeResult probe(const DisplayOptions &o) {
             r.why = p.why + "; surface " + surface + (surface == "display" ? " (" + p.displayWhy + ")" : "");
         }
     }
-    cache[asked] = r;
+    probeCache[asked] = r;
     return r;
+}
+
+// Whether the probe's device imports dma-bufs (probe() first).
+bool probedDmabuf(const DisplayOptions &o) {
+    probe(o);
+    std::lock_guard<std::mutex> lk(probeMutex);
+    auto it = probeDmabuf.find(o.vkSurface.empty() ? "auto" : o.vkSurface);
+    return it != probeDmabuf.end() && it->second;
 }
 
 } // namespace
@@ -250,7 +283,9 @@ ProbeResult probe(const DisplayOptions &o) {
 DisplayEntry vulkanDisplayEntry() {
     return {"vulkan", "Vulkan: planes uploaded as they are, YUV to RGB and scaling in a shader", -1, probe,
             [](const DisplayOptions &o) -> Result<std::unique_ptr<Display>> {
-                return std::unique_ptr<Display>(new VulkanDisplay(o));
+                auto d = std::make_unique<VulkanDisplay>(o);
+                d->setProbedDmabuf(probedDmabuf(o));
+                return std::unique_ptr<Display>(std::move(d));
             }};
 }
 
