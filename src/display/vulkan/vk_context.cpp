@@ -10,6 +10,13 @@ namespace qv::vk {
 
 namespace {
 
+// QV_VK_NO_MODIFIERS=1 (test only): dma-bufs copied on the GPU even where
+// the driver could sample them in place.
+bool noModifiers() {
+    const char *e = std::getenv("QV_VK_NO_MODIFIERS");
+    return e && *e && std::strcmp(e, "0") != 0;
+}
+
 bool hasExtension(const std::vector<VkExtensionProperties> &all, const char *name) {
     for (const auto &e : all)
         if (std::strcmp(e.extensionName, name) == 0) return true;
@@ -262,8 +269,7 @@ Result<void> Context::createDevice(VkSurfaceKHR surface, bool swapchain) {
         primeImport = true;
         if (hasExtension(have, VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME) &&
             hasExtension(have, VK_KHR_IMAGE_FORMAT_LIST_EXTENSION_NAME) &&   // the instance asks for Vulkan 1.1
-            vkGetPhysicalDeviceImageFormatProperties2 && vkGetPhysicalDeviceFormatProperties2 &&
-            !std::getenv("QV_VK_NO_MODIFIERS")) {
+            vkGetPhysicalDeviceImageFormatProperties2 && vkGetPhysicalDeviceFormatProperties2 && !noModifiers()) {
             exts.push_back(VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME);
             exts.push_back(VK_KHR_IMAGE_FORMAT_LIST_EXTENSION_NAME);
             primeModifiers = true;

@@ -170,19 +170,10 @@ Result<void> PrimeSurfaces::importPlane(const PrimeFrame &f, int p, VkFormat fmt
     if (static_cast<uint32_t>(w) > fp.imageFormatProperties.maxExtent.width ||
         static_cast<uint32_t>(h) > fp.imageFormatProperties.maxExtent.height)
         return Error::make(ErrorKind::Display, "vulkan: " + what + " is larger than the device imports");
-    // Filtered by the sampler where that tiling allows it.
-    VkDrmFormatModifierPropertiesEXT mods[32]{};
-    VkDrmFormatModifierPropertiesListEXT ml{};
-    ml.sType = VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT;
-    ml.drmFormatModifierCount = 32;
-    ml.pDrmFormatModifierProperties = mods;
-    VkFormatProperties2 props{};
-    props.sType = VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_2;
-    props.pNext = &ml;
-    vkGetPhysicalDeviceFormatProperties2(ctx_.phys, fmt, &props);
-    for (uint32_t i = 0; i < ml.drmFormatModifierCount && i < 32; ++i)
-        if (mods[i].drmFormatModifier == ob.modifier)
-            out.linear = (mods[i].drmFormatModifierTilingFeatures & VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT) != 0;
+    // Filtered in the shader (nearest sampler): drivers and the validation
+    // layer disagree on which filters modifier tilings allow (lavapipe lists
+    // linear filtering for LINEAR, the layer then refuses it).
+    out.linear = false;
 
     VkSubresourceLayout sl{};
     sl.offset = static_cast<VkDeviceSize>(pl.offset);

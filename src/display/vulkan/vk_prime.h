@@ -41,7 +41,7 @@ public:
         VkDeviceMemory memory = VK_NULL_HANDLE;
         VkImageView view = VK_NULL_HANDLE;
         int w = 0, h = 0;
-        bool linear = false;   // filtered by the sampler (else in the shader)
+        bool linear = false;   // filtered by the sampler (never here: in the shader)
     };
     struct Surface {
         uint64_t key[6] = {0, 0, 0, 0, 0, 0};   // the objects' inodes, fourcc, size
