@@ -9,6 +9,7 @@ extern "C" {
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -99,6 +100,7 @@ struct PrimeStandIn::State {
     int dev = -1;
     std::atomic<int> refs{1};
     std::vector<PrimeStandIn::Slot *> slots;
+    uint64_t modifier = 0;   // what the frames say of their layout (QV_TEST_HWDEC_PRIME_MODIFIER)
     void unref() {
         if (refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
         for (PrimeStandIn::Slot *s : slots) {
@@ -131,6 +133,10 @@ std::unique_ptr<PrimeStandIn> PrimeStandIn::open(const std::string &device, std:
     p->st_ = new State();
     p->st_->dev = fd;
     p->st_->slots.reserve(kSlots);
+    // Test only: the frames claim another layout (a tiled modifier), which
+    // no display here can take: the refusal and the downloads after it.
+    if (const char *e = std::getenv("QV_TEST_HWDEC_PRIME_MODIFIER"); e && *e)
+        p->st_->modifier = std::strtoull(e, nullptr, 0);
     return p;
 }
 
@@ -198,7 +204,7 @@ bool PrimeStandIn::wrap(AVFrame *in, AVFrame *out, std::string &why) {
         d.nb_objects = 1;
         d.objects[0].fd = s->dmabuf;
         d.objects[0].size = s->size;
-        d.objects[0].format_modifier = 0;   // DRM_FORMAT_MOD_LINEAR
+        d.objects[0].format_modifier = st->modifier;   // 0: DRM_FORMAT_MOD_LINEAR
         d.nb_layers = 1;
         d.layers[0].format = primeFourcc('Y', 'U', '1', '2');
         d.layers[0].nb_planes = 3;

@@ -18,6 +18,8 @@
 // DRM PRIME frame, so the whole path (the decoder's choice, the scale
 // stage passing it on, the kms display's import, plane choice and commit,
 // the step cache refusing to hold surfaces) runs on a real kernel.
+// QV_TEST_HWDEC_PRIME_MODIFIER=0x... makes its frames claim that DRM
+// format modifier (a tiling): the displays' refusal and the downloads after.
 //
 // Contract: the decoder's thread. Frames handed out stay valid after the
 // objects here are gone (their buffers are refcounted).

@@ -1,5 +1,7 @@
 #include "hwdec_open.h"
 
+#include <algorithm>
+
 #include "qv/media/hwdec_verdicts.h"
 
 namespace qv {
@@ -25,7 +27,8 @@ AVPixelFormat chooseFormat(AVCodecContext *c, const AVPixelFormat *fmts) {
 }
 
 // One candidate: a CodecCtxPtr, or why not.
-CodecCtxPtr tryOne(AVStream *st, const std::string &name, HwFormatChoice &choice, bool &wrapper, std::string &why) {
+CodecCtxPtr tryOne(AVStream *st, const std::string &name, int keepSurfaces, HwFormatChoice &choice, bool &wrapper,
+                   std::string &why) {
     const AVCodecID id = st->codecpar->codec_id;
     ff::CodecPtr codec = nullptr;
     AVBufferRef *device = nullptr;
@@ -73,9 +76,11 @@ CodecCtxPtr tryOne(AVStream *st, const std::string &name, HwFormatChoice &choice
         ctx->hw_device_ctx = device;   // the context owns it now
         ctx->opaque = &choice;
         ctx->get_format = chooseFormat;
-        // Surfaces beyond the decoder's references: a frame is downloaded
-        // as soon as it comes out, so a few are enough.
-        ctx->extra_hw_frames = 4;
+        // Surfaces beyond the decoder's references: a frame downloaded as
+        // soon as it comes out needs a few; frames kept on the GPU need as
+        // many more as the pipeline holds ("no decoder surfaces left"
+        // otherwise, in a fixed pool).
+        ctx->extra_hw_frames = 4 + std::max(0, keepSurfaces);
     }
     if (r >= 0) r = avcodec_open2(ctx.get(), codec, nullptr);
     if (r < 0) {
@@ -120,7 +125,7 @@ HwOpen openHardware(const std::string &path, AVStream *st, const HwdecRequest &r
         std::string why;
         bool wrapper = false;
         choice = HwFormatChoice{};
-        CodecCtxPtr ctx = tryOne(st, n, choice, wrapper, why);
+        CodecCtxPtr ctx = tryOne(st, n, req.keepSurfaces, choice, wrapper, why);
         if (ctx) {
             out.ctx = std::move(ctx);
             out.name = n;

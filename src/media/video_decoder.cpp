@@ -115,7 +115,9 @@ void VideoDecoder::setShed(DecodeShed s) {
     c->skip_frame = s >= DecodeShed::NonRef ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
 }
 
-void VideoDecoder::setKeepPrime(bool on) { impl_->keepPrime = on; }
+// Only with the surfaces asked for at open (hwdec.keepSurfaces): a fixed
+// pool without them runs dry while kept frames travel the pipeline.
+void VideoDecoder::setKeepPrime(bool on) { impl_->keepPrime = on && opt_.hwdec.keepSurfaces > 0; }
 
 void VideoDecoder::send(PacketRef &p) {
     Impl &m = *impl_;

@@ -1,6 +1,7 @@
 #include "display_stage.h"
 
 #include "qv/media/demuxer.h"
+#include "qv/media/prime.h"
 
 #include "qv/audio/audio_clock.h"
 #include "qv/core/log.h"
@@ -79,7 +80,8 @@ void DisplayStage::configureDisplay() {
     if (auto r = tee_.configure(spec_, target_); !r) return fail(r.takeError());
     sh_.sink.store(display_.frameSink(), std::memory_order_release);
     // Some displays know only once open whether they take dma-bufs (vulkan).
-    sh_.primeDirect.store(display_.caps().primeFrames && tee_.empty(), std::memory_order_release);
+    sh_.primeDirect.store(display_.caps().primeFrames && tee_.empty() && !sh_.primeRefused.load(std::memory_order_acquire),
+                          std::memory_order_release);
     sh_.target.store(packTarget(target_), std::memory_order_release);
     sh_.configured.store(true, std::memory_order_release);
     sh_.configuredWait.notify();
@@ -131,6 +133,10 @@ bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, boo
         int64_t apos = 0;
         if (audio_->position(now, apos)) avDiffs_.push_back(fr.info.ptsNs - apos);
     }
+    if (isPrimeFrame(fr.frame.get()) && sh_.primeRefused.load(std::memory_order_relaxed)) {
+        refusePrime(fr, now);   // one still on its way when the display refused them
+        return true;
+    }
     std::swap(current_, fr);   // the status line describes the frame being shown
     updateStatus();
     const int64_t t0 = monotonicNs();
@@ -140,6 +146,12 @@ bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, boo
         if (r.error().native == EPIPE) finish(static_cast<ExitCode>(128 + SIGPIPE));
         else fail(r.takeError());
         return false;
+    }
+    if (r.value() == Shown::Refused) {
+        std::swap(current_, fr);
+        updateStatus();
+        refusePrime(fr, now);
+        return true;
     }
     if (r.value() == Shown::NotShown) {
         // Not on the screen (its buffers busy, the screen given away): a
@@ -166,6 +178,31 @@ bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, boo
     if (opt_.maxFrames > 0 && n >= opt_.maxFrames) finish(ExitCode::Ok);
     displayDeadlineNs_ = 0;   // a window may have events after drawing
     return true;
+}
+
+// The display cannot take the decoder's dma-bufs after all (it said why,
+// once): from now on the decoder downloads its frames, and the frame
+// refused is decoded again, into memory, by an exact seek to it (playing
+// or paused, as before). A live source cannot seek: its next frames come
+// downloaded. The frames that were on their way are dropped (counted).
+void DisplayStage::refusePrime(FrameRef &fr, int64_t now) {
+    sh_.stats.notShown.fetch_add(1, std::memory_order_relaxed);
+    log_.write("not-shown", fr.info, now);
+    const FrameInfo info = fr.info;
+    recycle(fr);
+    sh_.primeDirect.store(false, std::memory_order_release);
+    if (sh_.primeRefused.exchange(true, std::memory_order_acq_rel)) return;
+    log::info("frame %lld: the display refused the decoder's dma-bufs: frames are downloaded from here on",
+              static_cast<long long>(info.ordinal));
+    if (nav_.live()) return;
+    NavAction a;
+    a.kind = NavAction::Kind::Seek;
+    a.timeNs = info.ptsNs;
+    a.exact = true;
+    a.ordinal = info.ordinalExact ? info.ordinal : -1;
+    a.stepPending = paused_;
+    a.stepTarget = paused_ && info.ordinalExact ? info.ordinal : -1;
+    seekPipeline(a);
 }
 
 bool DisplayStage::presentCached(int64_t ordinal) {

@@ -106,6 +106,7 @@ private:
     Head handleHead(int64_t &timeoutNs, bool &waitData);
     Head handleFrame(FrameRef &fr, int64_t &timeoutNs);
     bool presentFrame(FrameRef &fr, int64_t now, int64_t deadline, bool timed);
+    void refusePrime(FrameRef &fr, int64_t now);
     bool presentCached(int64_t ordinal);
     // Shows f now as the frame a pending step asked for.
     void presentStep(FrameRef &f);

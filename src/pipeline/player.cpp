@@ -158,6 +158,11 @@ public:
             o.threads = opt_.threads;
             o.lowDelay = opt_.lowLatency;
             o.hwdec = opt_.hwdec;
+            // Frames kept on the GPU (a display that takes dma-bufs): the
+            // decoder's pool grows by what the pipeline may hold at once:
+            // the two links, a frame in each stage's hands, the one on the
+            // screen and the one leaving it.
+            if (display_->caps().primeFrames && tee_->empty()) o.hwdec.keepSurfaces = static_cast<int>(2 * kLinkCapacity) + 6;
             auto dec = VideoDecoder::open(*demux, o);
             if (!dec) {
                 display_.reset();

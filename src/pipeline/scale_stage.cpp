@@ -75,7 +75,17 @@ void ScaleStage::run() {
             }
             const ScaleTarget t = unpackTarget(sh_.target.load(std::memory_order_acquire));
             // DRM PRIME frames pass as they are where the display puts them on a plane.
-            const bool direct = sh_.primeDirect.load(std::memory_order_acquire) && isPrimeFrame(fr->frame.get());
+            const bool prime = isPrimeFrame(fr->frame.get());
+            const bool direct = prime && sh_.primeDirect.load(std::memory_order_acquire);
+            if (prime && !direct) {
+                // Made while the display took dma-bufs, which it has since
+                // refused: the display stage asked for it again, downloaded.
+                sh_.stats.notShown.fetch_add(1, std::memory_order_relaxed);
+                if (sh_.log) sh_.log->write("not-shown", fr->info, now);
+                fr->reset();
+                sh_.shells.tryPush(fr->frame);
+                continue;
+            }
             if (t.width > 0 && !direct) {
                 const int64_t t0 = monotonicNs(), c0 = threadCpuNs();
                 // Straight into the display's own buffer where it has one.

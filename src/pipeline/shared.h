@@ -108,6 +108,7 @@ struct Shared {
     std::atomic<FrameSink *> sink{nullptr};
     std::atomic<bool> configured{false}; // the display published its first target
     std::atomic<bool> primeDirect{false}; // DRM PRIME frames go to the display as they are (kms planes)
+    std::atomic<bool> primeRefused{false}; // the display refused one: never again (frames downloaded)
     Waiter configuredWait;
     std::atomic<bool> quit{false};
     Waiter control;                      // the decode stage waits on it after the end and in trick play

@@ -121,7 +121,12 @@ if [ "$1" = vkms72 ]; then
   one hwprime {yuvclips["bt709"]} --hwdec=h264 --stats
   one hwrgb {yuvclips["bt709"]} --hwdec=h264 --stats --kms-plane=rgb
   steps hwsteps --hwdec=h264 --stats
-  unset QV_TEST_HWDEC_PRIME
+  # The same frames claiming a tiled layout (Intel's X tiling) no plane
+  # here takes: refused, then downloaded (playing, and paused from the start).
+  export QV_TEST_HWDEC_PRIME_MODIFIER=0x0100000000000001
+  one hwtiled {yuvclips["bt709"]} --hwdec=h264 --stats
+  steps hwtiledsteps --hwdec=h264 --stats
+  unset QV_TEST_HWDEC_PRIME QV_TEST_HWDEC_PRIME_MODIFIER
   exit 0
 fi
 if [ "$1" = vkms ]; then
@@ -492,6 +497,7 @@ if want("vkms72"):
         "prime": ("bt709", "bt709", "tv", "PRIME frames (YUV420, modifier 0x0"),
         "hwprime": ("bt709", "bt709", "tv", "PRIME frames (YUV420, modifier 0x0"),
         "hwrgb": ("bt709", "bt709", "tv", "as XRGB8888"),
+        "hwtiled": ("bt709", "bt709", "tv", "as YUV420"),
     }
     for name, (clip, matrix, rng, says) in cases.items():
         err = read(out, name + ".err")
@@ -545,11 +551,21 @@ if want("vkms72"):
           f"vkms 7.2 decoder dma-bufs with --kms-plane=rgb: downloaded and converted instead (kept on the GPU "
           f"{kept.group(1) if kept else None})")
 
+    # Frames the display refuses (a tiling no plane takes): said once, the
+    # frame decoded again and downloaded, the picture right (above).
+    err = read(out, "hwtiled.err")
+    kept = re.search(r"kept on the GPU (\d+)", err)
+    check(read(out, "hwtiled.rc") == "0" and "cannot go on a plane" in err and "downloaded and scaled instead" in err
+          and "refused the decoder's dma-bufs" in err and kept is not None and int(kept.group(1)) >= 1,
+          "vkms 7.2 decoder dma-bufs the planes refuse (tiled): one line says so and the frames come downloaded "
+          f"({[l[2:] for l in err.splitlines() if 'plane (' in l or 'refused' in l][:2]}; kept on the GPU "
+          f"{kept.group(1) if kept else None}, exit {read(out, 'hwtiled.rc')})")
+
     # Steps: paused on frame 0, '.', '.', ',': frames 0, 1, 2, 1 through
     # writeback; then the same with the decoder's dma-bufs: the steps forward
     # show its PRIME frames, the step back a frame decoded again in software
     # (the step cache holds no decoder surface).
-    for name in ("steps", "hwsteps"):
+    for name in ("steps", "hwsteps", "hwtiledsteps"):
         err = read(out, name + ".err")
         shots = [int(m) for m in re.findall(r"kms: writeback \d+: frame (\d+)", err)]
         check(read(out, name + ".rc") == "0" and shots == [0, 1, 2, 1],

@@ -21,7 +21,12 @@ the step cache: it holds no decoder surface), each read back:
     the plane images on the GPU (against zimg's bilinear; the step back the
     identical picture);
   - Debian 12's Mesa 22.3 (no dma-buf import): the decoder downloads every
-    frame; the pictures identical to the GPU-copy run's."""
+    frame; the pictures identical to the GPU-copy run's;
+  - Mesa 25 again with frames that claim a tiling (QV_TEST_HWDEC_PRIME_MODIFIER,
+    Intel's X tiling): as images (lavapipe cannot import it) and with
+    QV_VK_NO_MODIFIERS=1 (a copy needs linear ones): the display refuses the
+    first frame with one line, qv decodes it again and the decoder
+    downloads from then on: the pictures identical to the download run's."""
 import os
 import re
 import subprocess
@@ -111,7 +116,7 @@ run() {{  # run NAME VALIDATION ICD [LIBDIR]
   S=/tmp/$1.sock
   echo "$1 start $(cut -d' ' -f1 /proc/uptime)" >> /out/times.txt
   env VK_ICD_FILENAMES=$3 LD_LIBRARY_PATH=$4${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}} QV_VK_VALIDATION=$2 \\
-    QV_VK_NO_MODIFIERS=$QV_VK_NO_MODIFIERS \\
+    QV_VK_NO_MODIFIERS=$QV_VK_NO_MODIFIERS QV_TEST_HWDEC_PRIME_MODIFIER=$QV_TEST_HWDEC_PRIME_MODIFIER \\
     QV_TEST_HWDEC_PRIME=/dev/dri/card0 {qv} {CLIP} --display=vulkan --vk-surface=headless --hwdec=h264 --pause \\
     --start-frame=5 --no-audio -v --stats --input-ipc=$S --screenshot-dir=/tmp > /out/$1.out 2> /out/$1.err & P=$!
   i=0; while [ $i -lt 600 ] && kill -0 $P 2>/dev/null; do $I $S '{{"command":["get","presented"]}}' 2>/dev/null | grep -q '"data": *[1-9]' && break; sleep 0.1; i=$((i+1)); done
@@ -129,6 +134,8 @@ ls /dev/udmabuf > /out/udmabuf.txt 2>&1
 run img 1 {icd25} {lib25}
 QV_VK_NO_MODIFIERS=1 run copy 1 {icd25} {lib25}
 run deb 0 {icd22}
+QV_TEST_HWDEC_PRIME_MODIFIER=0x0100000000000001 run tiled 1 {icd25} {lib25}
+QV_TEST_HWDEC_PRIME_MODIFIER=0x0100000000000001 QV_VK_NO_MODIFIERS=1 run tiledcopy 1 {icd25} {lib25}
 exit 0
 """
 guest = os.path.join(tmp, "guest.sh")
@@ -151,7 +158,8 @@ refs = {n: reference(n) for n in (5, 6)}
 cubic = {n: reference(n, "bicubic:param_a=0:param_b=0.5") for n in (5, 6)}
 shots = {}
 RUNS = (("img", "Mesa 25, images over the dma-bufs"), ("copy", "Mesa 25, QV_VK_NO_MODIFIERS=1"),
-        ("deb", "Mesa 22.3"))
+        ("deb", "Mesa 22.3"), ("tiled", "Mesa 25, frames in a tiling lavapipe cannot import"),
+        ("tiledcopy", "Mesa 25, QV_VK_NO_MODIFIERS=1, tiled frames (no linear copy)"))
 check(read("udmabuf.txt") == "/dev/udmabuf", f"the 7.2 kernel has udmabuf ({read('udmabuf.txt')!r})")
 for name, what in RUNS:
     err = read(name + ".err")
@@ -182,6 +190,16 @@ for name, what in RUNS:
         check("imports dma-bufs" not in err and kept == 0 and "PRIME frames" not in err,
               f"{what}: no dma-buf import: the decoder downloads every frame (kept on the GPU {kept})")
         continue
+    if name.startswith("tiled"):
+        # Refused at the first frame: said once, that frame decoded again
+        # (paused: an exact seek to it) and every frame downloaded after.
+        why = "cannot import plane 0" if name == "tiled" else "copies only linear dma-bufs"
+        lines = [l[4:] for l in err.splitlines() if "cannot stay on the GPU" in l]
+        check(len(lines) == 1 and why in lines[0] and "refused the decoder's dma-bufs" in err and kept >= 1
+              and "from the decoder's dma-bufs, " not in err,
+              f"{what}: one line says the frames cannot stay on the GPU and why ({lines[:1]}), then they come "
+              f"downloaded (kept on the GPU before the refusal: {kept})")
+        continue
     imported = re.search(r"vulkan: PRIME frames: (\d+) surfaces imported", err)
     how = ("imports dma-bufs (sampled in place)", "sampled in place, no copy") if name == "img" else \
           ("imports dma-bufs (copied on the GPU", "one copy on the GPU, none on the CPU")
@@ -189,6 +207,10 @@ for name, what in RUNS:
           and imported is not None and int(imported.group(1)) >= 2,
           f"{what}: the decoder's frames kept as dma-bufs ({kept}), frames 5 and 6 shown from them, "
           f"{how[1]}: {imported.group(1) if imported else None} surfaces imported ({said})")
+for name in ("tiled", "tiledcopy"):
+    check(all(shots[name + n] == shots["deb" + n] and shots[name + n] != b"" for n in ("5", "6", "back5")),
+          f"{name}: the refused frames downloaded: the pictures of the download run "
+          f"(max {[worst(shots[name + n], shots['deb' + n]) for n in ('5', '6', 'back5')]})")
 check(shots["copy5"] == shots["deb5"] and shots["copy6"] == shots["deb6"] and shots["copy5"] != b"",
       f"frames 5 and 6 copied on the GPU from the dma-bufs and downloaded: the same pictures "
       f"(max {worst(shots['copy5'], shots['deb5'])}, {worst(shots['copy6'], shots['deb6'])})")

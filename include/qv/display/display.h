@@ -98,7 +98,10 @@ struct DisplayEvent {
 };
 using DisplayEvents = std::function<void(const DisplayEvent &)>;
 
-enum class Shown { Yes, NotShown };
+// Refused: a DRM PRIME frame this display cannot take after all (a layout
+// or format it cannot import or scan out; it says why, once). The pipeline
+// then stops passing dma-bufs and has the decoder download its frames.
+enum class Shown { Yes, NotShown, Refused };
 
 class Display {
 public:

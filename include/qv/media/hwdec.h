@@ -24,6 +24,11 @@ struct HwdecRequest {
     };
     Mode mode = Mode::Default;
     std::vector<std::string> names;   // List only
+    // Surfaces beyond the decoder's own, for frames kept on the GPU (they
+    // travel the pipeline's links and sit on the screen before they come
+    // back): set where the display may take dma-bufs. 0: frames are always
+    // downloaded, never kept (a few surfaces suffice).
+    int keepSurfaces = 0;
 };
 
 // "no", "auto", "cuda,vaapi", "h264_v4l2m2m". A syntax check only (names are

@@ -336,6 +336,17 @@ private:
         return Shown::NotShown;
     }
 
+    // A hardware decoder's frame no plane here takes (a layout, a format):
+    // said once; the pipeline has the decoder download from then on.
+    Result<Shown> refused(const std::string &why) {
+        if (!refusedSaid_) {
+            refusedSaid_ = true;
+            log::warn("kms: the decoder's frames cannot go on a plane (%s): they are downloaded and scaled instead",
+                      why.c_str());
+        }
+        return Shown::Refused;
+    }
+
     static void slotFree(void *opaque, uint8_t *) { static_cast<kms::ScreenBuffer *>(opaque)->state.store(0); }
 
     Result<void> setUp(const drmModeRes &res, const drmModeConnector &c);
@@ -432,6 +443,7 @@ private:
     bool away_ = false;
     UniqueFd vtSignals_;                  // SIGUSR1/2 of VT_PROCESS
     std::set<std::string> notShownWhy_;   // reasons said so far
+    bool refusedSaid_ = false;
     bool lastFull_ = false;   // the last frame was full range
     StatusTty statusTty_;
 };

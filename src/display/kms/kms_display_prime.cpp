@@ -8,12 +8,12 @@ namespace qv::kmsdisplay {
 Result<Shown> KmsDisplay::presentPrime(const FrameRef &fr) {
     PrimeFrame pf;
     std::string why;
-    if (!primeFrame(fr.frame.get(), pf, why)) return notShown("a PRIME frame qv cannot show: " + why);
+    if (!primeFrame(fr.frame.get(), pf, why)) return refused("a PRIME frame qv cannot show: " + why);
     if (!atomic_) return Error::make(ErrorKind::Display, dev_.path() + ": DRM PRIME frames need atomic modesetting");
     Scanout o;
     const int r = primeScanout(pf, kms::letterbox(spec_, mode_.hdisplay, mode_.vdisplay), o, why);
     if (r == -EBUSY) return notShown("the screen is busy (a flip still pending)");
-    if (r == -ENOENT) return notShown(why);   // this buffer could not be imported
+    if (r == -ENOENT || r == -EINVAL) return refused(why);   // not imported, or no plane takes it
     if (r != 0) return Error::make(ErrorKind::Display, dev_.path() + ": " + why);
     if (!fr.refInto(primePending_)) return notShown("out of memory for a frame reference");
     submittedNs_ = monotonicNs();

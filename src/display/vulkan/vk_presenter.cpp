@@ -184,7 +184,9 @@ Result<void> Presenter::drawOnce(const AVFrame *upload, Presented &outcome) {
             return u;
         }
     renderer_->setPicture(*uploader_, colour_, pictureRect(t.extent), spec_.orientation);
+    uploader_->recordPrimeAcquire(cmd_);   // a surface sampled in place: the decoder's until now
     renderer_->record(cmd_, t.framebuffer, t.extent, t.present, *uploader_);
+    uploader_->recordPrimeRelease(cmd_);
     if (queries_) vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, 1);
     r = vkEndCommandBuffer(cmd_);
     if (r != VK_SUCCESS) return fail("vkEndCommandBuffer", r);
@@ -258,6 +260,11 @@ Result<void> Presenter::draw(const AVFrame *upload) {
 }
 
 Result<void> Presenter::show(const AVFrame *f) { return draw(f); }
+
+Result<void> Presenter::preparePrime(const PrimeFrame &pf) {
+    if (lost_ || !ctx_ || closed_) return {};   // showPrime() says what is wrong
+    return uploader_->preparePrime(pf);
+}
 
 Result<void> Presenter::showPrime(const AVFrame *f, const PrimeFrame &pf) {
     prime_ = &pf;

@@ -47,6 +47,9 @@ public:
     Result<void> show(const AVFrame *f);
     // f, a DRM PRIME frame described by pf: sampled in place (its dma-bufs
     // imported, vk_prime.h), presented.
+    // What can refuse a PRIME frame (vk_uploader.h), before showPrime():
+    // an error means this display cannot take the decoder's frames.
+    Result<void> preparePrime(const PrimeFrame &pf);
     Result<void> showPrime(const AVFrame *f, const PrimeFrame &pf);
     bool primeImport() const { return ctx_ && ctx_->primeImport; }
     bool primeInPlace() const { return ctx_ && ctx_->primeModifiers; }

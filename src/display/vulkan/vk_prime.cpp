@@ -28,12 +28,13 @@ std::string fourccText(uint32_t f) {
     return s;
 }
 
-std::string hex(uint64_t v) {
+} // namespace
+
+std::string modifierText(uint64_t v) {
     char b[32];
     std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
     return b;
 }
-} // namespace
 
 void PrimeSurfaces::free(Surface &s) {
     for (Plane &p : s.plane) {
@@ -141,7 +142,29 @@ Result<void> PrimeSurfaces::importPlane(const PrimeFrame &f, int p, VkFormat fmt
     const PrimeFrame::Plane &pl = f.plane[p];
     const PrimeFrame::Object &ob = f.object[pl.object];
     const std::string what = "plane " + std::to_string(p) + " of " + fourccText(f.fourcc) + " (format " +
-                             std::to_string(fmt) + ", modifier " + hex(ob.modifier) + ")";
+                             std::to_string(fmt) + ", modifier " + modifierText(ob.modifier) + ")";
+    // Is the modifier one this device lists for the format, sampled, in one
+    // plane? (Drivers may answer the import query below for any value.)
+    {
+        VkDrmFormatModifierPropertiesListEXT ml{};
+        ml.sType = VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT;
+        VkFormatProperties2 fp2{};
+        fp2.sType = VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_2;
+        fp2.pNext = &ml;
+        vkGetPhysicalDeviceFormatProperties2(ctx_.phys, fmt, &fp2);
+        std::vector<VkDrmFormatModifierPropertiesEXT> mods(ml.drmFormatModifierCount);
+        ml.pDrmFormatModifierProperties = mods.data();
+        if (!mods.empty()) vkGetPhysicalDeviceFormatProperties2(ctx_.phys, fmt, &fp2);
+        mods.resize(ml.drmFormatModifierCount);
+        bool listed = false;
+        for (const auto &m : mods)
+            listed = listed || (m.drmFormatModifier == ob.modifier && m.drmFormatModifierPlaneCount == 1 &&
+                                (m.drmFormatModifierTilingFeatures & VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT));
+        if (!listed)
+            return Error::make(ErrorKind::Display, std::string("vulkan: ") + ctx_.props.deviceName + " cannot import " + what +
+                                                       " (the device lists " + std::to_string(mods.size()) +
+                                                       " modifiers for it, not this one)");
+    }
     // Can this device import such an image from a dma-buf?
     VkPhysicalDeviceImageDrmFormatModifierInfoEXT mi{};
     mi.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_DRM_FORMAT_MODIFIER_INFO_EXT;
@@ -199,7 +222,7 @@ Result<void> PrimeSurfaces::importPlane(const PrimeFrame &f, int p, VkFormat fmt
     ii.tiling = VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT;
     ii.usage = VK_IMAGE_USAGE_SAMPLED_BIT;
     ii.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-    ii.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+    ii.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;   // the only one external memory allows
     r = vkCreateImage(ctx_.device, &ii, nullptr, &out.image);
     if (r != VK_SUCCESS) return vkFail("vkCreateImage (" + what + ")", r);
 

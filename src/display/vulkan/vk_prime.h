@@ -24,6 +24,7 @@
 #include "qv/media/prime.h"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace qv::vk {
@@ -31,6 +32,8 @@ namespace qv::vk {
 // The renderer's layout for a PRIME format: YU12 as yuv420p, NV12, P010;
 // false for others.
 bool primeLayout(uint32_t fourcc, UploadLayout &out);
+// A DRM format modifier as text (0x...).
+std::string modifierText(uint64_t modifier);
 
 class PrimeSurfaces {
 public:
@@ -52,7 +55,6 @@ public:
         VkBuffer buffer[4] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
         VkDeviceMemory bufferMemory[4] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
         int buffers = 0;
-        bool acquired = false;   // its images have left UNDEFINED
         uint64_t used = 0;
     };
 
@@ -67,6 +69,7 @@ public:
     // Before the device goes.
     void destroy();
 
+    bool empty() const { return surfaces_.empty(); }
     int64_t imported() const { return imported_; }
     int64_t reused() const { return reused_; }
 

@@ -193,8 +193,7 @@ void Uploader::freeImage(PlaneImage &im) {
 }
 
 void Uploader::destroyImages() {
-    active_ = nullptr;
-    if (prime_) prime_->destroy();
+    dropPrime();
     for (auto &im : images_) freeImage(im);
     freeImage(placeholder_);
     placeholderReady_ = false;
@@ -242,6 +241,10 @@ Result<void> Uploader::record(VkCommandBuffer cmd, const AVFrame *f) {
         active_ = nullptr;
         imagesChanged_ = true;
     }
+    // Frames come in memory now (the display refused dma-bufs, or the
+    // decoder fell back): the imported surfaces go (the last draw that
+    // used them was waited for).
+    if (prime_ && !prime_->empty()) dropPrime();
     if (auto r = ensureImages(l, f->width, f->height); !r) return r;
 
     // Where the planes are: the slot the scale stage drew into, else the
@@ -343,19 +346,49 @@ void Uploader::recordCopy(VkCommandBuffer cmd, const UploadLayout &l, const VkBu
     hasPicture_ = true;
 }
 
-Result<void> Uploader::recordPrime(VkCommandBuffer cmd, const PrimeFrame &f) {
+// Everything about a PRIME frame that can refuse it (the display then
+// has the decoder download): import at all, the layout, and the import of
+// its surface (the first time). The surface is kept for recordPrime().
+Result<void> Uploader::preparePrime(const PrimeFrame &f) {
+    prepared_ = nullptr;
     if (!ctx_.primeImport)
         return Error::make(ErrorKind::Display, std::string("vulkan: ") + ctx_.props.deviceName +
                                                    " imports no dma-bufs (no VK_EXT_external_memory_dma_buf)");
-    if (!prime_) prime_ = std::make_unique<PrimeSurfaces>(ctx_);
     const bool images = ctx_.primeModifiers;
+    if (!images) {
+        // A copy reads the planes by offset and pitch: linear ones only.
+        for (int o = 0; o < f.objects && o < 4; ++o)
+            if (f.object[o].modifier != 0)
+                return Error::make(ErrorKind::Display, std::string("vulkan: ") + ctx_.props.deviceName +
+                                                           " copies only linear dma-bufs (no VK_EXT_image_drm_format_modifier), "
+                                                           "and the decoder's have modifier " + modifierText(f.object[o].modifier));
+        UploadLayout l;
+        if (primeLayout(f.fourcc, l))
+            for (int p = 0; p < l.planes && p < f.planes; ++p) {
+                const int texel = texFormatBytes(l.plane[p].format);
+                const PrimeFrame::Plane &pl = f.plane[p];
+                if (pl.pitch <= 0 || pl.pitch % texel != 0 || pl.offset % texel != 0)
+                    return Error::make(ErrorKind::Display, "vulkan: a PRIME plane at offset " + std::to_string(pl.offset) +
+                                                               " with pitch " + std::to_string(pl.pitch) +
+                                                               " cannot be copied (not whole texels)");
+            }
+    }
+    if (!prime_) prime_ = std::make_unique<PrimeSurfaces>(ctx_);
     auto got = prime_->get(f, images, active_);
     if (!got) return got.takeError();
-    PrimeSurfaces::Surface *s = got.value();
-    const uint32_t foreign = ctx_.foreignQueue ? VK_QUEUE_FAMILY_FOREIGN_EXT : VK_QUEUE_FAMILY_EXTERNAL;
-    if (!images) {
+    prepared_ = got.value();
+    return {};
+}
+
+Result<void> Uploader::recordPrime(VkCommandBuffer cmd, const PrimeFrame &f) {
+    if (!prepared_)
+        if (auto r = preparePrime(f); !r) return r;
+    PrimeSurfaces::Surface *s = std::exchange(prepared_, nullptr);
+    const uint32_t foreign = foreignFamily();
+    if (!s->images) {
         // One GPU copy: the dma-bufs are the transfer's source, taken over
-        // from the decoder (its writes are done: it handed the frame over).
+        // from the decoder (its writes are done: it handed the frame over)
+        // and given back after the copy.
         const UploadLayout &l = s->layout;
         if (active_) {
             active_ = nullptr;
@@ -366,12 +399,7 @@ Result<void> Uploader::recordPrime(VkCommandBuffer cmd, const PrimeFrame &f) {
         size_t offset[3] = {0, 0, 0};
         int stride[3] = {0, 0, 0};
         for (int p = 0; p < l.planes; ++p) {
-            const int texel = texFormatBytes(l.plane[p].format);
             const PrimeFrame::Plane &pl = f.plane[p];
-            if (pl.pitch <= 0 || pl.pitch % texel != 0 || pl.offset % texel != 0)
-                return Error::make(ErrorKind::Display, "vulkan: a PRIME plane at offset " + std::to_string(pl.offset) +
-                                                           " with pitch " + std::to_string(pl.pitch) +
-                                                           " cannot be copied (not whole texels)");
             buf[p] = s->buffer[pl.object];
             offset[p] = static_cast<size_t>(pl.offset);
             stride[p] = static_cast<int>(pl.pitch);
@@ -390,29 +418,19 @@ Result<void> Uploader::recordPrime(VkCommandBuffer cmd, const PrimeFrame &f) {
         if (!placeholder_.image)
             if (auto r = makeImage(placeholder_, VK_FORMAT_R8_UNORM, 1, 1); !r) return r;
         recordCopy(cmd, l, buf, offset, stride);
+        for (int o = 0; o < s->buffers; ++o) {
+            b[o].srcAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
+            b[o].dstAccessMask = 0;
+            b[o].srcQueueFamilyIndex = ctx_.family;
+            b[o].dstQueueFamilyIndex = foreign;
+        }
+        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0, 0, nullptr,
+                             static_cast<uint32_t>(s->buffers), b, 0, nullptr);
         return {};
     }
     if (!placeholder_.image)
         if (auto r = makeImage(placeholder_, VK_FORMAT_R8_UNORM, 1, 1); !r) return r;
-    // The surface's planes taken over from the decoder (its writes are
-    // visible: it handed the frame over finished), and the placeholder
-    // cleared the first time.
-    VkImageMemoryBarrier b[4]{};
-    uint32_t n = 0;
-    for (int p = 0; p < s->layout.planes; ++p) {
-        VkImageMemoryBarrier &m = b[n++];
-        m.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER;
-        m.srcAccessMask = 0;
-        m.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
-        m.oldLayout = s->acquired ? VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL : VK_IMAGE_LAYOUT_UNDEFINED;
-        m.newLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
-        m.srcQueueFamilyIndex = foreign;
-        m.dstQueueFamilyIndex = ctx_.family;
-        m.image = s->plane[p].image;
-        m.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
-    }
-    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0, nullptr, 0,
-                         nullptr, n, b);
+    // The placeholder cleared the first time.
     if (!placeholderReady_) {
         VkImageMemoryBarrier m{};
         m.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER;
@@ -435,11 +453,46 @@ Result<void> Uploader::recordPrime(VkCommandBuffer cmd, const PrimeFrame &f) {
                              nullptr, 1, &m);
         placeholderReady_ = true;
     }
-    s->acquired = true;
     if (active_ != s) imagesChanged_ = true;
     active_ = s;
     hasPicture_ = true;
     return {};
+}
+
+uint32_t Uploader::foreignFamily() const { return ctx_.foreignQueue ? VK_QUEUE_FAMILY_FOREIGN_EXT : VK_QUEUE_FAMILY_EXTERNAL; }
+
+// The sampled surface's planes, around each draw that samples them: taken
+// over from the decoder (a queue family acquire from GENERAL, the layout a
+// foreign owner leaves, not UNDEFINED, which may discard the picture) and
+// given back in GENERAL after the draw.
+void Uploader::primeBarriers(VkCommandBuffer cmd, bool acquire) {
+    if (!active_) return;
+    VkImageMemoryBarrier b[3]{};
+    uint32_t n = 0;
+    for (int p = 0; p < active_->layout.planes && p < 3; ++p) {
+        VkImageMemoryBarrier &m = b[n++];
+        m.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER;
+        m.srcAccessMask = acquire ? 0 : VK_ACCESS_SHADER_READ_BIT;
+        m.dstAccessMask = acquire ? VK_ACCESS_SHADER_READ_BIT : 0;
+        m.oldLayout = acquire ? VK_IMAGE_LAYOUT_GENERAL : VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
+        m.newLayout = acquire ? VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL : VK_IMAGE_LAYOUT_GENERAL;
+        m.srcQueueFamilyIndex = acquire ? foreignFamily() : ctx_.family;
+        m.dstQueueFamilyIndex = acquire ? ctx_.family : foreignFamily();
+        m.image = active_->plane[p].image;
+        m.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    }
+    if (acquire)
+        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0, nullptr, 0,
+                             nullptr, n, b);
+    else
+        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0, 0, nullptr,
+                             0, nullptr, n, b);
+}
+
+void Uploader::dropPrime() {
+    active_ = nullptr;
+    prepared_ = nullptr;
+    if (prime_) prime_->destroy();
 }
 
 } // namespace qv::vk

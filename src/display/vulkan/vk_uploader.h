@@ -60,6 +60,14 @@ public:
     // sampled in place (images over the dma-bufs, until the next record()),
     // or copied on the GPU into the plane images (buffers).
     Result<void> recordPrime(VkCommandBuffer cmd, const PrimeFrame &f);
+    // Display thread, before recordPrime(): what can refuse the frame (no
+    // import, a layout this device cannot take, the import itself): an
+    // error here means the frame cannot be shown by this display at all.
+    Result<void> preparePrime(const PrimeFrame &f);
+    // Around every draw that samples a PRIME surface in place: its planes
+    // taken over from the decoder's queue family, then given back.
+    void recordPrimeAcquire(VkCommandBuffer cmd) { primeBarriers(cmd, true); }
+    void recordPrimeRelease(VkCommandBuffer cmd) { primeBarriers(cmd, false); }
     const PrimeSurfaces *prime() const { return prime_.get(); }
 
     bool hasPicture() const { return hasPicture_; }
@@ -119,6 +127,9 @@ private:
     void recordCopy(VkCommandBuffer cmd, const UploadLayout &l, const VkBuffer buf[3], const size_t offset[3],
                     const int stride[3]);
     const Slot *slotOf(const AVFrame *f) const;
+    uint32_t foreignFamily() const;
+    void primeBarriers(VkCommandBuffer cmd, bool acquire);
+    void dropPrime();   // the imported surfaces freed (none in use)
 
     Context &ctx_;
     std::vector<std::unique_ptr<Generation>> gens_;   // the last is current
@@ -132,6 +143,7 @@ private:
     bool placeholderReady_ = false;
     std::unique_ptr<PrimeSurfaces> prime_;
     PrimeSurfaces::Surface *active_ = nullptr;   // the PRIME surface sampled, or null: images_
+    PrimeSurfaces::Surface *prepared_ = nullptr; // preparePrime()'s, for the next recordPrime()
     bool hasPicture_ = false, imagesChanged_ = false;
     int64_t direct_ = 0, copied_ = 0;
     size_t stagingBytes_ = 0;

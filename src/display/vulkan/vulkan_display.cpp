@@ -78,7 +78,8 @@ public:
             // A hardware decoder's dma-bufs, sampled where they are.
             PrimeFrame pf;
             std::string why;
-            if (!primeFrame(f, pf, why)) return Error::make(ErrorKind::Display, "vulkan: a PRIME frame qv cannot show: " + why);
+            if (!primeFrame(f, pf, why)) return refused("a PRIME frame qv cannot show: " + why);
+            if (auto c = presenter_->preparePrime(pf); !c) return refused(c.error().message);
             if (auto r = presenter_->showPrime(f, pf); !r) return r.takeError();
             if (!primeSaid_) {
                 primeSaid_ = true;
@@ -202,6 +203,17 @@ private:
         return presenter_->open(vk::validationFromEnv(), hint ? hint : "");
     }
 
+    // A PRIME frame this device cannot take (said once): the pipeline has
+    // the decoder download from then on.
+    Result<Shown> refused(const std::string &why) {
+        if (!refusedSaid_) {
+            refusedSaid_ = true;
+            const size_t skip = why.rfind("vulkan: ", 0) == 0 ? 8 : 0;
+            log::warn("vulkan: the decoder's frames cannot stay on the GPU (%s): they are downloaded instead", why.c_str() + skip);
+        }
+        return Shown::Refused;
+    }
+
     void updateTitle(int64_t ptsNs) {
 #if QV_HAVE_SDL2
         SDL_Window *w = presenter_->output().window();
@@ -226,7 +238,7 @@ private:
     StatusTty statusTty_;
     std::string status_;
     Error pending_;   // from a redraw between frames: reported with the next one
-    bool fullscreen_ = false, released_ = false, primeSaid_ = false;
+    bool fullscreen_ = false, released_ = false, primeSaid_ = false, refusedSaid_ = false;
     bool probedDmabuf_ = false;   // the probe's device imports dma-bufs (before the device is open)
     int64_t settleUntilNs_ = 0;
     int64_t titleSec_ = -1;
