@@ -81,6 +81,27 @@ def picture_pixels(pix):
     return sum(1 for c in pix.values() if any(near(c, w) for w in want))
 
 
+def settled_screenshot(label, first=3.0, deadline=45.0):
+    """The screen once the paused picture is on it: polled (a loaded machine
+    starts the terminal, tmux and qv late), then taken again until two
+    shots agree; what is there at the deadline otherwise."""
+    time.sleep(first)
+    end = time.monotonic() + deadline
+    pix = screenshot(label)
+    while time.monotonic() < end:
+        n = picture_pixels(pix)
+        if n > 2000:
+            time.sleep(0.5)
+            again = screenshot(label)
+            if picture_pixels(again) == n:
+                return again
+            pix = again
+            continue
+        time.sleep(1.0)
+        pix = screenshot(label)
+    return pix
+
+
 def play_in(term_cmd, label, start_frame=None, ssh=False, after_kill=False):
     """Returns the bytes per frame --stats reported. after_kill: SIGTERM to
     qv alone (the terminal stays) and check the picture is gone from it."""
@@ -92,8 +113,7 @@ def play_in(term_cmd, label, start_frame=None, ssh=False, after_kill=False):
               f"wait; sleep 30")
     p = subprocess.Popen(term_cmd + ["sh", "-c", script], env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(6.0)
-    pix = screenshot(label)
+    pix = settled_screenshot(label)
     quadrants(pix, label + (f" paused on frame {start_frame}" if start_frame else "") + (" (as over SSH)" if ssh else ""),
               late=bool(start_frame))
     if after_kill and os.path.exists(pidf):
@@ -150,8 +170,7 @@ sock = f"qvpt{os.getpid()}"
 inner = f"{QV} {clip} --display=kitty --pause --no-audio; sleep 30"
 p = subprocess.Popen(KITTY + ["tmux", "-L", sock, "-f", conf_on, "new-session", inner], env=env,
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-time.sleep(7.0)
-quadrants(screenshot("kitty-tmux"), "kitty inside tmux (allow-passthrough on)")
+quadrants(settled_screenshot("kitty-tmux"), "kitty inside tmux (allow-passthrough on)")
 subprocess.run(["tmux", "-L", sock, "kill-server"], env=env, stderr=subprocess.DEVNULL)
 os.killpg(p.pid, signal.SIGTERM)
 p.wait(timeout=10)
