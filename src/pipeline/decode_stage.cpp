@@ -25,6 +25,10 @@ void DecodeStage::run() {
     Landing landing;
     bool background = false;   // the landing fills the step cache while paused
     std::shared_ptr<const PacketIndex> idx;
+    // A display that may take the decoder's dma-bufs knows for sure only
+    // once configured (vulkan: when its device is open): nothing is decoded
+    // before, so no frame is made in a form it then cannot take.
+    if (sh_.primeDirect.load(std::memory_order_acquire)) sh_.waitConfigured();
     auto seekOrdinal = [&](int64_t ord, bool fill) {
         if (!idx) idx = src_.index();
         if (!idx || idx->frameCount() <= 0) return false;
@@ -171,9 +175,11 @@ void DecodeStage::run() {
             applied = want;
         }
         // Hardware frames stay on the GPU where the display takes them as
-        // they are (set before the threads start; read here, cheap).
-        src_.setKeepPrime(sh_.primeDirect.load(std::memory_order_relaxed));
-        if (!fr.frame && !sh_.shells.tryPop(fr.frame)) fr.frame = allocFrame();
+        // they are (known for sure once it is configured: see above).
+        src_.setKeepPrime(sh_.primeDirect.load(std::memory_order_acquire));
+        if (!fr.frame && !sh_.shells.tryPop(fr.frame) && !sh_.scaleShells.tryPop(fr.frame) &&
+            !sh_.encodeShells.tryPop(fr.frame))
+            fr.frame = allocFrame();
         const int64_t t0 = monotonicNs();
         auto r = src_.next(fr);
         sh_.stats.busyNs[kDecode] += monotonicNs() - t0;

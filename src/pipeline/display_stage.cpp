@@ -127,14 +127,15 @@ void DisplayStage::dropStale() {
     }
 }
 
-bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, bool timed) {
+bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, bool timed, bool step) {
+    step = step || paused_;
     lastDriftNs_ = opt_.sync ? now - deadline : 0;
     if (timed && audio_ && avDiffs_.size() < kAvDiffs) {
         int64_t apos = 0;
         if (audio_->position(now, apos)) avDiffs_.push_back(fr.info.ptsNs - apos);
     }
     if (isPrimeFrame(fr.frame.get()) && sh_.primeRefused.load(std::memory_order_relaxed)) {
-        refusePrime(fr, now);   // one still on its way when the display refused them
+        refusePrime(fr, now, step);   // one still on its way when the display refused them
         return true;
     }
     std::swap(current_, fr);   // the status line describes the frame being shown
@@ -150,7 +151,7 @@ bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, boo
     if (r.value() == Shown::Refused) {
         std::swap(current_, fr);
         updateStatus();
-        refusePrime(fr, now);
+        refusePrime(fr, now, step);
         return true;
     }
     if (r.value() == Shown::NotShown) {
@@ -185,23 +186,33 @@ bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, boo
 // refused is decoded again, into memory, by an exact seek to it (playing
 // or paused, as before). A live source cannot seek: its next frames come
 // downloaded. The frames that were on their way are dropped (counted).
-void DisplayStage::refusePrime(FrameRef &fr, int64_t now) {
+void DisplayStage::refusePrime(FrameRef &fr, int64_t now, bool step) {
     sh_.stats.notShown.fetch_add(1, std::memory_order_relaxed);
     log_.write("not-shown", fr.info, now);
     const FrameInfo info = fr.info;
     recycle(fr);
     sh_.primeDirect.store(false, std::memory_order_release);
-    if (sh_.primeRefused.exchange(true, std::memory_order_acq_rel)) return;
-    log::info("frame %lld: the display refused the decoder's dma-bufs: frames are downloaded from here on",
-              static_cast<long long>(info.ordinal));
-    if (nav_.live()) return;
+    // No seek brings this one again (a live source, or refused before): a
+    // step the user waits for is taken by the next frame that comes.
+    const auto waitNext = [&] {
+        if (!step) return;
+        stepPending_ = true;
+        stepTarget_ = -1;
+        publishClock();
+    };
+    const bool first = !sh_.primeRefused.exchange(true, std::memory_order_acq_rel);
+    if (first)
+        log::info("frame %lld: the display refused the decoder's dma-bufs: frames are downloaded from here on",
+                  static_cast<long long>(info.ordinal));
+    if (nav_.live()) return waitNext();
+    if (!first && !step) return;   // on its way while playing: the ones after it come downloaded
     NavAction a;
     a.kind = NavAction::Kind::Seek;
     a.timeNs = info.ptsNs;
     a.exact = true;
     a.ordinal = info.ordinalExact ? info.ordinal : -1;
-    a.stepPending = paused_;
-    a.stepTarget = paused_ && info.ordinalExact ? info.ordinal : -1;
+    a.stepPending = step;
+    a.stepTarget = step && info.ordinalExact ? info.ordinal : -1;
     seekPipeline(a);
 }
 
@@ -219,7 +230,7 @@ void DisplayStage::presentStep(FrameRef &f) {
     stepTarget_ = -1;
     fillWait_ = false;
     const int64_t now = monotonicNs();
-    presentFrame(f, now, now, false);
+    presentFrame(f, now, now, false, true);
     publishClock();
 }
 
@@ -418,7 +429,7 @@ DisplayStage::Head DisplayStage::handleFrame(FrameRef &fr, int64_t &timeoutNs) {
         stepPending_ = false;
         stepTarget_ = -1;
     }
-    if (!presentFrame(f, now, in.deadlineNs, !wasStep)) return Head::Stop;
+    if (!presentFrame(f, now, in.deadlineNs, !wasStep, wasStep)) return Head::Stop;
     if (wasStep) clock_.reset();
     publishClock();
     return Head::Again;

@@ -105,8 +105,9 @@ private:
     void showStatus(bool now);
     Head handleHead(int64_t &timeoutNs, bool &waitData);
     Head handleFrame(FrameRef &fr, int64_t &timeoutNs);
-    bool presentFrame(FrameRef &fr, int64_t now, int64_t deadline, bool timed);
-    void refusePrime(FrameRef &fr, int64_t now);
+    // step: a step (or a frame shown while paused) that the user waits for.
+    bool presentFrame(FrameRef &fr, int64_t now, int64_t deadline, bool timed, bool step = false);
+    void refusePrime(FrameRef &fr, int64_t now, bool step);
     bool presentCached(int64_t ordinal);
     // Shows f now as the frame a pending step asked for.
     void presentStep(FrameRef &f);

@@ -23,7 +23,8 @@ using Item = std::variant<FrameRef, FlushItem, EndItem, ErrorItem>;
 // About three frames per link: that is the memory bound and the back-pressure.
 constexpr size_t kLinkCapacity = 3;
 using Link = SpscRing<Item, kLinkCapacity>;
-// Empty frame shells going back from the display to the decoder.
+// Empty frame shells going back to the decoder (Shared has one ring per
+// stage that gives them back: the display, the scale and the encode stage).
 using ShellRing = SpscRing<AvFramePtr, 16>;
 
 inline uint32_t serialOf(const Item &it) {

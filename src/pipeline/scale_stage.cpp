@@ -48,14 +48,7 @@ void ScaleStage::run() {
     Link &next = encode_ ? sh_.toEncode : sh_.toDisplay;
     // Nothing is scaled before the display said for what (a frame scaled
     // for no target would only be dropped).
-    while (!sh_.configured.load(std::memory_order_acquire) && !sh_.quit.load(std::memory_order_acquire)) {
-        const uint32_t seen = sh_.configuredWait.prepare();
-        if (sh_.configured.load() || sh_.quit.load()) {
-            sh_.configuredWait.cancel();
-            break;
-        }
-        sh_.configuredWait.wait(seen);
-    }
+    sh_.waitConfigured();
     Scaler scaler;
     AvFramePtr out = allocFrame();
     Item it;
@@ -70,7 +63,7 @@ void ScaleStage::run() {
                 sh_.stats.droppedEarlyLate.fetch_add(1, std::memory_order_relaxed);
                 if (sh_.log) sh_.log->write("dropped-early", fr->info, now);
                 fr->reset();
-                sh_.shells.tryPush(fr->frame);
+                sh_.scaleShells.tryPush(fr->frame);
                 continue;
             }
             const ScaleTarget t = unpackTarget(sh_.target.load(std::memory_order_acquire));
@@ -83,7 +76,7 @@ void ScaleStage::run() {
                 sh_.stats.notShown.fetch_add(1, std::memory_order_relaxed);
                 if (sh_.log) sh_.log->write("not-shown", fr->info, now);
                 fr->reset();
-                sh_.shells.tryPush(fr->frame);
+                sh_.scaleShells.tryPush(fr->frame);
                 continue;
             }
             if (t.width > 0 && !direct) {
@@ -155,7 +148,7 @@ void EncodeStage::run() {
                 sh_.stats.droppedBeforeEncode.fetch_add(1, std::memory_order_relaxed);
                 if (sh_.log) sh_.log->write("dropped-early", fr->info, now);
                 fr->reset();
-                sh_.shells.tryPush(fr->frame);
+                sh_.encodeShells.tryPush(fr->frame);
                 continue;
             }
             AttachmentPtr a = pool->take();

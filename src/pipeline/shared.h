@@ -101,7 +101,11 @@ inline ScaleTarget unpackTarget(uint64_t v) {
 
 struct Shared {
     Link toScale, toEncode, toDisplay;
-    ShellRing shells;
+    // Frame shells back to the decoder: one ring per stage that drops
+    // frames (each ring has one producer and one consumer).
+    ShellRing shells;                    // from the display stage
+    ShellRing scaleShells;               // from the scale stage (dropped early)
+    ShellRing encodeShells;              // from the encode stage (dropped before encoding)
     SeekCell seek;
     ClockCell clock;                     // the display stage's clock, for shedding and early drops
     std::atomic<uint64_t> target{0};     // packed ScaleTarget
@@ -117,6 +121,17 @@ struct Shared {
     FrameLog *log = nullptr;             // --frame-log (any thread may write a line)
 
     bool stale(uint32_t serial) const { return serial != seek.serial(); }
+    // Until the display stage has configured the display (or qv quits).
+    void waitConfigured() {
+        while (!configured.load(std::memory_order_acquire) && !quit.load(std::memory_order_acquire)) {
+            const uint32_t seen = configuredWait.prepare();
+            if (configured.load(std::memory_order_acquire) || quit.load(std::memory_order_acquire)) {
+                configuredWait.cancel();
+                break;
+            }
+            configuredWait.wait(seen);
+        }
+    }
     void wakeAll() {
         toScale.wakeAll();
         toEncode.wakeAll();
@@ -129,6 +144,8 @@ struct Shared {
         toEncode.abort();
         toDisplay.abort();
         shells.abort();
+        scaleShells.abort();
+        encodeShells.abort();
         control.notify();
     }
 };

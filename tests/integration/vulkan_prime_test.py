@@ -11,8 +11,9 @@ out dma-bufs (QV_TEST_HWDEC_PRIME=/dev/dri/card0: each frame copied into a
 vgem buffer from a pool reused like a decoder's surfaces, handed on as a
 DRM PRIME frame). The decoder keeps those frames (no download) because the
 vulkan display says it imports dma-bufs. Checked through the IPC, paused on
-frame 5, a step to 6 and one back (frame 5 again, decoded in software for
-the step cache: it holds no decoder surface), each read back:
+frame 5, a step to 6, one back (frame 5 again, decoded in software for
+the step cache: it holds no decoder surface) and one forward again (from an
+upload back to the dma-bufs), each read back:
 
   - Mesa 25 (bookworm-backports), validation layer on: the surfaces
     imported as images over the dma-bufs and sampled in place (filtered in
@@ -125,6 +126,7 @@ run() {{  # run NAME VALIDATION ICD [LIBDIR]
   shot $1-5
   $I $S '{{"command":["frame-step"]}}' > /out/$1-step.txt; shot $1-6
   $I $S '{{"command":["frame-back-step"]}}' > /out/$1-back.txt; shot $1-back5
+  $I $S '{{"command":["frame-step"]}}' > /out/$1-fwd.txt; shot $1-fwd6
   $I $S '{{"command":["quit"]}}' > /dev/null
   wait $P; echo $? > /out/$1.rc
   echo "$1 end $(cut -d' ' -f1 /proc/uptime)" >> /out/times.txt
@@ -172,7 +174,7 @@ for name, what in RUNS:
           f"{'' if name == 'deb' else ', validation on: nothing from it ' + str(bad[:2])}")
     kept = re.search(r"decoder: h264 \(hwdec h264\), hardware frames \d+, kept on the GPU (\d+)", err)
     kept = int(kept.group(1)) if kept else -1
-    for n in ("5", "6", "back5"):
+    for n in ("5", "6", "back5", "fwd6"):
         shots[name + n] = png_rgb(os.path.join(tmp, "out", "guest", f"{name}-{n}.png"))
     ref = cubic if name == "img" else refs
     w5, w6 = worst(shots[name + "5"], ref[5]), worst(shots[name + "6"], ref[6])
@@ -185,6 +187,12 @@ for name, what in RUNS:
           and (name == "img" or shots[name + "back5"] == shots[name + "5"]),
           f"{what}: the step back shows frame 5 again (uploaded, against zimg's: max {wb}"
           f"{'' if name == 'img' else '; the identical picture'})")
+    # Forward again from the uploaded frame 5: frame 6, from the step cache
+    # (uploaded) or the decoder (its dma-buf again, where kept): the display
+    # goes from an upload back to the dma-bufs.
+    wf = min(worst(shots[name + "fwd6"], refs[6]), worst(shots[name + "fwd6"], cubic[6]))
+    check('"ordinal": 6' in read(name + "-fwd.txt") and wf <= 3,
+          f"{what}: a step forward after the step back shows frame 6 (against zimg's: max {wf})")
     said = [l[4:] for l in err.splitlines() if "PRIME" in l or "dma-buf" in l][:3]
     if name == "deb":
         check("imports dma-bufs" not in err and kept == 0 and "PRIME frames" not in err,

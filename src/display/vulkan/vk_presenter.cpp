@@ -377,7 +377,9 @@ Result<void> Presenter::readBack(std::vector<uint8_t> &rgb, int &w, int &h) {
     bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     vkBeginCommandBuffer(cmd_, &bi);
     renderer_->setPicture(*uploader_, colour_, pictureRect(e), spec_.orientation);
+    uploader_->recordPrimeAcquire(cmd_);   // as in drawOnce: a surface sampled in place is the decoder's
     renderer_->record(cmd_, rbFramebuffer_, e, false, *uploader_);
+    uploader_->recordPrimeRelease(cmd_);
     VkBufferImageCopy c{};
     c.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
     c.imageExtent = {e.width, e.height, 1};

@@ -37,7 +37,7 @@ std::string modifierText(uint64_t modifier);
 
 class PrimeSurfaces {
 public:
-    static constexpr int kMaxSurfaces = 32;
+    static constexpr int kMaxSurfaces = 64;
 
     struct Plane {
         VkImage image = VK_NULL_HANDLE;
