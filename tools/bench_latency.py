@@ -43,7 +43,16 @@ def encode(path, pes_length=False):
 
 
 def send(frames, port, rtp=False):
+    if rtp == "h264":
+        return ts_frames.send_rtp_h264(frames, port, FPS)
     return ts_frames.send(frames, port, FPS, rtp=rtp)
+
+
+def encode_h264(path):
+    """The same picture as a raw H.264 stream, for RTP's own payload."""
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate={FPS}",
+                    "-t", str(SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-bf", "0",
+                    "-g", str(FPS), "-pix_fmt", "yuv420p", "-f", "h264", path], check=True)
 
 
 def pct(v, q):
@@ -55,6 +64,12 @@ def run_qv(frames, latency, tag="", rtp=False):
     port = free_port()
     log = os.path.join(tmp, f"frames-{latency}{tag}.log")
     url = f"rtp://127.0.0.1:{port}" if rtp else f"udp://127.0.0.1:{port}?fifo_size=100000"
+    if rtp == "h264":
+        # RFC 6184: the stream's SDP file (FFmpeg's timestamps start at 0
+        # with the first packet: the sender's k x 3000).
+        url = os.path.join(tmp, f"h264-{port}.sdp")
+        with open(url, "w") as f:
+            f.write(ts_frames.h264_sdp(port))
     q = subprocess.Popen([QV, url, "--display=null", "--no-audio",
                           f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3"]
                          + os.environ.get("QV_LATENCY_ARGS", "").split(),
@@ -138,6 +153,9 @@ FRAMES = frames_of(clip)
 clip_len = os.path.join(tmp, "clip-pes-length.ts")
 encode(clip_len, pes_length=True)
 FRAMES_LEN = frames_of(clip_len)
+clip_264 = os.path.join(tmp, "clip.264")
+encode_h264(clip_264)
+AUS = ts_frames.h264_access_units(clip_264)
 load = os.getloadavg()[0]
 print(f"## latency (issue 14): {len(FRAMES)} frames of 720p{FPS} H.264 (no B-frames) over UDP MPEG-TS (bare, "
       "and in RTP), "
@@ -145,9 +163,11 @@ print(f"## latency (issue 14): {len(FRAMES)} frames of 720p{FPS} H.264 (no B-fra
 print("mode | transport, video PES | frames sent | shown | matched | median ms | p99 ms | decode med/p99 | scale med/p99 | display med/p99")
 print("---|---|---|---|---|---|---|---|---|---")
 for mode, frames, pes, rtp in (("low", FRAMES, "udp, no length", False), ("low", FRAMES_LEN, "udp, with length", False),
-                               ("low", FRAMES_LEN, "rtp, with length", True), ("normal", FRAMES, "udp, no length", False)):
-    lat, parts, shown, sent, stats_line = run_qv(frames, mode, ("-len" if frames is FRAMES_LEN else "") + ("-rtp" if rtp else ""),
-                                                 rtp)
+                               ("low", FRAMES_LEN, "rtp, with length", True),
+                               ("low", AUS, "rtp h264 (RFC 6184), sdp", "h264"),
+                               ("normal", FRAMES, "udp, no length", False)):
+    tag = ("-len" if frames is FRAMES_LEN else "") + ("-rtp" if rtp is True else "-h264" if rtp else "")
+    lat, parts, shown, sent, stats_line = run_qv(frames, mode, tag, rtp)
     if not lat:
         print(f"{mode} | {pes} | {sent} | {shown} | 0 | - | - | - | - | -")
         continue

@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include <cstring>
+#include <strings.h>
 #include <sys/stat.h>
 
 namespace qv {
@@ -24,7 +25,9 @@ bool isLiveUrl(const std::string &p) {
     if (looksLikeCapture(p)) return true;   // a camera
     for (const char *s : {"udp://", "rtp://", "srt://", "rtsp://", "rtsps://", "rtmp://", "tcp://"})
         if (p.compare(0, std::strlen(s), s) == 0) return true;
-    return false;
+    // An SDP file describes an RTP session (FFmpeg's sdp demuxer listens
+    // on the ports it names).
+    return p.size() > 4 && strcasecmp(p.c_str() + p.size() - 4, ".sdp") == 0;
 }
 
 bool isPipeInput(const std::string &p) {

@@ -138,6 +138,9 @@ Result<std::unique_ptr<Input>> Input::open(const std::string &path, bool useMmap
                            "avformat_open_input(" + path + ")");
     }
     in->fmt_.reset(fmt);
+    // An SDP file is read once for the RTP session it describes: a stream
+    // (no second demuxer for an index, which would listen on its ports).
+    if (std::strcmp(fmt->iformat->name, "sdp") == 0) in->regular_ = false;
     r = avformat_find_stream_info(fmt, nullptr);
     if (r == AVERROR_EXIT) return Error::make(ErrorKind::Open, "interrupted", "avformat_find_stream_info(" + path + ")");
     if (r < 0)

@@ -663,6 +663,25 @@ try:
     plays("rtp", f"rtp://127.0.0.1:{port}",
           [FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", CLIP, "-c", "copy", "-f", "rtp_mpegts",
            f"rtp://127.0.0.1:{port}"])
+    # RTP's own H.264 payload (RFC 6184: NAL units, fragmented where large)
+    # described by an SDP file, as a camera's or an encoder's: qv takes the
+    # file as a live source (its timeout, reconnect and latency line).
+    port = free_port()
+    sdp = os.path.join(tmp, "h264.sdp")
+    with open(sdp, "w") as f:
+        f.write("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=qv live_test\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                f"m=video {port} RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n")
+    q = qv([sdp, "--display=null", "--frames=45", "--stats"])
+    time.sleep(0.5)
+    snd = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", CLIP, "-c", "copy", "-f", "rtp",
+                            f"rtp://127.0.0.1:{port}?pkt_size=1200"], stdin=subprocess.DEVNULL)
+    senders.append(snd)
+    out, err = collect(q, 60)
+    stop(snd)
+    check(q.returncode == 0 and "presented 45" in err and gaps(err) == 0 and "latency (normal, received -> shown)" in err,
+          f"sdp (RTP H.264, RFC 6184): 45 frames presented, taken as a live source (its gaps and latency in --stats) "
+          f"(rc {q.returncode}) {err.strip()[-160:]}")
+
     srt = "srt" in subprocess.run([FFMPEG, "-hide_banner", "-protocols"], stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL).stdout.decode().split()
     if check(srt, "srt: this ffmpeg has the srt protocol (libsrt)"):

@@ -1,6 +1,7 @@
 """An MPEG-TS file as frames, and a sender that writes each frame's TS
 packets over UDP at its exact time, bare or in RTP (RFC 2250: payload type
-33, MP2T) (the latency bench and live_test)."""
+33, MP2T); a raw H.264 stream as access units, and a sender of RTP's own
+H.264 payload (RFC 6184) (the latency bench and live_test)."""
 import socket
 import struct
 import time
@@ -71,3 +72,80 @@ def send(frames, port, fps, speed=1.0, rtp=False):
         sent.append((pts, time.monotonic_ns()))
     s.close()
     return sent
+
+
+def h264_access_units(path):
+    """A raw H.264 stream (Annex B) as access units: [[NAL unit, ...]]. A new
+    unit begins at an access unit delimiter, SPS, PPS or SEI after a slice,
+    or at a slice whose first_mb_in_slice is 0 after a slice."""
+    data = open(path, "rb").read()
+    starts, i = [], 0
+    while True:
+        i = data.find(b"\0\0\1", i)
+        if i < 0:
+            break
+        starts.append(i + 3)
+        i += 3
+    nals = []
+    for n, s in enumerate(starts):
+        end = starts[n + 1] - 3 if n + 1 < len(starts) else len(data)
+        nal = data[s:end]
+        while n + 1 < len(starts) and nal.endswith(b"\0"):
+            nal = nal[:-1]   # the 4-byte start code's leading zero
+        if nal:
+            nals.append(nal)
+    aus, cur, has_slice = [], [], False
+    for nal in nals:
+        t = nal[0] & 0x1F
+        vcl = t in (1, 5)
+        if has_slice and (t in (6, 7, 8, 9) or (vcl and len(nal) > 1 and nal[1] & 0x80)):
+            aus.append(cur)
+            cur, has_slice = [], False
+        cur.append(nal)
+        has_slice = has_slice or vcl
+    if cur:
+        aus.append(cur)
+    return aus
+
+
+def send_rtp_h264(aus, port, fps, mtu=1200, ssrc=0x71760002):
+    """RTP's own H.264 payload (RFC 6184, packetization mode 1, payload type
+    96): access unit k at t0 + k/fps, timestamp k x 90000/fps; a NAL unit
+    over mtu bytes in FU-A fragments; the marker bit on the unit's last
+    packet. Returns [(timestamp - the first, when its last packet left,
+    CLOCK_MONOTONIC ns)]."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    t0 = time.monotonic_ns() + 50_000_000
+    sent, seq, base = [], 0, 0x1000
+    for k, au in enumerate(aus):
+        due = t0 + int(k * 1e9 / fps)
+        while True:
+            left = due - time.monotonic_ns()
+            if left <= 0:
+                break
+            time.sleep(left / 1e9 if left > 2_000_000 else 0)
+        ts = k * 90000 // fps
+        payloads = []
+        for nal in au:
+            if len(nal) <= mtu:
+                payloads.append(nal)
+                continue
+            ind, typ, rest = (nal[0] & 0xE0) | 28, nal[0] & 0x1F, nal[1:]
+            for off in range(0, len(rest), mtu - 2):
+                bits = (0x80 if off == 0 else 0) | (0x40 if off + mtu - 2 >= len(rest) else 0)
+                payloads.append(bytes([ind, bits | typ]) + rest[off:off + mtu - 2])
+        for n, pl in enumerate(payloads):
+            marker = 0x80 if n == len(payloads) - 1 else 0
+            s.sendto(struct.pack("!BBHII", 0x80, marker | 96, seq & 0xFFFF, (base + ts) & 0xFFFFFFFF, ssrc) + pl,
+                     ("127.0.0.1", port))
+            seq += 1
+        sent.append((ts, time.monotonic_ns()))
+    s.close()
+    return sent
+
+
+def h264_sdp(port):
+    """The SDP of send_rtp_h264's stream on port (parameter sets in band)."""
+    return ("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=qv\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            f"m=video {port} RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n")

@@ -37,7 +37,8 @@ struct DemuxOptions {
 };
 
 // A network URL whose data comes as it is made (udp, rtp, srt, rtsp, rtmp,
-// tcp): qv reconnects it by default and counts its gaps.
+// tcp), a camera, or an SDP file (an RTP session): qv reconnects it by
+// default and counts its gaps.
 bool isLiveUrl(const std::string &path);
 // Standard input ("-", "pipe:"), a named pipe or /dev/stdin: read once, in order.
 bool isPipeInput(const std::string &path);
