@@ -25,10 +25,12 @@ bool isLiveUrl(const std::string &p) {
     if (looksLikeCapture(p)) return true;   // a camera
     for (const char *s : {"udp://", "rtp://", "srt://", "rtsp://", "rtsps://", "rtmp://", "tcp://"})
         if (p.compare(0, std::strlen(s), s) == 0) return true;
-    // An SDP file describes an RTP session (FFmpeg's sdp demuxer listens
-    // on the ports it names).
-    return p.size() > 4 && strcasecmp(p.c_str() + p.size() - 4, ".sdp") == 0;
+    return isSdpFile(p);
 }
+
+// An SDP file describes an RTP session (FFmpeg's sdp demuxer listens on
+// the ports it names).
+bool isSdpFile(const std::string &p) { return p.size() > 4 && strcasecmp(p.c_str() + p.size() - 4, ".sdp") == 0; }
 
 bool isPipeInput(const std::string &p) {
     if (p == "-" || p.compare(0, 5, "pipe:") == 0) return true;
@@ -61,6 +63,9 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
         av.emplace_back("probesize", "131072");
         av.emplace_back("analyzeduration", "500000");
     }
+    // The RTP session an SDP file names: read through the file protocol
+    // (--no-mmap), FFmpeg would allow only that protocol's own whitelist.
+    if (isSdpFile(path)) av.emplace_back("protocol_whitelist", "file,udp,rtp,crypto,data");
     av.insert(av.end(), opt.avOptions.begin(), opt.avOptions.end());   // later ones win
     auto in = Input::open(path, opt.useMmap, opt.interrupt, &av);
     if (!in) return in.takeError();

@@ -70,7 +70,9 @@ public:
             d.avOptions = opt_.demuxerOpts;
             live_.open = d;
             live_.path = opt_.input;
-            live_.reconnect = opt_.reconnect == 1 || (opt_.reconnect < 0 && isLiveUrl(opt_.input));
+            // Not an SDP file's session by default: its old demuxer (kept
+            // for the decoders) still holds the ports a reopen would bind.
+            live_.reconnect = opt_.reconnect == 1 || (opt_.reconnect < 0 && isLiveUrl(opt_.input) && !isSdpFile(opt_.input));
             live_.paced = isLiveUrl(opt_.input);
             auto r = Demuxer::openAny(opt_.input, d);
             opened();

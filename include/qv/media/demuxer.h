@@ -40,6 +40,8 @@ struct DemuxOptions {
 // tcp), a camera, or an SDP file (an RTP session): qv reconnects it by
 // default and counts its gaps.
 bool isLiveUrl(const std::string &path);
+// A path ending in .sdp (case-insensitive).
+bool isSdpFile(const std::string &path);
 // Standard input ("-", "pipe:"), a named pipe or /dev/stdin: read once, in order.
 bool isPipeInput(const std::string &path);
 
