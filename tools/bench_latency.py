@@ -31,15 +31,16 @@ SECONDS = 6 if QUICK else 12
 tmp = tempfile.mkdtemp(prefix="qv-bench-latency-")
 
 
-def encode(path, pes_length=False):
+def encode(path, pes_length=False, fmt="mpegts"):
     """pes_length: the video PES carry their length where it fits (under
     64 KiB: FFmpeg's -omit_video_pes_length 0, as many hardware encoders
     write them), so a demuxer knows a frame is whole without waiting for the
-    next one."""
+    next one. fmt h264: the same picture as a raw stream, for RTP's own
+    payload."""
     subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate={FPS}",
                     "-t", str(SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-bf", "0",
                     "-g", str(FPS), "-pix_fmt", "yuv420p"]
-                   + (["-omit_video_pes_length", "0"] if pes_length else []) + ["-f", "mpegts", path], check=True)
+                   + (["-omit_video_pes_length", "0"] if pes_length else []) + ["-f", fmt, path], check=True)
 
 
 def send(frames, port, rtp=False):
@@ -47,12 +48,6 @@ def send(frames, port, rtp=False):
         return ts_frames.send_rtp_h264(frames, port, FPS)
     return ts_frames.send(frames, port, FPS, rtp=rtp)
 
-
-def encode_h264(path):
-    """The same picture as a raw H.264 stream, for RTP's own payload."""
-    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate={FPS}",
-                    "-t", str(SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-bf", "0",
-                    "-g", str(FPS), "-pix_fmt", "yuv420p", "-f", "h264", path], check=True)
 
 
 def pct(v, q):
@@ -154,7 +149,7 @@ clip_len = os.path.join(tmp, "clip-pes-length.ts")
 encode(clip_len, pes_length=True)
 FRAMES_LEN = frames_of(clip_len)
 clip_264 = os.path.join(tmp, "clip.264")
-encode_h264(clip_264)
+encode(clip_264, fmt="h264")
 AUS = ts_frames.h264_access_units(clip_264)
 load = os.getloadavg()[0]
 print(f"## latency (issue 14): {len(FRAMES)} frames of 720p{FPS} H.264 (no B-frames) over UDP MPEG-TS (bare, "

@@ -177,9 +177,7 @@ void DecodeStage::run() {
         // Hardware frames stay on the GPU where the display takes them as
         // they are (known for sure once it is configured: see above).
         src_.setKeepPrime(sh_.primeDirect.load(std::memory_order_acquire));
-        if (!fr.frame && !sh_.shells.tryPop(fr.frame) && !sh_.scaleShells.tryPop(fr.frame) &&
-            !sh_.encodeShells.tryPop(fr.frame))
-            fr.frame = allocFrame();
+        if (!fr.frame && !sh_.takeShell(fr.frame)) fr.frame = allocFrame();
         const int64_t t0 = monotonicNs();
         auto r = src_.next(fr);
         sh_.stats.busyNs[kDecode] += monotonicNs() - t0;

@@ -121,6 +121,8 @@ struct Shared {
     FrameLog *log = nullptr;             // --frame-log (any thread may write a line)
 
     bool stale(uint32_t serial) const { return serial != seek.serial(); }
+    // The decoder's side of the shell rings: a shell from any of them.
+    bool takeShell(AvFramePtr &f) { return shells.tryPop(f) || scaleShells.tryPop(f) || encodeShells.tryPop(f); }
     // Until the display stage has configured the display (or qv quits).
     void waitConfigured() {
         while (!configured.load(std::memory_order_acquire) && !quit.load(std::memory_order_acquire)) {

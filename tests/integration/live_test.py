@@ -22,7 +22,7 @@ import time
 
 from common import FFMPEG, QV, check, finish, tmux_kill_server, wait_for
 import ts_frames
-from ts_frames import free_port
+from ts_frames import free_port, h264_sdp
 
 tmp = tempfile.mkdtemp(prefix="qv-live-")
 SOCK = f"qv-live-{os.getpid()}"
@@ -669,8 +669,7 @@ try:
     port = free_port()
     sdp = os.path.join(tmp, "h264.sdp")
     with open(sdp, "w") as f:
-        f.write("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=qv live_test\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                f"m=video {port} RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n")
+        f.write(h264_sdp(port))
     q = qv([sdp, "--display=null", "--frames=45", "--stats"])
     time.sleep(0.5)
     snd = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", CLIP, "-c", "copy", "-f", "rtp",

@@ -40,9 +40,18 @@ def free_port(kind=socket.SOCK_DGRAM):
     return p
 
 
-def rtp_header(seq, ts90k, ssrc=0x71760001):
-    """An RTP header (version 2, payload type 33: MPEG-TS) for one datagram."""
-    return struct.pack("!BBHII", 0x80, 33, seq & 0xFFFF, ts90k & 0xFFFFFFFF, ssrc)
+def rtp_header(seq, ts90k, ssrc=0x71760001, pt=33, marker=False):
+    """An RTP header (version 2; payload type 33: MPEG-TS) for one datagram."""
+    return struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | pt, seq & 0xFFFF, ts90k & 0xFFFFFFFF, ssrc)
+
+
+def wait_until(due):
+    """Sleeps until CLOCK_MONOTONIC reaches due (ns); the last 2 ms spun."""
+    while True:
+        left = due - time.monotonic_ns()
+        if left <= 0:
+            return
+        time.sleep(left / 1e9 if left > 2_000_000 else 0)
 
 
 def send(frames, port, fps, speed=1.0, rtp=False):
@@ -58,11 +67,7 @@ def send(frames, port, fps, speed=1.0, rtp=False):
     seq = 0
     for k, (pts, pkts) in enumerate(frames):
         due = t0 + int(k * 1e9 / (fps * speed))
-        while True:
-            left = due - time.monotonic_ns()
-            if left <= 0:
-                break
-            time.sleep(left / 1e9 if left > 2_000_000 else 0)
+        wait_until(due)
         for i in range(0, len(pkts), 7):
             payload = b"".join(pkts[i:i + 7])
             if rtp:
@@ -119,12 +124,7 @@ def send_rtp_h264(aus, port, fps, mtu=1200, ssrc=0x71760002):
     t0 = time.monotonic_ns() + 50_000_000
     sent, seq, base = [], 0, 0x1000
     for k, au in enumerate(aus):
-        due = t0 + int(k * 1e9 / fps)
-        while True:
-            left = due - time.monotonic_ns()
-            if left <= 0:
-                break
-            time.sleep(left / 1e9 if left > 2_000_000 else 0)
+        wait_until(t0 + int(k * 1e9 / fps))
         ts = k * 90000 // fps
         payloads = []
         for nal in au:
@@ -136,9 +136,7 @@ def send_rtp_h264(aus, port, fps, mtu=1200, ssrc=0x71760002):
                 bits = (0x80 if off == 0 else 0) | (0x40 if off + mtu - 2 >= len(rest) else 0)
                 payloads.append(bytes([ind, bits | typ]) + rest[off:off + mtu - 2])
         for n, pl in enumerate(payloads):
-            marker = 0x80 if n == len(payloads) - 1 else 0
-            s.sendto(struct.pack("!BBHII", 0x80, marker | 96, seq & 0xFFFF, (base + ts) & 0xFFFFFFFF, ssrc) + pl,
-                     ("127.0.0.1", port))
+            s.sendto(rtp_header(seq, base + ts, ssrc, pt=96, marker=n == len(payloads) - 1) + pl, ("127.0.0.1", port))
             seq += 1
         sent.append((ts, time.monotonic_ns()))
     s.close()
@@ -146,6 +144,8 @@ def send_rtp_h264(aus, port, fps, mtu=1200, ssrc=0x71760002):
 
 
 def h264_sdp(port):
-    """The SDP of send_rtp_h264's stream on port (parameter sets in band)."""
+    """The SDP of an RFC 6184 stream (payload type 96, packetization mode 1,
+    parameter sets in band) sent to 127.0.0.1:port: send_rtp_h264's, or
+    ffmpeg -f rtp's."""
     return ("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=qv\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
             f"m=video {port} RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n")
