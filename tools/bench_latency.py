@@ -55,7 +55,7 @@ def pct(v, q):
     return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
 
 
-def run_qv(frames, latency, tag="", rtp=False):
+def run_qv(frames, latency, tag="", rtp=False, extra=()):
     port = free_port()
     log = os.path.join(tmp, f"frames-{latency}{tag}.log")
     url = f"rtp://127.0.0.1:{port}" if rtp else f"udp://127.0.0.1:{port}?fifo_size=100000"
@@ -66,7 +66,7 @@ def run_qv(frames, latency, tag="", rtp=False):
         with open(url, "w") as f:
             f.write(ts_frames.h264_sdp(port))
     q = subprocess.Popen([QV, url, "--display=null", "--no-audio",
-                          f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3"]
+                          f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3", *extra]
                          + os.environ.get("QV_LATENCY_ARGS", "").split(),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)
@@ -97,7 +97,8 @@ def run_qv(frames, latency, tag="", rtp=False):
         parts["dec"].append((dec - recv) / 1e6)
         parts["scale"].append((scl - dec) / 1e6)
         parts["disp"].append((shw - scl) / 1e6)
-    stats_line = "; ".join(l.strip() for l in err.decode().splitlines() if "latency (" in l or "concealed" in l)
+    stats_line = "; ".join(l.strip() for l in err.decode().splitlines()
+                           if "latency (" in l or "concealed" in l or "rtp: received" in l)
     return lat, parts, shown, len(sent), stats_line
 
 
@@ -157,12 +158,16 @@ print(f"## latency (issue 14): {len(FRAMES)} frames of 720p{FPS} H.264 (no B-fra
       f"our own sender, qv --display=null --no-audio; load average {load:.1f} at the start (2 cores)")
 print("mode | transport, video PES | frames sent | shown | matched | median ms | p99 ms | decode med/p99 | scale med/p99 | display med/p99")
 print("---|---|---|---|---|---|---|---|---|---")
-for mode, frames, pes, rtp in (("low", FRAMES, "udp, no length", False), ("low", FRAMES_LEN, "udp, with length", False),
-                               ("low", FRAMES_LEN, "rtp, with length", True),
-                               ("low", AUS, "rtp h264 (RFC 6184), sdp", "h264"),
-                               ("normal", FRAMES, "udp, no length", False)):
-    tag = ("-len" if frames is FRAMES_LEN else "") + ("-rtp" if rtp is True else "-h264" if rtp else "")
-    lat, parts, shown, sent, stats_line = run_qv(frames, mode, tag, rtp)
+# RFC 6184 twice: received by qv itself (--rtp=auto, each frame at its
+# marker bit), and by FFmpeg's sdp demuxer (--rtp=ffmpeg).
+for mode, frames, pes, rtp, extra in (("low", FRAMES, "udp, no length", False, ()),
+                                      ("low", FRAMES_LEN, "udp, with length", False, ()),
+                                      ("low", FRAMES_LEN, "rtp, with length", True, ()),
+                                      ("low", AUS, "rtp h264 (RFC 6184), sdp, qv receives", "h264", ()),
+                                      ("low", AUS, "rtp h264 (RFC 6184), sdp, --rtp=ffmpeg", "h264", ("--rtp=ffmpeg",)),
+                                      ("normal", FRAMES, "udp, no length", False, ())):
+    tag = ("-len" if frames is FRAMES_LEN else "") + ("-rtp" if rtp is True else "-h264" if rtp else "") + "".join(extra)
+    lat, parts, shown, sent, stats_line = run_qv(frames, mode, tag, rtp, extra)
     if not lat:
         print(f"{mode} | {pes} | {sent} | {shown} | 0 | - | - | - | - | -")
         continue

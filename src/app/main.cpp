@@ -192,6 +192,7 @@ int runPlay(const app::ParsedArgs &a) {
     }
     if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
     o.lowLatency = a.get("latency") == "low";
+    o.ownRtp = a.get("rtp") != "ffmpeg";
     o.timeoutNs = a.timeNs("timeout", 0);
     o.liveWindowNs = a.timeNs("live-window", o.liveWindowNs);
     o.reconnect = a.get("reconnect") == "on" ? 1 : a.get("reconnect") == "off" ? 0 : -1;

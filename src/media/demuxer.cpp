@@ -1,6 +1,7 @@
 #include "qv/media/demuxer.h"
 
 #include "input.h"
+#include "rtp_source.h"
 #include "qv/core/log.h"
 #include "qv/media/capture.h"
 #include "qv/media/ts_math.h"
@@ -38,14 +39,17 @@ bool isPipeInput(const std::string &p) {
     return ::stat(p.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
-const std::string &Demuxer::path() const { return in_->path(); }
-bool Demuxer::isStream() const { return in_->isStream(); }
+const std::string &Demuxer::path() const { return path_; }
+AVFormatContext *Demuxer::fmt() const { return rtp_ ? rtp_->fmt() : in_->fmt(); }
+bool Demuxer::isStream() const { return rtp_ || in_->isStream(); }
 int64_t Demuxer::durationNs() const {
-    const int64_t d = in_->fmt()->duration;
+    const int64_t d = fmt()->duration;
     return d > 0 ? ts::rescale(d, AVRational{1, AV_TIME_BASE}, AVRational{1, 1000000000}) : 0;
 }
-AVStream *Demuxer::videoStream() const { return vidx_ >= 0 ? in_->fmt()->streams[vidx_] : nullptr; }
-AVStream *Demuxer::audioStream() const { return aidx_ >= 0 ? in_->fmt()->streams[aidx_] : nullptr; }
+AVStream *Demuxer::videoStream() const { return vidx_ >= 0 ? fmt()->streams[vidx_] : nullptr; }
+AVStream *Demuxer::audioStream() const { return aidx_ >= 0 ? fmt()->streams[aidx_] : nullptr; }
+int64_t Demuxer::rtpLost() const { return rtp_ ? rtp_->counters().lost : -1; }
+int64_t Demuxer::rtpBroken() const { return rtp_ ? rtp_->brokenUnits() : -1; }
 
 Result<std::unique_ptr<Demuxer>> Demuxer::open(const std::string &path, const DemuxOptions &opt) {
     return openImpl(path, opt, false);
@@ -55,6 +59,27 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openAny(const std::string &path, const
 }
 
 Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, const DemuxOptions &opt, bool any) {
+    if (opt.lowLatency && opt.ownRtp && isSdpFile(path)) {
+        // RTP's own H.264/HEVC payload: FFmpeg's depacketizer loses the
+        // marker bit, so its parser holds every frame until the next one
+        // begins. qv receives the session itself where it can.
+        std::string whyNot;
+        auto rtp = RtpSource::open(path, opt.interrupt, whyNot);
+        if (!rtp) return rtp.takeError();
+        if (rtp.value()) {
+            std::unique_ptr<Demuxer> d(new Demuxer());
+            d->path_ = path;
+            d->rtp_ = std::move(rtp.value());
+            d->vidx_ = 0;
+            d->live_ = true;
+            d->spec_ = d->rtp_->spec();
+            // The time line starts at the first packet received (its pts 0):
+            // the decoders of the window's snapshots count from there too.
+            d->originPts_ = 0;
+            return d;
+        }
+        log::info("%s: received by FFmpeg (%s): each frame waits for the next one to begin", path.c_str(), whyNot.c_str());
+    }
     std::vector<std::pair<std::string, std::string>> av;
     if (opt.lowLatency) {
         // No probe delay: enough to find the stream's parameters on its first
@@ -70,6 +95,7 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
     auto in = Input::open(path, opt.useMmap, opt.interrupt, &av);
     if (!in) return in.takeError();
     std::unique_ptr<Demuxer> d(new Demuxer());
+    d->path_ = path;
     d->in_ = std::move(in.value());
     AVFormatContext *fmt = d->in_->fmt();
     d->vidx_ = d->in_->bestVideoStream();
@@ -127,7 +153,7 @@ void Demuxer::foldJumps(AVPacket *pkt, const AVStream *st, bool video) {
                 const int64_t step = lastDurNs_ > 0 ? lastDurNs_ : 33333333;
                 offsetNs_ = ts::clamp(ts::add(offsetNs_, ts::sub(ts::add(lastDtsNs_, step), d)));
                 ++jumps_;
-                log::info("%s: timestamps jumped by %.3f s; the timeline goes on", in_->path().c_str(), delta / 1e9);
+                log::info("%s: timestamps jumped by %.3f s; the timeline goes on", path_.c_str(), delta / 1e9);
                 d = ts::add(lastDtsNs_, step);
             }
         }
@@ -142,16 +168,20 @@ void Demuxer::foldJumps(AVPacket *pkt, const AVStream *st, bool video) {
 
 void Demuxer::dropAudio() {
     if (aidx_ < 0) return;
-    in_->fmt()->streams[aidx_]->discard = AVDISCARD_ALL;
+    fmt()->streams[aidx_]->discard = AVDISCARD_ALL;
     aidx_ = -1;
 }
 
 bool Demuxer::read(PacketRef &out) {
     if (!out.pkt) out.pkt = allocPacket();
-    AVFormatContext *fmt = in_->fmt();
+    AVFormatContext *fmt = this->fmt();
     for (;;) {
         av_packet_unref(out.pkt.get());
-        const int r = av_read_frame(fmt, out.pkt.get());
+        if (rtp_) {
+            if (!rtp_->next(out.pkt.get(), out.recvNs)) return false;
+            out.pkt->stream_index = vidx_;
+        }
+        const int r = rtp_ ? 0 : av_read_frame(fmt, out.pkt.get());
         if (r == AVERROR(EAGAIN)) continue;
         if (r < 0) {
             if (r != AVERROR_EOF && r != AVERROR_EXIT)
@@ -160,7 +190,7 @@ bool Demuxer::read(PacketRef &out) {
         }
         const int si = out.pkt->stream_index;
         if (si != vidx_ && si != aidx_) continue;
-        out.recvNs = monotonicNs();
+        if (!rtp_) out.recvNs = monotonicNs();
         const AVStream *st = fmt->streams[si];
         if (live_) foldJumps(out.pkt.get(), st, si == vidx_);
         out.kind = si == vidx_ ? StreamKind::Video : StreamKind::Audio;
@@ -174,6 +204,7 @@ bool Demuxer::read(PacketRef &out) {
 }
 
 int Demuxer::seekStart() {
+    if (rtp_) return AVERROR(ESPIPE);
     AVFormatContext *fmt = in_->fmt();
     const int si = vidx_ >= 0 ? vidx_ : aidx_;
     const int64_t start = originPts_ != INT64_MIN ? originPts_ : 0;
@@ -184,6 +215,7 @@ int Demuxer::seekStart() {
 }
 
 Result<void> Demuxer::seekTime(int64_t ns) {
+    if (rtp_) return avError(ErrorKind::Format, path_, "cannot seek", AVERROR(ESPIPE));
     AVFormatContext *fmt = in_->fmt();
     int r = -1;
     if (ns <= 0) {
@@ -197,13 +229,13 @@ Result<void> Demuxer::seekTime(int64_t ns) {
         r = avformat_seek_file(fmt, si, INT64_MIN, ts, ts, 0);
         if (r < 0) r = av_seek_frame(fmt, si, ts, AVSEEK_FLAG_BACKWARD);
     }
-    if (r < 0) return avError(ErrorKind::Format, in_->path(), "cannot seek", r);
+    if (r < 0) return avError(ErrorKind::Format, path_, "cannot seek", r);
     return {};
 }
 
 Result<void> Demuxer::seekToPacket(const PacketIndex &idx, int64_t d) {
     if (d < 0) d = 0;
-    if (idx.packets().empty()) return seekTime(0);
+    if (idx.packets().empty() || rtp_) return seekTime(0);
     const IndexEntry &k = idx.packets()[static_cast<size_t>(d)];
     AVFormatContext *fmt = in_->fmt();
     int r = -1;
@@ -224,7 +256,7 @@ Result<void> Demuxer::seekToPacket(const PacketIndex &idx, int64_t d) {
         r = avformat_seek_file(fmt, vidx_, INT64_MIN, ts, ts, 0);
         if (r < 0) r = av_seek_frame(fmt, vidx_, ts, AVSEEK_FLAG_BACKWARD);
     }
-    if (r < 0) return avError(ErrorKind::Format, in_->path(), "cannot seek", r);
+    if (r < 0) return avError(ErrorKind::Format, path_, "cannot seek", r);
     return {};
 }
 

@@ -76,6 +76,8 @@ bool DemuxStage::readLive(PacketRef &pkt) {
     for (;;) {
         if (demux_->read(pkt)) {
             live_.timestampJumps.store(demux_->timestampJumps(), std::memory_order_relaxed);
+            live_.rtpLost.store(demux_->rtpLost(), std::memory_order_relaxed);
+            live_.rtpBroken.store(demux_->rtpBroken(), std::memory_order_relaxed);
             const int64_t since = live_.readingSinceNs.exchange(0, std::memory_order_relaxed);
             const int64_t waited = pkt.recvNs - since;
             // (A packet the demuxer flushes out when interrupted ends no gap.)

@@ -98,6 +98,7 @@ void DisplayStage::publishClock() {
     c.anchorPtsNs = clock_.anchorPts();
     c.speed = clock_.speed();
     c.leadNs = display_.presentLatencyNs();
+    c.lowLatency = lowLatency_;
     sh_.clock.store(c);
     sh_.control.notify();   // the trick-play walker waits on the clock
 }

@@ -21,6 +21,8 @@ struct LiveStats {
     std::atomic<int64_t> longestGapNs{0};
     std::atomic<int64_t> reconnects{0};       // the input opened again after it ended or failed
     std::atomic<int64_t> timestampJumps{0};   // a sender that restarted (folded away by the demuxer)
+    std::atomic<int64_t> rtpLost{-1};         // qv's own RTP receiver: packets lost (-1: FFmpeg receives)
+    std::atomic<int64_t> rtpBroken{-1};       // frames handed on with a piece missing
 };
 
 // A read blocked this long is a gap in the source (a 30 fps stream delivers

@@ -67,6 +67,7 @@ public:
             d.audio = (opt_.audio && opt_.sync) || !opt_.record.path.empty();   // --record keeps the sound
             d.interrupt = &sh_.quit;
             d.lowLatency = opt_.lowLatency;
+            d.ownRtp = opt_.ownRtp;
             d.avOptions = opt_.demuxerOpts;
             live_.open = d;
             live_.path = opt_.input;
@@ -433,6 +434,9 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
                      " as shown\n",
                      lv.gaps.load(), lv.gapNs.load() / 1e9, lv.longestGapNs.load() / 1e9, lv.reconnects.load(),
                      lv.timestampJumps.load(), stage_->shots().liveDecoded(), stage_->shots().liveAsShown());
+    if (lv.rtpLost.load() >= 0)
+        std::fprintf(stderr, "  rtp: received by qv (frames handed on at the marker bit); packets lost %" PRId64
+                     ", frames with a piece missing %" PRId64 "\n", lv.rtpLost.load(), lv.rtpBroken.load());
     if (window_) {
         const LiveWindow::Stats w = window_->stats();
         std::fprintf(stderr, "  live window: %.1f s (--live-window %.0f s), %" PRId64 " packets, %.1f MiB, frames %" PRId64

@@ -4,6 +4,11 @@
 
 namespace qv {
 
+int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t recvNs, int64_t durNs, int64_t scaleNs) {
+    if (clk.lowLatency && recvNs > 0) return recvNs + kLowLatencyBudget * std::max<int64_t>(durNs, 1000000);
+    return clk.deadline(ptsNs) - scaleNs;
+}
+
 void ShedPolicy::interrupt() {
     for (bool &b : late_) b = false;
     seen_ = 0;

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 
-from common import FFMPEG, QV, check, finish, tmux_kill_server, wait_for
+from common import FFMPEG, FFPROBE, QV, check, finish, tmux_kill_server, wait_for
 import ts_frames
 from ts_frames import free_port, h264_sdp
 
@@ -472,6 +472,34 @@ try:
                               text=True).stdout.strip()
 
     check_window("udp")
+
+    def ffmpeg_once(url, sender_args, sender_url, extra=()):
+        """A window source: ffmpeg sends the window clip once (to
+        sender_url, as sender_args say) when started; qv opens url."""
+        snd = []
+
+        def start():
+            snd.append(subprocess.Popen([FFMPEG, "-v", "error", "-re", "-i", wclip, "-c", "copy", *sender_args,
+                                         sender_url], stdin=subprocess.DEVNULL))
+            senders.append(snd[0])
+
+        def join():
+            if snd:
+                try:
+                    snd[0].wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    stop(snd[0])
+        return url, list(extra), start, join
+
+    def own_rtp_source():
+        """RTP's own H.264 payload; qv reads its SDP with --latency=low (its
+        own receiver)."""
+        port = free_port()
+        path = os.path.join(tmp, f"window-{port}.sdp")
+        with open(path, "w") as f:
+            f.write(h264_sdp(port))
+        return ffmpeg_once(path, ["-f", "rtp"], f"rtp://127.0.0.1:{port}?pkt_size=1200", ["--latency=low"])
+    check_window("sdp, qv's own RTP receiver", own_rtp_source)
     # An export from the window of an open-GOP stream, the last marked frame
     # a B-frame shown before a keyframe but decoded after it: the same frames
     # (framemd5 of the file) as `qv export` of the clip itself gives.
@@ -666,20 +694,93 @@ try:
     # RTP's own H.264 payload (RFC 6184: NAL units, fragmented where large)
     # described by an SDP file, as a camera's or an encoder's: qv takes the
     # file as a live source (its timeout, reconnect and latency line).
-    port = free_port()
     sdp = os.path.join(tmp, "h264.sdp")
-    with open(sdp, "w") as f:
-        f.write(h264_sdp(port))
-    q = qv([sdp, "--display=null", "--frames=45", "--stats"])
-    time.sleep(0.5)
-    snd = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", CLIP, "-c", "copy", "-f", "rtp",
-                            f"rtp://127.0.0.1:{port}?pkt_size=1200"], stdin=subprocess.DEVNULL)
-    senders.append(snd)
-    out, err = collect(q, 60)
-    stop(snd)
+
+    def sdp_session(args):
+        """qv on an SDP file of RTP's own H.264 payload, ffmpeg sending the
+        clip in a loop: (qv's process, its stdout, its stderr)."""
+        port = free_port()
+        with open(sdp, "w") as f:
+            f.write(h264_sdp(port))
+        q = qv([sdp, *args])
+        time.sleep(0.5)
+        snd = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", CLIP, "-c", "copy", "-f",
+                                "rtp", f"rtp://127.0.0.1:{port}?pkt_size=1200"], stdin=subprocess.DEVNULL)
+        senders.append(snd)
+        out, err = collect(q, 60)
+        stop(snd)
+        return q, out, err
+
+    q, out, err = sdp_session(["--display=null", "--frames=45", "--stats"])
     check(q.returncode == 0 and "presented 45" in err and gaps(err) == 0 and "latency (normal, received -> shown)" in err,
           f"sdp (RTP H.264, RFC 6184): 45 frames presented, taken as a live source (its gaps and latency in --stats) "
           f"(rc {q.returncode}) {err.strip()[-160:]}")
+
+    # --latency=low on an SDP file: qv's own RTP receiver (each frame handed
+    # on at its marker bit). The frames must be the sender's: their md5s a
+    # run of FFmpeg's framemd5 of the clip (looped), from a keyframe on.
+    def md5_column(text):
+        return [l.split(",")[-1].strip() for l in text.splitlines() if l and not l.startswith("#")]
+
+    def own_rtp(label, clip, sdp_text, sender, frames=60, extra=()):
+        ref = md5_column(subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", clip, "-map", "0:v:0", "-f",
+                                         "framemd5", "-"], stdout=subprocess.PIPE, text=True).stdout)
+        port = free_port()
+        path = os.path.join(tmp, f"{label}.sdp")
+        with open(path, "w") as f:
+            f.write(sdp_text(port))
+        q = qv([path, "--latency=low", "--display=hash", "--no-audio", f"--frames={frames}", "--stats", "--timeout=20",
+                *extra])
+        time.sleep(0.5)
+        snd = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", clip, "-c", "copy", *sender,
+                                "-f", "rtp", f"rtp://127.0.0.1:{port}?pkt_size=1200"], stdin=subprocess.DEVNULL)
+        senders.append(snd)
+        out, err = collect(q, 60)
+        stop(snd)
+        got = md5_column(out)
+        # In order, each a frame of the clip (with --latency=low a frame
+        # that came in a burst may be skipped for the newest: counted).
+        loop, at, pos = ref * 4, None, 0
+        for m in got:
+            while pos < len(loop) and loop[pos] != m:
+                pos += 1
+            if pos == len(loop):
+                break
+            at = pos if at is None else at
+            pos += 1
+        ok = got and pos < len(loop)
+        lost = re.search(r"rtp: received by qv .*packets lost (\d+), frames with a piece missing (\d+)", err)
+        check(q.returncode == 0 and len(got) == frames and ok,
+              f"{label}: --latency=low, qv's own RTP receiver: {len(got)} frames, each in order a frame of FFmpeg's "
+              f"framemd5 of the clip (from frame {at}; {sum(m in ref for m in got)} found) (rc {q.returncode}) "
+              f"{err.strip()[-200:]}")
+        check(lost is not None and lost.group(1) == "0" and lost.group(2) == "0"
+              and "latency (low, received -> shown)" in err,
+              f"{label}: --stats says qv received it, no packet lost: {lost.group(0) if lost else err.strip()[-200:]}")
+        # Frames shown as decoded: the clock is anchored on each, which must
+        # not make the decoder shed work (a skipped loop filter changes the
+        # md5s above; this says why).
+        check("shedding: highest level 0," in err, f"{label}: a decoder that keeps up sheds nothing "
+              f"({(re.search(r'shedding: [^,]*', err) or re.search('$', err)).group(0)})")
+        return err
+
+    own_rtp("sdp-h264-own", CLIP, h264_sdp, [])
+    hevc = os.path.join(tmp, "hevc.ts")
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "2",
+                    "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:bframes=0:keyint=15",
+                    "-pix_fmt", "yuv420p", "-f", "mpegts", hevc], check=True)
+    rec = os.path.join(tmp, "own-rtp.mkv")
+    own_rtp("sdp-hevc-own", hevc, lambda port: h264_sdp(port).replace("H264", "H265").replace(
+        "a=fmtp:96 packetization-mode=1\r\n", ""), [], extra=[f"--record={rec}"])
+    probe = subprocess.run([FFPROBE, "-v", "error", "-count_frames", "-show_entries", "stream=codec_name,nb_read_frames",
+                            "-of", "csv=p=0", rec], stdout=subprocess.PIPE, text=True).stdout.strip() if os.path.exists(rec) else ""
+    check(probe.startswith("hevc,") and int(probe.split(",")[1] or 0) >= 60,
+          f"sdp-hevc-own --record: a Matroska file of the frames (its extradata from the first keyframe): {probe!r}")
+    # --rtp=ffmpeg: FFmpeg's sdp demuxer receives it (no line of qv's receiver).
+    q, out, err = sdp_session(["--latency=low", "--rtp=ffmpeg", "--display=null", "--no-audio", "--frames=20", "--stats",
+                               "--timeout=20"])
+    check(q.returncode == 0 and "presented 20" in err and "rtp: received by qv" not in err,
+          f"sdp --rtp=ffmpeg: FFmpeg receives, 20 frames presented (rc {q.returncode}) {err.strip()[-160:]}")
 
     srt = "srt" in subprocess.run([FFMPEG, "-hide_banner", "-protocols"], stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL).stdout.decode().split()
@@ -696,20 +797,8 @@ try:
         def srt_source():
             """ffmpeg sends the window clip once, calling; qv listens."""
             port = free_port()
-            snd = []
-
-            def start():
-                snd.append(subprocess.Popen([FFMPEG, "-v", "error", "-re", "-i", wclip, "-c", "copy", "-f", "mpegts",
-                                             f"srt://127.0.0.1:{port}?mode=caller"], stdin=subprocess.DEVNULL))
-                senders.append(snd[0])
-
-            def join():
-                if snd:
-                    try:
-                        snd[0].wait(timeout=30)
-                    except subprocess.TimeoutExpired:
-                        stop(snd[0])
-            return f"srt://127.0.0.1:{port}?mode=listener", [], start, join
+            return ffmpeg_once(f"srt://127.0.0.1:{port}?mode=listener", ["-f", "mpegts"],
+                               f"srt://127.0.0.1:{port}?mode=caller")
         check_window("srt", srt_source)
     hls = os.path.join(tmp, "hls")
     os.makedirs(hls)

@@ -21,6 +21,7 @@
 #include <vector>
 
 struct AVStream;
+struct AVFormatContext;
 
 namespace qv {
 
@@ -34,6 +35,10 @@ struct DemuxOptions {
     // over the profile's). One the input does not know is warned about.
     bool lowLatency = false;
     std::vector<std::pair<std::string, std::string>> avOptions;
+    // --latency=low on an SDP file of one H.264 or HEVC stream over UDP:
+    // qv receives the RTP packets itself (each frame handed on at its marker
+    // bit, not when the next one begins) unless false (--rtp=ffmpeg).
+    bool ownRtp = true;
 };
 
 // A network URL whose data comes as it is made (udp, rtp, srt, rtsp, rtmp,
@@ -46,6 +51,7 @@ bool isSdpFile(const std::string &path);
 bool isPipeInput(const std::string &path);
 
 class Input;
+class RtpSource;
 
 class Demuxer {
 public:
@@ -89,12 +95,20 @@ public:
     // timeline over from the demuxer this one replaces (a reconnect).
     int64_t timestampJumps() const { return jumps_; }
     void continueFrom(const Demuxer &old);
+    // qv's own RTP receiver (ownRtp): packets lost (sequence numbers
+    // skipped) and frames handed on with a piece missing; -1 when FFmpeg
+    // receives.
+    int64_t rtpLost() const;
+    int64_t rtpBroken() const;
 
 private:
     Demuxer() = default;
     static Result<std::unique_ptr<Demuxer>> openImpl(const std::string &path, const DemuxOptions &opt, bool any);
     int seekStart();
+    AVFormatContext *fmt() const;
+    std::string path_;
     std::unique_ptr<Input> in_;
+    std::unique_ptr<RtpSource> rtp_;   // in place of in_ (ownRtp)
     int vidx_ = -1, aidx_ = -1;
     StreamSpec spec_;
     bool byteSeek_ = false;

@@ -52,6 +52,7 @@ struct PlayOptions {
     int reconnect = -1;                // --reconnect: 1 on, 0 off, -1 auto (on for live URLs)
     int driftGuard = -1;               // --drift-guard: 1 on, 0 off, -1 auto (on for live URLs)
     bool lowLatency = false;           // --latency=low
+    bool ownRtp = true;                // --rtp=auto: qv receives an SDP file's H.264/HEVC session itself (low latency)
     int64_t liveWindowNs = 30000000000LL;   // --live-window: a live source's packets kept for back-steps (0: none)
     std::vector<std::pair<std::string, std::string>> demuxerOpts;   // --demuxer-opt=K=V
     // Test hook, called on the display thread after each presented frame.

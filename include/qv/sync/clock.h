@@ -101,6 +101,7 @@ struct ClockState {
     int64_t anchorPtsNs = 0;
     double speed = 1.0;
     int64_t leadNs = 0;          // frames are presented this much before their time (display latency)
+    bool lowLatency = false;     // --latency=low: each frame shown when decoded (the clock follows the frames)
 
     int64_t deadline(int64_t ptsNs) const {
         return anchorWallNs + static_cast<int64_t>(static_cast<double>(ptsNs - anchorPtsNs) / speed) - leadNs;

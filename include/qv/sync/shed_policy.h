@@ -13,9 +13,25 @@
 // Only timed playback feeds it: never steps, pauses or cache fills.
 #pragma once
 
+#include "qv/sync/clock.h"
+
 #include <cstdint>
 
 namespace qv {
+
+// --latency=low: a frame's deadline for shedding is this many frame
+// intervals after its packet came, not the clock's. Decoding within one
+// interval is early enough to step back down.
+constexpr int kLowLatencyBudget = 3;
+
+// The deadline the decode stage gives ShedPolicy::observe for a frame that
+// left the decoder: when the clock wants it on screen, less what scaling
+// takes. With --latency=low the clock is anchored on each frame as it is
+// shown, so the next one always looks a little late against it (and never
+// early: it cannot come before it is sent); there the budget runs from when
+// its packet was received (recvNs, 0: unknown), so only a decoder that
+// falls behind the source sheds.
+int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t recvNs, int64_t durNs, int64_t scaleNs);
 
 struct ShedTuning {
     // A frame counts as late when it comes out of the decoder later than

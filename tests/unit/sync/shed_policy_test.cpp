@@ -4,6 +4,8 @@
 
 #include "qv/sync/shed_policy.h"
 
+#include <algorithm>
+
 using namespace qv;
 
 namespace {
@@ -89,4 +91,51 @@ TEST_CASE("an interruption (seek, pause) forgets the lateness but keeps the leve
     CHECK_FALSE(d.changed);
     p.reset();
     CHECK(p.level() == 0);
+}
+
+// --latency=low: the display anchors the clock on each frame as it shows it.
+// A live source at 30 fps, each frame received on time, decoded in `decode`
+// ns (a backlog builds when that is more than an interval), shown at once.
+namespace {
+int liveLevel(bool lowLatency, int64_t decode, int frames, int *maxLevel) {
+    constexpr int64_t iv = 1000 * ms / 30;
+    ShedPolicy p;
+    ClockState clk;
+    clk.timed = true;
+    clk.lowLatency = lowLatency;
+    int64_t decoderFree = 0;
+    *maxLevel = 0;
+    ShedPolicy::Decision d;
+    for (int k = 0; k < frames; ++k) {
+        const int64_t recv = 1000 * ms + k * iv;
+        const int64_t pts = k * iv;
+        const int64_t out = std::max(recv, decoderFree) + decode;
+        decoderFree = out;
+        d = p.observe(out, shedDeadline(clk, pts, recv, iv, 0), iv, clk.positionAt(out));
+        *maxLevel = std::max(*maxLevel, d.level);
+        clk.anchorWallNs = out + ms;   // shown a millisecond later: the clock follows it
+        clk.anchorPtsNs = pts;
+    }
+    return d.level;
+}
+} // namespace
+
+TEST_CASE("--latency=low: a decoder that keeps up sheds nothing; one that falls behind does") {
+    int maxLevel = 0;
+    // Against the clock anchored on the last frame shown, each next frame
+    // is a little late (4 ms for what follows decoding): that would shed
+    // for ever on a healthy stream.
+    liveLevel(false, 2 * ms, 300, &maxLevel);
+    CHECK(maxLevel > 0);
+    CHECK(liveLevel(true, 2 * ms, 300, &maxLevel) == 0);
+    CHECK(maxLevel == 0);
+    // 40 ms a frame at 30 fps: behind by more and more.
+    liveLevel(true, 40 * ms, 120, &maxLevel);
+    CHECK(maxLevel == ShedPolicy::kMaxLevel);
+    // No receive time known: the clock's deadline.
+    ClockState clk;
+    clk.lowLatency = true;
+    clk.anchorWallNs = 500 * ms;
+    CHECK(shedDeadline(clk, 100 * ms, 0, 33 * ms, 2 * ms) == 598 * ms);
+    CHECK(shedDeadline(clk, 100 * ms, 700 * ms, 33 * ms, 2 * ms) == 799 * ms);
 }

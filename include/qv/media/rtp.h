@@ -1,0 +1,120 @@
+// RTP's own payloads for H.264 (RFC 6184) and HEVC (RFC 7798), received by
+// qv itself (issue 14): FFmpeg's depacketizer hands its parser NAL-unit
+// fragments and keeps the marker bit to itself, so a frame is known to be
+// whole only when the next one begins (one frame interval late). Here an
+// access unit ends on its marker bit. Pure byte work: the SDP text in, the
+// RTP packets in, Annex B access units out (the socket is rtp_source.cpp's).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qv {
+
+enum class RtpCodec : uint8_t { None, H264, Hevc };
+
+// The one video stream of an SDP file that qv receives itself.
+struct SdpVideo {
+    RtpCodec codec = RtpCodec::None;
+    std::string address;         // c= (session or media level): where to listen; empty: any
+    int port = 0;                // m=video PORT
+    int payloadType = -1;        // the m= line's first format
+    int clockRate = 90000;
+    bool tcp = false;            // m= transport is not RTP/AVP (UDP)
+    int audioStreams = 0;        // other m= lines (audio, application)
+    int packetizationMode = 0;   // H.264: 0 single NAL, 1 non-interleaved, 2 interleaved
+    bool donl = false;           // HEVC: sprop-max-don-diff > 0 (a DONL field in each unit)
+    double fps = 0;              // a=framerate, 0 when absent
+    std::vector<uint8_t> paramSets;   // sprop-parameter-sets / sprop-vps,sps,pps in Annex B
+};
+
+// Parses an SDP file's text. Returns an empty string when qv can receive
+// its video itself, else why not (a sentence: another codec, TCP, audio
+// beside it, interleaved packetization, no video).
+std::string parseSdpVideo(const std::string &text, SdpVideo &out);
+
+// One access unit, Annex B (00 00 00 01 before each NAL unit).
+struct RtpAccessUnit {
+    std::vector<uint8_t> data;
+    uint32_t timestamp = 0;   // RTP's
+    bool key = false;         // an IDR (H.264) or IRAP (HEVC) picture
+    bool paramSets = false;   // carries SPS and PPS (and VPS)
+    bool broken = false;      // a packet of it was lost (what came is kept, partial NAL units not)
+};
+
+struct RtpCounters {
+    int64_t packets = 0;
+    int64_t lost = 0;          // sequence numbers skipped
+    int64_t late = 0;          // a sequence number already passed (reordered, duplicated): dropped
+    int64_t unsupported = 0;   // interleaved or unknown payload structures: dropped
+    int64_t invalid = 0;       // not RTP version 2, truncated, another payload type
+    int64_t noMarker = 0;      // units ended by the next timestamp (their marker packet lost)
+};
+
+class RtpDepacketizer {
+public:
+    RtpDepacketizer(RtpCodec codec, int payloadType, bool donl = false);
+    // One RTP packet (header included). Returns how many access units it
+    // completed (0, 1 or 2: the last one ended without its marker, and this
+    // packet's own): take them with unit(0..n-1) before the next push.
+    int push(const uint8_t *pkt, size_t size);
+    const RtpAccessUnit &unit(int i) const { return done_[i]; }
+    const RtpCounters &counters() const { return n_; }
+
+private:
+    void nal(const uint8_t *p, size_t n);   // a whole NAL unit into cur_
+    int finish();                           // cur_ into done_
+    void payloadH264(const uint8_t *p, size_t n);
+    void payloadHevc(const uint8_t *p, size_t n);
+    void noteType(int type);
+
+    RtpCodec codec_;
+    int pt_;
+    bool donl_;
+    bool haveSeq_ = false, haveSsrc_ = false;
+    uint16_t seq_ = 0;
+    uint32_t ssrc_ = 0;
+    RtpAccessUnit cur_;
+    bool curOpen_ = false;
+    bool sps_ = false, pps_ = false, vps_ = false;
+    size_t fuStart_ = 0;       // where the fragmented NAL unit began in cur_
+    bool fuActive_ = false;
+    int ndone_ = 0;
+    RtpAccessUnit done_[2];
+    RtpCounters n_;
+};
+
+// Decode times for frames that RTP gives presentation times only: with
+// `reorder` frames of reordering (the decoder's has_b_frames), each frame's
+// dts is the smallest pts among it and the reorder-1 ... frames before that
+// are not yet taken, i.e. the pts sequence sorted and delayed by `reorder`
+// frames; the first ones extrapolated back by `step`. Monotonic, never after
+// the pts. A stream found reordering more than said gives no dts from then
+// on (INT64_MIN), as FFmpeg's RTP demuxer.
+class DtsFromPts {
+public:
+    DtsFromPts(int reorder, int64_t step) : reorder_(reorder < 0 ? 0 : reorder > 15 ? 15 : reorder), step_(step) {}
+    int64_t next(int64_t pts);
+    bool gaveUp() const { return gaveUp_; }
+
+private:
+    int reorder_;
+    int64_t step_;
+    int64_t pending_[16] = {};   // sorted, ascending
+    int count_ = 0;
+    int64_t n_ = 0;
+    int64_t first_ = 0, last_ = INT64_MIN;
+    bool gaveUp_ = false;
+};
+
+// The parameter sets (H.264 SPS, PPS; HEVC VPS, SPS, PPS) of an Annex B
+// access unit, in Annex B: the stream's extradata when the SDP gave none
+// (muxers such as Matroska and MP4 need it to record the stream).
+std::vector<uint8_t> paramSetsOf(RtpCodec codec, const uint8_t *data, size_t size);
+
+// Base64 (RFC 4648) to bytes; false on a character outside the alphabet.
+bool base64Decode(const std::string &in, std::vector<uint8_t> &out);
+
+} // namespace qv
