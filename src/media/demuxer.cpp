@@ -29,6 +29,16 @@ bool isLiveUrl(const std::string &p) {
     return isSdpFile(p);
 }
 
+std::string withoutCredentials(const std::string &url) {
+    const size_t scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    const size_t start = scheme + 3;
+    const size_t end = url.find_first_of("/?#", start);
+    const size_t at = url.rfind('@', end == std::string::npos ? std::string::npos : end);
+    if (at == std::string::npos || at < start) return url;
+    return url.substr(0, start) + url.substr(at + 1);
+}
+
 // An SDP file describes an RTP session (FFmpeg's sdp demuxer listens on
 // the ports it names).
 bool isSdpFile(const std::string &p) { return p.size() > 4 && strcasecmp(p.c_str() + p.size() - 4, ".sdp") == 0; }
@@ -59,12 +69,14 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openAny(const std::string &path, const
 }
 
 Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, const DemuxOptions &opt, bool any) {
-    if (opt.lowLatency && opt.ownRtp && isSdpFile(path)) {
+    const bool rtsp = strncasecmp(path.c_str(), "rtsp://", 7) == 0;
+    if (opt.lowLatency && opt.ownRtp && (isSdpFile(path) || rtsp)) {
         // RTP's own H.264/HEVC payload: FFmpeg's depacketizer loses the
         // marker bit, so its parser holds every frame until the next one
         // begins. qv receives the session itself where it can.
         std::string whyNot;
-        auto rtp = RtpSource::open(path, opt.interrupt, whyNot);
+        auto rtp = rtsp ? RtpSource::openRtsp(path, opt.avOptions, opt.interrupt, whyNot)
+                        : RtpSource::open(path, opt.interrupt, whyNot);
         if (!rtp) return rtp.takeError();
         if (rtp.value()) {
             std::unique_ptr<Demuxer> d(new Demuxer());

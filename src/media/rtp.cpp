@@ -165,6 +165,8 @@ std::string parseSdpVideo(const std::string &text, SdpVideo &out) {
             const std::string addr = f.size() >= 3 ? split(f[2], '/')[0] : std::string();
             if (section < 0) sessionAddr = addr;
             else if (section == 0) mediaAddr = addr;
+        } else if (k == 'a' && section < 0 && v.compare(0, 8, "control:") == 0) {
+            out.sessionControl = trim(v.substr(8));
         } else if (k == 'a' && section == 0) {
             const size_t colon = v.find(':');
             const std::string name = v.substr(0, colon);
@@ -178,6 +180,8 @@ std::string parseSdpVideo(const std::string &text, SdpVideo &out) {
                 if (f.size() >= 2) out.clockRate = toInt(f[1], 0);
             } else if (name == "fmtp" && pt == out.payloadType) {
                 fmtp = arg;
+            } else if (name == "control") {
+                out.control = trim(rest);
             } else if (name == "framerate") {
                 out.fps = std::strtod(rest.c_str(), nullptr);
             }
@@ -188,7 +192,6 @@ std::string parseSdpVideo(const std::string &text, SdpVideo &out) {
     if (videos > 1) return "more than one video stream";
     if (out.tcp) return "not RTP over UDP";
     if (out.audioStreams) return "audio or data beside the video";
-    if (out.port <= 0 || out.port > 65535) return "no port";
     if (out.clockRate <= 0) return "no clock rate";
     if (strcasecmp(encoding.c_str(), "H264") == 0) out.codec = RtpCodec::H264;
     else if (strcasecmp(encoding.c_str(), "H265") == 0) out.codec = RtpCodec::Hevc;

@@ -16,8 +16,10 @@ extern "C" {
 #include <fstream>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sstream>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,8 +30,39 @@ RtpSource::RtpSource(const SdpVideo &v, const std::atomic<bool> *interrupt)
     for (auto &p : ready_) p.reset(av_packet_alloc());
 }
 
-RtpSource::~RtpSource() {
-    if (fd_ >= 0) ::close(fd_);
+RtpSource::~RtpSource() { closeAll(); }
+
+void RtpSource::closeAll() {
+    if (ctl_ >= 0 && !session_.empty()) {   // best effort: the server frees the session now, not at its timeout
+        const std::string msg = requestText("TEARDOWN", playUrl_, "");
+        ::send(ctl_, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        session_.clear();
+    }
+    for (int *fd : {&fd_, &rtcpFd_, &ctl_})
+        if (*fd >= 0) {
+            ::close(*fd);
+            *fd = -1;
+        }
+}
+
+Result<void> RtpSource::makeStream() {
+    fmt_.reset(avformat_alloc_context());
+    if (!fmt_) return Error::make(ErrorKind::Internal, "out of memory");
+    AVStream *st = avformat_new_stream(fmt_.get(), nullptr);
+    if (!st) return Error::make(ErrorKind::Internal, "out of memory");
+    st->time_base = AVRational{1, sdp_.clockRate};
+    st->start_time = 0;   // timestamps count from the first packet received
+    AVCodecParameters *p = st->codecpar;
+    p->codec_type = AVMEDIA_TYPE_VIDEO;
+    p->codec_id = sdp_.codec == RtpCodec::H264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC;
+    if (!sdp_.paramSets.empty()) {
+        p->extradata = static_cast<uint8_t *>(av_mallocz(sdp_.paramSets.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+        if (!p->extradata) return Error::make(ErrorKind::Internal, "out of memory");
+        std::memcpy(p->extradata, sdp_.paramSets.data(), sdp_.paramSets.size());
+        p->extradata_size = static_cast<int>(sdp_.paramSets.size());
+    }
+    if (sdp_.fps > 0) st->avg_frame_rate = st->r_frame_rate = av_d2q(sdp_.fps, 100000);
+    return {};
 }
 
 Result<std::unique_ptr<RtpSource>> RtpSource::open(const std::string &path, const std::atomic<bool> *interrupt,
@@ -46,31 +79,339 @@ Result<std::unique_ptr<RtpSource>> RtpSource::open(const std::string &path, cons
     text.resize(static_cast<size_t>(f.gcount()));
     SdpVideo v;
     whyNot = parseSdpVideo(text, v);
+    if (whyNot.empty() && (v.port <= 0 || v.port > 65535)) whyNot = "no port";
     if (!whyNot.empty()) return std::unique_ptr<RtpSource>();
     std::unique_ptr<RtpSource> s(new RtpSource(v, interrupt));
     s->path_ = path;
-    s->fmt_.reset(avformat_alloc_context());
-    if (!s->fmt_) return Error::make(ErrorKind::Internal, "out of memory");
-    AVStream *st = avformat_new_stream(s->fmt_.get(), nullptr);
-    if (!st) return Error::make(ErrorKind::Internal, "out of memory");
-    st->time_base = AVRational{1, v.clockRate};
-    st->start_time = 0;   // timestamps count from the first packet received
-    AVCodecParameters *p = st->codecpar;
-    p->codec_type = AVMEDIA_TYPE_VIDEO;
-    p->codec_id = v.codec == RtpCodec::H264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC;
-    if (!v.paramSets.empty()) {
-        p->extradata = static_cast<uint8_t *>(av_mallocz(v.paramSets.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-        if (!p->extradata) return Error::make(ErrorKind::Internal, "out of memory");
-        std::memcpy(p->extradata, v.paramSets.data(), v.paramSets.size());
-        p->extradata_size = static_cast<int>(v.paramSets.size());
-    }
-    if (v.fps > 0) st->avg_frame_rate = st->r_frame_rate = av_d2q(v.fps, 100000);
-    auto r = s->listen();
+    auto r = s->makeStream();
+    if (r) r = s->listen();
     if (!r) return r.takeError();
     log::info("%s: receiving its RTP session on port %d (%s, frames end on the marker bit)", path.c_str(), v.port,
               v.codec == RtpCodec::H264 ? "H.264" : "HEVC");
     if (!s->probe()) return Error::make(ErrorKind::Open, "interrupted", "rtp(" + path + ")");
     return s;
+}
+
+// ---- RTSP ----
+
+namespace {
+constexpr int64_t kRtspAnswerNs = 10000000000LL;   // a request unanswered this long fails the open
+}
+
+Result<std::unique_ptr<RtpSource>> RtpSource::openRtsp(const std::string &url,
+                                                       const std::vector<std::pair<std::string, std::string>> &options,
+                                                       const std::atomic<bool> *interrupt, std::string &whyNot) {
+    RtspUrl u;
+    if (!parseRtspUrl(url, u, whyNot)) return std::unique_ptr<RtpSource>();
+    bool tcp = true;
+    for (const auto &kv : options) {
+        if (kv.first == "rtsp_transport") {
+            if (kv.second == "tcp" || kv.second == "udp") {
+                tcp = kv.second == "tcp";
+            } else {
+                whyNot = "rtsp_transport=" + kv.second;
+                return std::unique_ptr<RtpSource>();
+            }
+        } else {
+            log::warn("%s: option %s=%s is for FFmpeg's RTSP client; qv's own ignores it (--rtp=ffmpeg for FFmpeg's)",
+                      u.url.c_str(), kv.first.c_str(), kv.second.c_str());
+        }
+    }
+    std::unique_ptr<RtpSource> s(new RtpSource(SdpVideo{}, interrupt));
+    s->rtsp_ = u;
+    s->path_ = u.url;   // never the password
+    s->playUrl_ = u.url;
+    s->cnonce_ = md5Hex(std::to_string(monotonicNs()) + u.url).substr(0, 16);
+    auto r = s->connectControl(u);
+    if (!r) return r.takeError();
+    RtspResponse resp;
+    r = s->request("DESCRIBE", u.url, "Accept: application/sdp\r\n", resp);
+    if (!r) return r.takeError();
+    SdpVideo v;
+    whyNot = parseSdpVideo(resp.body, v);
+    if (!whyNot.empty()) return std::unique_ptr<RtpSource>();
+    s->sdp_ = v;
+    s->depack_ = RtpDepacketizer(v.codec, v.payloadType, v.donl);
+    const std::string *cb = resp.header("Content-Base");
+    if (!cb) cb = resp.header("Content-Location");
+    const std::string base = cb ? *cb : u.url;
+    const std::string track = resolveControl(base, v.control);
+    s->playUrl_ = v.sessionControl.empty() ? base : resolveControl(base, v.sessionControl);
+    std::string transport;
+    int port = 0;
+    if (tcp) {
+        transport = "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n";
+    } else {
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        ::getpeername(s->ctl_, reinterpret_cast<sockaddr *>(&peer), &len);
+        r = s->bindUdpPair(peer.ss_family == AF_INET6 ? AF_INET6 : AF_INET, port);
+        if (!r) return r.takeError();
+        transport = "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" + std::to_string(port + 1) + "\r\n";
+    }
+    r = s->request("SETUP", track, transport, resp);
+    if (!r) return r.takeError();
+    const std::string *sess = resp.header("Session");
+    if (!sess) return Error::make(ErrorKind::Open, "the SETUP answer has no session", "rtsp(" + u.url + ")");
+    parseSession(*sess, s->session_, s->timeoutS_);
+    if (tcp) {
+        s->interleaved_ = true;
+        const std::string *t = resp.header("Transport");
+        const int ch = t ? transportParam(*t, "interleaved") : -1;
+        if (ch >= 0) s->rtpChannel_ = ch;
+    }
+    r = s->request("PLAY", s->playUrl_, "Range: npt=0.000-\r\n", resp);
+    if (!r) return r.takeError();
+    s->nextKeepaliveNs_ = monotonicNs() + std::max(5, s->timeoutS_ / 2) * 1000000000LL;
+    r = s->makeStream();
+    if (!r) return r.takeError();
+    log::info("%s: qv's RTSP client, %s over %s (frames end on the marker bit)", u.url.c_str(),
+              v.codec == RtpCodec::H264 ? "H.264" : "HEVC",
+              tcp ? "TCP (interleaved)" : ("UDP port " + std::to_string(port)).c_str());
+    if (!s->probe()) return Error::make(ErrorKind::Open, "interrupted", "rtsp(" + u.url + ")");
+    return s;
+}
+
+Result<void> RtpSource::connectControl(const RtspUrl &u) {
+    addrinfo hints{}, *res = nullptr;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    const std::string port = std::to_string(u.port);
+    const int g = getaddrinfo(u.host.c_str(), port.c_str(), &hints, &res);
+    if (g != 0 || !res) return Error::make(ErrorKind::Open, "cannot resolve " + u.host + " (" + gai_strerror(g) + ")");
+    int err = ECONNREFUSED;
+    const int64_t deadline = monotonicNs() + kRtspAnswerNs;
+    for (addrinfo *a = res; a && ctl_ < 0; a = a->ai_next) {
+        const int fd = ::socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) continue;
+        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            ctl_ = fd;
+            break;
+        }
+        err = errno;
+        while (err == EINPROGRESS) {
+            if ((interrupt_ && interrupt_->load(std::memory_order_relaxed)) || monotonicNs() >= deadline) {
+                err = ETIMEDOUT;
+                break;
+            }
+            pollfd pf{fd, POLLOUT, 0};
+            if (::poll(&pf, 1, 50) <= 0) continue;
+            socklen_t len = sizeof err;
+            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            if (err == 0) ctl_ = fd;
+            break;
+        }
+        if (ctl_ != fd) ::close(fd);
+    }
+    freeaddrinfo(res);
+    if (interrupt_ && interrupt_->load(std::memory_order_relaxed))
+        return Error::make(ErrorKind::Open, "interrupted", "connect(" + rtsp_.url + ")");
+    if (ctl_ < 0)
+        return Error::make(ErrorKind::Open, "cannot connect to " + u.host + ":" + port + " (" + std::strerror(err) + ")",
+                           "connect(" + rtsp_.url + ")");
+    const int one = 1;
+    ::setsockopt(ctl_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const int rcvbuf = 4 << 20;
+    ::setsockopt(ctl_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    return {};
+}
+
+bool RtpSource::sendAll(const std::string &text, int64_t deadlineNs) {
+    size_t off = 0;
+    while (off < text.size()) {
+        const ssize_t n = ::send(ctl_, text.data() + off, text.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            off += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
+        if ((interrupt_ && interrupt_->load(std::memory_order_relaxed)) || monotonicNs() >= deadlineNs) return false;
+        pollfd pf{ctl_, POLLOUT, 0};
+        ::poll(&pf, 1, 50);
+    }
+    return true;
+}
+
+bool RtpSource::fill(int64_t deadlineNs) {
+    if (inHead_ > 0 && inHead_ * 2 >= in_.size()) {   // what was taken goes
+        in_.erase(in_.begin(), in_.begin() + static_cast<long>(inHead_));
+        inHead_ = 0;
+    }
+    for (;;) {
+        if (interrupt_ && interrupt_->load(std::memory_order_relaxed)) return false;
+        const size_t old = in_.size();
+        in_.resize(old + 65536);
+        const ssize_t n = ::recv(ctl_, in_.data() + old, 65536, MSG_DONTWAIT);
+        in_.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
+        if (n > 0) return true;
+        if (n == 0) {
+            log::info("%s: the server closed the connection", path_.c_str());
+            ended_ = true;
+            return false;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            log::info("%s: receive error, treating as end: %s", path_.c_str(), std::strerror(errno));
+            ended_ = true;
+            return false;
+        }
+        const int64_t now = monotonicNs();
+        if (deadlineNs && now >= deadlineNs) return false;
+        pollfd pf{ctl_, POLLIN, 0};
+        ::poll(&pf, 1, 50);
+    }
+}
+
+bool RtpSource::readControl(RtspResponse *resp, bool &gotResponse, int64_t deadlineNs) {
+    for (;;) {
+        const size_t avail = in_.size() - inHead_;
+        const uint8_t *p = in_.data() + inHead_;
+        if (avail >= 4 && p[0] == '$') {   // an interleaved packet: $, channel, length
+            const size_t len = (size_t(p[2]) << 8) | p[3];
+            if (avail >= 4 + len) {
+                if (p[1] == rtpChannel_) {
+                    const int k = depack_.push(p + 4, len);
+                    const int64_t now = monotonicNs();
+                    for (int i = 0; i < k; ++i) queue(depack_.unit(i), now);
+                }
+                inHead_ += 4 + len;
+                if (!resp) return true;
+                continue;
+            }
+        } else if (avail > 0 && p[0] != '$') {
+            const char *c = reinterpret_cast<const char *>(p);
+            const std::string text(c, std::min<size_t>(avail, 65536));
+            const size_t end = text.find("\r\n\r\n");
+            if (end == std::string::npos && avail >= 65536) {   // not RTSP: nothing to resynchronise on
+                log::info("%s: the server sent what is not RTSP, treating as end", path_.c_str());
+                ended_ = true;
+                return false;
+            }
+            if (end != std::string::npos) {
+                RtspResponse r;
+                const bool isResponse = parseRtspHead(text.substr(0, end), r);
+                const size_t body = r.contentLength();
+                if (avail >= end + 4 + body) {
+                    r.body.assign(c + end + 4, body);
+                    inHead_ += end + 4 + body;
+                    if (isResponse && resp) {
+                        *resp = std::move(r);
+                        gotResponse = true;
+                        return true;
+                    }
+                    if (!resp) return true;   // a keepalive's answer, or a request of the server's: dropped
+                    continue;
+                }
+            }
+        }
+        if (!fill(deadlineNs)) return false;
+    }
+}
+
+std::string RtpSource::requestText(const std::string &method, const std::string &uri, const std::string &headers) {
+    std::string msg = method + " " + uri + " RTSP/1.0\r\nCSeq: " + std::to_string(++cseq_) + "\r\nUser-Agent: qv\r\n";
+    if (!session_.empty()) msg += "Session: " + session_ + "\r\n";
+    if (!challenge_.empty()) {
+        const std::string auth = rtspAuthorization(challenge_, rtsp_.user, rtsp_.pass, method, uri, cnonce_, ++nonceCount_);
+        if (!auth.empty()) msg += "Authorization: " + auth + "\r\n";
+    }
+    return msg + headers + "\r\n";
+}
+
+Result<void> RtpSource::request(const std::string &method, const std::string &uri, const std::string &headers,
+                                RtspResponse &resp) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const std::string msg = requestText(method, uri, headers);
+        const int64_t deadline = monotonicNs() + kRtspAnswerNs;
+        if (!sendAll(msg, deadline))
+            return Error::make(ErrorKind::Open, method + " could not be sent", "rtsp(" + path_ + ")");
+        const std::string cseq = std::to_string(cseq_);
+        for (;;) {
+            bool got = false;
+            if (!readControl(&resp, got, deadline)) {
+                if (interrupt_ && interrupt_->load(std::memory_order_relaxed))
+                    return Error::make(ErrorKind::Open, "interrupted", "rtsp(" + path_ + ")");
+                return Error::make(ErrorKind::Open, "no answer to " + method + (monotonicNs() >= deadline ? " in 10 s" : ""),
+                                   "rtsp(" + path_ + ")");
+            }
+            const std::string *c = resp.header("CSeq");
+            if (!c || *c == cseq) break;   // (an answer to an earlier request: skipped)
+        }
+        if (resp.status == 401 && attempt == 0 && !rtsp_.user.empty()) {
+            // The challenge: Digest preferred over Basic.
+            std::string pick;
+            for (const auto &h : resp.headers)
+                if (strcasecmp(h.first.c_str(), "WWW-Authenticate") == 0 &&
+                    (pick.empty() || strncasecmp(h.second.c_str(), "Digest", 6) == 0))
+                    pick = h.second;
+            if (!pick.empty() && !rtspAuthorization(pick, "", "", method, uri, cnonce_, 1).empty()) {
+                challenge_ = pick;
+                nonceCount_ = 0;
+                continue;
+            }
+        }
+        break;
+    }
+    if (resp.status == 401)
+        return Error::make(ErrorKind::Open, rtsp_.user.empty() ? "the server asks for a user and password (rtsp://USER:PASS@HOST/...)"
+                                                               : "the server refused the user and password",
+                           "rtsp(" + path_ + ")");
+    if (resp.status != 200)
+        return Error::make(ErrorKind::Open, method + ": " + std::to_string(resp.status) + " " + resp.reason,
+                           "rtsp(" + path_ + ")");
+    return {};
+}
+
+void RtpSource::keepAlive(int64_t now) {
+    if (session_.empty() || now < nextKeepaliveNs_) return;
+    nextKeepaliveNs_ = now + std::max(5, timeoutS_ / 2) * 1000000000LL;
+    sendAll(requestText("OPTIONS", playUrl_, ""), now + 200000000LL);   // its answer is dropped as it comes
+}
+
+Result<void> RtpSource::bindUdpPair(int family, int &port) {
+    // An even port for RTP and the next for RTCP (RFC 3550).
+    for (int attempt = 0; attempt < 32; ++attempt) {
+        int fds[2] = {-1, -1};
+        int base = 0;
+        bool ok = true;
+        for (int k = 0; k < 2 && ok; ++k) {
+            fds[k] = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            sockaddr_storage ss{};
+            socklen_t len;
+            if (family == AF_INET6) {
+                auto *a = reinterpret_cast<sockaddr_in6 *>(&ss);
+                a->sin6_family = AF_INET6;
+                a->sin6_addr = in6addr_any;
+                a->sin6_port = htons(static_cast<uint16_t>(k == 0 ? 0 : base + 1));
+                len = sizeof *a;
+            } else {
+                auto *a = reinterpret_cast<sockaddr_in *>(&ss);
+                a->sin_family = AF_INET;
+                a->sin_addr.s_addr = htonl(INADDR_ANY);
+                a->sin_port = htons(static_cast<uint16_t>(k == 0 ? 0 : base + 1));
+                len = sizeof *a;
+            }
+            ok = fds[k] >= 0 && ::bind(fds[k], reinterpret_cast<sockaddr *>(&ss), len) == 0;
+            if (ok && k == 0) {
+                sockaddr_storage got{};
+                socklen_t gl = sizeof got;
+                ::getsockname(fds[0], reinterpret_cast<sockaddr *>(&got), &gl);
+                base = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6 *>(&got)->sin6_port
+                                                : reinterpret_cast<sockaddr_in *>(&got)->sin_port);
+                ok = base % 2 == 0 && base < 65535;   // odd: another try
+            }
+        }
+        if (ok) {
+            fd_ = fds[0];
+            rtcpFd_ = fds[1];
+            port = base;
+            const int rcvbuf = 4 << 20;
+            ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+            return {};
+        }
+        for (int fd : fds)
+            if (fd >= 0) ::close(fd);
+    }
+    return Error::make(ErrorKind::Open, "no pair of UDP ports for RTP and RTCP", "bind(" + path_ + ")");
 }
 
 Result<void> RtpSource::listen() {
@@ -159,27 +500,50 @@ void RtpSource::queue(const RtpAccessUnit &au, int64_t now) {
 bool RtpSource::receive(int64_t deadlineNs) {
     for (;;) {
         if (interrupt_ && interrupt_->load(std::memory_order_relaxed)) return false;
-        if (deadlineNs && monotonicNs() >= deadlineNs) return false;
-        pollfd pf{fd_, POLLIN, 0};
-        const int r = ::poll(&pf, 1, 50);
+        const int64_t now = monotonicNs();
+        if (deadlineNs && now >= deadlineNs) return false;
+        keepAlive(now);
+        if (interleaved_) {   // RTSP over TCP: the RTP comes on the control connection
+            bool got = false;
+            const int64_t slice = now + 100000000LL;   // then the interrupt, keepalive and deadline again
+            if (readControl(nullptr, got, deadlineNs ? std::min(deadlineNs, slice) : slice)) return true;
+            if (ended_) return false;
+            continue;
+        }
+        if (fd_ < 0) return false;
+        pollfd pf[3] = {{fd_, POLLIN, 0}, {ctl_, POLLIN, 0}, {rtcpFd_, POLLIN, 0}};   // (-1: not polled)
+        const int r = ::poll(pf, 3, 50);
         if (r < 0 && errno != EINTR) return false;
         if (r <= 0) continue;
+        if (pf[2].revents) {   // RTCP: not used
+            uint8_t b[1500];
+            while (::recv(rtcpFd_, b, sizeof b, MSG_DONTWAIT) > 0) {}
+        }
+        if (pf[1].revents) {   // the RTSP connection (over UDP): answers to keepalives; its end ends the session
+            bool got = false;
+            while (readControl(nullptr, got, now)) {}
+            if (ended_) return false;
+        }
+        if (!pf[0].revents) continue;
         const ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNREFUSED) continue;
             log::info("%s: receive error, treating as end: %s", path_.c_str(), std::strerror(errno));
             return false;
         }
-        const int64_t now = monotonicNs();
+        const int64_t got = monotonicNs();
         const int k = depack_.push(buf_.data(), static_cast<size_t>(n));
-        for (int i = 0; i < k; ++i) queue(depack_.unit(i), now);
+        for (int i = 0; i < k; ++i) queue(depack_.unit(i), got);
         return true;
     }
 }
 
 bool RtpSource::next(AVPacket *pkt, int64_t &recvNs) {
     while (count_ == 0)
-        if (!receive()) return false;
+        if (!receive()) {
+            closeAll();   // the end: an RTSP session is torn down, its ports freed
+            return false;
+        }
     av_packet_unref(pkt);
     av_packet_move_ref(pkt, ready_[head_].get());
     // RTP carries presentation times only: decode times made from them.

@@ -9,11 +9,13 @@
 
 #include "input.h"
 #include "qv/media/rtp.h"
+#include "qv/media/rtsp.h"
 #include "qv/media/stream_spec.h"
 
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qv {
@@ -27,6 +29,15 @@ public:
     // until then, or until *interrupt.
     static Result<std::unique_ptr<RtpSource>> open(const std::string &path, const std::atomic<bool> *interrupt,
                                                    std::string &whyNot);
+    // An rtsp:// URL: qv's own RTSP client (DESCRIBE, SETUP of the video
+    // track over TCP, interleaved, or over UDP with rtsp_transport=udp,
+    // PLAY; Basic or Digest authentication from the URL's user and
+    // password; OPTIONS to keep the session; TEARDOWN at the end). nullptr
+    // and why when the session is not one H.264/HEVC video stream (or the
+    // options ask for what FFmpeg's client does): FFmpeg's client then.
+    static Result<std::unique_ptr<RtpSource>> openRtsp(const std::string &url,
+                                                       const std::vector<std::pair<std::string, std::string>> &options,
+                                                       const std::atomic<bool> *interrupt, std::string &whyNot);
     ~RtpSource();
 
     AVFormatContext *fmt() const { return fmt_.get(); }
@@ -40,7 +51,23 @@ public:
 
 private:
     RtpSource(const SdpVideo &v, const std::atomic<bool> *interrupt);
+    Result<void> makeStream();   // the AVStream, from sdp_
     Result<void> listen();
+    // RTSP
+    Result<void> connectControl(const RtspUrl &u);
+    Result<void> request(const std::string &method, const std::string &uri, const std::string &headers,
+                         RtspResponse &resp);
+    bool sendAll(const std::string &text, int64_t deadlineNs);
+    // A request's text: CSeq, the session, the answer to the challenge.
+    std::string requestText(const std::string &method, const std::string &uri, const std::string &headers);
+    bool fill(int64_t deadlineNs);           // more bytes from the control connection into in_
+    // One message off the control connection: an interleaved RTP packet
+    // (depacketized, true) or a response (into *resp when wanted). False at
+    // the end of the connection, when interrupted or at deadlineNs.
+    bool readControl(RtspResponse *resp, bool &gotResponse, int64_t deadlineNs);
+    void keepAlive(int64_t now);
+    Result<void> bindUdpPair(int family, int &port);
+    void closeAll();
     // One datagram into ready_; false when interrupted (or at deadlineNs, when not 0).
     bool receive(int64_t deadlineNs = 0);
     bool probe();            // the first keyframe decoded: the picture's facts into the stream
@@ -49,7 +76,18 @@ private:
     SdpVideo sdp_;
     const std::atomic<bool> *interrupt_;
     std::string path_;
-    int fd_ = -1;
+    int fd_ = -1;            // RTP over UDP (an SDP file, RTSP over UDP)
+    int rtcpFd_ = -1;        // RTSP over UDP: the RTCP port beside it (bound, read and dropped)
+    int ctl_ = -1;           // RTSP: the control connection (TCP: the RTP comes on it too)
+    bool interleaved_ = false;
+    bool ended_ = false;     // the control connection closed (or broke)
+    int rtpChannel_ = 0;
+    RtspUrl rtsp_;
+    std::string challenge_, session_, playUrl_, cnonce_;
+    int cseq_ = 0, nonceCount_ = 0, timeoutS_ = 60;
+    int64_t nextKeepaliveNs_ = 0;
+    std::vector<uint8_t> in_;   // control connection bytes not yet taken
+    size_t inHead_ = 0;
     FormatCtxPtr fmt_;
     StreamSpec spec_;
     RtpDepacketizer depack_;

@@ -4,6 +4,7 @@
 #include "display_stage.h"
 
 #include "qv/core/log.h"
+#include "qv/media/demuxer.h"
 #include "qv/media/prime.h"
 
 #include <algorithm>
@@ -168,7 +169,7 @@ void DisplayStage::takeShots() {
 
 std::string DisplayStage::liveName() const {
     // From the URL's host and path: "udp://127.0.0.1:5000?x=1" -> "udp-127.0.0.1-5000".
-    std::string base = opt_.input == "-" ? "stdin" : opt_.input;
+    std::string base = opt_.input == "-" ? "stdin" : withoutCredentials(opt_.input);
     if (auto q = base.find('?'); q != std::string::npos) base.resize(q);
     for (char &c : base)
         if (c == '/' || c == ':' || c == '?' || c == '&' || c == '=') c = '-';

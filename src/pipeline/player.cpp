@@ -80,12 +80,12 @@ public:
             // Cut short by a signal or --timeout: the caller (OpenWatch) says which.
             if (!r && sh_.quit.load()) return ExitCode::Timeout;
             if (!r) {
-                log::error("%s: %s", opt_.input.c_str(), r.error().message.c_str());
+                log::error("%s: %s", withoutCredentials(opt_.input).c_str(), r.error().message.c_str());
                 return exitCodeFor(r.error().kind);
             }
             demux = std::move(r.value());
             if (!demux->hasVideo() && !(opt_.audio && opt_.sync)) {
-                log::error("%s: no video stream", opt_.input.c_str());
+                log::error("%s: no video stream", withoutCredentials(opt_.input).c_str());
                 return ExitCode::NoVideo;
             }
         }
@@ -142,8 +142,8 @@ public:
         if (demux && !demux->hasVideo()) {
             if (!audio_) {
                 display_.reset();
-                if (why.empty() || why == "no audio stream") log::error("%s: no video or audio stream", opt_.input.c_str());
-                else log::error("%s: no video stream, and the sound cannot play: %s", opt_.input.c_str(), why.c_str());
+                if (why.empty() || why == "no audio stream") log::error("%s: no video or audio stream", withoutCredentials(opt_.input).c_str());
+                else log::error("%s: no video stream, and the sound cannot play: %s", withoutCredentials(opt_.input).c_str(), why.c_str());
                 return ExitCode::NoVideo;
             }
         } else if (!audio_ && !why.empty() && why != "no audio stream" && wantAudio) {
@@ -169,7 +169,7 @@ public:
             auto dec = VideoDecoder::open(*demux, o);
             if (!dec) {
                 display_.reset();
-                log::error("%s: %s", opt_.input.c_str(), dec.error().message.c_str());
+                log::error("%s: %s", withoutCredentials(opt_.input).c_str(), dec.error().message.c_str());
                 return exitCodeFor(dec.error().kind);
             }
             const bool regular = !demux->isStream();
@@ -466,7 +466,7 @@ ExitCode play(const PlayOptions &opt) {
     // Signals first: every thread created later inherits the blocked mask.
     UniqueFd sigFd(sig::blockAndOpenSignalFd());
     sig::installFatalHandlers();
-    const std::string title = opt.input.empty() ? std::string("demo") : opt.input;
+    const std::string title = opt.input.empty() ? std::string("demo") : withoutCredentials(opt.input);
     auto player = std::make_unique<Player>(opt);
     {
         // Opening a live source may block in a read: Ctrl-C, SIGTERM and

@@ -722,24 +722,12 @@ try:
     def md5_column(text):
         return [l.split(",")[-1].strip() for l in text.splitlines() if l and not l.startswith("#")]
 
-    def own_rtp(label, clip, sdp_text, sender, frames=60, extra=()):
-        ref = md5_column(subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", clip, "-map", "0:v:0", "-f",
-                                         "framemd5", "-"], stdout=subprocess.PIPE, text=True).stdout)
-        port = free_port()
-        path = os.path.join(tmp, f"{label}.sdp")
-        with open(path, "w") as f:
-            f.write(sdp_text(port))
-        q = qv([path, "--latency=low", "--display=hash", "--no-audio", f"--frames={frames}", "--stats", "--timeout=20",
-                *extra])
-        time.sleep(0.5)
-        snd = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", clip, "-c", "copy", *sender,
-                                "-f", "rtp", f"rtp://127.0.0.1:{port}?pkt_size=1200"], stdin=subprocess.DEVNULL)
-        senders.append(snd)
-        out, err = collect(q, 60)
-        stop(snd)
+    def check_own(label, q, out, err, ref, frames):
+        """qv's own receiver took the stream (--stats), lost nothing, shed
+        nothing, and showed `frames` frames, each in order a frame of ref
+        (looped; with --latency=low a frame that came in a burst may be
+        skipped for the newest: counted)."""
         got = md5_column(out)
-        # In order, each a frame of the clip (with --latency=low a frame
-        # that came in a burst may be skipped for the newest: counted).
         loop, at, pos = ref * 4, None, 0
         for m in got:
             while pos < len(loop) and loop[pos] != m:
@@ -762,7 +750,23 @@ try:
         # md5s above; this says why).
         check("shedding: highest level 0," in err, f"{label}: a decoder that keeps up sheds nothing "
               f"({(re.search(r'shedding: [^,]*', err) or re.search('$', err)).group(0)})")
-        return err
+
+    def own_rtp(label, clip, sdp_text, sender, frames=60, extra=()):
+        ref = md5_column(subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", clip, "-map", "0:v:0", "-f",
+                                         "framemd5", "-"], stdout=subprocess.PIPE, text=True).stdout)
+        port = free_port()
+        path = os.path.join(tmp, f"{label}.sdp")
+        with open(path, "w") as f:
+            f.write(sdp_text(port))
+        q = qv([path, "--latency=low", "--display=hash", "--no-audio", f"--frames={frames}", "--stats", "--timeout=20",
+                *extra])
+        time.sleep(0.5)
+        snd = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", clip, "-c", "copy", *sender,
+                                "-f", "rtp", f"rtp://127.0.0.1:{port}?pkt_size=1200"], stdin=subprocess.DEVNULL)
+        senders.append(snd)
+        out, err = collect(q, 60)
+        stop(snd)
+        check_own(label, q, out, err, ref, frames)
 
     own_rtp("sdp-h264-own", CLIP, h264_sdp, [])
     hevc = os.path.join(tmp, "hevc.ts")
@@ -834,7 +838,46 @@ try:
             # the server plays the window clip from its start for each client.
             check_window("rtsp", lambda: (f"rtsp://127.0.0.1:{port}/file", ["--demuxer-opt=rtsp_transport=tcp"],
                                           lambda: None, lambda: None))
+
+            # qv's own RTSP client (--latency=low): RTP's own H.264 payload,
+            # each frame handed on at its marker bit, over TCP (interleaved,
+            # the default) and UDP; the frames the window clip's.
+            def own_rtsp(label, url, extra=(), frames=60):
+                q = qv([url, "--latency=low", "--display=hash", "--no-audio", f"--frames={frames}", "--stats",
+                        "--timeout=20", *extra])
+                out, err = collect(q, 60)
+                check_own(label, q, out, err, ref, frames)
+                return err
+
+            err = own_rtsp("rtsp, qv's client over tcp", f"rtsp://127.0.0.1:{port}/file", ["-v"])
+            check("qv's RTSP client, H.264 over TCP (interleaved)" in err, "rtsp, qv's client: -v names it and TCP")
+            err = own_rtsp("rtsp, qv's client over udp", f"rtsp://127.0.0.1:{port}/file",
+                           ["-v", "--demuxer-opt=rtsp_transport=udp"])
+            check("qv's RTSP client, H.264 over UDP port" in err, "rtsp, qv's client: -v names it and UDP")
+            check_window("rtsp, qv's own client", lambda: (f"rtsp://127.0.0.1:{port}/file", ["--latency=low"],
+                                                           lambda: None, lambda: None))
         stop(srv)
+        # Cameras ask for a user and password: Digest and Basic, answered
+        # from the URL's; none or a wrong one gives one line and exit code 3.
+        for scheme in ("digest", "basic"):
+            aport = free_port(socket.SOCK_STREAM)
+            asrv = subprocess.Popen([sys_py, os.path.join(os.path.dirname(os.path.abspath(__file__)), "rtsp_server.py"),
+                                     str(aport), wmp4, f"--auth={scheme}"], stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL)
+            senders.append(asrv)
+            if not check(asrv.stdout.readline().decode().strip() == "READY", f"rtsp ({scheme}): the server listens"):
+                continue
+            own_rtsp(f"rtsp, qv's client, {scheme} authentication", f"rtsp://qv:s3cret@127.0.0.1:{aport}/file", frames=30)
+            for cred, want in (("", "the server asks for a user and password"),
+                               ("qv:wrong@", "the server refused the user and password")):
+                p = subprocess.run([QV, f"rtsp://{cred}127.0.0.1:{aport}/file", "--latency=low", "--display=null",
+                                    "--no-audio", "--timeout=20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, timeout=60)
+                lines = p.stderr.strip().splitlines()
+                check(p.returncode == 3 and len(lines) == 1 and want in lines[0] and "wrong" not in lines[0],
+                      f"rtsp ({scheme}), {'no' if not cred else 'a wrong'} password: exit code 3, one line "
+                      f"(rc {p.returncode}: {lines})")
+            stop(asrv)
 finally:
     for p in senders:
         stop(p)

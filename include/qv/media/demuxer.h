@@ -45,6 +45,9 @@ struct DemuxOptions {
 // tcp), a camera, or an SDP file (an RTP session): qv reconnects it by
 // default and counts its gaps.
 bool isLiveUrl(const std::string &path);
+// A URL as qv shows it (errors, --stats, screenshot names): without the
+// user and password of scheme://user:pass@host/... (anything else as it is).
+std::string withoutCredentials(const std::string &url);
 // A path ending in .sdp (case-insensitive).
 bool isSdpFile(const std::string &path);
 // Standard input ("-", "pipe:"), a named pipe or /dev/stdin: read once, in order.

@@ -27,12 +27,15 @@ struct SdpVideo {
     int packetizationMode = 0;   // H.264: 0 single NAL, 1 non-interleaved, 2 interleaved
     bool donl = false;           // HEVC: sprop-max-don-diff > 0 (a DONL field in each unit)
     double fps = 0;              // a=framerate, 0 when absent
+    std::string control;         // the video's a=control (RTSP: its track URL, maybe relative)
+    std::string sessionControl;  // the session's a=control (RTSP: the aggregate URL)
     std::vector<uint8_t> paramSets;   // sprop-parameter-sets / sprop-vps,sps,pps in Annex B
 };
 
-// Parses an SDP file's text. Returns an empty string when qv can receive
-// its video itself, else why not (a sentence: another codec, TCP, audio
-// beside it, interleaved packetization, no video).
+// Parses an SDP file's text (or an RTSP DESCRIBE's). Returns an empty
+// string when qv can receive its video itself, else why not (a sentence:
+// another codec, TCP, audio beside it, interleaved packetization, no video).
+// The port is not checked (an RTSP description has 0).
 std::string parseSdpVideo(const std::string &text, SdpVideo &out);
 
 // One access unit, Annex B (00 00 00 01 before each NAL unit).
