@@ -419,6 +419,7 @@ void VideoDecoder::fill(FrameRef &out) {
     i.key = ff::isKeyFrame(f);
     i.decodeNs = pendingDecodeNs_;
     i.shedLevel = static_cast<uint8_t>(shed_);
+    i.reorder = static_cast<uint8_t>(std::clamp(m.dec->has_b_frames, 0, 16));
     stats_.decodeNs.fetch_add(pendingDecodeNs_, std::memory_order_relaxed);
     stats_.framesDecoded.fetch_add(1, std::memory_order_relaxed);
     pendingDecodeNs_ = 0;

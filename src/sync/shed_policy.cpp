@@ -4,8 +4,10 @@
 
 namespace qv {
 
-int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t recvNs, int64_t durNs, int64_t scaleNs) {
-    if (clk.lowLatency && recvNs > 0) return recvNs + kLowLatencyBudget * std::max<int64_t>(durNs, 1000000);
+int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t recvNs, int64_t durNs, int64_t scaleNs,
+                     int reorder) {
+    if (clk.lowLatency && recvNs > 0)
+        return recvNs + (kLowLatencyBudget + std::max(reorder, 0)) * std::max<int64_t>(durNs, 1000000);
     return clk.deadline(ptsNs) - scaleNs;
 }
 

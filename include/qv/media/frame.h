@@ -36,6 +36,7 @@ struct FrameInfo {
     bool cacheOnly = false;     // decoded to fill the step cache, not to show
     bool trick = false;         // a trick-play keyframe: shown when it comes (never dropped late)
     uint8_t shedLevel = 0;      // the decoder's work-shedding level when it was made
+    uint8_t reorder = 0;        // frames the decoder holds back to reorder (B-frames: has_b_frames)
     // Latency (issue 14), CLOCK_MONOTONIC ns, 0: unknown: its packet came
     // from the demuxer, it came out of the decoder, the scale stage was done.
     int64_t recvNs = 0, decodedNs = 0, scaledNs = 0;

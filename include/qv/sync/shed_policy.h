@@ -20,8 +20,9 @@
 namespace qv {
 
 // --latency=low: a frame's deadline for shedding is this many frame
-// intervals after its packet came, not the clock's. Decoding within one
-// interval is early enough to step back down.
+// intervals after its packet came (more the frames the decoder holds back to
+// reorder B-frames), not the clock's. Decoding within one interval (more
+// those) is early enough to step back down.
 constexpr int kLowLatencyBudget = 3;
 
 // The deadline the decode stage gives ShedPolicy::observe for a frame that
@@ -30,8 +31,10 @@ constexpr int kLowLatencyBudget = 3;
 // shown, so the next one always looks a little late against it (and never
 // early: it cannot come before it is sent); there the budget runs from when
 // its packet was received (recvNs, 0: unknown), so only a decoder that
-// falls behind the source sheds.
-int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t recvNs, int64_t durNs, int64_t scaleNs);
+// falls behind the source sheds; reorder: the frames the decoder holds
+// back (a frame of a B-frame stream comes out that many intervals later).
+int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t recvNs, int64_t durNs, int64_t scaleNs,
+                     int reorder = 0);
 
 struct ShedTuning {
     // A frame counts as late when it comes out of the decoder later than

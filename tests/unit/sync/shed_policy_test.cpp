@@ -97,7 +97,7 @@ TEST_CASE("an interruption (seek, pause) forgets the lateness but keeps the leve
 // A live source at 30 fps, each frame received on time, decoded in `decode`
 // ns (a backlog builds when that is more than an interval), shown at once.
 namespace {
-int liveLevel(bool lowLatency, int64_t decode, int frames, int *maxLevel) {
+int liveLevel(bool lowLatency, int64_t decode, int frames, int *maxLevel, int reorder = 0, bool stall = false) {
     constexpr int64_t iv = 1000 * ms / 30;
     ShedPolicy p;
     ClockState clk;
@@ -109,11 +109,14 @@ int liveLevel(bool lowLatency, int64_t decode, int frames, int *maxLevel) {
     for (int k = 0; k < frames; ++k) {
         const int64_t recv = 1000 * ms + k * iv;
         const int64_t pts = k * iv;
-        const int64_t out = std::max(recv, decoderFree) + decode;
+        // stall: frames 10 to 13 take 150 ms each (a hiccup, then it keeps up).
+        const int64_t out = std::max(recv, decoderFree) + decode + (stall && k >= 10 && k < 14 ? 150 * ms : 0);
         decoderFree = out;
-        d = p.observe(out, shedDeadline(clk, pts, recv, iv, 0), iv, clk.positionAt(out));
+        // A decoder that reorders holds each frame back that many intervals.
+        const int64_t shown = out + reorder * iv;
+        d = p.observe(shown, shedDeadline(clk, pts, recv, iv, 0, reorder), iv, clk.positionAt(shown));
         *maxLevel = std::max(*maxLevel, d.level);
-        clk.anchorWallNs = out + ms;   // shown a millisecond later: the clock follows it
+        clk.anchorWallNs = shown + ms;   // shown a millisecond later: the clock follows it
         clk.anchorPtsNs = pts;
     }
     return d.level;
@@ -129,6 +132,14 @@ TEST_CASE("--latency=low: a decoder that keeps up sheds nothing; one that falls 
     CHECK(maxLevel > 0);
     CHECK(liveLevel(true, 2 * ms, 300, &maxLevel) == 0);
     CHECK(maxLevel == 0);
+    // A hiccup sheds, and the level comes back down once the decoder keeps
+    // up again; with B-frames too (two frames held back to reorder are not
+    // the decoder falling behind: without them in the budget the level
+    // never came down).
+    CHECK(liveLevel(true, 2 * ms, 300, &maxLevel, 0, true) == 0);
+    CHECK(maxLevel > 0);
+    CHECK(liveLevel(true, 2 * ms, 300, &maxLevel, 2, true) == 0);
+    CHECK(maxLevel > 0);
     // 40 ms a frame at 30 fps: behind by more and more.
     liveLevel(true, 40 * ms, 120, &maxLevel);
     CHECK(maxLevel == ShedPolicy::kMaxLevel);
@@ -138,4 +149,5 @@ TEST_CASE("--latency=low: a decoder that keeps up sheds nothing; one that falls 
     clk.anchorWallNs = 500 * ms;
     CHECK(shedDeadline(clk, 100 * ms, 0, 33 * ms, 2 * ms) == 598 * ms);
     CHECK(shedDeadline(clk, 100 * ms, 700 * ms, 33 * ms, 2 * ms) == 799 * ms);
+    CHECK(shedDeadline(clk, 100 * ms, 700 * ms, 33 * ms, 2 * ms, 2) == 865 * ms);
 }
