@@ -75,8 +75,8 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
         // marker bit, so its parser holds every frame until the next one
         // begins. qv receives the session itself where it can.
         std::string whyNot;
-        auto rtp = rtsp ? RtpSource::openRtsp(path, opt.avOptions, opt.interrupt, whyNot)
-                        : RtpSource::open(path, opt.interrupt, whyNot);
+        auto rtp = rtsp ? RtpSource::openRtsp(path, opt.avOptions, opt.interrupt, !opt.audio, whyNot)
+                        : RtpSource::open(path, opt.interrupt, !opt.audio, whyNot);
         if (!rtp) return rtp.takeError();
         if (rtp.value()) {
             std::unique_ptr<Demuxer> d(new Demuxer());

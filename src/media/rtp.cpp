@@ -130,7 +130,7 @@ bool base64Decode(const std::string &in, std::vector<uint8_t> &out) {
     return true;
 }
 
-std::string parseSdpVideo(const std::string &text, SdpVideo &out) {
+std::string parseSdpVideo(const std::string &text, SdpVideo &out, bool soundIgnored) {
     out = SdpVideo{};
     std::istringstream in(text);
     std::string line, sessionAddr, mediaAddr;
@@ -191,7 +191,7 @@ std::string parseSdpVideo(const std::string &text, SdpVideo &out) {
     if (!haveVideo) return "no video stream in the SDP";
     if (videos > 1) return "more than one video stream";
     if (out.tcp) return "not RTP over UDP";
-    if (out.audioStreams) return "audio or data beside the video";
+    if (out.audioStreams && !soundIgnored) return "audio or data beside the video (--no-audio leaves it aside)";
     if (out.clockRate <= 0) return "no clock rate";
     if (strcasecmp(encoding.c_str(), "H264") == 0) out.codec = RtpCodec::H264;
     else if (strcasecmp(encoding.c_str(), "H265") == 0) out.codec = RtpCodec::Hevc;

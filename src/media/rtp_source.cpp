@@ -66,7 +66,7 @@ Result<void> RtpSource::makeStream() {
 }
 
 Result<std::unique_ptr<RtpSource>> RtpSource::open(const std::string &path, const std::atomic<bool> *interrupt,
-                                                   std::string &whyNot) {
+                                                   bool soundIgnored, std::string &whyNot) {
     std::ifstream f(path, std::ios::binary);
     if (!f) {
         Error e = Error::make(ErrorKind::Open, std::strerror(errno), "open(" + path + ")");
@@ -78,7 +78,7 @@ Result<std::unique_ptr<RtpSource>> RtpSource::open(const std::string &path, cons
     f.read(&text[0], static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<size_t>(f.gcount()));
     SdpVideo v;
-    whyNot = parseSdpVideo(text, v);
+    whyNot = parseSdpVideo(text, v, soundIgnored);
     if (whyNot.empty() && (v.port <= 0 || v.port > 65535)) whyNot = "no port";
     if (!whyNot.empty()) return std::unique_ptr<RtpSource>();
     std::unique_ptr<RtpSource> s(new RtpSource(v, interrupt));
@@ -100,7 +100,8 @@ constexpr int64_t kRtspAnswerNs = 10000000000LL;   // a request unanswered this 
 
 Result<std::unique_ptr<RtpSource>> RtpSource::openRtsp(const std::string &url,
                                                        const std::vector<std::pair<std::string, std::string>> &options,
-                                                       const std::atomic<bool> *interrupt, std::string &whyNot) {
+                                                       const std::atomic<bool> *interrupt, bool soundIgnored,
+                                                       std::string &whyNot) {
     RtspUrl u;
     if (!parseRtspUrl(url, u, whyNot)) return std::unique_ptr<RtpSource>();
     bool tcp = true;
@@ -128,7 +129,7 @@ Result<std::unique_ptr<RtpSource>> RtpSource::openRtsp(const std::string &url,
     r = s->request("DESCRIBE", u.url, "Accept: application/sdp\r\n", resp);
     if (!r) return r.takeError();
     SdpVideo v;
-    whyNot = parseSdpVideo(resp.body, v);
+    whyNot = parseSdpVideo(resp.body, v, soundIgnored);
     if (!whyNot.empty()) return std::unique_ptr<RtpSource>();
     s->sdp_ = v;
     s->depack_ = RtpDepacketizer(v.codec, v.payloadType, v.donl);

@@ -27,8 +27,10 @@ public:
     // else a source whose first packet (a keyframe with its parameter sets)
     // has been received and decoded once for the picture's size. Blocks
     // until then, or until *interrupt.
+    // soundIgnored: no one plays the sound (--no-audio): a session with
+    // sound beside the video is taken too (the video alone).
     static Result<std::unique_ptr<RtpSource>> open(const std::string &path, const std::atomic<bool> *interrupt,
-                                                   std::string &whyNot);
+                                                   bool soundIgnored, std::string &whyNot);
     // An rtsp:// URL: qv's own RTSP client (DESCRIBE, SETUP of the video
     // track over TCP, interleaved, or over UDP with rtsp_transport=udp,
     // PLAY; Basic or Digest authentication from the URL's user and
@@ -37,7 +39,8 @@ public:
     // options ask for what FFmpeg's client does): FFmpeg's client then.
     static Result<std::unique_ptr<RtpSource>> openRtsp(const std::string &url,
                                                        const std::vector<std::pair<std::string, std::string>> &options,
-                                                       const std::atomic<bool> *interrupt, std::string &whyNot);
+                                                       const std::atomic<bool> *interrupt, bool soundIgnored,
+                                                       std::string &whyNot);
     ~RtpSource();
 
     AVFormatContext *fmt() const { return fmt_.get(); }

@@ -780,6 +780,20 @@ try:
                             "-of", "csv=p=0", rec], stdout=subprocess.PIPE, text=True).stdout.strip() if os.path.exists(rec) else ""
     check(probe.startswith("hevc,") and int(probe.split(",")[1] or 0) >= 60,
           f"sdp-hevc-own --record: a Matroska file of the frames (its extradata from the first keyframe): {probe!r}")
+    # Sound beside the video (as a camera's): with --no-audio qv takes the
+    # video alone; with the sound wanted FFmpeg receives the session, and -v
+    # says why.
+    def with_sound(port):
+        return h264_sdp(port) + f"m=audio {port + 2} RTP/AVP 97\r\na=rtpmap:97 opus/48000/2\r\n"
+    own_rtp("sdp-h264-own, sound beside, --no-audio", CLIP, with_sound, [], frames=30)
+    port = free_port()
+    with open(sdp, "w") as f:
+        f.write(with_sound(port))
+    p = subprocess.run([QV, sdp, "--latency=low", "--display=null", "-v", "--timeout=2"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+    check("received by FFmpeg (audio or data beside the video" in p.stderr and p.returncode in (3, 10),
+          f"sdp, sound beside, the sound wanted: FFmpeg receives it, -v says why (rc {p.returncode}) "
+          f"{p.stderr.strip()[-200:]}")
     # --rtp=ffmpeg: FFmpeg's sdp demuxer receives it (no line of qv's receiver).
     q, out, err = sdp_session(["--latency=low", "--rtp=ffmpeg", "--display=null", "--no-audio", "--frames=20", "--stats",
                                "--timeout=20"])

@@ -35,8 +35,9 @@ struct SdpVideo {
 // Parses an SDP file's text (or an RTSP DESCRIBE's). Returns an empty
 // string when qv can receive its video itself, else why not (a sentence:
 // another codec, TCP, audio beside it, interleaved packetization, no video).
-// The port is not checked (an RTSP description has 0).
-std::string parseSdpVideo(const std::string &text, SdpVideo &out);
+// The port is not checked (an RTSP description has 0). soundIgnored: the
+// sound is not wanted (--no-audio): other m= lines are left aside.
+std::string parseSdpVideo(const std::string &text, SdpVideo &out, bool soundIgnored = false);
 
 // One access unit, Annex B (00 00 00 01 before each NAL unit).
 struct RtpAccessUnit {

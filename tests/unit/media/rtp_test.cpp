@@ -103,8 +103,11 @@ TEST_CASE("SDP: the video stream qv receives itself") {
         CHECK_FALSE(v.donl);
     }
     SUBCASE("what FFmpeg receives instead") {
-        CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 97\r\na=rtpmap:97 opus/48000/2\r\n", v) ==
-              "audio or data beside the video");
+        const std::string withSound = h264 + "m=audio 5006 RTP/AVP 97\r\na=rtpmap:97 opus/48000/2\r\n";
+        CHECK(parseSdpVideo(withSound, v) == "audio or data beside the video (--no-audio leaves it aside)");
+        CHECK(parseSdpVideo(withSound, v, true) == "");   // --no-audio: the video alone
+        CHECK(v.port == 5004);
+        CHECK(v.payloadType == 96);
         CHECK(parseSdpVideo("m=video 5004 TCP/RTP/AVP 96\na=rtpmap:96 H264/90000\n", v) == "not RTP over UDP");
         CHECK(parseSdpVideo("m=video 5004 RTP/AVP 33\n", v) == "payload without an rtpmap is not H.264 or HEVC");
         CHECK(parseSdpVideo("m=video 5004 RTP/AVP 96\na=rtpmap:96 VP8/90000\n", v) == "payload VP8 is not H.264 or HEVC");
