@@ -11,19 +11,12 @@ namespace {
 
 constexpr uint8_t kStart[4] = {0, 0, 0, 1};
 
-std::string trim(const std::string &s) {
-    size_t a = 0, b = s.size();
-    while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
-    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r')) --b;
-    return s.substr(a, b - a);
-}
-
 std::vector<std::string> split(const std::string &s, char sep) {
     std::vector<std::string> v;
     size_t a = 0;
     for (;;) {
         const size_t b = s.find(sep, a);
-        v.push_back(trim(s.substr(a, b == std::string::npos ? std::string::npos : b - a)));
+        v.push_back(trimText(s.substr(a, b == std::string::npos ? std::string::npos : b - a)));
         if (b == std::string::npos) return v;
         a = b + 1;
     }
@@ -76,6 +69,13 @@ int64_t DtsFromPts::next(int64_t pts) {
     }
     last_ = dts;
     return dts;
+}
+
+std::string trimText(const std::string &s) {
+    size_t a = 0, b = s.size();
+    while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
+    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r' || s[b - 1] == '\n')) --b;
+    return s.substr(a, b - a);
 }
 
 std::vector<uint8_t> paramSetsOf(RtpCodec codec, const uint8_t *data, size_t size) {
@@ -141,7 +141,7 @@ std::string parseSdpVideo(const std::string &text, SdpVideo &out, bool soundIgno
     int videos = 0;
     std::string encoding, fmtp;
     while (std::getline(in, line)) {
-        line = trim(line);
+        line = trimText(line);
         if (line.size() < 2 || line[1] != '=') continue;
         const char k = line[0];
         const std::string v = line.substr(2);
@@ -166,14 +166,14 @@ std::string parseSdpVideo(const std::string &text, SdpVideo &out, bool soundIgno
             if (section < 0) sessionAddr = addr;
             else if (section == 0) mediaAddr = addr;
         } else if (k == 'a' && section < 0 && v.compare(0, 8, "control:") == 0) {
-            out.sessionControl = trim(v.substr(8));
+            out.sessionControl = trimText(v.substr(8));
         } else if (k == 'a' && section == 0) {
             const size_t colon = v.find(':');
             const std::string name = v.substr(0, colon);
             const std::string rest = colon == std::string::npos ? std::string() : v.substr(colon + 1);
             const size_t sp = rest.find(' ');
             const int pt = toInt(rest.substr(0, sp), -2);
-            const std::string arg = sp == std::string::npos ? std::string() : trim(rest.substr(sp + 1));
+            const std::string arg = sp == std::string::npos ? std::string() : trimText(rest.substr(sp + 1));
             if (name == "rtpmap" && pt == out.payloadType) {
                 const auto f = split(arg, '/');
                 encoding = f[0];
@@ -181,7 +181,7 @@ std::string parseSdpVideo(const std::string &text, SdpVideo &out, bool soundIgno
             } else if (name == "fmtp" && pt == out.payloadType) {
                 fmtp = arg;
             } else if (name == "control") {
-                out.control = trim(rest);
+                out.control = trimText(rest);
             } else if (name == "framerate") {
                 out.fps = std::strtod(rest.c_str(), nullptr);
             }
@@ -199,7 +199,7 @@ std::string parseSdpVideo(const std::string &text, SdpVideo &out, bool soundIgno
     for (const std::string &p : split(fmtp, ';')) {
         const size_t eq = p.find('=');
         if (eq == std::string::npos) continue;
-        const std::string key = trim(p.substr(0, eq)), val = trim(p.substr(eq + 1));
+        const std::string key = trimText(p.substr(0, eq)), val = trimText(p.substr(eq + 1));
         bool ok = true;
         if (key == "packetization-mode") out.packetizationMode = toInt(val, 0);
         else if (key == "sprop-max-don-diff") out.donl = toInt(val, 0) > 0;

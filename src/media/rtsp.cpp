@@ -1,5 +1,7 @@
 #include "qv/media/rtsp.h"
 
+#include "qv/media/rtp.h"
+
 extern "C" {
 #include <libavutil/base64.h>
 #include <libavutil/md5.h>
@@ -14,13 +16,6 @@ extern "C" {
 
 namespace qv {
 namespace {
-
-std::string trim(const std::string &s) {
-    size_t a = 0, b = s.size();
-    while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
-    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r' || s[b - 1] == '\n')) --b;
-    return s.substr(a, b - a);
-}
 
 std::string percentDecode(const std::string &s) {
     std::string out;
@@ -44,7 +39,7 @@ std::string challengeParam(const std::string &c, const char *name) {
         while (i < c.size() && (c[i] == ' ' || c[i] == ',')) ++i;
         const size_t eq = c.find('=', i);
         if (eq == std::string::npos) return std::string();
-        const std::string key = trim(c.substr(i, eq - i));
+        const std::string key = trimText(c.substr(i, eq - i));
         size_t v = eq + 1, end;
         std::string val;
         if (v < c.size() && c[v] == '"') {
@@ -55,7 +50,7 @@ std::string challengeParam(const std::string &c, const char *name) {
         } else {
             end = c.find(',', v);
             if (end == std::string::npos) end = c.size();
-            val = trim(c.substr(v, end - v));
+            val = trimText(c.substr(v, end - v));
         }
         if (key.size() == n && strncasecmp(key.c_str(), name, n) == 0) return val;
         i = end;
@@ -142,7 +137,7 @@ bool parseRtspHead(const std::string &head, RtspResponse &out) {
     std::istringstream in(head);
     std::string line;
     if (!std::getline(in, line)) return false;
-    line = trim(line);
+    line = trimText(line);
     if (line.compare(0, 5, "RTSP/") != 0) return false;
     const size_t sp = line.find(' ');
     if (sp == std::string::npos) return false;
@@ -150,13 +145,13 @@ bool parseRtspHead(const std::string &head, RtspResponse &out) {
     const long st = std::strtol(line.c_str() + sp + 1, &end, 10);
     if (st < 100 || st > 999) return false;
     out.status = static_cast<int>(st);
-    out.reason = trim(end ? std::string(end) : std::string());
+    out.reason = trimText(end ? std::string(end) : std::string());
     while (std::getline(in, line)) {
-        line = trim(line);
+        line = trimText(line);
         if (line.empty()) break;
         const size_t colon = line.find(':');
         if (colon == std::string::npos) continue;
-        out.headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+        out.headers.emplace_back(trimText(line.substr(0, colon)), trimText(line.substr(colon + 1)));
     }
     return true;
 }
@@ -164,7 +159,7 @@ bool parseRtspHead(const std::string &head, RtspResponse &out) {
 std::string rtspAuthorization(const std::string &challenge, const std::string &user, const std::string &pass,
                               const std::string &method, const std::string &uri, const std::string &cnonce,
                               int nonceCount) {
-    const std::string c = trim(challenge);
+    const std::string c = trimText(challenge);
     if (strncasecmp(c.c_str(), "Basic", 5) == 0) {
         const std::string plain = user + ":" + pass;
         std::string b64(AV_BASE64_SIZE(plain.size()), '\0');
@@ -203,7 +198,7 @@ std::string resolveControl(const std::string &base, const std::string &control) 
 
 void parseSession(const std::string &value, std::string &id, int &timeoutS) {
     const size_t semi = value.find(';');
-    id = trim(value.substr(0, semi));
+    id = trimText(value.substr(0, semi));
     timeoutS = 60;
     if (semi == std::string::npos) return;
     const std::string t = challengeParam(value.substr(semi + 1), "timeout");

@@ -118,6 +118,9 @@ private:
 // (muxers such as Matroska and MP4 need it to record the stream).
 std::vector<uint8_t> paramSetsOf(RtpCodec codec, const uint8_t *data, size_t size);
 
+// Spaces, tabs and line ends off both ends (SDP and RTSP text).
+std::string trimText(const std::string &s);
+
 // Base64 (RFC 4648) to bytes; false on a character outside the alphabet.
 bool base64Decode(const std::string &in, std::vector<uint8_t> &out);
 
