@@ -44,7 +44,6 @@ bool addParamSets(const std::string &list, std::vector<uint8_t> &out) {
 } // namespace
 
 int64_t DtsFromPts::next(int64_t pts) {
-    if (gaveUp_) return INT64_MIN;
     if (n_ == 0) first_ = pts;
     // Insert in order.
     int i = count_++;
@@ -55,7 +54,11 @@ int64_t DtsFromPts::next(int64_t pts) {
     pending_[i] = pts;
     int64_t dts;
     if (count_ <= reorder_) {
-        dts = first_ - (reorder_ - n_) * step_;   // before the first frame's pts
+        if (grown_) {   // a deeper buffer filling: no dts until it is full
+            ++n_;
+            return INT64_MIN;
+        }
+        dts = first_ - (reorder_ - n_) * step_;   // the start: before the first frame's pts
     } else {
         dts = pending_[0];
         for (int k = 1; k < count_; ++k) pending_[k - 1] = pending_[k];
@@ -64,7 +67,11 @@ int64_t DtsFromPts::next(int64_t pts) {
     ++n_;
     if (last_ != INT64_MIN && dts <= last_) dts = last_ + 1;
     if (dts > pts) {   // more reordering than the stream said
-        gaveUp_ = true;
+        ++misses_;
+        if (reorder_ < 15) {
+            ++reorder_;
+            grown_ = true;
+        }
         return INT64_MIN;
     }
     last_ = dts;
@@ -203,6 +210,7 @@ std::string parseSdpVideo(const std::string &text, SdpVideo &out, bool soundIgno
         bool ok = true;
         if (key == "packetization-mode") out.packetizationMode = toInt(val, 0);
         else if (key == "sprop-max-don-diff") out.donl = toInt(val, 0) > 0;
+        else if (key == "sprop-depack-buf-nalus" && toInt(val, 0) > 0) return "interleaved packetization (sprop-depack-buf-nalus)";
         else if (key == "sprop-parameter-sets" && out.codec == RtpCodec::H264) ok = addParamSets(val, out.paramSets);
         else if ((key == "sprop-vps" || key == "sprop-sps" || key == "sprop-pps") && out.codec == RtpCodec::Hevc)
             ok = addParamSets(val, out.paramSets);
@@ -221,7 +229,9 @@ void RtpDepacketizer::noteType(int type) {
         else if (type == 7) sps_ = true;
         else if (type == 8) pps_ = true;
     } else {
+        if (type == 8 || type == 9) cur_.rasl = true;
         if (type >= 16 && type <= 21) cur_.key = true;
+        if (type == 21) cur_.cra = true;
         else if (type == 32) vps_ = true;
         else if (type == 33) sps_ = true;
         else if (type == 34) pps_ = true;
@@ -229,10 +239,21 @@ void RtpDepacketizer::noteType(int type) {
 }
 
 void RtpDepacketizer::nal(const uint8_t *p, size_t n) {
-    if (n == 0) return;
+    if (n == 0 || tooBig(n + 4)) return;
     cur_.data.insert(cur_.data.end(), kStart, kStart + 4);
     cur_.data.insert(cur_.data.end(), p, p + n);
     noteType(codec_ == RtpCodec::H264 ? p[0] & 0x1f : (p[0] >> 1) & 0x3f);
+}
+
+bool RtpDepacketizer::tooBig(size_t more) {
+    if (cur_.data.size() + more <= kMaxUnitBytes) return false;
+    // A sender that never sets the marker nor changes the timestamp: what
+    // it sent of this unit is dropped, not kept growing.
+    ++n_.invalid;
+    cur_.data.clear();
+    cur_.broken = true;
+    fuActive_ = false;
+    return true;
 }
 
 int RtpDepacketizer::finish() {
@@ -243,7 +264,7 @@ int RtpDepacketizer::finish() {
     }
     curOpen_ = false;
     if (cur_.data.empty()) {
-        cur_.key = cur_.broken = false;
+        cur_.key = cur_.broken = cur_.rasl = cur_.cra = false;
         sps_ = pps_ = vps_ = false;
         return 0;
     }
@@ -254,8 +275,10 @@ int RtpDepacketizer::finish() {
     d.key = cur_.key;
     d.paramSets = cur_.paramSets;
     d.broken = cur_.broken;
+    d.rasl = cur_.rasl;
+    d.cra = cur_.cra;
     cur_.data.clear();
-    cur_.key = cur_.broken = cur_.paramSets = false;
+    cur_.key = cur_.broken = cur_.paramSets = cur_.rasl = cur_.cra = false;
     sps_ = pps_ = vps_ = false;
     return 1;
 }
@@ -289,6 +312,7 @@ void RtpDepacketizer::payloadH264(const uint8_t *p, size_t n) {
                 cur_.data.resize(fuStart_);
                 cur_.broken = true;
             }
+            if (tooBig(5)) return;
             fuStart_ = cur_.data.size();
             fuActive_ = true;
             cur_.data.insert(cur_.data.end(), kStart, kStart + 4);
@@ -298,6 +322,7 @@ void RtpDepacketizer::payloadH264(const uint8_t *p, size_t n) {
             cur_.broken = true;
             return;
         }
+        if (tooBig(n - 2)) return;
         cur_.data.insert(cur_.data.end(), p + 2, p + n);
         if (end) fuActive_ = false;
     } else {   // STAP-B, MTAP, FU-B (interleaved mode), reserved
@@ -313,7 +338,14 @@ void RtpDepacketizer::payloadHevc(const uint8_t *p, size_t n) {
     const int type = (p[0] >> 1) & 0x3f;
     const size_t don = donl_ ? 2 : 0;
     if (type < 48) {
-        nal(p, n);
+        if (!donl_) {
+            nal(p, n);
+        } else if (n > 4 && !tooBig(n + 2)) {   // the header, then the unit without its DONL
+            cur_.data.insert(cur_.data.end(), kStart, kStart + 4);
+            cur_.data.insert(cur_.data.end(), p, p + 2);
+            cur_.data.insert(cur_.data.end(), p + 4, p + n);
+            noteType(type);
+        }
     } else if (type == 48) {   // aggregation packet
         size_t i = 2 + don;
         while (i + 2 <= n) {
@@ -340,6 +372,7 @@ void RtpDepacketizer::payloadHevc(const uint8_t *p, size_t n) {
                 cur_.data.resize(fuStart_);
                 cur_.broken = true;
             }
+            if (tooBig(6)) return;
             fuStart_ = cur_.data.size();
             fuActive_ = true;
             cur_.data.insert(cur_.data.end(), kStart, kStart + 4);
@@ -350,6 +383,7 @@ void RtpDepacketizer::payloadHevc(const uint8_t *p, size_t n) {
             cur_.broken = true;
             return;
         }
+        if (tooBig(n - body)) return;
         cur_.data.insert(cur_.data.end(), p + body, p + n);
         if (end) fuActive_ = false;
     } else {   // PACI, reserved
@@ -388,35 +422,53 @@ int RtpDepacketizer::push(const uint8_t *pkt, size_t size) {
     if (haveSsrc_ && ssrc != ssrc_) {   // another sender (restarted): start over
         finish();
         haveSeq_ = false;
+        ++n_.restarts;
     }
     haveSsrc_ = true;
     ssrc_ = ssrc;
     if (haveSeq_) {
         const uint16_t gap = static_cast<uint16_t>(seq - seq_ - 1);
         if (gap >= 0x8000) {   // behind the last one
-            ++n_.late;
-            return 0;
-        }
-        if (gap) {
+            // Far behind, twice in a row in sequence: the sender started its
+            // numbers again (RFC 3550, A.1). Else a late or repeated packet.
+            const uint16_t back = static_cast<uint16_t>(seq_ - seq);
+            if (back > kMaxMisorder && haveBad_ && seq == static_cast<uint16_t>(badSeq_ + 1)) {
+                haveBad_ = false;
+                finish();
+                ++n_.restarts;
+            } else {
+                ++n_.late;
+                haveBad_ = back > kMaxMisorder;
+                badSeq_ = seq;
+                return 0;
+            }
+        } else if (gap) {
             n_.lost += gap;
             // What was being reassembled misses a piece: a fragmented unit is
-            // cut back to where it began, a unit still open is marked.
+            // cut back to where it began, a unit still open is marked; none
+            // open: the next one may have lost its first packets.
             if (fuActive_) {
                 cur_.data.resize(fuStart_);
                 fuActive_ = false;
             }
             if (curOpen_) cur_.broken = true;
+            else nextBroken_ = true;
         }
     }
     haveSeq_ = true;
+    haveBad_ = false;
     seq_ = seq;
     if (curOpen_ && ts != cur_.timestamp) {   // the last one's marker packet was lost
         ++n_.noMarker;
+        const bool cutBefore = cur_.broken;   // a gap just now: which unit it hit is not known
         finish();
+        if (cutBefore) nextBroken_ = true;
     }
     if (!curOpen_) {
         curOpen_ = true;
         cur_.timestamp = ts;
+        cur_.broken = nextBroken_;
+        nextBroken_ = false;
     }
     if (codec_ == RtpCodec::H264) payloadH264(pkt + off, end - off);
     else payloadHevc(pkt + off, end - off);

@@ -479,7 +479,12 @@ void RtpSource::queue(const RtpAccessUnit &au, int64_t now) {
     if (!keySeen_) {
         if (!au.key || !(au.paramSets || !sdp_.paramSets.empty())) return;
         keySeen_ = true;
+        skipRasl_ = au.cra;
     }
+    // HEVC started at a CRA: the RASL pictures after it refer to pictures
+    // before it, never received (the decoder would drop them too).
+    if (skipRasl_ && au.rasl) return;
+    if (!au.cra) skipRasl_ = false;
     if (count_ == kReady) {   // not taken: cannot happen (next() takes before receiving more)
         ++broken_;
         return;
@@ -548,12 +553,21 @@ bool RtpSource::next(AVPacket *pkt, int64_t &recvNs) {
     av_packet_unref(pkt);
     av_packet_move_ref(pkt, ready_[head_].get());
     // RTP carries presentation times only: decode times made from them.
+    // A sender that restarted (a new SSRC, its numbers or its clock started
+    // again): decode times start again too.
+    const int64_t jump = pkt->pts - lastPts_;
+    if (depack_.counters().restarts != restarts_ ||
+        (lastPts_ != INT64_MIN && (jump < -sdp_.clockRate / 2 || jump > 10LL * sdp_.clockRate))) {
+        restarts_ = depack_.counters().restarts;
+        dts_.restart();
+    }
+    lastPts_ = pkt->pts;
+    const int64_t misses = dts_.misses();
     const int64_t dts = dts_.next(pkt->pts);
     pkt->dts = dts == INT64_MIN ? AV_NOPTS_VALUE : dts;
-    if (dts == INT64_MIN && !warnedOrder_) {
-        warnedOrder_ = true;
-        log::info("%s: frames reordered more than the stream said: no decode times from here", path_.c_str());
-    }
+    if (dts_.misses() > misses)
+        log::info("%s: frames reordered more than the stream said: %d frames of reordering from here", path_.c_str(),
+                  dts_.reorder());
     recvNs = readyNs_[head_];
     head_ = (head_ + 1) % kReady;
     --count_;

@@ -100,7 +100,8 @@ private:
     int64_t unwrapped_ = 0;
     int64_t broken_ = 0;
     DtsFromPts dts_{0, 1};
-    bool warnedOrder_ = false;
+    int64_t restarts_ = 0, lastPts_ = INT64_MIN;
+    bool skipRasl_ = false;
     // Units made whole and not yet taken (a datagram can complete two).
     static constexpr int kReady = 4;
     PacketPtr ready_[kReady];

@@ -137,6 +137,7 @@ void VideoDecoder::send(PacketRef &p) {
     pm.pos = pkt->pos;
     pm.size = pkt->size;
     pm.recvNs = p.recvNs;
+    fedRecvNs_ = p.recvNs;
     pkt->pts = static_cast<int64_t>(m.seq++);
     const int64_t t0 = monotonicNs();
     const int r = avcodec_send_packet(m.dec.get(), pkt);
@@ -419,7 +420,7 @@ void VideoDecoder::fill(FrameRef &out) {
     i.key = ff::isKeyFrame(f);
     i.decodeNs = pendingDecodeNs_;
     i.shedLevel = static_cast<uint8_t>(shed_);
-    i.reorder = static_cast<uint8_t>(std::clamp(m.dec->has_b_frames, 0, 16));
+    i.fedRecvNs = fedRecvNs_;
     stats_.decodeNs.fetch_add(pendingDecodeNs_, std::memory_order_relaxed);
     stats_.framesDecoded.fetch_add(1, std::memory_order_relaxed);
     pendingDecodeNs_ = 0;

@@ -257,8 +257,8 @@ void DecodeStage::run() {
             const int64_t dur = static_cast<int64_t>(fr.info.durationNs / clk.speed);
             // Due when it must be on screen, less what the scale stage
             // still takes for it.
-            const int64_t due = shedDeadline(clk, fr.info.ptsNs, fr.info.recvNs, dur,
-                                             sh_.stats.scaleNs.load(std::memory_order_relaxed), fr.info.reorder);
+            const int64_t due = shedDeadline(clk, fr.info.ptsNs, fr.info.fedRecvNs, dur,
+                                             sh_.stats.scaleNs.load(std::memory_order_relaxed));
             const ShedPolicy::Decision d = shed.observe(now, due, dur, clk.positionAt(now));
             if (d.changed) {
                 const int prev = sh_.stats.shedLevel.exchange(d.level);

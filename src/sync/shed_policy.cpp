@@ -4,10 +4,10 @@
 
 namespace qv {
 
-int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t recvNs, int64_t durNs, int64_t scaleNs,
-                     int reorder) {
-    if (clk.lowLatency && recvNs > 0)
-        return recvNs + (kLowLatencyBudget + std::max(reorder, 0)) * std::max<int64_t>(durNs, 1000000);
+int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t fedRecvNs, int64_t durNs, int64_t scaleNs,
+                     int64_t downstreamNs) {
+    if (clk.lowLatency && fedRecvNs > 0)
+        return fedRecvNs + kLowLatencyBudget * std::max<int64_t>(durNs, 1000000) + downstreamNs;
     return clk.deadline(ptsNs) - scaleNs;
 }
 

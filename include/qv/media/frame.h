@@ -36,10 +36,13 @@ struct FrameInfo {
     bool cacheOnly = false;     // decoded to fill the step cache, not to show
     bool trick = false;         // a trick-play keyframe: shown when it comes (never dropped late)
     uint8_t shedLevel = 0;      // the decoder's work-shedding level when it was made
-    uint8_t reorder = 0;        // frames the decoder holds back to reorder (B-frames: has_b_frames)
     // Latency (issue 14), CLOCK_MONOTONIC ns, 0: unknown: its packet came
     // from the demuxer, it came out of the decoder, the scale stage was done.
     int64_t recvNs = 0, decodedNs = 0, scaledNs = 0;
+    // When the newest packet sent to the decoder as it gave this frame out
+    // came (B-frames: later than this frame's own): how far behind the
+    // source the decoder is.
+    int64_t fedRecvNs = 0;
     const char *decoder = "software";   // which decoder made it (interned name: hwdec.h)
 };
 

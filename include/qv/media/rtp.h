@@ -46,6 +46,8 @@ struct RtpAccessUnit {
     bool key = false;         // an IDR (H.264) or IRAP (HEVC) picture
     bool paramSets = false;   // carries SPS and PPS (and VPS)
     bool broken = false;      // a packet of it was lost (what came is kept, partial NAL units not)
+    bool cra = false;         // HEVC: a CRA picture (its leading RASL pictures cannot be decoded when starting there)
+    bool rasl = false;        // HEVC: a RASL picture
 };
 
 struct RtpCounters {
@@ -55,6 +57,7 @@ struct RtpCounters {
     int64_t unsupported = 0;   // interleaved or unknown payload structures: dropped
     int64_t invalid = 0;       // not RTP version 2, truncated, another payload type
     int64_t noMarker = 0;      // units ended by the next timestamp (their marker packet lost)
+    int64_t restarts = 0;      // a new SSRC, or sequence numbers started again
 };
 
 class RtpDepacketizer {
@@ -70,10 +73,13 @@ public:
 private:
     void nal(const uint8_t *p, size_t n);   // a whole NAL unit into cur_
     int finish();                           // cur_ into done_
+    bool tooBig(size_t more);               // past kMaxUnitBytes: the unit is dropped
     void payloadH264(const uint8_t *p, size_t n);
     void payloadHevc(const uint8_t *p, size_t n);
     void noteType(int type);
 
+    static constexpr size_t kMaxUnitBytes = 64u << 20;   // no picture is larger
+    static constexpr uint16_t kMaxMisorder = 100;        // RFC 3550 A.1
     RtpCodec codec_;
     int pt_;
     bool donl_;
@@ -82,6 +88,9 @@ private:
     uint32_t ssrc_ = 0;
     RtpAccessUnit cur_;
     bool curOpen_ = false;
+    bool nextBroken_ = false;   // packets lost between units: the next one may miss its start
+    bool haveBad_ = false;      // a packet far behind: one more in sequence after it is a restart
+    uint16_t badSeq_ = 0;
     bool sps_ = false, pps_ = false, vps_ = false;
     size_t fuStart_ = 0;       // where the fragmented NAL unit began in cur_
     bool fuActive_ = false;
@@ -92,16 +101,25 @@ private:
 
 // Decode times for frames that RTP gives presentation times only: with
 // `reorder` frames of reordering (the decoder's has_b_frames), each frame's
-// dts is the smallest pts among it and the reorder-1 ... frames before that
-// are not yet taken, i.e. the pts sequence sorted and delayed by `reorder`
-// frames; the first ones extrapolated back by `step`. Monotonic, never after
-// the pts. A stream found reordering more than said gives no dts from then
-// on (INT64_MIN), as FFmpeg's RTP demuxer.
+// dts is the smallest pts among it and the frames before it not yet taken,
+// i.e. the pts sequence sorted and delayed by `reorder` frames; the first
+// ones extrapolated back by `step`. Increasing and never after the pts. A
+// frame that breaks that (the stream reorders more than said) gets none
+// (INT64_MIN) and the reordering depth grows by one (frames get none while
+// the deeper buffer fills). restart() after a discontinuity (a sender that
+// restarted): as new.
 class DtsFromPts {
 public:
     DtsFromPts(int reorder, int64_t step) : reorder_(reorder < 0 ? 0 : reorder > 15 ? 15 : reorder), step_(step) {}
     int64_t next(int64_t pts);
-    bool gaveUp() const { return gaveUp_; }
+    void restart() {
+        count_ = 0;
+        n_ = 0;
+        last_ = INT64_MIN;
+        grown_ = false;
+    }
+    int64_t misses() const { return misses_; }
+    int reorder() const { return reorder_; }
 
 private:
     int reorder_;
@@ -110,7 +128,8 @@ private:
     int count_ = 0;
     int64_t n_ = 0;
     int64_t first_ = 0, last_ = INT64_MIN;
-    bool gaveUp_ = false;
+    int64_t misses_ = 0;
+    bool grown_ = false;
 };
 
 // The parameter sets (H.264 SPS, PPS; HEVC VPS, SPS, PPS) of an Annex B

@@ -139,6 +139,7 @@ private:
     int64_t resumeOrdinal_ = -1;
     int64_t lastOrdinal_ = -1;     // of the last frame given out (-1: none, or not exact)
     int64_t pendingDecodeNs_ = 0;
+    int64_t fedRecvNs_ = 0;        // when the newest packet sent to the decoder was received
     int faultyPts_ = 0, faultyDts_ = 0;
     int64_t lastGuessPts_ = INT64_MIN, lastGuessDts_ = INT64_MIN;
 };

@@ -20,21 +20,23 @@
 namespace qv {
 
 // --latency=low: a frame's deadline for shedding is this many frame
-// intervals after its packet came (more the frames the decoder holds back to
-// reorder B-frames), not the clock's. Decoding within one interval (more
-// those) is early enough to step back down.
+// intervals after the newest packet the decoder had been given came, not
+// the clock's; coming out within one interval of it is early enough to step
+// back down.
 constexpr int kLowLatencyBudget = 3;
 
 // The deadline the decode stage gives ShedPolicy::observe for a frame that
 // left the decoder: when the clock wants it on screen, less what scaling
 // takes. With --latency=low the clock is anchored on each frame as it is
 // shown, so the next one always looks a little late against it (and never
-// early: it cannot come before it is sent); there the budget runs from when
-// its packet was received (recvNs, 0: unknown), so only a decoder that
-// falls behind the source sheds; reorder: the frames the decoder holds
-// back (a frame of a B-frame stream comes out that many intervals later).
-int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t recvNs, int64_t durNs, int64_t scaleNs,
-                     int reorder = 0);
+// early: it cannot come before it is sent). There the budget runs from
+// fedRecvNs, when the newest packet given to the decoder was received (0:
+// unknown): a decoder that keeps up gives each frame out soon after the
+// packets it needs came, B-frames or not; one that falls behind the source
+// gives it out ever later. downstreamNs (ShedTuning's) is added back, so
+// "early" means out within one interval.
+int64_t shedDeadline(const ClockState &clk, int64_t ptsNs, int64_t fedRecvNs, int64_t durNs, int64_t scaleNs,
+                     int64_t downstreamNs = 4000000);
 
 struct ShedTuning {
     // A frame counts as late when it comes out of the decoder later than

@@ -263,7 +263,7 @@ TEST_CASE("decode times from presentation times") {
         std::vector<int64_t> got;
         for (int64_t p : {2, 5, 3, 4, 8, 6, 7}) got.push_back(d.next(p));
         CHECK(got == std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6});
-        CHECK_FALSE(d.gaveUp());
+        CHECK(d.misses() == 0);
     }
     SUBCASE("one of reordering") {
         DtsFromPts d(1, 1);
@@ -271,12 +271,68 @@ TEST_CASE("decode times from presentation times") {
         for (int64_t p : {2, 5, 3, 4, 8, 6, 7}) got.push_back(d.next(p));
         CHECK(got == std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7});
     }
-    SUBCASE("more reordering than said: no decode times from then on") {
+    SUBCASE("more reordering than said: those frames have none, the depth grows until it fits") {
         DtsFromPts d(0, 1);
-        CHECK(d.next(0) == 0);
-        CHECK(d.next(3) == 3);
-        CHECK(d.next(1) == INT64_MIN);
-        CHECK(d.gaveUp());
-        CHECK(d.next(2) == INT64_MIN);
+        // I P B B, with pyramid B-frames later (P b B b): two of reordering.
+        const std::vector<int64_t> pts = {0, 3, 1, 2, 7, 5, 4, 6, 11, 9, 8, 10, 15, 13, 12, 14};
+        std::vector<int64_t> got;
+        int64_t last = INT64_MIN;
+        for (int64_t p : pts) {
+            const int64_t t = d.next(p);
+            got.push_back(t);
+            if (t == INT64_MIN) continue;
+            CHECK(t <= p);
+            CHECK(t > last);
+            last = t;
+        }
+        CHECK(d.misses() >= 1);
+        CHECK(d.reorder() >= 1);
+        CHECK(got.back() != INT64_MIN);   // decode times again once deep enough
+        CHECK(got[got.size() - 2] != INT64_MIN);
+        d.restart();   // a sender that restarted: as new, its first frame extrapolated
+        CHECK(d.next(100) == 100 - d.reorder());
+    }
+}
+
+TEST_CASE("review: restarts, a lost first packet, DONL, the size cap") {
+    const Bytes p1 = nalOf(0x41, 300, 6), p2 = nalOf(0x41, 200, 7);
+    SUBCASE("sequence numbers started again by the same sender (RFC 3550 A.1)") {
+        RtpDepacketizer d(RtpCodec::H264, 96);
+        REQUIRE(push(d, rtp(3, 0, true, p1)) == 1);
+        CHECK(push(d, rtp(40000, 3000, true, p2)) == 0);   // far behind: late, for now
+        REQUIRE(push(d, rtp(40001, 6000, true, p2)) == 1);   // the next in sequence: a restart
+        CHECK(d.counters().restarts == 1);
+        REQUIRE(push(d, rtp(40002, 9000, true, p1)) == 1);
+        CHECK(d.counters().late == 1);
+    }
+    SUBCASE("a unit whose first packet was lost is marked") {
+        RtpDepacketizer d(RtpCodec::H264, 96);
+        REQUIRE(push(d, rtp(1, 0, true, p1)) == 1);
+        REQUIRE(push(d, rtp(3, 3000, true, p2)) == 1);   // 2 lost: the start of this one, maybe
+        CHECK(d.unit(0).broken);
+        REQUIRE(push(d, rtp(4, 6000, true, p2)) == 1);
+        CHECK_FALSE(d.unit(0).broken);
+    }
+    SUBCASE("HEVC with DONL: single units lose theirs") {
+        RtpDepacketizer d(RtpCodec::Hevc, 97, true);
+        const Bytes body = {0xaa, 0xbb, 0xcc};
+        Bytes pkt = {0x02, 0x01, 0x00, 0x07};   // TRAIL_R header, DONL 7
+        pkt.insert(pkt.end(), body.begin(), body.end());
+        REQUIRE(push(d, rtp(1, 0, true, pkt, 97)) == 1);
+        CHECK(d.unit(0).data == annexB({{0x02, 0x01, 0xaa, 0xbb, 0xcc}}));
+    }
+    SUBCASE("a unit that never ends is not kept growing") {
+        RtpDepacketizer d(RtpCodec::H264, 96);
+        const Bytes big = nalOf(0x41, 60000, 1);
+        for (int k = 0; k < 1200; ++k) CHECK(push(d, rtp(static_cast<uint16_t>(k), 0, false, big)) == 0);
+        CHECK(d.counters().invalid > 0);
+        REQUIRE(push(d, rtp(1200, 0, true, p1)) == 1);
+        CHECK(d.unit(0).data.size() < (64u << 20));
+        CHECK(d.unit(0).broken);
+    }
+    SUBCASE("interleaved HEVC is FFmpeg's") {
+        SdpVideo v;
+        CHECK(parseSdpVideo("m=video 5004 RTP/AVP 97\na=rtpmap:97 H265/90000\na=fmtp:97 sprop-depack-buf-nalus=2\n", v) ==
+              "interleaved packetization (sprop-depack-buf-nalus)");
     }
 }
