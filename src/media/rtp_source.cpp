@@ -80,6 +80,12 @@ Result<std::unique_ptr<RtpSource>> RtpSource::open(const std::string &path, cons
     SdpVideo v;
     whyNot = parseSdpVideo(text, v, soundIgnored);
     if (whyNot.empty() && (v.port <= 0 || v.port > 65535)) whyNot = "no port";
+    if (whyNot.empty() && !v.address.empty()) {   // a host name (RFC 4566 allows one): FFmpeg resolves it
+        in6_addr a6;
+        in_addr a4;
+        if (inet_pton(AF_INET, v.address.c_str(), &a4) != 1 && inet_pton(AF_INET6, v.address.c_str(), &a6) != 1)
+            whyNot = "the connection address " + v.address + " is a name";
+    }
     if (!whyNot.empty()) return std::unique_ptr<RtpSource>();
     std::unique_ptr<RtpSource> s(new RtpSource(v, interrupt));
     s->path_ = path;
@@ -439,7 +445,10 @@ Result<void> RtpSource::listen() {
     } else if (family == AF_INET6) {
         auto *a = reinterpret_cast<sockaddr_in6 *>(&bindAddr);
         multicast = IN6_IS_ADDR_MULTICAST(&a->sin6_addr);
-        if (multicast) m6.ipv6mr_multiaddr = a->sin6_addr;
+        if (multicast) {
+            m6.ipv6mr_multiaddr = a->sin6_addr;
+            m6.ipv6mr_interface = a->sin6_scope_id;   // ff02::1%eth0: that interface; else the default
+        }
         else a->sin6_addr = in6addr_any;
     }
     freeaddrinfo(res);
