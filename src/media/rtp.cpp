@@ -256,11 +256,38 @@ bool RtpDepacketizer::tooBig(size_t more) {
     return true;
 }
 
+void RtpDepacketizer::cutFragment() {
+    if (!fuActive_) return;
+    cur_.data.resize(fuStart_);
+    fuActive_ = false;
+}
+
+void RtpDepacketizer::fragment(const uint8_t *header, size_t headerLen, int type, bool start, bool end,
+                               const uint8_t *body, size_t bodyLen) {
+    if (start) {
+        if (fuActive_) {   // the last one's end was lost
+            cutFragment();
+            cur_.broken = true;
+        }
+        if (tooBig(4 + headerLen)) return;
+        fuStart_ = cur_.data.size();
+        fuActive_ = true;
+        cur_.data.insert(cur_.data.end(), kStart, kStart + 4);
+        cur_.data.insert(cur_.data.end(), header, header + headerLen);
+        noteType(type);
+    } else if (!fuActive_) {   // its start was lost
+        cur_.broken = true;
+        return;
+    }
+    if (tooBig(bodyLen)) return;
+    cur_.data.insert(cur_.data.end(), body, body + bodyLen);
+    if (end) fuActive_ = false;
+}
+
 int RtpDepacketizer::finish() {
     if (fuActive_) {   // a fragmented unit whose end never came
-        cur_.data.resize(fuStart_);
+        cutFragment();
         cur_.broken = true;
-        fuActive_ = false;
     }
     curOpen_ = false;
     if (cur_.data.empty()) {
@@ -305,26 +332,8 @@ void RtpDepacketizer::payloadH264(const uint8_t *p, size_t n) {
             ++n_.invalid;
             return;
         }
-        const bool start = p[1] & 0x80, end = p[1] & 0x40;
         const uint8_t header = static_cast<uint8_t>((p[0] & 0xe0) | (p[1] & 0x1f));
-        if (start) {
-            if (fuActive_) {   // the last one's end was lost
-                cur_.data.resize(fuStart_);
-                cur_.broken = true;
-            }
-            if (tooBig(5)) return;
-            fuStart_ = cur_.data.size();
-            fuActive_ = true;
-            cur_.data.insert(cur_.data.end(), kStart, kStart + 4);
-            cur_.data.push_back(header);
-            noteType(header & 0x1f);
-        } else if (!fuActive_) {   // its start was lost
-            cur_.broken = true;
-            return;
-        }
-        if (tooBig(n - 2)) return;
-        cur_.data.insert(cur_.data.end(), p + 2, p + n);
-        if (end) fuActive_ = false;
+        fragment(&header, 1, header & 0x1f, p[1] & 0x80, p[1] & 0x40, p + 2, n - 2);
     } else {   // STAP-B, MTAP, FU-B (interleaved mode), reserved
         ++n_.unsupported;
     }
@@ -367,25 +376,8 @@ void RtpDepacketizer::payloadHevc(const uint8_t *p, size_t n) {
             ++n_.invalid;
             return;
         }
-        if (start) {
-            if (fuActive_) {
-                cur_.data.resize(fuStart_);
-                cur_.broken = true;
-            }
-            if (tooBig(6)) return;
-            fuStart_ = cur_.data.size();
-            fuActive_ = true;
-            cur_.data.insert(cur_.data.end(), kStart, kStart + 4);
-            cur_.data.push_back(static_cast<uint8_t>((p[0] & 0x81) | (ftype << 1)));
-            cur_.data.push_back(p[1]);
-            noteType(ftype);
-        } else if (!fuActive_) {
-            cur_.broken = true;
-            return;
-        }
-        if (tooBig(n - body)) return;
-        cur_.data.insert(cur_.data.end(), p + body, p + n);
-        if (end) fuActive_ = false;
+        const uint8_t header[2] = {static_cast<uint8_t>((p[0] & 0x81) | (ftype << 1)), p[1]};
+        fragment(header, 2, ftype, start, end, p + body, n - body);
     } else {   // PACI, reserved
         ++n_.unsupported;
     }
@@ -447,10 +439,7 @@ int RtpDepacketizer::push(const uint8_t *pkt, size_t size) {
             // What was being reassembled misses a piece: a fragmented unit is
             // cut back to where it began, a unit still open is marked; none
             // open: the next one may have lost its first packets.
-            if (fuActive_) {
-                cur_.data.resize(fuStart_);
-                fuActive_ = false;
-            }
+            cutFragment();
             if (curOpen_) cur_.broken = true;
             else nextBroken_ = true;
         }

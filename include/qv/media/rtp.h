@@ -74,6 +74,11 @@ private:
     void nal(const uint8_t *p, size_t n);   // a whole NAL unit into cur_
     int finish();                           // cur_ into done_
     bool tooBig(size_t more);               // past kMaxUnitBytes: the unit is dropped
+    // One FU-A (H.264) or FU (HEVC) fragment: the rebuilt NAL header starts
+    // the unit on the start bit; the end bit ends it.
+    void fragment(const uint8_t *header, size_t headerLen, int type, bool start, bool end, const uint8_t *body,
+                  size_t bodyLen);
+    void cutFragment();                     // the unit being reassembled is left out
     void payloadH264(const uint8_t *p, size_t n);
     void payloadHevc(const uint8_t *p, size_t n);
     void noteType(int type);
