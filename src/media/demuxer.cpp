@@ -73,7 +73,8 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
     if (opt.lowLatency && opt.ownRtp && (isSdpFile(path) || rtsp)) {
         // RTP's own H.264/HEVC payload: FFmpeg's depacketizer loses the
         // marker bit, so its parser holds every frame until the next one
-        // begins. qv receives the session itself where it can.
+        // begins. qv receives the session itself where it can (the sound
+        // beside it too).
         std::string whyNot;
         auto rtp = rtsp ? RtpSource::openRtsp(path, opt.avOptions, opt.interrupt, !opt.audio, whyNot)
                         : RtpSource::open(path, opt.interrupt, !opt.audio, whyNot);
@@ -83,6 +84,7 @@ Result<std::unique_ptr<Demuxer>> Demuxer::openImpl(const std::string &path, cons
             d->path_ = path;
             d->rtp_ = std::move(rtp.value());
             d->vidx_ = 0;
+            d->aidx_ = d->rtp_->hasAudio() ? 1 : -1;
             d->live_ = true;
             d->spec_ = d->rtp_->spec();
             // The time line starts at the first packet received (its pts 0):
@@ -191,7 +193,6 @@ bool Demuxer::read(PacketRef &out) {
         av_packet_unref(out.pkt.get());
         if (rtp_) {
             if (!rtp_->next(out.pkt.get(), out.recvNs)) return false;
-            out.pkt->stream_index = vidx_;
         }
         const int r = rtp_ ? 0 : av_read_frame(fmt, out.pkt.get());
         if (r == AVERROR(EAGAIN)) continue;

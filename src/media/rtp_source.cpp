@@ -38,7 +38,7 @@ void RtpSource::closeAll() {
         ::send(ctl_, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         session_.clear();
     }
-    for (int *fd : {&fd_, &rtcpFd_, &ctl_})
+    for (int *fd : {&fd_, &rtcpFd_, &aFd_, &aRtcpFd_, &ctl_})
         if (*fd >= 0) {
             ::close(*fd);
             *fd = -1;
@@ -62,8 +62,68 @@ Result<void> RtpSource::makeStream() {
         p->extradata_size = static_cast<int>(sdp_.paramSets.size());
     }
     if (sdp_.fps > 0) st->avg_frame_rate = st->r_frame_rate = av_d2q(sdp_.fps, 100000);
+    if (!adepack_) return {};
+    const SdpAudio &a = sdp_.audio;
+    AVStream *as = avformat_new_stream(fmt_.get(), nullptr);
+    if (!as) return Error::make(ErrorKind::Internal, "out of memory");
+    as->time_base = AVRational{1, a.clockRate};
+    AVCodecParameters *ap = as->codecpar;
+    ap->codec_type = AVMEDIA_TYPE_AUDIO;
+    ap->sample_rate = a.clockRate;
+    ff::setDefaultChannels(ap, a.channels);
+    std::vector<uint8_t> extra;
+    switch (a.codec) {
+    case RtpAudioCodec::Pcmu: ap->codec_id = AV_CODEC_ID_PCM_MULAW; break;
+    case RtpAudioCodec::Pcma: ap->codec_id = AV_CODEC_ID_PCM_ALAW; break;
+    case RtpAudioCodec::L16: ap->codec_id = AV_CODEC_ID_PCM_S16BE; break;
+    case RtpAudioCodec::Aac:
+        ap->codec_id = AV_CODEC_ID_AAC;
+        ap->frame_size = a.frameSamples;
+        extra = a.config;
+        break;
+    case RtpAudioCodec::Opus:
+        // An OpusHead (RFC 7845 5.1): what Matroska and MP4 muxers want
+        // (--record), and the decoder reads its channels from it.
+        ap->codec_id = AV_CODEC_ID_OPUS;
+        extra = {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0, 0, 0x80, 0xbb, 0, 0, 0, 0, 0};
+        break;
+    case RtpAudioCodec::None: break;
+    }
+    if (ap->codec_id == AV_CODEC_ID_PCM_MULAW || ap->codec_id == AV_CODEC_ID_PCM_ALAW) ap->bits_per_coded_sample = 8;
+    if (ap->codec_id == AV_CODEC_ID_PCM_S16BE) ap->bits_per_coded_sample = 16;
+    if (!extra.empty()) {
+        ap->extradata = static_cast<uint8_t *>(av_mallocz(extra.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+        if (!ap->extradata) return Error::make(ErrorKind::Internal, "out of memory");
+        std::memcpy(ap->extradata, extra.data(), extra.size());
+        ap->extradata_size = static_cast<int>(extra.size());
+    }
     return {};
 }
+
+void RtpSource::startAudio() {
+    if (sdp_.audio.codec == RtpAudioCodec::None) return;
+    adepack_.reset(new RtpAudioDepacketizer(sdp_.audio));
+    sync_ = RtpAvSync(sdp_.clockRate, sdp_.audio.clockRate);
+}
+
+namespace {
+const char *audioName(RtpAudioCodec c) {
+    switch (c) {
+    case RtpAudioCodec::Pcmu: return "PCMU";
+    case RtpAudioCodec::Pcma: return "PCMA";
+    case RtpAudioCodec::L16: return "L16";
+    case RtpAudioCodec::Opus: return "Opus";
+    case RtpAudioCodec::Aac: return "AAC";
+    case RtpAudioCodec::None: break;
+    }
+    return "none";
+}
+std::string audioText(const SdpAudio &a) {
+    if (a.codec == RtpAudioCodec::None) return std::string();
+    return std::string(" with ") + audioName(a.codec) + " sound (" + std::to_string(a.clockRate) + " Hz, " +
+           std::to_string(a.channels) + " ch)";
+}
+} // namespace
 
 Result<std::unique_ptr<RtpSource>> RtpSource::open(const std::string &path, const std::atomic<bool> *interrupt,
                                                    bool soundIgnored, std::string &whyNot) {
@@ -80,20 +140,29 @@ Result<std::unique_ptr<RtpSource>> RtpSource::open(const std::string &path, cons
     SdpVideo v;
     whyNot = parseSdpVideo(text, v, soundIgnored);
     if (whyNot.empty() && (v.port <= 0 || v.port > 65535)) whyNot = "no port";
-    if (whyNot.empty() && !v.address.empty()) {   // a host name (RFC 4566 allows one): FFmpeg resolves it
-        in6_addr a6;
-        in_addr a4;
-        if (inet_pton(AF_INET, v.address.c_str(), &a4) != 1 && inet_pton(AF_INET6, v.address.c_str(), &a6) != 1)
-            whyNot = "the connection address " + v.address + " is a name";
-    }
+    if (whyNot.empty() && v.audio.codec != RtpAudioCodec::None && (v.audio.port <= 0 || v.audio.port > 65535))
+        whyNot = "no port for the sound";
+    if (whyNot.empty() && v.audio.codec != RtpAudioCodec::None && v.audio.port == v.port)
+        whyNot = "the sound and the picture on one port";
+    for (const std::string *addr : {&v.address, &v.audio.address})
+        if (whyNot.empty() && !addr->empty()) {   // a host name (RFC 4566 allows one): FFmpeg resolves it
+            in6_addr a6;
+            in_addr a4;
+            if (inet_pton(AF_INET, addr->c_str(), &a4) != 1 && inet_pton(AF_INET6, addr->c_str(), &a6) != 1)
+                whyNot = "the connection address " + *addr + " is a name";
+        }
     if (!whyNot.empty()) return std::unique_ptr<RtpSource>();
     std::unique_ptr<RtpSource> s(new RtpSource(v, interrupt));
     s->path_ = path;
+    s->startAudio();
     auto r = s->makeStream();
-    if (r) r = s->listen();
+    // (RTCP on the port after each, unless that is the other's RTP port)
+    const bool sound = s->adepack_ != nullptr;
+    if (r) r = s->listen(v.address, v.port, s->fd_, s->rtcpFd_, !sound || v.audio.port != v.port + 1);
+    if (r && sound) r = s->listen(v.audio.address, v.audio.port, s->aFd_, s->aRtcpFd_, v.audio.port + 1 != v.port);
     if (!r) return r.takeError();
-    log::info("%s: receiving its RTP session on port %d (%s, frames end on the marker bit)", path.c_str(), v.port,
-              v.codec == RtpCodec::H264 ? "H.264" : "HEVC");
+    log::info("%s: receiving its RTP session on port %d (%s, frames end on the marker bit)%s", path.c_str(), v.port,
+              v.codec == RtpCodec::H264 ? "H.264" : "HEVC", audioText(v.audio).c_str());
     if (!s->probe()) return Error::make(ErrorKind::Open, "interrupted", "rtp(" + path + ")");
     return s;
 }
@@ -152,7 +221,7 @@ Result<std::unique_ptr<RtpSource>> RtpSource::openRtsp(const std::string &url,
         sockaddr_storage peer{};
         socklen_t len = sizeof peer;
         ::getpeername(s->ctl_, reinterpret_cast<sockaddr *>(&peer), &len);
-        r = s->bindUdpPair(peer.ss_family == AF_INET6 ? AF_INET6 : AF_INET, port);
+        r = s->bindUdpPair(peer.ss_family == AF_INET6 ? AF_INET6 : AF_INET, port, s->fd_, s->rtcpFd_);
         if (!r) return r.takeError();
         transport = "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" + std::to_string(port + 1) + "\r\n";
     }
@@ -167,16 +236,82 @@ Result<std::unique_ptr<RtpSource>> RtpSource::openRtsp(const std::string &url,
         const int ch = t ? transportParam(*t, "interleaved") : -1;
         if (ch >= 0) s->rtpChannel_ = ch;
     }
+    if (v.audio.codec != RtpAudioCodec::None) {
+        r = s->setupAudio(base, tcp);
+        if (!r) return r.takeError();
+    }
     r = s->request("PLAY", s->playUrl_, "Range: npt=0.000-\r\n", resp);
     if (!r) return r.takeError();
+    if (s->adepack_) {
+        // The streams' timestamps at the same instant (the start of the
+        // range): the sound lined up with the picture from its first packet.
+        if (const std::string *info = resp.header("RTP-Info")) {
+            const RtpInfoEntry *ve = nullptr, *ae = nullptr;
+            const std::vector<RtpInfoEntry> entries = parseRtpInfo(*info);
+            const std::string atrack = resolveControl(base, v.audio.control);
+            auto same = [](const std::string &entry, const std::string &trackUrl, const std::string &control) {
+                if (entry == trackUrl) return true;
+                // Some servers answer with the control attribute, or a
+                // path: compare the ends.
+                const std::string &tail = entry.size() < trackUrl.size() ? entry : trackUrl;
+                const std::string &whole = entry.size() < trackUrl.size() ? trackUrl : entry;
+                return (!tail.empty() && whole.compare(whole.size() - tail.size(), tail.size(), tail) == 0 &&
+                        (whole.size() == tail.size() || whole[whole.size() - tail.size() - 1] == '/')) ||
+                       (!control.empty() && entry == control);
+            };
+            for (const RtpInfoEntry &e : entries) {
+                if (!ve && same(e.url, track, v.control)) ve = &e;
+                else if (!ae && same(e.url, atrack, v.audio.control)) ae = &e;
+            }
+            if (ve && ae && ve->haveRtptime && ae->haveRtptime) s->sync_.rtpInfo(ve->rtptime, ae->rtptime);
+        }
+    }
     s->nextKeepaliveNs_ = monotonicNs() + std::max(5, s->timeoutS_ / 2) * 1000000000LL;
     r = s->makeStream();
     if (!r) return r.takeError();
-    log::info("%s: qv's RTSP client, %s over %s (frames end on the marker bit)", u.url.c_str(),
+    log::info("%s: qv's RTSP client, %s over %s (frames end on the marker bit)%s", u.url.c_str(),
               v.codec == RtpCodec::H264 ? "H.264" : "HEVC",
-              tcp ? "TCP (interleaved)" : ("UDP port " + std::to_string(port)).c_str());
+              tcp ? "TCP (interleaved)" : ("UDP port " + std::to_string(port)).c_str(),
+              s->adepack_ ? audioText(v.audio).c_str() : "");
     if (!s->probe()) return Error::make(ErrorKind::Open, "interrupted", "rtsp(" + u.url + ")");
     return s;
+}
+
+Result<void> RtpSource::setupAudio(const std::string &base, bool tcp) {
+    std::string transport;
+    int port = 0;
+    if (tcp) {
+        const int ch = rtpChannel_ + 2;
+        transport = "Transport: RTP/AVP/TCP;unicast;interleaved=" + std::to_string(ch) + "-" + std::to_string(ch + 1) + "\r\n";
+    } else {
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        ::getpeername(ctl_, reinterpret_cast<sockaddr *>(&peer), &len);
+        auto r = bindUdpPair(peer.ss_family == AF_INET6 ? AF_INET6 : AF_INET, port, aFd_, aRtcpFd_);
+        if (!r) return r;
+        transport = "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" + std::to_string(port + 1) + "\r\n";
+    }
+    RtspResponse resp;
+    auto r = request("SETUP", resolveControl(base, sdp_.audio.control), transport, resp);
+    if (!r) {
+        // The picture alone, rather than nothing.
+        log::warn("%s: the sound's SETUP failed (%s); the picture plays without it", path_.c_str(),
+                  r.error().message.c_str());
+        for (int *fd : {&aFd_, &aRtcpFd_})
+            if (*fd >= 0) {
+                ::close(*fd);
+                *fd = -1;
+            }
+        sdp_.audio = SdpAudio{};
+        return {};
+    }
+    if (tcp) {
+        const std::string *t = resp.header("Transport");
+        const int ch = t ? transportParam(*t, "interleaved") : -1;
+        audioChannel_ = ch >= 0 ? ch : rtpChannel_ + 2;
+    }
+    startAudio();
+    return {};
 }
 
 Result<void> RtpSource::connectControl(const RtspUrl &u) {
@@ -275,10 +410,15 @@ bool RtpSource::readControl(RtspResponse *resp, bool &gotResponse, int64_t deadl
         if (avail >= 4 && p[0] == '$') {   // an interleaved packet: $, channel, length
             const size_t len = (size_t(p[2]) << 8) | p[3];
             if (avail >= 4 + len) {
+                const int64_t now = monotonicNs();
                 if (p[1] == rtpChannel_) {
                     const int k = depack_.push(p + 4, len);
-                    const int64_t now = monotonicNs();
                     for (int i = 0; i < k; ++i) queue(depack_.unit(i), now);
+                } else if (adepack_ && p[1] == audioChannel_) {
+                    const int k = adepack_->push(p + 4, len);
+                    for (int i = 0; i < k; ++i) queueAudio(adepack_->frame(i), now);
+                } else if (adepack_ && (p[1] == rtpChannel_ + 1 || p[1] == audioChannel_ + 1)) {
+                    rtcp(p + 4, len, p[1] == audioChannel_ + 1);
                 }
                 inHead_ += 4 + len;
                 if (!resp) return true;
@@ -374,7 +514,7 @@ void RtpSource::keepAlive(int64_t now) {
     sendAll(requestText("OPTIONS", playUrl_, ""), now + 200000000LL);   // its answer is dropped as it comes
 }
 
-Result<void> RtpSource::bindUdpPair(int family, int &port) {
+Result<void> RtpSource::bindUdpPair(int family, int &port, int &rtp, int &rtcp) {
     // An even port for RTP and the next for RTCP (RFC 3550).
     for (int attempt = 0; attempt < 32; ++attempt) {
         int fds[2] = {-1, -1};
@@ -408,11 +548,11 @@ Result<void> RtpSource::bindUdpPair(int family, int &port) {
             }
         }
         if (ok) {
-            fd_ = fds[0];
-            rtcpFd_ = fds[1];
+            rtp = fds[0];
+            rtcp = fds[1];
             port = base;
             const int rcvbuf = 4 << 20;
-            ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+            ::setsockopt(rtp, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
             return {};
         }
         for (int fd : fds)
@@ -421,15 +561,15 @@ Result<void> RtpSource::bindUdpPair(int family, int &port) {
     return Error::make(ErrorKind::Open, "no pair of UDP ports for RTP and RTCP", "bind(" + path_ + ")");
 }
 
-Result<void> RtpSource::listen() {
+Result<void> RtpSource::listen(const std::string &address, int portNumber, int &fd, int &rtcp, bool wantRtcp) {
     addrinfo hints{}, *res = nullptr;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-    const std::string port = std::to_string(sdp_.port);
-    const bool named = !sdp_.address.empty();
-    if (getaddrinfo(named ? sdp_.address.c_str() : nullptr, port.c_str(), &hints, &res) != 0 || !res)
-        return Error::make(ErrorKind::Format, "the SDP's address " + sdp_.address + " is not an IP address");
+    const std::string port = std::to_string(portNumber);
+    const bool named = !address.empty();
+    if (getaddrinfo(named ? address.c_str() : nullptr, port.c_str(), &hints, &res) != 0 || !res)
+        return Error::make(ErrorKind::Format, "the SDP's address " + address + " is not an IP address");
     const int family = res->ai_family;
     bool multicast = false;
     ip_mreq m4{};
@@ -452,27 +592,67 @@ Result<void> RtpSource::listen() {
         else a->sin6_addr = in6addr_any;
     }
     freeaddrinfo(res);
-    fd_ = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return Error::make(ErrorKind::Open, std::strerror(errno), "socket(" + path_ + ")");
-    const int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    // Room for a keyframe's burst (FFmpeg's udp protocol asks for less, then
-    // keeps a thread of its own draining it).
-    const int rcvbuf = 4 << 20;
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    if (::bind(fd_, reinterpret_cast<sockaddr *>(&bindAddr), bindLen) != 0) {
-        const int e = errno;
-        return Error::make(ErrorKind::Open, "cannot listen on port " + std::to_string(sdp_.port) + " (" + std::strerror(e) + ")",
-                           "bind(" + path_ + ")");
-    }
-    if (multicast) {
-        const int r = family == AF_INET ? ::setsockopt(fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m4, sizeof m4)
-                                        : ::setsockopt(fd_, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m6, sizeof m6);
-        if (r != 0)
-            return Error::make(ErrorKind::Open, "cannot join the multicast group " + sdp_.address + " (" +
-                                                    std::strerror(errno) + ")", "setsockopt(" + path_ + ")");
+    for (int k = 0; k < (wantRtcp && portNumber < 65535 ? 2 : 1); ++k) {
+        // k 0: RTP, which must be had; 1: RTCP on the port after it, for the
+        // sender reports (without them the sound is lined up by arrival).
+        int &sock = k == 0 ? fd : rtcp;
+        sock = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (sock < 0) {
+            if (k == 1) break;
+            return Error::make(ErrorKind::Open, std::strerror(errno), "socket(" + path_ + ")");
+        }
+        const int one = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        // Room for a keyframe's burst (FFmpeg's udp protocol asks for less,
+        // then keeps a thread of its own draining it).
+        const int rcvbuf = k == 0 ? 4 << 20 : 65536;
+        ::setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+        if (k == 1) {
+            if (family == AF_INET) reinterpret_cast<sockaddr_in *>(&bindAddr)->sin_port = htons(static_cast<uint16_t>(portNumber + 1));
+            else reinterpret_cast<sockaddr_in6 *>(&bindAddr)->sin6_port = htons(static_cast<uint16_t>(portNumber + 1));
+        }
+        if (::bind(sock, reinterpret_cast<sockaddr *>(&bindAddr), bindLen) != 0) {
+            const int e = errno;
+            ::close(sock);
+            sock = -1;
+            if (k == 1) break;
+            return Error::make(ErrorKind::Open, "cannot listen on port " + port + " (" + std::strerror(e) + ")",
+                               "bind(" + path_ + ")");
+        }
+        if (multicast) {
+            const int r = family == AF_INET ? ::setsockopt(sock, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m4, sizeof m4)
+                                            : ::setsockopt(sock, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m6, sizeof m6);
+            if (r != 0) {
+                if (k == 1) {
+                    ::close(sock);
+                    sock = -1;
+                    break;
+                }
+                return Error::make(ErrorKind::Open, "cannot join the multicast group " + address + " (" +
+                                                        std::strerror(errno) + ")", "setsockopt(" + path_ + ")");
+            }
+        }
     }
     return {};
+}
+
+AVPacket *RtpSource::slot(int stream, int64_t now) {
+    if (count_ == kReady) {   // not taken: cannot happen (next() takes before receiving more)
+        ++broken_;
+        return nullptr;
+    }
+    const int i = (head_ + count_) % kReady;
+    AVPacket *p = ready_[i].get();
+    av_packet_unref(p);
+    readyNs_[i] = now;
+    readyStream_[i] = static_cast<int8_t>(stream);
+    return p;
+}
+
+void RtpSource::drop() {
+    av_packet_unref(ready_[head_].get());
+    head_ = (head_ + 1) % kReady;
+    --count_;
 }
 
 void RtpSource::queue(const RtpAccessUnit &au, int64_t now) {
@@ -480,6 +660,7 @@ void RtpSource::queue(const RtpAccessUnit &au, int64_t now) {
     if (!haveBase_) {
         haveBase_ = true;
         lastTs_ = au.timestamp;
+        sync_.videoFirst(au.timestamp, now);
     }
     unwrapped_ += static_cast<int32_t>(au.timestamp - lastTs_);
     lastTs_ = au.timestamp;
@@ -494,22 +675,64 @@ void RtpSource::queue(const RtpAccessUnit &au, int64_t now) {
     // before it, never received (the decoder would drop them too).
     if (skipRasl_ && au.rasl) return;
     if (!au.cra) skipRasl_ = false;
-    if (count_ == kReady) {   // not taken: cannot happen (next() takes before receiving more)
-        ++broken_;
-        return;
-    }
-    AVPacket *p = ready_[(head_ + count_) % kReady].get();
-    av_packet_unref(p);
-    if (av_new_packet(p, static_cast<int>(au.data.size())) < 0) return;
+    AVPacket *p = slot(0, now);
+    if (!p || av_new_packet(p, static_cast<int>(au.data.size())) < 0) return;
     std::memcpy(p->data, au.data.data(), au.data.size());
     p->pts = unwrapped_;   // the dts when it is handed on (next())
+    p->stream_index = 0;
     if (au.key) p->flags |= AV_PKT_FLAG_KEY;
     if (au.broken) {
         p->flags |= AV_PKT_FLAG_CORRUPT;
         ++broken_;
     }
-    readyNs_[(head_ + count_) % kReady] = now;
     ++count_;
+}
+
+void RtpSource::queueAudio(const RtpAudioFrame &f, int64_t now) {
+    if (!aHaveBase_) {
+        aHaveBase_ = true;
+        aLastTs_ = f.timestamp;
+        sync_.audioFirst(f.timestamp, now);
+    }
+    aUnwrapped_ += static_cast<int32_t>(f.timestamp - aLastTs_);
+    aLastTs_ = f.timestamp;
+    // The sound starts with the picture (the first keyframe): before it,
+    // nothing would be shown with it.
+    if (!keySeen_ || f.data.empty()) return;
+    int64_t units = 0;
+    const RtpAvSync::Source src = sync_.offset(units);
+    if (src == RtpAvSync::None) return;
+    if (src != syncSrc_) {
+        static const char *const kHow[] = {"", "by the arrival of their first packets", "by RTCP sender reports",
+                                           "by RTSP's RTP-Info"};
+        if (syncSrc_ == RtpAvSync::None)
+            log::info("%s: the sound lined up with the picture %s", path_.c_str(), kHow[src]);
+        else
+            log::info("%s: the sound lined up with the picture %s (moved %+.1f ms)", path_.c_str(), kHow[src],
+                      (units - syncUnits_) * 1000.0 / sdp_.audio.clockRate);
+        syncSrc_ = src;
+        syncUnits_ = units;
+    }
+    AVPacket *p = slot(1, now);
+    if (!p || av_new_packet(p, static_cast<int>(f.data.size())) < 0) return;
+    std::memcpy(p->data, f.data.data(), f.data.size());
+    p->pts = p->dts = aUnwrapped_ + units;
+    p->duration = f.samples;
+    p->stream_index = 1;
+    p->flags |= AV_PKT_FLAG_KEY;
+    ++count_;
+}
+
+void RtpSource::rtcp(const uint8_t *p, size_t n, bool audio) {
+    RtcpSenderReport sr;
+    if (parseRtcpSenderReport(p, n, sr)) sync_.senderReport(audio, sr.ntp, sr.rtpTs);
+}
+
+void RtpSource::readRtcp(int fd, bool audio) {
+    uint8_t b[1500];
+    ssize_t n;
+    while ((n = ::recv(fd, b, sizeof b, MSG_DONTWAIT)) > 0)
+        if (adepack_) rtcp(b, static_cast<size_t>(n), audio);
 }
 
 bool RtpSource::receive(int64_t deadlineNs) {
@@ -526,30 +749,39 @@ bool RtpSource::receive(int64_t deadlineNs) {
             continue;
         }
         if (fd_ < 0) return false;
-        pollfd pf[3] = {{fd_, POLLIN, 0}, {ctl_, POLLIN, 0}, {rtcpFd_, POLLIN, 0}};   // (-1: not polled)
-        const int r = ::poll(pf, 3, 50);
+        pollfd pf[5] = {{fd_, POLLIN, 0}, {ctl_, POLLIN, 0}, {rtcpFd_, POLLIN, 0},
+                        {aFd_, POLLIN, 0}, {aRtcpFd_, POLLIN, 0}};   // (-1: not polled)
+        const int r = ::poll(pf, 5, 50);
         if (r < 0 && errno != EINTR) return false;
         if (r <= 0) continue;
-        if (pf[2].revents) {   // RTCP: not used
-            uint8_t b[1500];
-            while (::recv(rtcpFd_, b, sizeof b, MSG_DONTWAIT) > 0) {}
-        }
+        if (pf[2].revents) readRtcp(rtcpFd_, false);
+        if (pf[4].revents) readRtcp(aRtcpFd_, true);
         if (pf[1].revents) {   // the RTSP connection (over UDP): answers to keepalives; its end ends the session
             bool got = false;
             while (readControl(nullptr, got, now)) {}
             if (ended_) return false;
         }
-        if (!pf[0].revents) continue;
-        const ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNREFUSED) continue;
-            log::info("%s: receive error, treating as end: %s", path_.c_str(), std::strerror(errno));
-            return false;
+        bool any = false;
+        for (int k : {3, 0}) {
+            if (!pf[k].revents) continue;
+            const int fd = k == 0 ? fd_ : aFd_;
+            const ssize_t n = ::recv(fd, buf_.data(), buf_.size(), MSG_DONTWAIT);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNREFUSED) continue;
+                log::info("%s: receive error, treating as end: %s", path_.c_str(), std::strerror(errno));
+                return false;
+            }
+            any = true;
+            const int64_t got = monotonicNs();
+            if (k == 0) {
+                const int c = depack_.push(buf_.data(), static_cast<size_t>(n));
+                for (int i = 0; i < c; ++i) queue(depack_.unit(i), got);
+            } else {
+                const int c = adepack_->push(buf_.data(), static_cast<size_t>(n));
+                for (int i = 0; i < c; ++i) queueAudio(adepack_->frame(i), got);
+            }
         }
-        const int64_t got = monotonicNs();
-        const int k = depack_.push(buf_.data(), static_cast<size_t>(n));
-        for (int i = 0; i < k; ++i) queue(depack_.unit(i), got);
-        return true;
+        if (any) return true;
     }
 }
 
@@ -561,6 +793,11 @@ bool RtpSource::next(AVPacket *pkt, int64_t &recvNs) {
         }
     av_packet_unref(pkt);
     av_packet_move_ref(pkt, ready_[head_].get());
+    recvNs = readyNs_[head_];
+    const bool video = readyStream_[head_] == 0;
+    head_ = (head_ + 1) % kReady;
+    --count_;
+    if (!video) return true;
     // RTP carries presentation times only: decode times made from them.
     // A sender that restarted (a new SSRC, its numbers or its clock started
     // again): decode times start again too.
@@ -577,9 +814,6 @@ bool RtpSource::next(AVPacket *pkt, int64_t &recvNs) {
     if (dts_.misses() > misses)
         log::info("%s: frames reordered more than the stream said: %d frames of reordering from here", path_.c_str(),
                   dts_.reorder());
-    recvNs = readyNs_[head_];
-    head_ = (head_ + 1) % kReady;
-    --count_;
     return true;
 }
 
@@ -629,10 +863,17 @@ bool RtpSource::probe() {
             if (st->avg_frame_rate.num <= 0) {
                 const int want = reorder > 0 ? 3 : 2;
                 const int64_t until = monotonicNs() + 1000000000LL;
-                while (count_ < want && receive(until)) {}
+                auto videoAt = [&](int k) { return readyStream_[(head_ + k) % kReady] == 0; };
+                auto videos = [&] {
+                    int n = 0;
+                    for (int k = 0; k < count_; ++k) n += videoAt(k);
+                    return n;
+                };
+                while (videos() < want && count_ < kReady - 70 && receive(until)) {}
                 int64_t step = 0;
                 for (int a = 0; a < count_; ++a)
                     for (int b = a + 1; b < count_; ++b) {
+                        if (!videoAt(a) || !videoAt(b)) continue;
                         const int64_t d = std::llabs(ready_[(head_ + b) % kReady]->pts - ready_[(head_ + a) % kReady]->pts);
                         if (d > 0 && (step == 0 || d < step)) step = d;
                     }
@@ -644,15 +885,8 @@ bool RtpSource::probe() {
             break;
         }
         // Not decodable (a piece lost): wait for the next keyframe.
-        av_packet_unref(first);
-        head_ = (head_ + 1) % kReady;
-        --count_;
         keySeen_ = false;
-        while (count_ > 0) {   // its followers
-            av_packet_unref(ready_[head_].get());
-            head_ = (head_ + 1) % kReady;
-            --count_;
-        }
+        while (count_ > 0) drop();   // it and its followers
     }
     const char *slash = std::strrchr(path_.c_str(), '/');
     spec_.title = slash ? slash + 1 : path_;

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 
+import avsync
 from common import FFMPEG, FFPROBE, QV, check, finish, tmux_kill_server, wait_for
 import ts_frames
 from ts_frames import free_port, h264_sdp
@@ -781,19 +782,147 @@ try:
     check(probe.startswith("hevc,") and int(probe.split(",")[1] or 0) >= 60,
           f"sdp-hevc-own --record: a Matroska file of the frames (its extradata from the first keyframe): {probe!r}")
     # Sound beside the video (as a camera's): with --no-audio qv takes the
-    # video alone; with the sound wanted FFmpeg receives the session, and -v
-    # says why.
+    # video alone; a sound qv does not receive itself (MP4A-LATM) sends the
+    # session to FFmpeg, and -v says why.
     def with_sound(port):
         return h264_sdp(port) + f"m=audio {port + 2} RTP/AVP 97\r\na=rtpmap:97 opus/48000/2\r\n"
     own_rtp("sdp-h264-own, sound beside, --no-audio", CLIP, with_sound, [], frames=30)
     port = free_port()
     with open(sdp, "w") as f:
-        f.write(with_sound(port))
+        f.write(h264_sdp(port) + f"m=audio {port + 2} RTP/AVP 97\r\na=rtpmap:97 MP4A-LATM/48000/2\r\n")
     p = subprocess.run([QV, sdp, "--latency=low", "--display=null", "-v", "--timeout=2"], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=60)
-    check("received by FFmpeg (audio or data beside the video" in p.stderr and p.returncode in (3, 10),
-          f"sdp, sound beside, the sound wanted: FFmpeg receives it, -v says why (rc {p.returncode}) "
+    check("received by FFmpeg (sound in MP4A-LATM beside the video" in p.stderr and p.returncode in (3, 10),
+          f"sdp, MP4A-LATM sound beside: FFmpeg receives it, -v says why (rc {p.returncode}) "
           f"{p.stderr.strip()[-200:]}")
+
+    # The sound beside the video through qv's own receiver: AAC (RFC 3640),
+    # Opus, PCMA and L16, each sent by ffmpeg with the picture (the A/V
+    # sync clip: a white frame and a tone burst at every whole second).
+    # --record keeps both streams with the timestamps qv gave them.
+    # Checked on the recording: the sound's packets are the sender's (AAC,
+    # Opus) or its samples a run of the sender's (PCM); every flash frame
+    # meets its tone onset as in the clip sent (within the codec's rounding:
+    # Opus's pre-skip is not carried by RTP); the sound lined up by the
+    # sender's RTCP reports.
+    sync_clip = os.path.join(tmp, "sync.mkv")
+    avsync.make_clip(FFMPEG, sync_clip, 8)
+
+    def av_offsets(path):
+        """Each flash frame's pts minus the nearest tone onset's (ms), the
+        first flash left out (a recording may begin inside a burst), and
+        those with no onset within 500 ms (one at its end)."""
+        out = subprocess.run([FFPROBE, "-v", "error", "-f", "lavfi", f"movie={path},signalstats", "-show_entries",
+                              "frame=pts_time:frame_tags=lavfi.signalstats.YAVG", "-of", "json"],
+                             stdout=subprocess.PIPE, text=True).stdout
+        try:
+            frames = json.loads(out)["frames"]
+        except (ValueError, KeyError):
+            return []
+        flashes = [float(f["pts_time"]) for f in frames if float(f.get("tags", {}).get("lavfi.signalstats.YAVG", 0)) > 128]
+        start = subprocess.run([FFPROBE, "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_time",
+                                "-of", "csv=p=0", path], stdout=subprocess.PIPE, text=True).stdout.strip()
+        raw = subprocess.run([FFMPEG, "-v", "error", "-i", path, "-map", "0:a:0", "-ac", "1", "-ar", "48000", "-f",
+                              "f32le", "-"], stdout=subprocess.PIPE).stdout
+        import array
+        a = array.array("f")
+        a.frombytes(raw[: len(raw) // 4 * 4])
+        onsets, quiet = [], 2400
+        for k, v in enumerate(a):
+            if abs(v) > 0.05:
+                if quiet >= 2400:
+                    onsets.append(float(start or 0) + k / 48000)
+                quiet = 0
+            else:
+                quiet += 1
+        pairs = [(fl - min(onsets, key=lambda o: abs(o - fl))) * 1000 for fl in flashes[1:] if onsets]
+        return [o for o in pairs if abs(o) < 500]   # (a flash whose tone the recording's end cut off: none)
+
+    def audio_md5s(path):
+        return md5_column(subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-c", "copy",
+                                          "-f", "framemd5", "-"], stdout=subprocess.PIPE, text=True).stdout)
+
+    def pcm_of(path):
+        return subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-f", "s16le", "-"],
+                              stdout=subprocess.PIPE).stdout
+
+    def check_sound(label, src, rec, err, how, tol_ms, exact_packets):
+        name = {"aac": "AAC", "opus": "Opus", "pcma": "PCMA", "l16": "L16"}[label.split()[0]]
+        check(f"with {name} sound" in err and f"the sound lined up with the picture by {how}" in err,
+              f"{label}: qv receives the sound itself, lined up by {how} "
+              f"({[l for l in err.splitlines() if 'sound' in l][:3]})")
+        if exact_packets:
+            want, got = audio_md5s(src), audio_md5s(rec) if os.path.exists(rec) else []
+            at = want.index(got[0]) if got and got[0] in want else -1
+            check(len(got) >= 100 and at >= 0 and want[at:at + len(got)] == got,
+                  f"{label}: the {len(got)} sound packets recorded are the sender's, in order (from its packet {at})")
+        else:
+            want, got = pcm_of(src), pcm_of(rec) if os.path.exists(rec) else b""
+            check(len(got) >= 8000 and want.find(got[: len(got) // 2 * 2]) >= 0,
+                  f"{label}: the {len(got) // 2} samples recorded are a run of the sender's")
+        ref = av_offsets(src)
+        off = av_offsets(rec) if os.path.exists(rec) else []
+        base = sorted(ref)[len(ref) // 2] if ref else 0
+        check(len(off) >= 3 and all(abs(o - base) <= tol_ms for o in off),
+              f"{label}: every flash meets its tone as in the clip sent (offsets {[round(o, 1) for o in off]} ms, "
+              f"the clip's {base:.1f}, within {tol_ms} ms)")
+
+    def sound_sender(src, vport, aport, extra=()):
+        return [FFMPEG, "-v", "error", *extra, "-i", src, "-map", "0:v", "-c", "copy", "-muxdelay", "0", "-f", "rtp",
+                f"rtp://127.0.0.1:{vport}?pkt_size=1200", "-map", "0:a", "-c", "copy", "-muxdelay", "0", "-f", "rtp",
+                f"rtp://127.0.0.1:{aport}"]
+
+    def sound_session(label, codec_args):
+        """The clip with its sound in this codec, an SDP file of the session
+        (ffmpeg's own, from a dry run to the same ports): (clip, sdp, ports)."""
+        src = os.path.join(tmp, f"sync-{label}.mkv")
+        # No B-frames: ffmpeg's RTP sender dates its RTCP reports from the
+        # first packet it sends, which with B-frames is a decode time two
+        # frames before its presentation time (the sound would be lined up
+        # 67 ms off by the sender's own reports).
+        subprocess.run([FFMPEG, "-v", "error", "-y", "-i", sync_clip, "-c:v", "libx264", "-bf", "0", "-g", "30",
+                        "-pix_fmt", "yuv420p", *codec_args, src], check=True)
+        vport, aport = free_port(), free_port()
+        path = os.path.join(tmp, f"sound-{label}.sdp")
+        subprocess.run(sound_sender(src, vport, aport, ["-t", "0.05"]) + ["-sdp_file", path], stdout=subprocess.DEVNULL,
+                       stdin=subprocess.DEVNULL, check=True)
+        return src, path, vport, aport
+
+    codecs = [("aac", ["-c:a", "aac"], 2, True), ("opus", ["-c:a", "libopus"], 21, True),
+              ("pcma", ["-c:a", "pcm_alaw", "-ar", "8000"], 2, False), ("l16", ["-c:a", "pcm_s16be"], 2, False)]
+    for label, codec_args, tol, exact in codecs:
+        src, path, vport, aport = sound_session(label, codec_args)
+        rec = os.path.join(tmp, f"sound-{label}.mkv")
+        q = qv([path, "--latency=low", "--display=null", "--no-audio", f"--record={rec}", "--frames=150", "--stats",
+                "-v", "--timeout=20"])
+        time.sleep(0.5)
+        snd = subprocess.Popen(sound_sender(src, vport, aport, ["-re"]), stdin=subprocess.DEVNULL)
+        senders.append(snd)
+        out, err = collect(q, 60)
+        stop(snd)
+        check(q.returncode == 0 and "presented 150" in err, f"sdp with {label} sound: 150 frames (rc {q.returncode})")
+        check_sound(f"{label} sound, sdp", src, rec, err, "RTCP sender reports", tol, exact)
+
+    # Played with the sound (SDL's disk driver, read as it plays: avsync.py),
+    # --latency=low: the picture is shown as it comes and the sound after
+    # its minimal lead (4 blocks of 1024 samples and the device's buffer),
+    # so the picture leads by about 100 ms; measured from outside, within a
+    # loose bound, with the tone heard at every second.
+    src, path, vport, aport = sound_session("aacplay", ["-c:a", "aac"])
+
+    def late_sender():
+        time.sleep(0.7)
+        snd = subprocess.Popen(sound_sender(src, vport, aport, ["-re"]), stdin=subprocess.DEVNULL)
+        senders.append(snd)
+    t = threading.Thread(target=late_sender)
+    t.start()
+    r = avsync.measure(QV, path, extra=["--latency=low", "--frames=200", "--timeout=20"], timeout=60)
+    t.join()
+    med, p99, signed = avsync.summary(r["offsets"])
+    check(r["rc"] == 0 and len(r["offsets"]) >= 4 and signed is not None and -250 <= signed <= 50,
+          f"aac sound played with --latency=low: {len(r['offsets'])} flashes met a tone, flash minus tone "
+          f"{signed if signed is None else round(signed, 1)} ms (want -250 .. 50: the sound's minimal lead)")
+
     # --rtp=ffmpeg: FFmpeg's sdp demuxer receives it (no line of qv's receiver).
     q, out, err = sdp_session(["--latency=low", "--rtp=ffmpeg", "--display=null", "--no-audio", "--frames=20", "--stats",
                                "--timeout=20"])
@@ -840,8 +969,11 @@ try:
         port = free_port(socket.SOCK_STREAM)
         wmp4 = os.path.join(tmp, "window.mp4")   # the window clip's own bitstream, in MP4 for the server's qtdemux
         subprocess.run([FFMPEG, "-v", "error", "-y", "-i", wclip, "-c", "copy", wmp4], check=True)
+        avmp4 = os.path.join(tmp, "sync-aac.mp4")   # H.264 and AAC for the /av mount
+        subprocess.run([FFMPEG, "-v", "error", "-y", "-i", os.path.join(tmp, "sync-aac.mkv"), "-c", "copy", avmp4],
+                       check=True)
         srv = subprocess.Popen([sys_py, os.path.join(os.path.dirname(os.path.abspath(__file__)), "rtsp_server.py"),
-                                str(port), wmp4], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                str(port), wmp4, f"--av={avmp4}"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         senders.append(srv)
         ready = srv.stdout.readline().decode().strip() == "READY"
         if check(ready, "rtsp: the server listens"):
@@ -870,6 +1002,17 @@ try:
             check("qv's RTSP client, H.264 over UDP port" in err, "rtsp, qv's client: -v names it and UDP")
             check_window("rtsp, qv's own client", lambda: (f"rtsp://127.0.0.1:{port}/file", ["--latency=low"],
                                                            lambda: None, lambda: None))
+            # The picture and its AAC sound (RFC 3640) from GStreamer's server,
+            # through qv's client over TCP and UDP: lined up by the PLAY
+            # answer's RTP-Info, checked on the recording as for SDP files.
+            for transport in ("tcp", "udp"):
+                rec = os.path.join(tmp, f"rtsp-av-{transport}.mkv")
+                q = qv([f"rtsp://127.0.0.1:{port}/av", "--latency=low", "--display=null", "--no-audio", f"--record={rec}",
+                        "--frames=150", "--stats", "-v", "--timeout=20", f"--demuxer-opt=rtsp_transport={transport}"])
+                out, err = collect(q, 60)
+                check(q.returncode == 0 and "presented 150" in err,
+                      f"rtsp with aac sound over {transport}: 150 frames (rc {q.returncode})")
+                check_sound(f"aac sound, rtsp over {transport}", avmp4, rec, err, "RTSP's RTP-Info", 2, True)
         stop(srv)
         # Cameras ask for a user and password: Digest and Basic, answered
         # from the URL's; none or a wrong one gives one line and exit code 3.

@@ -3,10 +3,11 @@
 python3-gi): serves a generated 320x240 30 fps stream (videotestsrc, JPEG over
 RTP) at rtsp://127.0.0.1:PORT/test, TCP and UDP transport both offered; with
 an MP4 file (H.264), also that file once, from its start for each client, at
-its own pace, at rtsp://127.0.0.1:PORT/file. With --auth=digest or
---auth=basic every mount asks for the user qv, password s3cret, in that
-scheme.
-usage: rtsp_server.py PORT [MP4] [--auth=digest|basic]   (prints READY when it listens; runs until killed)"""
+its own pace, at rtsp://127.0.0.1:PORT/file. With --av=MP4 (H.264 and
+AAC), that file with its sound (RFC 3640, mpeg4-generic) at
+rtsp://127.0.0.1:PORT/av. With --auth=digest or --auth=basic every mount
+asks for the user qv, password s3cret, in that scheme.
+usage: rtsp_server.py PORT [MP4] [--av=MP4] [--auth=digest|basic]   (prints READY when it listens; runs until killed)"""
 import sys
 
 import gi
@@ -18,7 +19,8 @@ from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 Gst.init(None)
 auth_scheme = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--auth=")), None)
-sys.argv = [a for a in sys.argv if not a.startswith("--auth=")]
+av_file = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--av=")), None)
+sys.argv = [a for a in sys.argv if not a.startswith("--auth=") and not a.startswith("--av=")]
 server = GstRtspServer.RTSPServer()
 permissions = None
 if auth_scheme:
@@ -55,6 +57,13 @@ if len(sys.argv) > 2:
     if permissions:
         files.set_permissions(permissions)
     server.get_mount_points().add_factory("/file", files)
+if av_file:
+    loc = av_file.replace("\\", "\\\\").replace('"', '\\"')
+    av = GstRtspServer.RTSPMediaFactory()
+    av.set_launch(f'( filesrc location="{loc}" ! qtdemux name=d d.video_0 ! queue ! rtph264pay name=pay0 pt=96 '
+                  f'config-interval=-1 d.audio_0 ! queue ! rtpmp4gpay name=pay1 pt=97 )')
+    av.set_shared(False)
+    server.get_mount_points().add_factory("/av", av)
 if server.attach(None) == 0:
     sys.exit("rtsp_server: cannot listen")
 print("READY", flush=True)

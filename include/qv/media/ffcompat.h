@@ -44,6 +44,17 @@ inline int channels(const AVCodecParameters *p) {
 #endif
 }
 
+// n channels in their default layout.
+inline void setDefaultChannels(AVCodecParameters *p, int n) {
+#if QV_FF_CH_LAYOUT
+    av_channel_layout_uninit(&p->ch_layout);
+    av_channel_layout_default(&p->ch_layout, n);
+#else
+    p->channels = n;
+    p->channel_layout = static_cast<uint64_t>(av_get_default_channel_layout(n));
+#endif
+}
+
 inline std::string channelLayoutName(const AVCodecParameters *p) {
     char buf[128] = {0};
 #if QV_FF_CH_LAYOUT

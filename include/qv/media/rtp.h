@@ -2,8 +2,11 @@
 // qv itself (issue 14): FFmpeg's depacketizer hands its parser NAL-unit
 // fragments and keeps the marker bit to itself, so a frame is known to be
 // whole only when the next one begins (one frame interval late). Here an
-// access unit ends on its marker bit. Pure byte work: the SDP text in, the
-// RTP packets in, Annex B access units out (the socket is rtp_source.cpp's).
+// access unit ends on its marker bit. The sound beside it: PCMU, PCMA, L16
+// (RFC 3551), Opus (RFC 7587) and AAC (RFC 3640, mpeg4-generic), lined up
+// with the picture by RTSP's RTP-Info, RTCP sender reports, or arrival.
+// Pure byte work: the SDP text in, the RTP packets in, Annex B access units
+// and audio frames out (the sockets are rtp_source.cpp's).
 #pragma once
 
 #include <cstddef>
@@ -14,6 +17,24 @@
 namespace qv {
 
 enum class RtpCodec : uint8_t { None, H264, Hevc };
+enum class RtpAudioCodec : uint8_t { None, Pcmu, Pcma, L16, Opus, Aac };
+
+// The sound stream of an SDP file beside the video (the first m=audio).
+struct SdpAudio {
+    RtpAudioCodec codec = RtpAudioCodec::None;
+    std::string encoding;        // as the rtpmap names it
+    std::string address;         // c= of its section, else the session's
+    int port = 0;
+    int payloadType = -1;
+    int clockRate = 0;
+    int channels = 1;
+    std::string control;         // RTSP: its track URL, maybe relative
+    // AAC (RFC 3640): the AU headers' field widths in bits, the samples
+    // per access unit, and the AudioSpecificConfig (the decoder's extradata).
+    int sizeLength = 0, indexLength = 0, indexDeltaLength = 0;
+    int frameSamples = 1024;
+    std::vector<uint8_t> config;
+};
 
 // The one video stream of an SDP file that qv receives itself.
 struct SdpVideo {
@@ -23,7 +44,8 @@ struct SdpVideo {
     int payloadType = -1;        // the m= line's first format
     int clockRate = 90000;
     bool tcp = false;            // m= transport is not RTP/AVP (UDP)
-    int audioStreams = 0;        // other m= lines (audio, application)
+    int audioStreams = 0;        // m=audio lines
+    SdpAudio audio;              // the first, when the sound is wanted and qv receives it itself
     int packetizationMode = 0;   // H.264: 0 single NAL, 1 non-interleaved, 2 interleaved
     bool donl = false;           // HEVC: sprop-max-don-diff > 0 (a DONL field in each unit)
     double fps = 0;              // a=framerate, 0 when absent
@@ -33,10 +55,11 @@ struct SdpVideo {
 };
 
 // Parses an SDP file's text (or an RTSP DESCRIBE's). Returns an empty
-// string when qv can receive its video itself, else why not (a sentence:
-// another codec, TCP, audio beside it, interleaved packetization, no video).
-// The port is not checked (an RTSP description has 0). soundIgnored: the
-// sound is not wanted (--no-audio): other m= lines are left aside.
+// string when qv can receive its video (and its first audio stream) itself,
+// else why not (a sentence: another codec, TCP, interleaved packetization,
+// no video). The port is not checked (an RTSP description has 0).
+// soundIgnored: the sound is not wanted (--no-audio): m=audio lines are
+// left aside. Other m= lines (application data) are always left aside.
 std::string parseSdpVideo(const std::string &text, SdpVideo &out, bool soundIgnored = false);
 
 // One access unit, Annex B (00 00 00 01 before each NAL unit).
@@ -58,6 +81,39 @@ struct RtpCounters {
     int64_t invalid = 0;       // not RTP version 2, truncated, another payload type
     int64_t noMarker = 0;      // units ended by the next timestamp (their marker packet lost)
     int64_t restarts = 0;      // a new SSRC, or sequence numbers started again
+};
+
+// The fixed header of an RTP packet (RFC 3550), and where its payload is.
+struct RtpHeader {
+    bool marker = false;
+    uint16_t seq = 0;
+    uint32_t timestamp = 0, ssrc = 0;
+    size_t payload = 0, end = 0;   // the payload is [payload, end)
+};
+// False for a packet to drop: not RTP version 2, another payload type, or
+// an extension or padding that does not fit (counted as invalid; packets
+// of the payload type counted as packets).
+bool parseRtpHeader(const uint8_t *pkt, size_t size, int payloadType, RtpHeader &h, RtpCounters &n);
+
+// Sequence numbers of one stream (RFC 3550 A.1): lost, late and repeated
+// packets, and senders that started again.
+class RtpSequence {
+public:
+    enum Verdict : uint8_t {
+        InOrder,
+        Gap,       // packets lost before this one (counted in lost)
+        Late,      // behind the last one: dropped (counted)
+        Restart,   // a new SSRC, or the numbers started again (counted)
+    };
+    Verdict next(uint32_t ssrc, uint16_t seq, RtpCounters &n);
+
+private:
+    static constexpr uint16_t kMaxMisorder = 100;
+    bool haveSeq_ = false, haveSsrc_ = false;
+    uint16_t seq_ = 0;
+    uint32_t ssrc_ = 0;
+    bool haveBad_ = false;   // a packet far behind: one more in sequence after it is a restart
+    uint16_t badSeq_ = 0;
 };
 
 class RtpDepacketizer {
@@ -84,24 +140,105 @@ private:
     void noteType(int type);
 
     static constexpr size_t kMaxUnitBytes = 64u << 20;   // no picture is larger
-    static constexpr uint16_t kMaxMisorder = 100;        // RFC 3550 A.1
     RtpCodec codec_;
     int pt_;
     bool donl_;
-    bool haveSeq_ = false, haveSsrc_ = false;
-    uint16_t seq_ = 0;
-    uint32_t ssrc_ = 0;
+    RtpSequence seq_;
     RtpAccessUnit cur_;
     bool curOpen_ = false;
     bool nextBroken_ = false;   // packets lost between units: the next one may miss its start
-    bool haveBad_ = false;      // a packet far behind: one more in sequence after it is a restart
-    uint16_t badSeq_ = 0;
     bool sps_ = false, pps_ = false, vps_ = false;
     size_t fuStart_ = 0;       // where the fragmented NAL unit began in cur_
     bool fuActive_ = false;
     int ndone_ = 0;
     RtpAccessUnit done_[2];
     RtpCounters n_;
+};
+
+// One audio frame (an access unit for the decoder: a PCM packet's samples,
+// an Opus packet, an AAC access unit).
+struct RtpAudioFrame {
+    std::vector<uint8_t> data;
+    uint32_t timestamp = 0;   // RTP's (of its first sample)
+    int samples = 0;          // at the clock rate; 0 when the payload does not say
+};
+
+class RtpAudioDepacketizer {
+public:
+    explicit RtpAudioDepacketizer(const SdpAudio &a);
+    // One RTP packet (header included). Returns how many frames it
+    // completed: take them with frame(0..n-1) before the next push.
+    int push(const uint8_t *pkt, size_t size);
+    const RtpAudioFrame &frame(int i) const { return frames_[static_cast<size_t>(i)]; }
+    const RtpCounters &counters() const { return n_; }
+
+private:
+    RtpAudioFrame &add(uint32_t ts, int samples);
+    void payloadAac(const RtpHeader &h, const uint8_t *p, size_t n);
+    static constexpr int kMaxFrames = 64;   // per packet
+    SdpAudio a_;
+    int bytesPerSample_ = 1;   // PCM: per sample of all channels
+    RtpSequence seq_;
+    std::vector<RtpAudioFrame> frames_;   // kept, their buffers reused
+    int nframes_ = 0;
+    // AAC: an access unit in fragments (RFC 3640 3.2.3)
+    std::vector<uint8_t> frag_;
+    size_t fragSize_ = 0;
+    uint32_t fragTs_ = 0;
+    bool fragActive_ = false;
+    RtpCounters n_;
+};
+
+// The samples an Opus packet (RFC 6716 3.1) holds at 48 kHz; 0 when its
+// table of contents is malformed.
+int opusPacketSamples(const uint8_t *p, size_t n);
+
+// AudioSpecificConfig (ISO 14496-3 1.6.2.1): the channels (0 when the
+// config does not say) and the samples per frame (960 or 1024).
+bool parseAacConfig(const std::vector<uint8_t> &config, int &channels, int &frameSamples);
+
+// An RTCP sender report (RFC 3550 6.4.1): the sender's wall clock (NTP,
+// 32.32 fixed point) at an RTP timestamp.
+struct RtcpSenderReport {
+    uint32_t ssrc = 0;
+    uint64_t ntp = 0;
+    uint32_t rtpTs = 0;
+};
+// The first sender report of a compound RTCP packet; false when none.
+bool parseRtcpSenderReport(const uint8_t *p, size_t n, RtcpSenderReport &sr);
+
+// RTSP's RTP-Info (RFC 2326 12.33): each stream's url, and the RTP
+// timestamp its first packet after PLAY carries (all at the same instant).
+struct RtpInfoEntry {
+    std::string url;
+    bool haveRtptime = false;
+    uint32_t rtptime = 0;
+};
+std::vector<RtpInfoEntry> parseRtpInfo(const std::string &value);
+
+// Where the sound's RTP timestamps fall on the picture's time line (pts 0
+// at the first video unit received). From the best of: RTSP's RTP-Info
+// (both streams' timestamps at the same instant), the two streams' first
+// RTCP sender reports (their timestamps against one wall clock), and the
+// arrival of their first packets.
+class RtpAvSync {
+public:
+    enum Source : uint8_t { None, Arrival, SenderReports, RtpInfo };
+    RtpAvSync(int videoRate, int audioRate) : vrate_(videoRate), arate_(audioRate) {}
+    void videoFirst(uint32_t ts, int64_t arrivalNs);   // the video's first unit (its pts 0)
+    void audioFirst(uint32_t ts, int64_t arrivalNs);   // the sound's first packet (its base)
+    void rtpInfo(uint32_t videoTs, uint32_t audioTs);
+    void senderReport(bool audio, uint64_t ntp, uint32_t rtpTs);
+    // The sound's pts (in its clock rate) = its timestamp counted from its
+    // first packet + offset. None until both first packets came.
+    Source offset(int64_t &units) const;
+
+private:
+    int vrate_, arate_;
+    bool haveV_ = false, haveA_ = false, haveInfo_ = false, haveSrV_ = false, haveSrA_ = false;
+    uint32_t vbase_ = 0, abase_ = 0, infoV_ = 0, infoA_ = 0, srRtpV_ = 0, srRtpA_ = 0;
+    int64_t vArrNs_ = 0, aArrNs_ = 0;
+    uint64_t srNtpV_ = 0, srNtpA_ = 0;
 };
 
 // Decode times for frames that RTP gives presentation times only: with

@@ -103,9 +103,12 @@ TEST_CASE("SDP: the video stream qv receives itself") {
         CHECK_FALSE(v.donl);
     }
     SUBCASE("what FFmpeg receives instead") {
-        const std::string withSound = h264 + "m=audio 5006 RTP/AVP 97\r\na=rtpmap:97 opus/48000/2\r\n";
-        CHECK(parseSdpVideo(withSound, v) == "audio or data beside the video (--no-audio leaves it aside)");
+        const std::string withSound = h264 + "m=audio 5006 RTP/AVP 97\r\na=rtpmap:97 MP4A-LATM/48000/2\r\n";
+        CHECK(parseSdpVideo(withSound, v) == "sound in MP4A-LATM beside the video (qv receives PCMU, PCMA, L16, Opus and "
+                                             "AAC itself) (--no-audio leaves it aside)");
+        CHECK(v.audio.codec == RtpAudioCodec::None);
         CHECK(parseSdpVideo(withSound, v, true) == "");   // --no-audio: the video alone
+        CHECK(v.audio.codec == RtpAudioCodec::None);
         CHECK(v.port == 5004);
         CHECK(v.payloadType == 96);
         CHECK(parseSdpVideo("m=video 5004 TCP/RTP/AVP 96\na=rtpmap:96 H264/90000\n", v) == "not RTP over UDP");
@@ -116,6 +119,262 @@ TEST_CASE("SDP: the video stream qv receives itself") {
         CHECK(parseSdpVideo("m=audio 5004 RTP/AVP 0\n", v) == "no video stream in the SDP");
         CHECK(parseSdpVideo("m=video 5004 RTP/AVP 96\na=rtpmap:96 H264/90000\na=fmtp:96 sprop-parameter-sets=Z*\n", v) ==
               "a parameter set is not base64 (sprop-parameter-sets)");
+    }
+}
+
+TEST_CASE("SDP: the sound beside the video") {
+    const std::string h264 = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=video 5004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+    SdpVideo v;
+    SUBCASE("Opus: always 48000/2 in the rtpmap") {
+        CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 97\r\na=rtpmap:97 opus/48000/2\r\na=control:streamid=1\r\n"
+                                   "m=application 5008 RTP/AVP 107\r\n", v) == "");
+        CHECK(v.codec == RtpCodec::H264);
+        CHECK(v.audio.codec == RtpAudioCodec::Opus);
+        CHECK(v.audio.port == 5006);
+        CHECK(v.audio.payloadType == 97);
+        CHECK(v.audio.clockRate == 48000);
+        CHECK(v.audio.channels == 2);
+        CHECK(v.audio.address == "127.0.0.1");
+        CHECK(v.audio.control == "streamid=1");
+        CHECK(v.control.empty());   // the audio's a=control is not the video's
+    }
+    SUBCASE("static payload types, and an address of its own") {
+        CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 0\r\nc=IN IP4 239.0.0.9/8\r\n", v) == "");
+        CHECK(v.audio.codec == RtpAudioCodec::Pcmu);
+        CHECK(v.audio.clockRate == 8000);
+        CHECK(v.audio.channels == 1);
+        CHECK(v.audio.address == "239.0.0.9");
+        CHECK(v.address == "127.0.0.1");
+        CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 8\r\n", v) == "");
+        CHECK(v.audio.codec == RtpAudioCodec::Pcma);
+        CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 10\r\n", v) == "");
+        CHECK(v.audio.codec == RtpAudioCodec::L16);
+        CHECK(v.audio.clockRate == 44100);
+        CHECK(v.audio.channels == 2);
+        CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 98\r\na=rtpmap:98 L16/48000/2\r\n", v) == "");
+        CHECK(v.audio.clockRate == 48000);
+        CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 14\r\n", v) ==
+              "sound of payload type 14 without an rtpmap beside the video (--no-audio leaves it aside)");
+    }
+    SUBCASE("AAC (mpeg4-generic), as FFmpeg writes it") {
+        CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 97\r\nb=AS:128\r\na=rtpmap:97 MPEG4-GENERIC/44100/2\r\n"
+                                   "a=fmtp:97 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;"
+                                   "indexdeltalength=3; config=121056E500\r\n", v) == "");
+        CHECK(v.audio.codec == RtpAudioCodec::Aac);
+        CHECK(v.audio.clockRate == 44100);
+        CHECK(v.audio.channels == 2);
+        CHECK(v.audio.sizeLength == 13);
+        CHECK(v.audio.indexLength == 3);
+        CHECK(v.audio.indexDeltaLength == 3);
+        CHECK(v.audio.frameSamples == 1024);
+        CHECK(v.audio.config == Bytes{0x12, 0x10, 0x56, 0xe5, 0x00});
+        const std::string aac = h264 + "m=audio 5006 RTP/AVP 97\r\na=rtpmap:97 mpeg4-generic/48000/2\r\na=fmtp:97 ";
+        CHECK(parseSdpVideo(aac + "mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1190;"
+                                  "CTSDeltaLength=3\r\n", v) ==
+              "AAC with CTSDeltaLength (an AU header qv does not read) (--no-audio leaves it aside)");
+        CHECK(parseSdpVideo(aac + "mode=CELP-cbr;config=1190\r\n", v) ==
+              "mpeg4-generic sound that is not AAC-hbr or AAC-lbr (--no-audio leaves it aside)");
+        CHECK(parseSdpVideo(aac + "mode=AAC-hbr;indexlength=3;config=1190\r\n", v) ==
+              "AAC without usable AU header sizes (--no-audio leaves it aside)");
+        CHECK(parseSdpVideo(aac + "mode=AAC-hbr;sizelength=13;config=11\r\n", v) ==
+              "AAC without a usable config (--no-audio leaves it aside)");
+    }
+    SUBCASE("the first m=audio is the one") {
+        CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 0\r\nm=audio 5008 RTP/AVP 97\r\na=rtpmap:97 opus/48000/2\r\n", v) == "");
+        CHECK(v.audioStreams == 2);
+        CHECK(v.audio.codec == RtpAudioCodec::Pcmu);
+        CHECK(v.audio.port == 5006);
+    }
+}
+
+TEST_CASE("AAC config, Opus table of contents") {
+    int ch = 0, frame = 0;
+    CHECK(parseAacConfig({0x11, 0x90}, ch, frame));   // LC, 48 kHz, 2 ch
+    CHECK(ch == 2);
+    CHECK(frame == 1024);
+    CHECK(parseAacConfig({0x11, 0x8c}, ch, frame));   // LC, 48 kHz, 1 ch, 960 samples
+    CHECK(ch == 1);
+    CHECK(frame == 960);
+    CHECK(parseAacConfig({0x2b, 0x92, 0x08, 0x00}, ch, frame));   // HE-AAC (SBR) 24 kHz core, 2 ch
+    CHECK(ch == 2);
+    CHECK_FALSE(parseAacConfig({0x11}, ch, frame));
+    CHECK_FALSE(parseAacConfig({0x17, 0x90}, ch, frame));   // sampling index 14: reserved
+    const uint8_t celt20[] = {0xfc}, silk60x2[] = {0x19 | 0x01 << 0}, code3[] = {0xfb, 0x03}, bad[] = {0xfb, 0x3f};
+    CHECK(opusPacketSamples(celt20, 1) == 960);       // config 31: CELT 20 ms, one frame
+    CHECK(opusPacketSamples(silk60x2, 1) == 2 * 2880);   // config 3: SILK 60 ms, two frames
+    CHECK(opusPacketSamples(code3, 2) == 3 * 960);    // config 31, code 3, 3 frames
+    CHECK(opusPacketSamples(bad, 2) == 0);            // 63 frames of 20 ms: over 120 ms
+    CHECK(opusPacketSamples(bad, 0) == 0);
+}
+
+TEST_CASE("sound: PCM, Opus and AAC depacketized") {
+    SUBCASE("PCMA: a packet's samples are one frame; lost and late counted") {
+        SdpAudio a;
+        a.codec = RtpAudioCodec::Pcma;
+        a.payloadType = 8;
+        a.clockRate = 8000;
+        RtpAudioDepacketizer d(a);
+        const Bytes s160(160, 0xd5);
+        REQUIRE(d.push(rtp(10, 1000, true, s160, 8).data(), 172) == 1);
+        CHECK(d.frame(0).timestamp == 1000);
+        CHECK(d.frame(0).samples == 160);
+        CHECK(d.frame(0).data == s160);
+        CHECK(d.push(rtp(12, 1320, false, s160, 8).data(), 172) == 1);
+        CHECK(d.counters().lost == 1);
+        CHECK(d.push(rtp(11, 1160, false, s160, 8).data(), 172) == 0);
+        CHECK(d.counters().late == 1);
+        CHECK(d.push(rtp(13, 1480, false, s160, 96).data(), 172) == 0);   // another payload type
+        CHECK(d.counters().invalid == 1);
+    }
+    SUBCASE("L16 stereo: whole samples only") {
+        SdpAudio a;
+        a.codec = RtpAudioCodec::L16;
+        a.payloadType = 98;
+        a.clockRate = 48000;
+        a.channels = 2;
+        RtpAudioDepacketizer d(a);
+        const Bytes p(4 * 120 + 3, 1);
+        REQUIRE(d.push(rtp(1, 0, false, p, 98).data(), 12 + p.size()) == 1);
+        CHECK(d.frame(0).samples == 120);
+        CHECK(d.frame(0).data.size() == 480);
+    }
+    SUBCASE("Opus: its duration from the table of contents") {
+        SdpAudio a;
+        a.codec = RtpAudioCodec::Opus;
+        a.payloadType = 97;
+        a.clockRate = 48000;
+        RtpAudioDepacketizer d(a);
+        const Bytes p = {0xfc, 1, 2, 3};
+        REQUIRE(d.push(rtp(1, 5, true, p, 97).data(), 16) == 1);
+        CHECK(d.frame(0).samples == 960);
+        CHECK(d.frame(0).data == p);
+    }
+    SdpAudio a;
+    a.codec = RtpAudioCodec::Aac;
+    a.payloadType = 97;
+    a.clockRate = 48000;
+    a.sizeLength = 13;
+    a.indexLength = 3;
+    a.indexDeltaLength = 3;
+    a.frameSamples = 1024;
+    auto auHeader = [](size_t size) {   // 13 bits size, 3 bits index (0)
+        return Bytes{static_cast<uint8_t>(size >> 5), static_cast<uint8_t>((size & 0x1f) << 3)};
+    };
+    SUBCASE("AAC-hbr: three access units in one packet, 1024 samples apart") {
+        RtpAudioDepacketizer d(a);
+        const Bytes au1(100, 1), au2(7, 2), au3(300, 3);
+        Bytes p = {0, 48};   // AU-headers-length: 3 x 16 bits
+        for (const Bytes *au : {&au1, &au2, &au3}) {
+            const Bytes h = auHeader(au->size());
+            p.insert(p.end(), h.begin(), h.end());
+        }
+        for (const Bytes *au : {&au1, &au2, &au3}) p.insert(p.end(), au->begin(), au->end());
+        REQUIRE(d.push(rtp(1, 90000, true, p, 97).data(), 12 + p.size()) == 3);
+        CHECK(d.frame(0).data == au1);
+        CHECK(d.frame(1).data == au2);
+        CHECK(d.frame(2).data == au3);
+        CHECK(d.frame(0).timestamp == 90000);
+        CHECK(d.frame(1).timestamp == 91024);
+        CHECK(d.frame(2).timestamp == 92048);
+        CHECK(d.frame(2).samples == 1024);
+        p[0] = 0x40;   // 16384 bits of headers: more than the packet holds
+        p[1] = 0;
+        CHECK(d.push(rtp(2, 93072, true, p, 97).data(), 12 + p.size()) == 0);
+        CHECK(d.counters().invalid == 1);
+    }
+    SUBCASE("AAC-hbr: one access unit in fragments, whole on the marker; a lost fragment drops it") {
+        RtpAudioDepacketizer d(a);
+        Bytes au(3000);
+        for (size_t i = 0; i < au.size(); ++i) au[i] = static_cast<uint8_t>(i * 13);
+        auto frag = [&](uint16_t seq, size_t from, size_t to, bool marker) {
+            Bytes p = {0, 16};
+            const Bytes h = auHeader(au.size());
+            p.insert(p.end(), h.begin(), h.end());
+            p.insert(p.end(), au.begin() + static_cast<long>(from), au.begin() + static_cast<long>(to));
+            return rtp(seq, 4000, marker, p, 97);
+        };
+        Bytes f1 = frag(1, 0, 1400, false), f2 = frag(2, 1400, 2800, false), f3 = frag(3, 2800, 3000, true);
+        CHECK(d.push(f1.data(), f1.size()) == 0);
+        CHECK(d.push(f2.data(), f2.size()) == 0);
+        REQUIRE(d.push(f3.data(), f3.size()) == 1);
+        CHECK(d.frame(0).data == au);
+        CHECK(d.frame(0).timestamp == 4000);
+        Bytes g1 = frag(4, 0, 1400, false), g3 = frag(6, 2800, 3000, true);
+        CHECK(d.push(g1.data(), g1.size()) == 0);
+        CHECK(d.push(g3.data(), g3.size()) == 0);   // the middle one lost: nothing
+        CHECK(d.counters().lost == 1);
+        // And the next whole packet is read as before.
+        Bytes p = {0, 16};
+        const Bytes h = auHeader(5);
+        p.insert(p.end(), h.begin(), h.end());
+        p.insert(p.end(), {9, 9, 9, 9, 9});
+        REQUIRE(d.push(rtp(7, 6048, true, p, 97).data(), 12 + p.size()) == 1);
+        CHECK(d.frame(0).data == Bytes{9, 9, 9, 9, 9});
+    }
+}
+
+TEST_CASE("RTCP sender reports and RTSP's RTP-Info") {
+    // A compound packet: a receiver report first, then the sender report.
+    Bytes rr = {0x80, 201, 0, 1, 0, 0, 0, 7};
+    Bytes sr = {0x80, 200, 0, 6, 0xaa, 0xbb, 0xcc, 0xdd, 0x11, 0x22, 0x33, 0x44, 0x80, 0, 0, 0,
+                0, 1, 0, 0, 0, 0, 0, 5, 0, 0, 0, 9};
+    Bytes both = rr;
+    both.insert(both.end(), sr.begin(), sr.end());
+    RtcpSenderReport r;
+    REQUIRE(parseRtcpSenderReport(both.data(), both.size(), r));
+    CHECK(r.ssrc == 0xaabbccdd);
+    CHECK(r.ntp == 0x1122334480000000ULL);
+    CHECK(r.rtpTs == 65536);
+    CHECK_FALSE(parseRtcpSenderReport(rr.data(), rr.size(), r));
+    CHECK_FALSE(parseRtcpSenderReport(sr.data(), sr.size() - 4, r));   // its length runs past the end
+    const auto e = parseRtpInfo("url=rtsp://127.0.0.1:8554/test/stream=0;seq=2761;rtptime=1503337913,"
+                                "url=rtsp://127.0.0.1:8554/test/stream=1;seq=27409;rtptime=4294967295");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0].url == "rtsp://127.0.0.1:8554/test/stream=0");
+    CHECK(e[0].haveRtptime);
+    CHECK(e[0].rtptime == 1503337913u);
+    CHECK(e[1].rtptime == 4294967295u);
+    const auto odd = parseRtpInfo("url=trackID=1;seq=5, url=rtsp://h/a,b/trackID=2;rtptime=7");
+    REQUIRE(odd.size() == 2);
+    CHECK_FALSE(odd[0].haveRtptime);
+    CHECK(odd[1].url == "rtsp://h/a,b/trackID=2");
+    CHECK(odd[1].rtptime == 7);
+}
+
+TEST_CASE("the sound on the picture's time line") {
+    int64_t u = 0;
+    SUBCASE("by arrival: audio 100 ms after the video's first unit") {
+        RtpAvSync s(90000, 48000);
+        CHECK(s.offset(u) == RtpAvSync::None);
+        s.videoFirst(1000000, 5000000000LL);
+        s.audioFirst(777, 5100000000LL);
+        REQUIRE(s.offset(u) == RtpAvSync::Arrival);
+        CHECK(u == 4800);   // its first sample at 0.1 s
+    }
+    SUBCASE("by sender reports: both clocks against one wall clock (wraps included)") {
+        RtpAvSync s(90000, 48000);
+        s.videoFirst(4294967000u, 0);     // the video's pts 0, just before its timestamps wrap
+        s.audioFirst(1000, 999999999);    // (arrival: not used once the reports came)
+        // Video: timestamp 4294967000 + 9000 (0.1 s in) at NTP 10.0 s;
+        // audio: timestamp 1000 + 48000 at NTP 10.5 s.
+        s.senderReport(false, 10ULL << 32, 4294967000u + 9000u);
+        CHECK(s.offset(u) == RtpAvSync::Arrival);   // one report is not enough
+        s.senderReport(true, (10ULL << 32) + (1ULL << 31), 1000 + 48000);
+        s.senderReport(true, 99ULL << 32, 0);   // only the first counts
+        REQUIRE(s.offset(u) == RtpAvSync::SenderReports);
+        // Audio 48000 (from its first) is at wall 10.5 = video time 0.1 + 0.5 = 0.6 s:
+        // pts = 48000 + u = 0.6 * 48000.
+        CHECK(48000 + u == 28800);
+    }
+    SUBCASE("by RTP-Info: the timestamps of one instant") {
+        RtpAvSync s(90000, 44100);
+        s.videoFirst(500, 0);
+        s.audioFirst(100, 0);
+        s.senderReport(false, 1ULL << 32, 0);
+        s.senderReport(true, 1ULL << 32, 0);
+        s.rtpInfo(500 - 9000, 100 + 441);   // video -0.1 s and audio +441 at the same instant
+        REQUIRE(s.offset(u) == RtpAvSync::RtpInfo);
+        CHECK(u == -4410 - 441);   // audio 441 is at video time -0.1 s
     }
 }
 
