@@ -69,7 +69,9 @@ def run_qv(frames, latency, tag="", rtp=False, extra=()):
                           f"--latency={latency}", f"--frame-log={log}", "--stats", "--timeout=3", *extra]
                          + os.environ.get("QV_LATENCY_ARGS", "").split(),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(0.5)
+    # Sent once qv listens (its own RTP receiver binds after reading the SDP
+    # file; frames sent before would be lost and match nothing).
+    ts_frames.wait_bound(port)
     sent = send(frames, port, rtp)
     try:
         _, err = q.communicate(timeout=30)

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cmath>
 #include <cstdlib>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef QV_VERSION
@@ -192,6 +193,17 @@ int runPlay(const app::ParsedArgs &a) {
     }
     if (a.has("screenshot-dir")) o.screenshotDir = a.get("screenshot-dir");
     o.lowLatency = a.get("latency") == "low";
+    if (o.lowLatency && !o.input.empty() && !isLiveUrl(o.input)) {
+        // A file has no latency to cut: read ahead, shown as decoded it
+        // would run as fast as the decoder (and shed, its packets looking
+        // old). Pipes and FIFOs stay low: what comes through them is live.
+        struct stat st;
+        if (::stat(o.input.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+            log::warn("%s: --latency=low is for live sources and pipes; a file plays paced by its timestamps",
+                      o.input.c_str());
+            o.lowLatency = false;
+        }
+    }
     o.ownRtp = a.get("rtp") != "ffmpeg";
     o.timeoutNs = a.timeNs("timeout", 0);
     o.liveWindowNs = a.timeNs("live-window", o.liveWindowNs);

@@ -856,12 +856,14 @@ bool RtpSource::probe() {
             }
             // The frame rate from the next frames' timestamps (the SDP did
             // not say): the smallest step between them, over two frames, or
-            // three when the decoder said frames are reordered (the second
-            // in decode order is then a later picture). Waited for at most
-            // a second, once.
+            // the reordering depth + 2 when the decoder said frames are
+            // reordered (the frames after the keyframe in decode order are
+            // then later pictures first: with pyramid B-frames, I0 P4 B2
+            // b1, the step of one frame shows only in the fourth). Waited
+            // for at most a second, once.
             reorder = ctx->has_b_frames;
             if (st->avg_frame_rate.num <= 0) {
-                const int want = reorder > 0 ? 3 : 2;
+                const int want = reorder > 0 ? std::min(reorder, 8) + 2 : 2;
                 const int64_t until = monotonicNs() + 1000000000LL;
                 auto videoAt = [&](int k) { return readyStream_[(head_ + k) % kReady] == 0; };
                 auto videos = [&] {
@@ -880,6 +882,8 @@ bool RtpSource::probe() {
                 if (step > 0 && step < st->time_base.den) {
                     av_reduce(&st->avg_frame_rate.num, &st->avg_frame_rate.den, st->time_base.den, step, 1 << 30);
                     st->r_frame_rate = st->avg_frame_rate;
+                    log::info("%s: %.3f frames a second, from the timestamps (%d frames of reordering)", path_.c_str(),
+                              av_q2d(st->avg_frame_rate), reorder);
                 }
             }
             break;

@@ -80,6 +80,10 @@ bool DisplayStage::presentLow(FrameRef &fr, int64_t now, Head &h) {
 
 void DisplayStage::setLowLatency(bool low) {
     if (low == lowLatency_) return;
+    if (low && !opt_.input.empty() && !isLiveUrl(opt_.input) && !isPipeInput(opt_.input)) {
+        say("latency: low is for live sources and pipes");   // (a file has none to cut: see main.cpp)
+        return;
+    }
     lowLatency_ = low;
     showLatency_ = showLatency_ || low;
     // Back to normal: the clock starts again from the next frame (paced by

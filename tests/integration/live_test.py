@@ -770,6 +770,38 @@ try:
         check_own(label, q, out, err, ref, frames)
 
     own_rtp("sdp-h264-own", CLIP, h264_sdp, [])
+    # --latency=low on a regular file: one warning, and it plays paced by
+    # its timestamps (60 frames at 30 fps: 2 s; shown as decoded they
+    # would take a few ms). Only a lower bound: a loaded machine is slower.
+    t0 = time.monotonic()
+    p = subprocess.run([QV, CLIP, "--latency=low", "--display=null", "--no-audio", "--frames=60", "--stats"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    took = time.monotonic() - t0
+    check(p.returncode == 0 and "--latency=low is for live sources and pipes; a file plays paced by its timestamps"
+          in p.stderr and "presented 60" in p.stderr and took >= 1.5,
+          f"a file with --latency=low: one warning, paced by its timestamps ({took:.2f} s for 60 frames at 30 fps, "
+          f"rc {p.returncode})")
+    # The frame rate from the timestamps (no a=framerate) of a stream with
+    # pyramid B-frames (I0 P4 B2 b1 in decode order): 30, not 15.
+    pyr = os.path.join(tmp, "pyramid.ts")
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "3",
+                    "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-x264-params", "b-pyramid=normal", "-g", "30",
+                    "-pix_fmt", "yuv420p", pyr], check=True)
+    port = free_port()
+    path = os.path.join(tmp, "pyramid.sdp")
+    with open(path, "w") as f:
+        f.write(h264_sdp(port))
+    q = qv([path, "--latency=low", "--display=null", "--no-audio", "--frames=30", "-v", "--timeout=20"])
+    time.sleep(0.5)
+    snd = subprocess.Popen([FFMPEG, "-v", "error", "-re", "-stream_loop", "-1", "-i", pyr, "-c", "copy", "-f", "rtp",
+                            f"rtp://127.0.0.1:{port}?pkt_size=1200"], stdin=subprocess.DEVNULL)
+    senders.append(snd)
+    out, err = collect(q, 60)
+    stop(snd)
+    m = re.search(r"([\d.]+) frames a second, from the timestamps \((\d+) frames of reordering\)", err)
+    check(q.returncode == 0 and m and abs(float(m.group(1)) - 30) < 0.01 and int(m.group(2)) >= 2,
+          f"sdp, pyramid B-frames, no a=framerate: 30 frames a second from the timestamps "
+          f"({m.group(0) if m else None}, rc {q.returncode})")
     hevc = os.path.join(tmp, "hevc.ts")
     subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "2",
                     "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:bframes=0:keyint=15",

@@ -32,12 +32,55 @@ def frames_of(path):
 
 
 def free_port(kind=socket.SOCK_DGRAM):
-    """A free local port (UDP; kind=socket.SOCK_STREAM: TCP)."""
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    """A free local port (UDP; kind=socket.SOCK_STREAM: TCP). For UDP an
+    even one whose next port is free too: an RTP receiver binds RTCP there
+    (qv's own receiver, FFmpeg's rtp and sdp demuxers)."""
+    for _ in range(64):
+        s = socket.socket(socket.AF_INET, kind)
+        s.bind(("127.0.0.1", 0))
+        p = s.getsockname()[1]
+        if kind != socket.SOCK_DGRAM:
+            s.close()
+            return p
+        if p % 2 == 0 and p < 65535:
+            t = socket.socket(socket.AF_INET, kind)
+            try:
+                t.bind(("127.0.0.1", p + 1))
+                return p
+            except OSError:
+                pass
+            finally:
+                t.close()
+                s.close()
+        s.close()
+    raise RuntimeError("no free pair of UDP ports")
+
+
+def udp_bound(port):
+    """Whether some socket here holds UDP port `port` (a receiver listening),
+    from /proc/net/udp and udp6 (no bind of our own: that could take the
+    port from the receiver)."""
+    for name in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(name) as f:
+                next(f)
+                for line in f:
+                    local = line.split()[1]
+                    if int(local.rsplit(":", 1)[1], 16) == port:
+                        return True
+        except (OSError, StopIteration, ValueError, IndexError):
+            pass
+    return False
+
+
+def wait_bound(port, timeout=10.0):
+    """Until a receiver holds UDP `port`, at most `timeout` s; True if it does."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if udp_bound(port):
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def rtp_header(seq, ts90k, ssrc=0x71760001, pt=33, marker=False):
