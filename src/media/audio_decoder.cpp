@@ -67,6 +67,9 @@ bool AudioDecoder::setOutput(int rate, int channels, double speed) {
     speed_ = speed;
     const int inRate = std::max(1, static_cast<int>(std::lround(sampleRate() * speed)));
     m.swr = ff::makeResampler(m.dec.get(), inRate, rate, channels);
+    inRate_ = m.dec->sample_rate;
+    inChannels_ = ff::decoderChannels(m.dec.get());
+    inFormat_ = m.dec->sample_fmt;
     armed_ = false;
     if (!m.swr) log::warn("audio: cannot resample %s", m.desc.c_str());
     applyDrift();
@@ -138,6 +141,27 @@ bool AudioDecoder::receive(SampleSink &sink) {
                     av_frame_unref(m.frame);
                     return false;
                 }
+            }
+        }
+        if (m.frame->sample_rate != inRate_ || ff::frameChannels(m.frame) != inChannels_ || m.frame->format != inFormat_) {
+            // The stream is not what its parameters said (HE-AAC's rate and
+            // stereo found in the first frames, a sender's new format): the
+            // resampler made again, when the decoder says the same as its
+            // frames (it updates itself as it finds them).
+            const bool same = m.dec->sample_rate == m.frame->sample_rate &&
+                              ff::decoderChannels(m.dec.get()) == ff::frameChannels(m.frame) &&
+                              m.dec->sample_fmt == m.frame->format;
+            if (!same) {
+                ++errors_;
+                av_frame_unref(m.frame);
+                continue;
+            }
+            log::info("audio: the sound is %d Hz, %d channels: resampled from there", m.frame->sample_rate,
+                      ff::frameChannels(m.frame));
+            swr_free(&m.swr);
+            if (!setOutput(outRate_, outChannels_, speed_)) {
+                av_frame_unref(m.frame);
+                return true;
             }
         }
         const int maxOut = swr_get_out_samples(m.swr, m.frame->nb_samples);

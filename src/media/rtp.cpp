@@ -180,13 +180,10 @@ std::string sdpAudio(SdpAudio &a, const std::string &encoding, const std::string
         else if (strcasecmp(k, "constantduration") == 0) constantDuration = toInt(val, 0);
         else if (strcasecmp(k, "config") == 0) {
             a.config.clear();
-            for (size_t i = 0; i + 1 < val.size(); i += 2) {
-                const std::string byte = val.substr(i, 2);
-                char *end = nullptr;
-                const long v = std::strtol(byte.c_str(), &end, 16);
-                if (!end || *end) return "the AAC config is not hexadecimal";
-                a.config.push_back(static_cast<uint8_t>(v));
-            }
+            if (val.size() % 2 || val.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+                return "the AAC config is not hexadecimal";
+            for (size_t i = 0; i + 1 < val.size(); i += 2)
+                a.config.push_back(static_cast<uint8_t>(std::strtol(val.substr(i, 2).c_str(), nullptr, 16)));
         } else if ((strcasecmp(k, "ctsdeltalength") == 0 || strcasecmp(k, "dtsdeltalength") == 0 ||
                     strcasecmp(k, "randomaccessindication") == 0 || strcasecmp(k, "streamstateindication") == 0 ||
                     strcasecmp(k, "auxiliarydatasizelength") == 0 || strcasecmp(k, "constantsize") == 0) &&
@@ -197,9 +194,13 @@ std::string sdpAudio(SdpAudio &a, const std::string &encoding, const std::string
     if (!aacMode) return "mpeg4-generic sound that is not AAC-hbr or AAC-lbr";
     if (a.sizeLength <= 0 || a.sizeLength > 16 || a.indexLength > 8 || a.indexDeltaLength > 8)
         return "AAC without usable AU header sizes";
-    int channels = 0;
-    if (!parseAacConfig(a.config, channels, a.frameSamples)) return "AAC without a usable config";
-    if (constantDuration > 0) a.frameSamples = constantDuration;
+    int channels = 0, coreRate = 0;
+    if (!parseAacConfig(a.config, channels, a.frameSamples, &coreRate)) return "AAC without a usable config";
+    // An access unit lasts frameSamples at the core's rate, whatever the
+    // RTP clock (HE-AAC's is often the output rate, twice the core's).
+    a.auDuration = constantDuration > 0 ? constantDuration
+                                        : static_cast<int>(static_cast<int64_t>(a.frameSamples) * a.clockRate / coreRate);
+    if (a.auDuration <= 0) return "AAC without a usable config";
     if (channels > 0) a.channels = channels;
     return std::string();
 }
@@ -662,7 +663,7 @@ void RtpAudioDepacketizer::payloadAac(const RtpHeader &h, const uint8_t *p, size
             frag_.insert(frag_.end(), data, data + dataLen);
             if (frag_.size() == size && h.marker) {
                 fragActive_ = false;
-                RtpAudioFrame &f = add(h.timestamp, a_.frameSamples);
+                RtpAudioFrame &f = add(h.timestamp, a_.auDuration);
                 f.data.swap(frag_);
                 frag_.clear();
             }
@@ -690,7 +691,7 @@ void RtpAudioDepacketizer::payloadAac(const RtpHeader &h, const uint8_t *p, size
             ++n_.invalid;
             return;
         }
-        RtpAudioFrame &f = add(h.timestamp + index * static_cast<uint32_t>(a_.frameSamples), a_.frameSamples);
+        RtpAudioFrame &f = add(h.timestamp + index * static_cast<uint32_t>(a_.auDuration), a_.auDuration);
         f.data.assign(data + off, data + off + size);
         off += size;
     }
@@ -752,7 +753,8 @@ int opusPacketSamples(const uint8_t *p, size_t n) {
     return frames > 0 && total <= 5760 ? total : 0;   // at most 120 ms
 }
 
-bool parseAacConfig(const std::vector<uint8_t> &config, int &channels, int &frameSamples) {
+bool parseAacConfig(const std::vector<uint8_t> &config, int &channels, int &frameSamples, int *coreRate) {
+    static const int kRates[13] = {96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350};
     channels = 0;
     frameSamples = 1024;
     if (config.size() < 2) return false;
@@ -761,8 +763,12 @@ bool parseAacConfig(const std::vector<uint8_t> &config, int &channels, int &fram
     if (aot == 31) aot = 32 + br.get(6);
     if (aot == 0) return false;
     const uint32_t freqIndex = br.get(4);
-    if (freqIndex == 15) br.get(24);
+    int rate = 0;
+    if (freqIndex == 15) rate = static_cast<int>(br.get(24));
     else if (freqIndex > 12) return false;
+    else rate = kRates[freqIndex];
+    if (rate <= 0) return false;
+    if (coreRate) *coreRate = rate;
     channels = static_cast<int>(br.get(4));
     if (channels == 7) channels = 8;
     else if (channels > 7) channels = 0;
@@ -772,10 +778,15 @@ bool parseAacConfig(const std::vector<uint8_t> &config, int &channels, int &fram
         aot = br.get(5);
         if (aot == 31) aot = 32 + br.get(6);
     }
-    // GASpecificConfig: frameLengthFlag (AAC Main, LC, SSR, LTP, scalable, ER)
-    if ((aot >= 1 && aot <= 4) || aot == 6 || aot == 7 || aot == 17 || (aot >= 19 && aot <= 23))
-        if (br.has(1) && br.get(1)) frameSamples = 960;
-    return br.has(0);
+    // GASpecificConfig's frameLengthFlag (AAC Main, LC, SSR, LTP, scalable,
+    // ER), or ELDSpecificConfig's: a shorter frame. LD and ELD frames are
+    // half as long.
+    const bool ld = aot == 23 || aot == 39;
+    if ((aot >= 1 && aot <= 4) || aot == 6 || aot == 7 || aot == 17 || (aot >= 19 && aot <= 23) || aot == 39) {
+        const bool shortFrame = br.has(1) && br.get(1);
+        frameSamples = (shortFrame ? 960 : 1024) / (ld ? 2 : 1);
+    }
+    return br.pos <= br.bits;   // (not read past its end)
 }
 
 bool parseRtcpSenderReport(const uint8_t *p, size_t n, RtcpSenderReport &sr) {
@@ -804,9 +815,12 @@ std::vector<RtpInfoEntry> parseRtpInfo(const std::string &value) {
     std::vector<std::string> entries;
     size_t a = 0;
     for (;;) {
+        auto startsEntry = [&](size_t comma) {   // ", url=" (any case, spaces before it)
+            const size_t u = value.find_first_not_of(" \t", comma + 1);
+            return u != std::string::npos && strncasecmp(value.c_str() + u, "url=", 4) == 0;
+        };
         size_t b = value.find(',', a);
-        while (b != std::string::npos && trimText(value.substr(b + 1, 5)).compare(0, 4, "url=") != 0)
-            b = value.find(',', b + 1);
+        while (b != std::string::npos && !startsEntry(b)) b = value.find(',', b + 1);
         entries.push_back(value.substr(a, b == std::string::npos ? std::string::npos : b - a));
         if (b == std::string::npos) break;
         a = b + 1;
@@ -814,9 +828,9 @@ std::vector<RtpInfoEntry> parseRtpInfo(const std::string &value) {
     for (const std::string &e : entries) {
         RtpInfoEntry r;
         for (const std::string &f : split(e, ';')) {
-            if (f.compare(0, 4, "url=") == 0) {
+            if (strncasecmp(f.c_str(), "url=", 4) == 0) {
                 r.url = f.substr(4);
-            } else if (f.compare(0, 8, "rtptime=") == 0) {
+            } else if (strncasecmp(f.c_str(), "rtptime=", 8) == 0) {
                 char *end = nullptr;
                 const unsigned long long v = std::strtoull(f.c_str() + 8, &end, 10);
                 if (end && *end == 0 && f.size() > 8 && v <= 0xffffffffULL) {
@@ -830,11 +844,12 @@ std::vector<RtpInfoEntry> parseRtpInfo(const std::string &value) {
     return out;
 }
 
-void RtpAvSync::videoFirst(uint32_t ts, int64_t arrivalNs) {
+void RtpAvSync::videoFirst(uint32_t ts, int64_t arrivalNs, int64_t pts) {
     if (haveV_) return;
     haveV_ = true;
     vbase_ = ts;
     vArrNs_ = arrivalNs;
+    vpts0_ = pts;
 }
 
 void RtpAvSync::audioFirst(uint32_t ts, int64_t arrivalNs) {
@@ -859,27 +874,33 @@ void RtpAvSync::senderReport(bool audio, uint64_t ntp, uint32_t rtpTs) {
     (audio ? srRtpA_ : srRtpV_) = rtpTs;
 }
 
-RtpAvSync::Source RtpAvSync::offset(int64_t &units) const {
+RtpAvSync::Source RtpAvSync::offset(int64_t &units, bool *disbelieved) const {
+    if (disbelieved) *disbelieved = false;
     if (!haveV_ || !haveA_ || vrate_ <= 0 || arate_ <= 0) return None;
     // An audio timestamp A0 (counted from the sound's first packet) that
-    // falls at video time V0 (seconds from the video's first unit).
-    double v0 = 0;
-    int64_t a0 = 0;
-    Source src;
+    // falls at video time V0 (seconds on the picture's time line).
+    const double base = static_cast<double>(vpts0_) / vrate_;
+    auto toUnits = [&](double v0, int64_t a0) {
+        return static_cast<int64_t>(v0 * arate_ + (v0 >= 0 ? 0.5 : -0.5)) - a0;
+    };
+    const int64_t byArrival = toUnits(base + static_cast<double>(aArrNs_ - vArrNs_) / 1e9, 0);
+    Source src = Arrival;
+    units = byArrival;
     if (haveInfo_) {
-        v0 = static_cast<int32_t>(infoV_ - vbase_) / static_cast<double>(vrate_);
-        a0 = static_cast<int32_t>(infoA_ - abase_);
+        units = toUnits(base + static_cast<int32_t>(infoV_ - vbase_) / static_cast<double>(vrate_),
+                        static_cast<int32_t>(infoA_ - abase_));
         src = RtpInfo;
     } else if (haveSrV_ && haveSrA_) {
         const double ntpDiff = static_cast<double>(static_cast<int64_t>(srNtpA_ - srNtpV_)) / 4294967296.0;
-        v0 = static_cast<int32_t>(srRtpV_ - vbase_) / static_cast<double>(vrate_) + ntpDiff;
-        a0 = static_cast<int32_t>(srRtpA_ - abase_);
+        units = toUnits(base + static_cast<int32_t>(srRtpV_ - vbase_) / static_cast<double>(vrate_) + ntpDiff,
+                        static_cast<int32_t>(srRtpA_ - abase_));
         src = SenderReports;
-    } else {
-        v0 = static_cast<double>(aArrNs_ - vArrNs_) / 1e9;
+    }
+    if (src != Arrival && std::llabs(units - byArrival) > 2LL * arate_) {
+        if (disbelieved) *disbelieved = true;
+        units = byArrival;
         src = Arrival;
     }
-    units = static_cast<int64_t>(v0 * arate_ + (v0 >= 0 ? 0.5 : -0.5)) - a0;
     return src;
 }
 

@@ -78,7 +78,7 @@ Result<void> RtpSource::makeStream() {
     case RtpAudioCodec::L16: ap->codec_id = AV_CODEC_ID_PCM_S16BE; break;
     case RtpAudioCodec::Aac:
         ap->codec_id = AV_CODEC_ID_AAC;
-        ap->frame_size = a.frameSamples;
+        ap->frame_size = a.frameSamples;   // (the decoder's; its output rate may be twice the core's)
         extra = a.config;
         break;
     case RtpAudioCodec::Opus:
@@ -155,14 +155,17 @@ Result<std::unique_ptr<RtpSource>> RtpSource::open(const std::string &path, cons
     std::unique_ptr<RtpSource> s(new RtpSource(v, interrupt));
     s->path_ = path;
     s->startAudio();
-    auto r = s->makeStream();
     // (RTCP on the port after each, unless that is the other's RTP port)
     const bool sound = s->adepack_ != nullptr;
-    if (r) r = s->listen(v.address, v.port, s->fd_, s->rtcpFd_, !sound || v.audio.port != v.port + 1);
-    if (r && sound) r = s->listen(v.audio.address, v.audio.port, s->aFd_, s->aRtcpFd_, v.audio.port + 1 != v.port);
+    auto r = s->listen(v.address, v.port, s->fd_, s->rtcpFd_, !sound || v.audio.port != v.port + 1);
+    if (r && sound) {
+        auto a = s->listen(v.audio.address, v.audio.port, s->aFd_, s->aRtcpFd_, v.audio.port + 1 != v.port);
+        if (!a) s->dropAudio(a.error().message.c_str());
+    }
+    if (r) r = s->makeStream();
     if (!r) return r.takeError();
     log::info("%s: receiving its RTP session on port %d (%s, frames end on the marker bit)%s", path.c_str(), v.port,
-              v.codec == RtpCodec::H264 ? "H.264" : "HEVC", audioText(v.audio).c_str());
+              v.codec == RtpCodec::H264 ? "H.264" : "HEVC", audioText(s->sdp_.audio).c_str());
     if (!s->probe()) return Error::make(ErrorKind::Open, "interrupted", "rtp(" + path + ")");
     return s;
 }
@@ -272,9 +275,20 @@ Result<std::unique_ptr<RtpSource>> RtpSource::openRtsp(const std::string &url,
     log::info("%s: qv's RTSP client, %s over %s (frames end on the marker bit)%s", u.url.c_str(),
               v.codec == RtpCodec::H264 ? "H.264" : "HEVC",
               tcp ? "TCP (interleaved)" : ("UDP port " + std::to_string(port)).c_str(),
-              s->adepack_ ? audioText(v.audio).c_str() : "");
+              audioText(s->sdp_.audio).c_str());
     if (!s->probe()) return Error::make(ErrorKind::Open, "interrupted", "rtsp(" + u.url + ")");
     return s;
+}
+
+void RtpSource::dropAudio(const char *why) {
+    log::warn("%s: the sound cannot be received (%s); the picture plays without it", path_.c_str(), why);
+    for (int *fd : {&aFd_, &aRtcpFd_})
+        if (*fd >= 0) {
+            ::close(*fd);
+            *fd = -1;
+        }
+    adepack_.reset();
+    sdp_.audio = SdpAudio{};
 }
 
 Result<void> RtpSource::setupAudio(const std::string &base, bool tcp) {
@@ -288,27 +302,29 @@ Result<void> RtpSource::setupAudio(const std::string &base, bool tcp) {
         socklen_t len = sizeof peer;
         ::getpeername(ctl_, reinterpret_cast<sockaddr *>(&peer), &len);
         auto r = bindUdpPair(peer.ss_family == AF_INET6 ? AF_INET6 : AF_INET, port, aFd_, aRtcpFd_);
-        if (!r) return r;
+        if (!r) {
+            dropAudio(r.error().message.c_str());
+            return {};
+        }
         transport = "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" + std::to_string(port + 1) + "\r\n";
     }
     RtspResponse resp;
     auto r = request("SETUP", resolveControl(base, sdp_.audio.control), transport, resp);
     if (!r) {
-        // The picture alone, rather than nothing.
-        log::warn("%s: the sound's SETUP failed (%s); the picture plays without it", path_.c_str(),
-                  r.error().message.c_str());
-        for (int *fd : {&aFd_, &aRtcpFd_})
-            if (*fd >= 0) {
-                ::close(*fd);
-                *fd = -1;
-            }
-        sdp_.audio = SdpAudio{};
+        if (interrupt_ && interrupt_->load(std::memory_order_relaxed)) return r;
+        // The picture alone, rather than nothing (the session goes on: a
+        // refused SETUP leaves the connection as it was).
+        dropAudio(("its SETUP: " + r.error().message).c_str());
         return {};
     }
     if (tcp) {
         const std::string *t = resp.header("Transport");
         const int ch = t ? transportParam(*t, "interleaved") : -1;
         audioChannel_ = ch >= 0 ? ch : rtpChannel_ + 2;
+        if (audioChannel_ == rtpChannel_ || audioChannel_ == rtpChannel_ + 1 || audioChannel_ + 1 == rtpChannel_) {
+            dropAudio("the server gave it the picture's interleaved channels");
+            return {};
+        }
     }
     startAudio();
     return {};
@@ -638,7 +654,7 @@ Result<void> RtpSource::listen(const std::string &address, int portNumber, int &
 
 AVPacket *RtpSource::slot(int stream, int64_t now) {
     if (count_ == kReady) {   // not taken: cannot happen (next() takes before receiving more)
-        ++broken_;
+        if (stream == 0) ++broken_;
         return nullptr;
     }
     const int i = (head_ + count_) % kReady;
@@ -661,9 +677,17 @@ void RtpSource::queue(const RtpAccessUnit &au, int64_t now) {
         haveBase_ = true;
         lastTs_ = au.timestamp;
         sync_.videoFirst(au.timestamp, now);
+        haveBaseSsrc_[0] = depack_.ssrc(baseSsrc_[0]);
+        if (adepack_) takeReports();
     }
-    unwrapped_ += static_cast<int32_t>(au.timestamp - lastTs_);
+    const int32_t step = static_cast<int32_t>(au.timestamp - lastTs_);
+    const bool restarted = depack_.counters().restarts != vRestarts_ || step < -sdp_.clockRate / 2 ||
+                           step > 10LL * sdp_.clockRate;
+    vRestarts_ = depack_.counters().restarts;
+    unwrapped_ += step;
     lastTs_ = au.timestamp;
+    lastVideoNs_ = now;
+    if (restarted && adepack_) lineUpAgain();
     // Until a keyframe with its parameter sets (in band, or the SDP's),
     // nothing can be decoded.
     if (!keySeen_) {
@@ -688,11 +712,37 @@ void RtpSource::queue(const RtpAccessUnit &au, int64_t now) {
     ++count_;
 }
 
+void RtpSource::lineUpAgain() {
+    sync_ = RtpAvSync(sdp_.clockRate, sdp_.audio.clockRate);
+    if (haveBase_) sync_.videoFirst(lastTs_, lastVideoNs_, unwrapped_);
+    haveBaseSsrc_[0] = haveBase_ && depack_.ssrc(baseSsrc_[0]);
+    aHaveBase_ = false;
+    haveBaseSsrc_[1] = false;
+    takeReports();
+    if (syncSrc_ != RtpAvSync::None)
+        log::info("%s: a sender started again: the sound is lined up with the picture anew", path_.c_str());
+    syncSrc_ = RtpAvSync::None;
+}
+
 void RtpSource::queueAudio(const RtpAudioFrame &f, int64_t now) {
+    const int rate = sdp_.audio.clockRate;
+    if (aHaveBase_) {
+        const int32_t step = static_cast<int32_t>(f.timestamp - aLastTs_);
+        if (adepack_->counters().restarts != aRestarts_ || step < -rate / 2 || step > 10LL * rate) lineUpAgain();
+    }
+    aRestarts_ = adepack_->counters().restarts;
     if (!aHaveBase_) {
+        // Its base is lined up against the latest video unit: not while the
+        // picture is away (a sender restarting sends its sound first; the
+        // picture's timeline is then folded over the gap). Frames until
+        // a video unit came within 250 ms are dropped.
+        if (!haveBase_ || now - lastVideoNs_ > 250000000LL) return;
         aHaveBase_ = true;
         aLastTs_ = f.timestamp;
+        aUnwrapped_ = 0;
         sync_.audioFirst(f.timestamp, now);
+        haveBaseSsrc_[1] = adepack_->ssrc(baseSsrc_[1]);
+        takeReports();
     }
     aUnwrapped_ += static_cast<int32_t>(f.timestamp - aLastTs_);
     aLastTs_ = f.timestamp;
@@ -700,23 +750,36 @@ void RtpSource::queueAudio(const RtpAudioFrame &f, int64_t now) {
     // nothing would be shown with it.
     if (!keySeen_ || f.data.empty()) return;
     int64_t units = 0;
-    const RtpAvSync::Source src = sync_.offset(units);
+    bool disbelieved = false;
+    const RtpAvSync::Source src = sync_.offset(units, &disbelieved);
     if (src == RtpAvSync::None) return;
+    if (disbelieved && !disbelieved_) {
+        disbelieved_ = true;
+        log::info("%s: the sender's timestamps put the sound over 2 s away from when it comes; lined up by its arrival",
+                  path_.c_str());
+    }
     if (src != syncSrc_) {
         static const char *const kHow[] = {"", "by the arrival of their first packets", "by RTCP sender reports",
                                            "by RTSP's RTP-Info"};
-        if (syncSrc_ == RtpAvSync::None)
+        const double moveMs = (units - syncUnits_) * 1000.0 / rate;
+        // A better source that comes later moves the sound (a skip or an
+        // overlap heard once) only when it says more than a packet's worth.
+        const int64_t keep = std::max<int64_t>(f.samples, rate / 50);
+        if (syncSrc_ == RtpAvSync::None) {
             log::info("%s: the sound lined up with the picture %s", path_.c_str(), kHow[src]);
-        else
-            log::info("%s: the sound lined up with the picture %s (moved %+.1f ms)", path_.c_str(), kHow[src],
-                      (units - syncUnits_) * 1000.0 / sdp_.audio.clockRate);
+            syncUnits_ = units;
+        } else if (std::llabs(units - syncUnits_) > keep) {
+            log::info("%s: the sound lined up with the picture %s (moved %+.1f ms)", path_.c_str(), kHow[src], moveMs);
+            syncUnits_ = units;
+        } else {
+            log::info("%s: %s agree with the sound's place within %.1f ms: kept", path_.c_str(), kHow[src] + 3, moveMs);
+        }
         syncSrc_ = src;
-        syncUnits_ = units;
     }
     AVPacket *p = slot(1, now);
     if (!p || av_new_packet(p, static_cast<int>(f.data.size())) < 0) return;
     std::memcpy(p->data, f.data.data(), f.data.size());
-    p->pts = p->dts = aUnwrapped_ + units;
+    p->pts = p->dts = aUnwrapped_ + syncUnits_;
     p->duration = f.samples;
     p->stream_index = 1;
     p->flags |= AV_PKT_FLAG_KEY;
@@ -725,7 +788,18 @@ void RtpSource::queueAudio(const RtpAudioFrame &f, int64_t now) {
 
 void RtpSource::rtcp(const uint8_t *p, size_t n, bool audio) {
     RtcpSenderReport sr;
-    if (parseRtcpSenderReport(p, n, sr)) sync_.senderReport(audio, sr.ntp, sr.rtpTs);
+    if (!parseRtcpSenderReport(p, n, sr)) return;
+    // Only the sender's of the stream now received (a report can come
+    // before its first packet: taken then).
+    lastSr_[audio] = sr;
+    haveLastSr_[audio] = true;
+    takeReports();
+}
+
+void RtpSource::takeReports() {
+    for (int k = 0; k < 2; ++k)
+        if (haveLastSr_[k] && haveBaseSsrc_[k] && lastSr_[k].ssrc == baseSsrc_[k])
+            sync_.senderReport(k == 1, lastSr_[k].ntp, lastSr_[k].rtpTs);   // (the first of each counts)
 }
 
 void RtpSource::readRtcp(int fd, bool audio) {

@@ -112,10 +112,26 @@ private:
     std::unique_ptr<RtpAudioDepacketizer> adepack_;
     RtpAvSync sync_{90000, 48000};
     RtpAvSync::Source syncSrc_ = RtpAvSync::None;
-    int64_t syncUnits_ = 0;
+    int64_t syncUnits_ = 0;      // the offset in use (RtpAvSync's)
+    bool disbelieved_ = false;   // said once
     bool aHaveBase_ = false;
     uint32_t aLastTs_ = 0;
     int64_t aUnwrapped_ = 0;
+    int64_t lastVideoNs_ = 0;                  // when the latest video unit came
+    int64_t vRestarts_ = 0, aRestarts_ = 0;    // the depacketizers' restarts seen
+    // The latest sender report per stream (a restarted sender reports
+    // before its first packet: taken when that SSRC's packets come).
+    RtcpSenderReport lastSr_[2];
+    bool haveLastSr_[2] = {false, false};
+    // The SSRC of each stream when its base was taken: only its sender's
+    // reports line the sound up (never one of a sender gone).
+    uint32_t baseSsrc_[2] = {0, 0};
+    bool haveBaseSsrc_[2] = {false, false};
+    void takeReports();
+    // A sender started again (a new SSRC, its numbers or clock): the
+    // sound lined up anew, by arrival against the running video pts.
+    void lineUpAgain();
+    void dropAudio(const char *why);   // the picture alone from here (a sound that cannot be set up)
     std::vector<uint8_t> buf_;
     bool haveBase_ = false, keySeen_ = false;
     uint32_t lastTs_ = 0;

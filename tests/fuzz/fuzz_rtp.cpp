@@ -67,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (void)parseRtcpSenderReport(data, size, sr);
         int channels = 0, frame = 0;
         if (parseAacConfig(std::vector<uint8_t>(data, data + size), channels, frame))
-            QV_FUZZ_CHECK(channels >= 0 && channels <= 8 && (frame == 960 || frame == 1024));
+            QV_FUZZ_CHECK(channels >= 0 && channels <= 8 && (frame == 960 || frame == 1024 || frame == 480 || frame == 512));
         QV_FUZZ_CHECK(opusPacketSamples(data, size) >= 0 && opusPacketSamples(data, size) <= 5760);
         return 0;
     }

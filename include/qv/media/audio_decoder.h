@@ -66,6 +66,9 @@ private:
     double speed_ = 1.0;
     double drift_ = 1.0;
     bool armed_ = false;   // the resampler compensates (drift_ != 1, or was)
+    // What the resampler was made for (the decoder's rate, channels and
+    // sample format then): frames of another make it again.
+    int inRate_ = 0, inChannels_ = 0, inFormat_ = -1;
     int64_t nextPts_ = INT64_MIN;
     int64_t errors_ = 0;
     int64_t durationNs_ = 0;

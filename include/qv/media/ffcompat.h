@@ -169,6 +169,14 @@ inline SwrContext *makeResampler(const AVCodecContext *dec, int inRate, int outR
     return swr;
 }
 
+inline int frameChannels(const AVFrame *f) {
+#if QV_FF_CH_LAYOUT
+    return f->ch_layout.nb_channels;
+#else
+    return f->channels;
+#endif
+}
+
 inline int decoderChannels(const AVCodecContext *dec) {
 #if QV_FF_CH_LAYOUT
     return dec->ch_layout.nb_channels;

@@ -30,9 +30,12 @@ struct SdpAudio {
     int channels = 1;
     std::string control;         // RTSP: its track URL, maybe relative
     // AAC (RFC 3640): the AU headers' field widths in bits, the samples
-    // per access unit, and the AudioSpecificConfig (the decoder's extradata).
+    // per access unit (at the config's core rate), how far apart access
+    // units are in the RTP clock, and the AudioSpecificConfig (the
+    // decoder's extradata).
     int sizeLength = 0, indexLength = 0, indexDeltaLength = 0;
     int frameSamples = 1024;
+    int auDuration = 1024;
     std::vector<uint8_t> config;
 };
 
@@ -106,6 +109,11 @@ public:
         Restart,   // a new SSRC, or the numbers started again (counted)
     };
     Verdict next(uint32_t ssrc, uint16_t seq, RtpCounters &n);
+    // The sender's SSRC, once a packet came.
+    bool ssrc(uint32_t &s) const {
+        s = ssrc_;
+        return haveSsrc_;
+    }
 
 private:
     static constexpr uint16_t kMaxMisorder = 100;
@@ -125,6 +133,7 @@ public:
     int push(const uint8_t *pkt, size_t size);
     const RtpAccessUnit &unit(int i) const { return done_[i]; }
     const RtpCounters &counters() const { return n_; }
+    bool ssrc(uint32_t &s) const { return seq_.ssrc(s); }
 
 private:
     void nal(const uint8_t *p, size_t n);   // a whole NAL unit into cur_
@@ -171,6 +180,7 @@ public:
     int push(const uint8_t *pkt, size_t size);
     const RtpAudioFrame &frame(int i) const { return frames_[static_cast<size_t>(i)]; }
     const RtpCounters &counters() const { return n_; }
+    bool ssrc(uint32_t &s) const { return seq_.ssrc(s); }
 
 private:
     RtpAudioFrame &add(uint32_t ts, int samples);
@@ -194,8 +204,9 @@ private:
 int opusPacketSamples(const uint8_t *p, size_t n);
 
 // AudioSpecificConfig (ISO 14496-3 1.6.2.1): the channels (0 when the
-// config does not say) and the samples per frame (960 or 1024).
-bool parseAacConfig(const std::vector<uint8_t> &config, int &channels, int &frameSamples);
+// config does not say), the samples per frame of the core (1024 or 960; LD
+// and ELD 512 or 480) and the core's sampling rate.
+bool parseAacConfig(const std::vector<uint8_t> &config, int &channels, int &frameSamples, int *coreRate = nullptr);
 
 // An RTCP sender report (RFC 3550 6.4.1): the sender's wall clock (NTP,
 // 32.32 fixed point) at an RTP timestamp.
@@ -220,23 +231,30 @@ std::vector<RtpInfoEntry> parseRtpInfo(const std::string &value);
 // at the first video unit received). From the best of: RTSP's RTP-Info
 // (both streams' timestamps at the same instant), the two streams' first
 // RTCP sender reports (their timestamps against one wall clock), and the
-// arrival of their first packets.
+// arrival of their first packets. A source that puts the sound more than
+// 2 s from where the arrival does is not believed (a camera's stale
+// RTP-Info, a report without a clock): the arrival then.
 class RtpAvSync {
 public:
     enum Source : uint8_t { None, Arrival, SenderReports, RtpInfo };
     RtpAvSync(int videoRate, int audioRate) : vrate_(videoRate), arate_(audioRate) {}
-    void videoFirst(uint32_t ts, int64_t arrivalNs);   // the video's first unit (its pts 0)
+    // The video unit the time line is counted from: its timestamp, arrival
+    // and pts (in the video clock; 0 for the first one, the running pts
+    // when lining up again after a sender restarted).
+    void videoFirst(uint32_t ts, int64_t arrivalNs, int64_t pts = 0);
     void audioFirst(uint32_t ts, int64_t arrivalNs);   // the sound's first packet (its base)
     void rtpInfo(uint32_t videoTs, uint32_t audioTs);
     void senderReport(bool audio, uint64_t ntp, uint32_t rtpTs);
     // The sound's pts (in its clock rate) = its timestamp counted from its
     // first packet + offset. None until both first packets came.
-    Source offset(int64_t &units) const;
+    // *disbelieved: a better source was set aside for the arrival.
+    Source offset(int64_t &units, bool *disbelieved = nullptr) const;
 
 private:
     int vrate_, arate_;
     bool haveV_ = false, haveA_ = false, haveInfo_ = false, haveSrV_ = false, haveSrA_ = false;
     uint32_t vbase_ = 0, abase_ = 0, infoV_ = 0, infoA_ = 0, srRtpV_ = 0, srRtpA_ = 0;
+    int64_t vpts0_ = 0;
     int64_t vArrNs_ = 0, aArrNs_ = 0;
     uint64_t srNtpV_ = 0, srNtpA_ = 0;
 };

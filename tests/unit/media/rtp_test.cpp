@@ -178,6 +178,14 @@ TEST_CASE("SDP: the sound beside the video") {
               "AAC without usable AU header sizes (--no-audio leaves it aside)");
         CHECK(parseSdpVideo(aac + "mode=AAC-hbr;sizelength=13;config=11\r\n", v) ==
               "AAC without a usable config (--no-audio leaves it aside)");
+        CHECK(parseSdpVideo(aac + "mode=AAC-hbr;sizelength=13;config=-119\r\n", v) ==
+              "the AAC config is not hexadecimal (--no-audio leaves it aside)");
+        // HE-AAC: a 24 kHz core in a 48 kHz RTP clock: access units 2048 apart.
+        CHECK(parseSdpVideo(aac + "mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=2B2310\r\n", v) == "");
+        CHECK(v.audio.frameSamples == 1024);
+        CHECK(v.audio.auDuration == 2048);
+        CHECK(parseSdpVideo(aac + "mode=AAC-hbr;sizelength=13;config=1190;constantDuration=960\r\n", v) == "");
+        CHECK(v.audio.auDuration == 960);
     }
     SUBCASE("the first m=audio is the one") {
         CHECK(parseSdpVideo(h264 + "m=audio 5006 RTP/AVP 0\r\nm=audio 5008 RTP/AVP 97\r\na=rtpmap:97 opus/48000/2\r\n", v) == "");
@@ -197,8 +205,18 @@ TEST_CASE("AAC config, Opus table of contents") {
     CHECK(frame == 960);
     CHECK(parseAacConfig({0x2b, 0x92, 0x08, 0x00}, ch, frame));   // HE-AAC (SBR) 24 kHz core, 2 ch
     CHECK(ch == 2);
+    int core = 0;
+    CHECK(parseAacConfig({0x11, 0x90}, ch, frame, &core));
+    CHECK(core == 48000);
+    CHECK(parseAacConfig({0x2b, 0x23, 0x10}, ch, frame, &core));   // SBR: 24 kHz core, 48 kHz out
+    CHECK(core == 24000);
+    CHECK(frame == 1024);
+    CHECK(parseAacConfig({0xb9, 0x88}, ch, frame, &core));   // AAC-LD, 48 kHz, 1 ch: 512 samples
+    CHECK(frame == 512);
+    CHECK(ch == 1);
     CHECK_FALSE(parseAacConfig({0x11}, ch, frame));
-    CHECK_FALSE(parseAacConfig({0x17, 0x90}, ch, frame));   // sampling index 14: reserved
+    CHECK_FALSE(parseAacConfig({0x17, 0x10}, ch, frame));   // sampling index 14: reserved
+    CHECK_FALSE(parseAacConfig({0x17, 0x90}, ch, frame));   // index 15: a 24-bit rate that is not there
     const uint8_t celt20[] = {0xfc}, silk60x2[] = {0x19 | 0x01 << 0}, code3[] = {0xfb, 0x03}, bad[] = {0xfb, 0x3f};
     CHECK(opusPacketSamples(celt20, 1) == 960);       // config 31: CELT 20 ms, one frame
     CHECK(opusPacketSamples(silk60x2, 1) == 2 * 2880);   // config 3: SILK 60 ms, two frames
@@ -257,6 +275,7 @@ TEST_CASE("sound: PCM, Opus and AAC depacketized") {
     a.indexLength = 3;
     a.indexDeltaLength = 3;
     a.frameSamples = 1024;
+    a.auDuration = 1024;
     auto auHeader = [](size_t size) {   // 13 bits size, 3 bits index (0)
         return Bytes{static_cast<uint8_t>(size >> 5), static_cast<uint8_t>((size & 0x1f) << 3)};
     };
@@ -334,6 +353,10 @@ TEST_CASE("RTCP sender reports and RTSP's RTP-Info") {
     CHECK(e[0].haveRtptime);
     CHECK(e[0].rtptime == 1503337913u);
     CHECK(e[1].rtptime == 4294967295u);
+    const auto cased = parseRtpInfo("URL=rtsp://h/s/1;RTPTIME=5,  Url=rtsp://h/s/2;rtptime=6");
+    REQUIRE(cased.size() == 2);
+    CHECK(cased[0].rtptime == 5);
+    CHECK(cased[1].url == "rtsp://h/s/2");
     const auto odd = parseRtpInfo("url=trackID=1;seq=5, url=rtsp://h/a,b/trackID=2;rtptime=7");
     REQUIRE(odd.size() == 2);
     CHECK_FALSE(odd[0].haveRtptime);
@@ -365,6 +388,30 @@ TEST_CASE("the sound on the picture's time line") {
         // Audio 48000 (from its first) is at wall 10.5 = video time 0.1 + 0.5 = 0.6 s:
         // pts = 48000 + u = 0.6 * 48000.
         CHECK(48000 + u == 28800);
+    }
+    SUBCASE("lined up again after a restart: against the running video pts") {
+        RtpAvSync s(90000, 48000);
+        s.videoFirst(123, 7000000000LL, 90000);   // this unit is at 1.0 s on the picture's time line
+        s.audioFirst(5, 7100000000LL);
+        REQUIRE(s.offset(u) == RtpAvSync::Arrival);
+        CHECK(u == 52800);   // 1.1 s
+    }
+    SUBCASE("a source over 2 s away from the arrival is not believed") {
+        RtpAvSync s(90000, 48000);
+        s.videoFirst(0, 0);
+        s.audioFirst(0, 0);
+        s.rtpInfo(0, 48000 * 3);   // the sound's first packet 3 s before the picture's
+        bool disbelieved = false;
+        REQUIRE(s.offset(u, &disbelieved) == RtpAvSync::Arrival);
+        CHECK(disbelieved);
+        CHECK(u == 0);
+        RtpAvSync t(90000, 48000);
+        t.videoFirst(0, 0);
+        t.audioFirst(0, 0);
+        t.rtpInfo(0, 48000);   // 1 s: believed
+        REQUIRE(t.offset(u, &disbelieved) == RtpAvSync::RtpInfo);
+        CHECK_FALSE(disbelieved);
+        CHECK(u == -48000);
     }
     SUBCASE("by RTP-Info: the timestamps of one instant") {
         RtpAvSync s(90000, 44100);
