@@ -687,7 +687,7 @@ void RtpSource::queue(const RtpAccessUnit &au, int64_t now) {
     unwrapped_ += step;
     lastTs_ = au.timestamp;
     lastVideoNs_ = now;
-    if (restarted && adepack_) lineUpAgain();
+    if (restarted && adepack_) lineUpAgain(now);
     // Until a keyframe with its parameter sets (in band, or the SDP's),
     // nothing can be decoded.
     if (!keySeen_) {
@@ -712,11 +712,12 @@ void RtpSource::queue(const RtpAccessUnit &au, int64_t now) {
     ++count_;
 }
 
-void RtpSource::lineUpAgain() {
+void RtpSource::lineUpAgain(int64_t now) {
     sync_ = RtpAvSync(sdp_.clockRate, sdp_.audio.clockRate);
     if (haveBase_) sync_.videoFirst(lastTs_, lastVideoNs_, unwrapped_);
     haveBaseSsrc_[0] = haveBase_ && depack_.ssrc(baseSsrc_[0]);
     aHaveBase_ = false;
+    aWaitSinceNs_ = now;
     haveBaseSsrc_[1] = false;
     takeReports();
     if (syncSrc_ != RtpAvSync::None)
@@ -728,15 +729,17 @@ void RtpSource::queueAudio(const RtpAudioFrame &f, int64_t now) {
     const int rate = sdp_.audio.clockRate;
     if (aHaveBase_) {
         const int32_t step = static_cast<int32_t>(f.timestamp - aLastTs_);
-        if (adepack_->counters().restarts != aRestarts_ || step < -rate / 2 || step > 10LL * rate) lineUpAgain();
+        if (adepack_->counters().restarts != aRestarts_ || step < -rate / 2 || step > 10LL * rate) lineUpAgain(now);
     }
     aRestarts_ = adepack_->counters().restarts;
     if (!aHaveBase_) {
-        // Its base is lined up against the latest video unit: not while the
-        // picture is away (a sender restarting sends its sound first; the
-        // picture's timeline is then folded over the gap). Frames until
-        // a video unit came within 250 ms are dropped.
-        if (!haveBase_ || now - lastVideoNs_ > 250000000LL) return;
+        // Its base is lined up against the latest video unit: one that came
+        // since the sound started again (a restarting sender's sound comes
+        // before its picture, whose time line the demuxer then folds over
+        // the gap: lined up against the old picture, the new sound would
+        // land after where the new picture puts it), and within 250 ms.
+        // Frames until then are dropped.
+        if (!haveBase_ || lastVideoNs_ < aWaitSinceNs_ || now - lastVideoNs_ > 250000000LL) return;
         aHaveBase_ = true;
         aLastTs_ = f.timestamp;
         aUnwrapped_ = 0;

@@ -130,7 +130,8 @@ private:
     void takeReports();
     // A sender started again (a new SSRC, its numbers or clock): the
     // sound lined up anew, by arrival against the running video pts.
-    void lineUpAgain();
+    void lineUpAgain(int64_t now);
+    int64_t aWaitSinceNs_ = 0;   // the sound's new base waits for a video unit that came after this
     void dropAudio(const char *why);   // the picture alone from here (a sound that cannot be set up)
     std::vector<uint8_t> buf_;
     bool haveBase_ = false, keySeen_ = false;
