@@ -216,19 +216,10 @@ Result<std::unique_ptr<RtpSource>> RtpSource::openRtsp(const std::string &url,
     const std::string base = cb ? *cb : u.url;
     const std::string track = resolveControl(base, v.control);
     s->playUrl_ = v.sessionControl.empty() ? base : resolveControl(base, v.sessionControl);
-    std::string transport;
     int port = 0;
-    if (tcp) {
-        transport = "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n";
-    } else {
-        sockaddr_storage peer{};
-        socklen_t len = sizeof peer;
-        ::getpeername(s->ctl_, reinterpret_cast<sockaddr *>(&peer), &len);
-        r = s->bindUdpPair(peer.ss_family == AF_INET6 ? AF_INET6 : AF_INET, port, s->fd_, s->rtcpFd_);
-        if (!r) return r.takeError();
-        transport = "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" + std::to_string(port + 1) + "\r\n";
-    }
-    r = s->request("SETUP", track, transport, resp);
+    auto transport = s->transportHeader(tcp, 0, s->fd_, s->rtcpFd_, port);
+    if (!transport) return transport.takeError();
+    r = s->request("SETUP", track, transport.value(), resp);
     if (!r) return r.takeError();
     const std::string *sess = resp.header("Session");
     if (!sess) return Error::make(ErrorKind::Open, "the SETUP answer has no session", "rtsp(" + u.url + ")");
@@ -280,6 +271,19 @@ Result<std::unique_ptr<RtpSource>> RtpSource::openRtsp(const std::string &url,
     return s;
 }
 
+Result<std::string> RtpSource::transportHeader(bool tcp, int channel, int &rtp, int &rtcp, int &port) {
+    if (tcp)
+        return "Transport: RTP/AVP/TCP;unicast;interleaved=" + std::to_string(channel) + "-" + std::to_string(channel + 1) +
+               "\r\n";
+    // UDP: a port pair of the control connection's address family.
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    ::getpeername(ctl_, reinterpret_cast<sockaddr *>(&peer), &len);
+    auto r = bindUdpPair(peer.ss_family == AF_INET6 ? AF_INET6 : AF_INET, port, rtp, rtcp);
+    if (!r) return r.takeError();
+    return "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" + std::to_string(port + 1) + "\r\n";
+}
+
 void RtpSource::dropAudio(const char *why) {
     log::warn("%s: the sound cannot be received (%s); the picture plays without it", path_.c_str(), why);
     for (int *fd : {&aFd_, &aRtcpFd_})
@@ -292,24 +296,14 @@ void RtpSource::dropAudio(const char *why) {
 }
 
 Result<void> RtpSource::setupAudio(const std::string &base, bool tcp) {
-    std::string transport;
     int port = 0;
-    if (tcp) {
-        const int ch = rtpChannel_ + 2;
-        transport = "Transport: RTP/AVP/TCP;unicast;interleaved=" + std::to_string(ch) + "-" + std::to_string(ch + 1) + "\r\n";
-    } else {
-        sockaddr_storage peer{};
-        socklen_t len = sizeof peer;
-        ::getpeername(ctl_, reinterpret_cast<sockaddr *>(&peer), &len);
-        auto r = bindUdpPair(peer.ss_family == AF_INET6 ? AF_INET6 : AF_INET, port, aFd_, aRtcpFd_);
-        if (!r) {
-            dropAudio(r.error().message.c_str());
-            return {};
-        }
-        transport = "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" + std::to_string(port + 1) + "\r\n";
+    auto transport = transportHeader(tcp, rtpChannel_ + 2, aFd_, aRtcpFd_, port);
+    if (!transport) {
+        dropAudio(transport.error().message.c_str());
+        return {};
     }
     RtspResponse resp;
-    auto r = request("SETUP", resolveControl(base, sdp_.audio.control), transport, resp);
+    auto r = request("SETUP", resolveControl(base, sdp_.audio.control), transport.value(), resp);
     if (!r) {
         if (interrupt_ && interrupt_->load(std::memory_order_relaxed)) return r;
         // The picture alone, rather than nothing (the session goes on: a

@@ -79,6 +79,9 @@ private:
     void keepAlive(int64_t now);
     Result<void> bindUdpPair(int family, int &port, int &rtp, int &rtcp);
     Result<void> setupAudio(const std::string &base, bool tcp);
+    // A SETUP's Transport header: interleaved channel and channel + 1 over
+    // TCP, or a UDP port pair bound here (rtp, rtcp, port).
+    Result<std::string> transportHeader(bool tcp, int channel, int &rtp, int &rtcp, int &port);
     void readRtcp(int fd, bool audio);
     void rtcp(const uint8_t *p, size_t n, bool audio);
     void closeAll();
