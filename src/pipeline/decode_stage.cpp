@@ -63,6 +63,7 @@ void DecodeStage::run() {
     IndexView trickIdx;
     int64_t trickShown = -1, trickAsked = -1, trickSeekNs = 0, trickLeadNs = 0;
     double trickSpeed = 0;   // the clock's speed trickShown was walked at
+    int64_t trickTurned = -1;   // the keyframe on screen when one trick speed became another
     int64_t loopWall = INT64_MIN;   // --loop: the clock anchor of the pass that ended
     // Sleeps on the control waiter (a seek, quit and every published clock
     // notify it) until timeoutNs (-1: none), unless changed() already says
@@ -92,7 +93,7 @@ void DecodeStage::run() {
                 landing = req.exact ? Landing::toTime(req.targetNs) : Landing{};
             }
             background = req.background;
-            trickShown = trickAsked = -1;
+            trickShown = trickAsked = trickTurned = -1;
             sh_.stats.busyNs[kDecode] += monotonicNs() - t0;
             shed.interrupt();
             ended = false;
@@ -108,7 +109,10 @@ void DecodeStage::run() {
         const ClockState clk = sh_.clock.load();
         if (clk.speed != trickSpeed) {
             // Another speed or direction (or none): the walk starts afresh
-            // from the clock, not from a keyframe shown before.
+            // from the clock, not from a keyframe shown before. Turned from
+            // one trick speed to another (r, }): if the clock's keyframe is
+            // the one on screen, it is not decoded and shown a second time.
+            trickTurned = isTrickSpeed(trickSpeed) && isTrickSpeed(clk.speed) ? trickShown : -1;
             trickShown = -1;
             trickSpeed = clk.speed;
         }
@@ -123,6 +127,12 @@ void DecodeStage::run() {
                 if (!trickIdx.get()) trickIdx.set(idx);
                 const int64_t now = monotonicNs();
                 const TrickStep st = trickStep(trickIdx, clk, now, trickLeadNs, trickShown);
+                if (st.kind == TrickStep::Kind::Show && st.key == trickTurned) {
+                    trickShown = trickTurned;
+                    trickTurned = -1;
+                    continue;
+                }
+                trickTurned = -1;
                 if (st.kind == TrickStep::Kind::Show) {
                     if (trickShown >= 0) {
                         // Keyframes the clock passed while one was decoded: counted, never shown late.
