@@ -53,7 +53,7 @@ class AudioStage final : public AudioPlayer, public SampleSink {
 public:
     AudioStage(std::unique_ptr<AudioDecoder> dec, PacketQueue *q, std::unique_ptr<AudioOutput> out, const AudioOptions &o)
         : dec_(std::move(dec)), q_(q), out_(std::move(out)), delayNs_(o.delayNs), measure_(o.measureBacklog && dec_),
-          speed_(o.speed), guard_(o.driftGuard) {
+          speed_(o.speed), guard_(o.driftGuard, o.catchUpAboveNs) {
         volume_ = std::clamp(o.volume, 0, 150);
         out_->setVolume(volume_);
         hist_.resize(kHistory);
@@ -67,7 +67,10 @@ public:
         while (o.leadBlocks > 0 && out_->freeBlocks().size() > static_cast<size_t>(o.leadBlocks) &&
                out_->freeBlocks().tryPop(b))
             ++parked_;
-        if (parked_) desc_ += ", lead " + std::to_string(o.leadBlocks) + " blocks";
+        if (parked_) {
+            leadBlocks_ = o.leadBlocks;
+            desc_ += ", lead " + std::to_string(o.leadBlocks) + " blocks";
+        }
         if (measure_) report_.guarded = o.driftGuard;
         thread_ = std::thread([this] { run(); });
     }
@@ -179,7 +182,15 @@ private:
         const PacketRef &last = slot(histEnd_ - 1);
         if (last.ptsNs == INT64_MIN) return;
         const int64_t backlog = last.ptsNs + last.durationNs + (q_ ? q_->durationNs() : 0) - heardAt(s, now);
+        if (parked_) {
+            // The least backlog this output allows: the blocks it may hold
+            // ahead, the device's latency, and a margin (catch-up's floor).
+            const int64_t frames = static_cast<int64_t>(leadBlocks_) * AudioBlock::kFrames;
+            guard_.setFloorNs(frames * 1000000000 / out_->format().rate + s.latencyNs + kFloorMarginNs);
+        }
         const double rate = guard_.sample(now, backlog);
+        // Catch-up: the excess is left out of the sound decoded next.
+        if (const int64_t skip = guard_.takeSkipNs()) skipNs_ += skip;
         // (The decoder's compensation lasts a second of output: renewed
         // every half second while it is not 1.)
         if (rate != drift_ || (rate != 1.0 && now >= renewNs_)) {
@@ -195,6 +206,8 @@ private:
         report_.minRate = guard_.minRate();
         report_.maxRate = guard_.maxRate();
         report_.learnt = guard_.learnt();
+        report_.skips = guard_.skips();
+        report_.skippedNs = guard_.skippedNs();
     }
 
     // Takes what the queue has into the history (never blocks).
@@ -232,6 +245,7 @@ private:
 
     void handle(const Request &r) {
         guard_.reset();   // a new start: the backlog's target is learnt again
+        skipNs_ = 0;
         if (dec_ && drift_ != 1.0) dec_->setDrift(drift_ = 1.0);
         running_ = false;
         waiting_ = false;
@@ -296,6 +310,10 @@ private:
         const int ch = out_->format().channels;
         const double speed = cur_.speed * drift_;   // stream time a sample stands for, the drift guard's rate in it
         const double nsPerFrame = 1e9 * speed / out_->format().rate;
+        if (skipNs_ > 0 && trimBefore_ == INT64_MIN) {
+            trimBefore_ = pts + skipNs_;   // (a block that does not continue begins after the gap)
+            skipNs_ = 0;
+        }
         if (trimBefore_ != INT64_MIN) {
             const int64_t skip = static_cast<int64_t>(std::ceil((trimBefore_ - pts) / nsPerFrame));
             if (skip >= frames) return !changed();
@@ -416,6 +434,8 @@ private:
     bool started_ = false, paused_ = true, muted_ = false;
     int volume_ = 100;
     int parked_ = 0;   // blocks kept out of use (AudioOptions::leadBlocks)
+    int leadBlocks_ = 0;   // the blocks in use, when some are parked
+    static constexpr int64_t kFloorMarginNs = 30000000;
 
     // qv-audio
     uint32_t handledSeq_ = 0;
@@ -432,6 +452,7 @@ private:
     std::vector<float> tone_;
     DriftGuard guard_;
     double drift_ = 1.0;                          // the rate the decoder plays at
+    int64_t skipNs_ = 0;                          // the drift guard's catch-up, to leave out next
     int64_t nextGuardNs_ = 0, renewNs_ = 0;
 };
 

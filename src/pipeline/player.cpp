@@ -128,6 +128,7 @@ public:
         const bool liveInput = isLiveUrl(opt_.input);
         ao.measureBacklog = liveInput || opt_.driftGuard == 1;
         ao.driftGuard = opt_.driftGuard == 1 || (opt_.driftGuard < 0 && liveInput);
+        ao.catchUpAboveNs = opt_.lowLatency ? kLowCatchUpNs : 0;
         std::string why;
         if (wantAudio && demux && demux->hasAudio()) {
             auto dec = AudioDecoder::open(*demux);
@@ -421,6 +422,9 @@ void Player::printStats(const std::string &title, int64_t bytes) const {
                          "now, %+.2f%% .. %+.2f%%\n",
                          dr.guarded ? "on" : "off (measured only)", dr.levelNs / 1e6, dr.targetNs / 1e6, dr.learnt,
                          (dr.rate - 1) * 100, (dr.minRate - 1) * 100, (dr.maxRate - 1) * 100);
+        if (dr.measured && dr.guarded && opt_.lowLatency)
+            std::fprintf(stderr, "  catch-up: %d times, %.0f ms of sound left out (over %.0f ms above the target)\n",
+                         dr.skips, dr.skippedNs / 1e6, kLowCatchUpNs / 1e6);
         if (!d.empty())
             std::fprintf(stderr, "  A-V: median %.1f ms, 99th percentile %.1f ms, over %zu frames\n", med / 1e6, p99 / 1e6,
                          d.size());

@@ -26,7 +26,14 @@ struct AudioOptions {
     // by playing a fraction of a percent faster or slower (DriftGuard).
     bool measureBacklog = false;
     bool driftGuard = false;
+    // With the guard, sound above its learnt backlog by more than this is
+    // left out at once (DriftGuard's catch-up; 0: never). --latency=low.
+    int64_t catchUpAboveNs = 0;
 };
+
+// --latency=low's catch-up: 50 ms over the learnt backlog (a little over two
+// 20 ms packets; what a 0.5% rate cannot bring back within ten seconds).
+constexpr int64_t kLowCatchUpNs = 50000000;
 
 // What the drift guard saw, for --stats (zeros when it did not run).
 struct DriftReport {
@@ -34,6 +41,8 @@ struct DriftReport {
     int64_t targetNs = 0, levelNs = 0;   // the backlog's target and its level now
     double rate = 1.0, minRate = 1.0, maxRate = 1.0;
     int learnt = 0;
+    int skips = 0;            // catch-ups (--latency=low)
+    int64_t skippedNs = 0;    // the sound they left out
 };
 
 class AudioPlayer {

@@ -4,6 +4,8 @@
 #include "qv/audio/audio_clock.h"
 #include "qv/audio/drift_guard.h"
 
+#include <algorithm>
+#include <utility>
 #include <vector>
 
 using namespace qv;
@@ -53,26 +55,43 @@ TEST_CASE("median and 99th percentile") {
 // of packets arriving every 100 ms. Simulated in steps of 10 ms.
 namespace {
 struct DriftRun {
-    double finalErrMs = 0, maxRate = 1, minRate = 1;
-    int learnt = 0;
+    double finalErrMs = 0, finalLevelMs = 0, maxRate = 1, minRate = 1, maxErrMs = 0;
+    int learnt = 0, skips = 0;
 };
-DriftRun simulate(bool enabled, double fast, double seconds, int64_t jumpAtNs = -1) {
-    DriftGuard g(enabled);
+DriftRun simulate(bool enabled, double fast, double seconds, int64_t jumpAtNs = -1, int64_t catchUpNs = 0,
+                  int64_t floorNs = 0, double startBacklogNs = 80e6) {
+    DriftGuard g(enabled, catchUpNs);
+    g.setFloorNs(floorNs);
+    DriftRun r;
     g.reset();
-    double backlogNs = 80e6;   // heard -> newest received, with the packet in flight
+    double backlogNs = startBacklogNs;   // heard -> newest received, with the packet in flight
     double rate = 1.0;
     const int64_t step = 10000000;
+    std::vector<std::pair<int64_t, int64_t>> pendingSkips;   // (when it takes effect, how much)
     for (int64_t t = 0; t < static_cast<int64_t>(seconds * 1e9); t += step) {
         backlogNs += (fast - (rate - 1.0)) * static_cast<double>(step);
         if (t == jumpAtNs) backlogNs += 5e9;   // the sender restarted its timestamps
         const double saw = static_cast<double>(t % 100000000);   // a packet every 100 ms
         rate = g.sample(1000000000 + t, static_cast<int64_t>(backlogNs + saw));
+        // The audio stage leaves the excess out: the backlog drops by it
+        // once the blocks queued before (100 ms here) have played.
+        if (const int64_t skip = g.takeSkipNs()) pendingSkips.push_back({t + 100000000, skip});
+        for (auto it = pendingSkips.begin(); it != pendingSkips.end();) {
+            if (it->first <= t) {
+                backlogNs -= static_cast<double>(it->second);
+                it = pendingSkips.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (g.learned()) r.maxErrMs = std::max(r.maxErrMs, static_cast<double>(g.levelNs() - g.targetNs()) / 1e6);
     }
-    DriftRun r;
     r.finalErrMs = static_cast<double>(g.levelNs() - g.targetNs()) / 1e6;
+    r.finalLevelMs = static_cast<double>(g.levelNs()) / 1e6;
     r.maxRate = g.maxRate();
     r.minRate = g.minRate();
     r.learnt = g.learnt();
+    r.skips = g.skips();
     return r;
 }
 } // namespace
@@ -109,4 +128,38 @@ TEST_CASE("drift guard: nothing is corrected while learning; a jump learns the t
     CHECK(j.learnt == 2);
     CHECK(j.finalErrMs < 5);
     CHECK(j.finalErrMs > -5);
+}
+
+TEST_CASE("drift guard catch-up (--latency=low): a sound card too slow for the rate has the excess left out") {
+    // A card 2% slow (SDL's disk writer on a loaded machine): past the
+    // 0.5% the rate can give, the level climbs; each time it is over 50 ms
+    // above the target the excess is dropped, at most once per window.
+    const DriftRun up = simulate(true, 0.02, 30, -1, 50000000);
+    CHECK(up.skips >= 3);
+    CHECK(up.maxErrMs < 50 + 0.015 * 2000 + 5);   // the threshold, plus what builds up in one window
+    CHECK(up.finalErrMs < 85);
+    const DriftRun none = simulate(true, 0.02, 30);
+    CHECK(none.skips == 0);
+    CHECK(none.finalErrMs > 300);
+    // Within what the rate can hold: never.
+    CHECK(simulate(true, 0.004, 60, -1, 50000000).skips == 0);
+    // Off (measured only): never either.
+    CHECK(simulate(false, 0.02, 30, -1, 50000000).skips == 0);
+}
+
+TEST_CASE("drift guard catch-up: a sound that began late is cut to the output's floor, then held there") {
+    // Begun 300 ms behind (the least the queue allows: 135 ms): cut once
+    // when the level is learnt, the target learnt again from what is left.
+    const DriftRun late = simulate(true, 0.0, 20, -1, 50000000, 135000000, 300e6);
+    CHECK(late.skips == 1);
+    CHECK(late.finalLevelMs < 140);
+    CHECK(late.finalLevelMs > 130);
+    CHECK(late.finalErrMs > -5);
+    CHECK(late.finalErrMs < 5);
+    // Within the floor and its margin: left alone.
+    const DriftRun near = simulate(true, 0.0, 20, -1, 50000000, 135000000, 170e6);
+    CHECK(near.skips == 0);
+    CHECK(near.finalLevelMs > 165);
+    // Without catch-up the late start stays.
+    CHECK(simulate(true, 0.0, 20, -1, 0, 135000000, 300e6).finalLevelMs > 295);
 }
