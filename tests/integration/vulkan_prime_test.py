@@ -169,9 +169,12 @@ for name, what in RUNS:
     bad = [l for l in err.splitlines() if re.search(r"validation (error|warning)|validation layer reported", l)]
     # The validation layer on the dma-buf paths (Mesa 25); Debian's Mesa
     # takes the upload path, checked with it by the vulkan suite.
-    check(read(name + ".rc") == "0" and driver in err and not bad and (name == "deb" or "validation on" in err),
-          f"{what}: paused on frame 5, a step forward and one back, quit: exit {read(name + '.rc')}"
-          f"{'' if name == 'deb' else ', validation on: nothing from it ' + str(bad[:2])}")
+    if not check(read(name + ".rc") == "0" and driver in err and not bad and (name == "deb" or "validation on" in err),
+                 f"{what}: paused on frame 5, a step forward and one back, quit: exit {read(name + '.rc')}"
+                 f"{'' if name == 'deb' else ', validation on: nothing from it ' + str(bad[:2])}"):
+        # What qv said, and when the run started and showed (VM uptime).
+        print(f"--- {name}: the last lines qv wrote ---\n" + "\n".join(err.splitlines()[-15:]))
+        print(f"--- times ---\n{read('times.txt')}")
     kept = re.search(r"decoder: h264 \(hwdec h264\), hardware frames \d+, kept on the GPU (\d+)", err)
     kept = int(kept.group(1)) if kept else -1
     for n in ("5", "6", "back5", "fwd6"):

@@ -156,7 +156,15 @@ public:
         if (!swapchain_) return false;
         VkSemaphore sem = acquired_[nextAcquire_ % acquired_.size()];
         uint32_t index = 0;
-        VkResult r = vkAcquireNextImageKHR(ctx.device, swapchain_, 1000000000ull, sem, VK_NULL_HANDLE, &index);
+        // A second at a time, 10 s in all: a software device (lavapipe) on a
+        // loaded machine, or in an emulated VM, can take over a second to
+        // give an image back; only a swapchain that gives none in 10 s is
+        // stuck (seen in CI: Mesa 22.3's lavapipe in the QEMU VM).
+        VkResult r = VK_TIMEOUT;
+        for (int tries = 0; tries < 10 && (r == VK_TIMEOUT || r == VK_NOT_READY); ++tries) {
+            r = vkAcquireNextImageKHR(ctx.device, swapchain_, 1000000000ull, sem, VK_NULL_HANDLE, &index);
+            if ((r == VK_TIMEOUT || r == VK_NOT_READY) && tries == 0) log::info("vulkan: the swapchain is slow to give an image back");
+        }
         if (r == VK_ERROR_OUT_OF_DATE_KHR) return false;
         if (r != VK_SUCCESS && r != VK_SUBOPTIMAL_KHR) return vkFail("vkAcquireNextImageKHR", r);
         ++nextAcquire_;

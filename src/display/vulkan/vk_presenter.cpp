@@ -12,7 +12,12 @@ extern "C" {
 namespace qv::vk {
 
 namespace {
-constexpr uint64_t kFenceTimeoutNs = 5000000000ull;   // a frame the GPU has not finished in 5 s: it hangs
+// A frame the GPU has not finished in 5 s: it hangs. A CPU device
+// (lavapipe) compiles shader variants at the first draws and shares the
+// cores with everything else; on a loaded machine, or in an emulated VM,
+// a frame can legitimately take that long: a minute for it.
+constexpr uint64_t kFenceTimeoutNs = 5000000000ull;
+constexpr uint64_t kCpuFenceTimeoutNs = 60000000000ull;
 constexpr uint64_t kPresentWaitNs = 100000000ull;     // longer than any refresh period
 } // namespace
 
@@ -22,6 +27,8 @@ Presenter::~Presenter() {
     uploader_.reset();   // the staging memory: every frame came home (Player::releaseFrames)
     ctx_.reset();
 }
+
+uint64_t Presenter::fenceTimeoutNs() const { return ctx_ && ctx_->isCpu() ? kCpuFenceTimeoutNs : kFenceTimeoutNs; }
 
 Error Presenter::fail(const std::string &what, VkResult r) {
     if (r == VK_ERROR_DEVICE_LOST) {
@@ -199,7 +206,7 @@ Result<void> Presenter::drawOnce(const AVFrame *upload, Presented &outcome) {
     if (t.present) {
         auto p = out_->present(*ctx_, t, presentId_);
         if (!p) {
-            vkWaitForFences(ctx_->device, 1, &fence_, VK_TRUE, kFenceTimeoutNs);
+            vkWaitForFences(ctx_->device, 1, &fence_, VK_TRUE, fenceTimeoutNs());
             if (p.error().native == VK_ERROR_DEVICE_LOST) lost_ = true;
             return p.takeError();
         }
@@ -211,10 +218,12 @@ Result<void> Presenter::drawOnce(const AVFrame *upload, Presented &outcome) {
         shown = monotonicNs();
         presentTimes_ = true;
     }
-    r = vkWaitForFences(ctx_->device, 1, &fence_, VK_TRUE, kFenceTimeoutNs);
+    r = vkWaitForFences(ctx_->device, 1, &fence_, VK_TRUE, fenceTimeoutNs());
     if (r == VK_TIMEOUT) {
         lost_ = true;
-        return Error::make(ErrorKind::Display, "vulkan: the GPU did not finish a frame in 5 s (hung); the picture stops here");
+        return Error::make(ErrorKind::Display, fenceTimeoutNs() == kFenceTimeoutNs
+                                                   ? "vulkan: the GPU did not finish a frame in 5 s (hung); the picture stops here"
+                                                   : "vulkan: the device did not finish a frame in 60 s (hung); the picture stops here");
     }
     if (r != VK_SUCCESS) return fail("vkWaitForFences", r);
     const int64_t fenceSeen = monotonicNs();
@@ -396,7 +405,7 @@ Result<void> Presenter::readBack(std::vector<uint8_t> &rgb, int &w, int &h) {
     if (r != VK_SUCCESS) return fail("vkEndCommandBuffer", r);
     vkResetFences(d, 1, &fence_);
     if (auto s = submit(VK_NULL_HANDLE, VK_NULL_HANDLE); !s) return s;
-    r = vkWaitForFences(d, 1, &fence_, VK_TRUE, kFenceTimeoutNs);
+    r = vkWaitForFences(d, 1, &fence_, VK_TRUE, fenceTimeoutNs());
     if (r != VK_SUCCESS) return fail("vkWaitForFences (read-back)", r);
     if (!rbCoherent_) {
         VkMappedMemoryRange mr{};

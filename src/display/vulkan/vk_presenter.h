@@ -81,6 +81,7 @@ private:
     Result<void> submit(VkSemaphore wait, VkSemaphore signal);
     Error fail(const std::string &what, VkResult r);
     Result<void> checkValidation();
+    uint64_t fenceTimeoutNs() const;
     Rect pictureRect(VkExtent2D e) const;
 
     std::unique_ptr<Output> out_;
