@@ -103,7 +103,7 @@ void WritebackTap::committed() {
 bool WritebackTap::collect(int64_t ordinal) {
     if (!conn_) return false;
     bool composed = false;
-    for (int waited = 0; waited < 700 && !composed; waited += 20) {
+    for (int waited = 0; waited < 2000 && !composed; waited += 20) {   // (an emulated VM on a loaded machine: flips 0.9 s apart seen)
         std::vector<struct pollfd> p;
         for (int f : fences_) p.push_back({f, POLLIN, 0});
         poll(p.data(), p.size(), 20);   // a fence: some composition is done; else 20 ms
