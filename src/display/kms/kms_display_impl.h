@@ -267,17 +267,7 @@ public:
         }
         if (!flipPending_) pendingShown();   // shown at once (SetCrtc, or no event to wait for)
         if (wbTap_.active()) {   // test only: the composed picture, read back
-            waitFlip(1000);
-            bool got = wbTap_.collect(fr.info.ordinal);
-            for (int i = 0; i < 3 && !got; ++i) {   // a lost job: commit the same buffer again
-                if (commit(*b, false, false, f->colorspace, f->color_range, f->height) == 0) {
-                    flipPending_ = true;
-                    wbTap_.committed();
-                    waitFlip(1000);
-                }
-                got = wbTap_.collect(fr.info.ordinal);
-            }
-            if (!got) log::warn("kms: writeback: no picture for frame %lld", static_cast<long long>(fr.info.ordinal));
+            collectWriteback(fr.info.ordinal, [&] { return commit(*b, false, false, f->colorspace, f->color_range, f->height); });
         }
         if (!status_.empty()) statusTty_.show(status_);
         return Shown::Yes;
@@ -387,6 +377,22 @@ private:
         }
     }
     void waitFlip(int timeoutMs);
+    // Test only (QV_TEST_KMS_WRITEBACK): after the flip, the composed
+    // picture of frame `ordinal` read back; a lost job (vkms) is committed
+    // again, up to 3 times (recommit: the same picture, 0 when it went through).
+    template <class Recommit> void collectWriteback(int64_t ordinal, Recommit recommit) {
+        waitFlip(1000);
+        bool got = wbTap_.collect(ordinal);
+        for (int i = 0; i < 3 && !got; ++i) {
+            if (recommit() == 0) {
+                flipPending_ = true;
+                wbTap_.committed();
+                waitFlip(1000);
+            }
+            got = wbTap_.collect(ordinal);
+        }
+        if (!got) log::warn("kms: writeback: no picture for frame %lld", static_cast<long long>(ordinal));
+    }
 
     DisplayOptions opt_;
     StreamSpec spec_;

@@ -29,17 +29,7 @@ Result<Shown> KmsDisplay::presentPrime(const FrameRef &fr) {
     crtc_.arm();
     wbTap_.committed();
     if (wbTap_.active()) {
-        waitFlip(1000);
-        bool got = wbTap_.collect(fr.info.ordinal);
-        for (int i = 0; i < 3 && !got; ++i) {   // a lost job: commit the same picture again
-            if (commitScanout(o, false, false, pf.colorspace, pf.range, pf.height) == 0) {
-                flipPending_ = true;
-                wbTap_.committed();
-                waitFlip(1000);
-            }
-            got = wbTap_.collect(fr.info.ordinal);
-        }
-        if (!got) log::warn("kms: writeback: no picture for frame %lld", static_cast<long long>(fr.info.ordinal));
+        collectWriteback(fr.info.ordinal, [&] { return commitScanout(o, false, false, pf.colorspace, pf.range, pf.height); });
     }
     if (!status_.empty()) statusTty_.show(status_);
     return Shown::Yes;
