@@ -19,6 +19,10 @@ constexpr uint32_t kP010 = primeFourcc('P', '0', '1', '0');
 
 bool isPrimeFrame(const AVFrame *f) { return f && f->format == AV_PIX_FMT_DRM_PRIME && f->data[0]; }
 
+bool isHwSurfaceFrame(const AVFrame *f) {
+    return f && f->hw_frames_ctx && f->data[0] && (f->format == AV_PIX_FMT_CUDA || f->format == AV_PIX_FMT_VULKAN);
+}
+
 bool composePrimeLayers(const PrimeLayer *layers, int count, PrimeFrame &out, std::string &why) {
     out.planes = 0;
     if (count == 1) {

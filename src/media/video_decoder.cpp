@@ -7,6 +7,7 @@
 #include "qv/core/log.h"
 #include "qv/media/demuxer.h"
 #include "qv/media/live_window.h"
+#include "qv/media/prime.h"
 #include "qv/media/ts_math.h"
 #include "qv/sync/clock.h"
 
@@ -267,6 +268,10 @@ bool VideoDecoder::takeFrame(FrameRef &out) {
 bool VideoDecoder::keepFrame(AVFrame *raw, AVFrame *f) {
     Impl &m = *impl_;
     std::string why;
+    if (opt_.hwdec.keepHwFrames && isHwSurfaceFrame(raw)) {
+        av_frame_move_ref(f, raw);   // the vulkan display copies it onto its device
+        return true;
+    }
     if (raw->hw_frames_ctx || raw->format == AV_PIX_FMT_DRM_PRIME) {
         if (keepAsPrime(raw, f, why)) return true;
         // This hwcontext cannot export its surfaces: every frame comes down.

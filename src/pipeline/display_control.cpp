@@ -397,7 +397,7 @@ void DisplayStage::cacheFrame(FrameRef &&f) {
     f.wire.reset();
     // A hardware decoder's surface (DRM PRIME) is not held: the decoder has
     // few; a step back to it decodes the frame again in software.
-    if (!f.info.ordinalExact || !index_.get() || isPrimeFrame(f.frame.get())) {
+    if (!f.info.ordinalExact || !index_.get() || isKeptFrame(f.frame.get())) {
         recycle(f);
         return;
     }

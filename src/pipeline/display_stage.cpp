@@ -33,7 +33,7 @@ DisplayStage::DisplayStage(DisplayStageDeps d)
     caps_ = display_.caps();
     // A hardware decoder's dma-bufs straight onto the screen's plane, when
     // nothing else (a mirror) needs their pixels.
-    sh_.primeDirect.store(caps_.primeFrames && tee_.empty(), std::memory_order_release);
+    sh_.primeDirect.store((caps_.primeFrames || caps_.hwFrames) && tee_.empty(), std::memory_order_release);
     paused_ = opt_.startPaused;
     stepPending_ = opt_.startPaused;
     nav_.setLive(liveWindow_ != nullptr || isLiveUrl(opt_.input) || isPipeInput(opt_.input));
@@ -80,7 +80,7 @@ void DisplayStage::configureDisplay() {
     if (auto r = tee_.configure(spec_, target_); !r) return fail(r.takeError());
     sh_.sink.store(display_.frameSink(), std::memory_order_release);
     // Some displays know only once open whether they take dma-bufs (vulkan).
-    sh_.primeDirect.store(display_.caps().primeFrames && tee_.empty() && !sh_.primeRefused.load(std::memory_order_acquire),
+    sh_.primeDirect.store((display_.caps().primeFrames || display_.caps().hwFrames) && tee_.empty() && !sh_.primeRefused.load(std::memory_order_acquire),
                           std::memory_order_release);
     sh_.target.store(packTarget(target_), std::memory_order_release);
     sh_.configured.store(true, std::memory_order_release);
@@ -135,7 +135,7 @@ bool DisplayStage::presentFrame(FrameRef &fr, int64_t now, int64_t deadline, boo
         int64_t apos = 0;
         if (audio_->position(now, apos)) avDiffs_.push_back(fr.info.ptsNs - apos);
     }
-    if (isPrimeFrame(fr.frame.get()) && sh_.primeRefused.load(std::memory_order_relaxed)) {
+    if (isKeptFrame(fr.frame.get()) && sh_.primeRefused.load(std::memory_order_relaxed)) {
         refusePrime(fr, now, step);   // one still on its way when the display refused them
         return true;
     }

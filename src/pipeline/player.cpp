@@ -166,7 +166,9 @@ public:
             // decoder's pool grows by what the pipeline may hold at once:
             // the two links, a frame in each stage's hands, the one on the
             // screen and the one leaving it.
-            if (display_->caps().primeFrames && tee_->empty()) o.hwdec.keepSurfaces = static_cast<int>(2 * kLinkCapacity) + 6;
+            const DisplayCaps caps = display_->caps();
+            if ((caps.primeFrames || caps.hwFrames) && tee_->empty()) o.hwdec.keepSurfaces = static_cast<int>(2 * kLinkCapacity) + 6;
+            o.hwdec.keepHwFrames = caps.hwFrames;
             auto dec = VideoDecoder::open(*demux, o);
             if (!dec) {
                 display_.reset();

@@ -67,8 +67,10 @@ void ScaleStage::run() {
                 continue;
             }
             const ScaleTarget t = unpackTarget(sh_.target.load(std::memory_order_acquire));
-            // DRM PRIME frames pass as they are where the display puts them on a plane.
-            const bool prime = isPrimeFrame(fr->frame.get());
+            // DRM PRIME frames pass as they are where the display puts them on
+            // a plane or samples them; CUDA and Vulkan frames where it takes
+            // them through FFmpeg (the vulkan display).
+            const bool prime = isKeptFrame(fr->frame.get());
             const bool direct = prime && sh_.primeDirect.load(std::memory_order_acquire);
             if (prime && !direct) {
                 // Made while the display took dma-bufs, which it has since

@@ -165,16 +165,45 @@ no_validation(err, "headless demo")
 
 s = Session([CLIP, "--display=vulkan", "--vk-surface=headless", "--pause", "--start-frame=5"], base_env)
 img, iw, ih = s.shot()
+uploaded = {5: img}
 worst, rmse = diff(img, iw, 0, 0, reference(5), W, H) if (iw, ih) == (W, H) else (255, 255.0)
 check((iw, ih) == (W, H) and worst <= 3,
       f"headless 1:1, frame 5 read back (IPC screenshot, {iw}x{ih}) against zimg: max {worst}, rmse {rmse:.2f}")
 s.cmd("frame-back-step")
 img, iw, ih = s.shot()
+uploaded[4] = img
 worst, _ = diff(img, iw, 0, 0, reference(4), W, H) if (iw, ih) == (W, H) else (255, 0)
 check(worst <= 3, f"headless: a step back shows frame 4 (max {worst})")
 rc, err = s.end()
 check(rc == 0, f"headless session: exit {rc}")
 no_validation(err, "headless session")
+
+# The path CUDA frames take (FFmpeg's Vulkan hwcontext over qv's own device,
+# the frame's images sampled in place), with software frames uploaded by
+# FFmpeg standing in for NVDEC's (QV_TEST_VKFRAMES=1): the same picture as
+# qv's own upload, to the byte, paused, stepped back and forward.
+ffenv = dict(base_env, QV_TEST_VKFRAMES="1")
+s = Session([CLIP, "--display=vulkan", "--vk-surface=headless", "--pause", "--start-frame=5", "-v"], ffenv)
+shots = {5: s.shot()[0]}
+s.cmd("frame-back-step")
+shots[4] = s.shot()[0]
+s.cmd("frame-step")
+shots["fwd5"] = s.shot()[0]
+rc, err = s.end()
+check(rc == 0 and "through FFmpeg's Vulkan hwcontext on this device" in err,
+      f"FFmpeg's Vulkan frames: qv says which path (exit {rc}) {[l for l in err.splitlines() if 'FFmpeg' in l][:1]}")
+check(shots[5] == uploaded[5] and shots[4] == uploaded[4] and shots[5] != b"" and shots[5] != shots[4],
+      "FFmpeg's Vulkan frames: frames 5 and 4 (a step back) identical to qv's own upload")
+check(shots["fwd5"] == uploaded[5], "FFmpeg's Vulkan frames: a step forward from 4 shows frame 5 again, identical")
+m = re.search(r"FFmpeg's frames: (\d+) copied onto this device", err)
+check(m is not None and int(m.group(1)) >= 3, f"FFmpeg's Vulkan frames: counted ({m and m.group(0)})")
+no_validation(err, "FFmpeg's Vulkan frames")
+rc, out, err = run([QV, clip("h264-10bit.mkv"), "--display=vulkan", "--vk-surface=headless", "--no-audio", "--frames=30",
+                    "-v"], env=ffenv, timeout=120)
+m = re.search(r"FFmpeg's frames: (\d+) copied onto this device", err)
+check(rc == 0 and m is not None and int(m.group(1)) >= 25 and "yuv420p10le" in err,
+      f"FFmpeg's Vulkan frames, 10-bit: played, exit {rc} ({m and m.group(0)})")
+no_validation(err, "FFmpeg's Vulkan frames, 10-bit")
 
 # Letterboxed and downscaled: 4:3 in 200x100 -> 133x100 at x 33.
 s = Session([CLIP, "--display=vulkan", "--vk-surface=headless", "--pause", "--geometry=200x100"], base_env)

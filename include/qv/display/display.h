@@ -51,6 +51,10 @@ struct DisplayOptions {
     std::string kmsPlane;                           // --kms-plane: auto (empty), primary, overlay, rgb
     std::string fbDevice;                           // --fb-device
     std::string vkSurface;                          // --vk-surface: auto, window, display, headless
+    // --hwdec may give CUDA or Vulkan frames (it names cuda, nvdec, a cuvid
+    // wrapper or vulkan, or is auto): the vulkan display readies its device
+    // for FFmpeg's Vulkan hwcontext, to take them without a download.
+    bool hwFrames = false;
     bool skipScreens = false;         // auto: not kms or fbdev (the fallback when they cannot run)
     // What the terminal answered (tui/term_detect.h), for auto and help.
     bool detected = false;
@@ -90,6 +94,7 @@ struct DisplayCaps {
     bool status = false;         // shows the status line (on itself, or on the starting terminal)
     bool window = false;         // a window (fullscreen, closing it quits)
     bool primeFrames = false;    // takes DRM PRIME frames (dma-bufs) as they are: the scale stage passes them on
+    bool hwFrames = false;       // takes CUDA and Vulkan frames as they are (the vulkan display's FFmpeg bridge)
 };
 
 struct DisplayEvent {

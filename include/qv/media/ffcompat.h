@@ -256,3 +256,45 @@ inline std::string errText(int err) {
 }
 
 } // namespace qv::ff
+
+// The Vulkan hwcontext over the vulkan display's device (vk_frames.h),
+// included only by the file that asks (QV_FFCOMPAT_VULKAN: it pulls in
+// vulkan.h). FFmpeg 5.0+ only: timeline semaphores on every frame; 4.x
+// frames carry binary ones, and the bridge says it needs a newer FFmpeg.
+#ifdef QV_FFCOMPAT_VULKAN
+extern "C" {
+#include <libavutil/hwcontext_vulkan.h>
+}
+#define QV_FF_VK_BRIDGE (LIBAVUTIL_VERSION_MAJOR >= 57)
+
+namespace qv::ff {
+#if QV_FF_VK_BRIDGE
+// The one queue family qv's device has, for graphics, compute and transfers:
+// 7.x lists families (qf[]); 5.x and 6.x name one per role.
+inline void vkSetQueueFamily(AVVulkanDeviceContext *h, int family, int queues) {
+#if defined(FF_API_VULKAN_FIXED_QUEUES)
+    h->qf[0].idx = family;
+    h->qf[0].num = queues;
+    h->qf[0].flags = static_cast<VkQueueFlagBits>(VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT | VK_QUEUE_TRANSFER_BIT);
+    h->nb_qf = 1;
+#else
+    h->queue_family_index = h->queue_family_tx_index = h->queue_family_comp_index = family;
+    h->nb_graphics_queues = h->nb_tx_queues = h->nb_comp_queues = queues;
+    h->queue_family_encode_index = h->queue_family_decode_index = -1;
+    h->nb_encode_queues = h->nb_decode_queues = 0;
+#endif
+}
+
+// One image per plane: 6.1+ would make one multi-plane image for NV12 and
+// the like unless told not to (the flag does not exist before; the build
+// looks for it: QV_FF_VK_DISABLE_MULTIPLANE).
+inline void vkOneImagePerPlane(AVVulkanFramesContext *f) {
+#if QV_FF_VK_DISABLE_MULTIPLANE
+    f->flags = static_cast<AVVkFrameFlags>(f->flags | AV_VK_FRAME_FLAG_DISABLE_MULTIPLANE);
+#else
+    (void)f;
+#endif
+}
+#endif
+} // namespace qv::ff
+#endif

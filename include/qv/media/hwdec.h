@@ -29,6 +29,9 @@ struct HwdecRequest {
     // back): set where the display may take dma-bufs. 0: frames are always
     // downloaded, never kept (a few surfaces suffice).
     int keepSurfaces = 0;
+    // CUDA and Vulkan frames kept as they are (not mapped to DRM PRIME):
+    // the display takes them through FFmpeg's Vulkan hwcontext.
+    bool keepHwFrames = false;
 };
 
 // "no", "auto", "cuda,vaapi", "h264_v4l2m2m". A syntax check only (names are

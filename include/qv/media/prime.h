@@ -32,6 +32,12 @@ struct PrimeFrame {
 
 // True when the frame's picture lives in dma-bufs (AV_PIX_FMT_DRM_PRIME).
 bool isPrimeFrame(const AVFrame *f);
+// A CUDA or Vulkan hardware frame, kept on the GPU for the vulkan
+// display's FFmpeg bridge (qv/media/vk_frames.h).
+bool isHwSurfaceFrame(const AVFrame *f);
+// A frame kept on the GPU either way (the pipeline passes it on as it is,
+// and the step cache does not hold it).
+inline bool isKeptFrame(const AVFrame *f) { return isPrimeFrame(f) || isHwSurfaceFrame(f); }
 
 // One layer's format and planes, as FFmpeg describes them, for compose().
 struct PrimeLayer {

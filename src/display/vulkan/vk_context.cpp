@@ -143,7 +143,15 @@ Result<std::unique_ptr<Context>> Context::createInstance(const ContextOptions &o
     app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
     app.pApplicationName = "qv";
     app.pEngineName = "qv";
-    app.apiVersion = VK_API_VERSION_1_1;
+    // FFmpeg's Vulkan hwcontext calls Vulkan 1.2 functions by their core
+    // names (vkWaitSemaphores): a 1.2 or 1.3 instance where it is asked for.
+    c->wantFfmpeg_ = o.ffmpegFrames;
+    app.apiVersion = o.ffmpegFrames && version >= VK_API_VERSION_1_2
+                         ? (version >= VK_API_VERSION_1_3 ? VK_API_VERSION_1_3 : VK_API_VERSION_1_2)
+                         : VK_API_VERSION_1_1;
+    for (const char *e : exts) c->instanceExtNames_.push_back(e);
+    for (const auto &e : c->instanceExtNames_) c->enabledInstanceExtensions.push_back(e.c_str());
+    c->instanceApi_ = app.apiVersion;
     VkInstanceCreateInfo ci{};
     ci.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
     ci.pNext = o.validation ? &dbg : nullptr;   // messages from creation itself too
@@ -279,7 +287,46 @@ Result<void> Context::createDevice(VkSurfaceKHR surface, bool swapchain) {
             foreignQueue = true;
         }
     }
-    // Enable exactly the features asked for (present id and wait only).
+    // FFmpeg's Vulkan hwcontext over this device (vk_frames.h): Vulkan
+    // 1.2's timeline semaphores (every FFmpeg frame carries them), 1.3's
+    // synchronization2 where there (FFmpeg 7 records with it), the external
+    // memory fd (5.x needs its functions) and semaphore fd (CUDA imports
+    // the frames' memory and semaphores through them).
+    if (wantFfmpeg_) {
+        VkPhysicalDeviceVulkan13Features have13{};
+        have13.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES;
+        VkPhysicalDeviceVulkan12Features have12{};
+        have12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES;
+        const bool v13 = instanceApi_ >= VK_API_VERSION_1_3 && props.apiVersion >= VK_API_VERSION_1_3;
+        have12.pNext = v13 ? &have13 : nullptr;
+        VkPhysicalDeviceFeatures2 f2{};
+        f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+        f2.pNext = &have12;
+        if (instanceApi_ >= VK_API_VERSION_1_2 && props.apiVersion >= VK_API_VERSION_1_2) vkGetPhysicalDeviceFeatures2(phys, &f2);
+        const bool memFd = hasExtension(have, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
+        if (instanceApi_ < VK_API_VERSION_1_2 || props.apiVersion < VK_API_VERSION_1_2)
+            ffmpegWhy = "a Vulkan 1.2 device and loader are needed";
+        else if (!have12.timelineSemaphore)
+            ffmpegWhy = std::string(props.deviceName) + " has no timeline semaphores";
+        else if (!memFd)
+            ffmpegWhy = std::string(props.deviceName) + " has no VK_KHR_external_memory_fd";
+        else {
+            ffmpegFrames = true;
+            ff12_.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES;
+            ff12_.timelineSemaphore = VK_TRUE;
+            ff13_.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES;
+            ff13_.synchronization2 = v13 && have13.synchronization2;
+            ff12_.pNext = v13 ? &ff13_ : nullptr;
+            if (std::find_if(exts.begin(), exts.end(), [](const char *x) {
+                    return std::strcmp(x, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME) == 0;
+                }) == exts.end())
+                exts.push_back(VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
+            if (hasExtension(have, VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME))
+                exts.push_back(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
+        }
+    }
+    // Enable exactly the features asked for (present id and wait, and
+    // FFmpeg's above).
     VkPhysicalDevicePresentIdFeaturesKHR idOn{};
     idOn.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRESENT_ID_FEATURES_KHR;
     idOn.presentId = VK_TRUE;
@@ -297,6 +344,11 @@ Result<void> Context::createDevice(VkSurfaceKHR surface, bool swapchain) {
     VkDeviceCreateInfo di{};
     di.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
     di.pNext = presentWait ? &waitOn : nullptr;
+    if (ffmpegFrames) {
+        if (ff12_.pNext) ff13_.pNext = const_cast<void *>(di.pNext);
+        else ff12_.pNext = const_cast<void *>(di.pNext);
+        di.pNext = &ff12_;
+    }
     di.queueCreateInfoCount = 1;
     di.pQueueCreateInfos = &qi;
     di.enabledExtensionCount = static_cast<uint32_t>(exts.size());
@@ -305,6 +357,15 @@ Result<void> Context::createDevice(VkSurfaceKHR surface, bool swapchain) {
     if (r != VK_SUCCESS) return vkFail("vkCreateDevice", r);
     loadDevice(device);
     vkGetDeviceQueue(device, family, 0, &queue);
+    enabledDeviceExtensions = exts;   // string literals
+    if (ffmpegFrames) {
+        // What FFmpeg is told the device has: the same chain, minus
+        // present id and wait (not FFmpeg's business, and on the stack).
+        if (ff12_.pNext) ff13_.pNext = nullptr;
+        else ff12_.pNext = nullptr;
+        ffFeatures.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+        ffFeatures.pNext = &ff12_;
+    }
     return {};
 }
 

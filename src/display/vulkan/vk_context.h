@@ -30,6 +30,10 @@ struct ContextOptions {
     std::vector<std::string> instanceExtensions;   // what the surface needs
     bool khrDisplay = false;                       // VK_KHR_display on the instance
     std::string deviceHint;                        // QV_VK_DEVICE: part of a device's name
+    // FFmpeg's Vulkan hwcontext over this device (vk_frames.h: CUDA frames,
+    // Vulkan frames): a Vulkan 1.2+ instance, timeline semaphores, the
+    // external memory and semaphore fds where the device has them.
+    bool ffmpegFrames = false;
 };
 
 // Whether validation was asked for in the environment (QV_VK_VALIDATION=1).
@@ -64,6 +68,12 @@ public:
     bool primeImport = false;
     bool primeModifiers = false;
     bool foreignQueue = false;          // VK_EXT_queue_family_foreign
+    // Created for FFmpeg's Vulkan hwcontext (ContextOptions::ffmpegFrames),
+    // and what that hwcontext is told (ffFeatures chains ff12_, ff13_).
+    bool ffmpegFrames = false;
+    std::string ffmpegWhy;              // why not, when asked for
+    VkPhysicalDeviceFeatures2 ffFeatures{};
+    std::vector<const char *> enabledInstanceExtensions, enabledDeviceExtensions;
     bool timestamps = false;            // the queue writes timestamps
     bool validation = false;
 
@@ -82,6 +92,11 @@ public:
 
 private:
     Context() = default;
+    bool wantFfmpeg_ = false;
+    uint32_t instanceApi_ = VK_API_VERSION_1_1;   // what the instance was created for
+    std::vector<std::string> instanceExtNames_;
+    VkPhysicalDeviceVulkan12Features ff12_{};
+    VkPhysicalDeviceVulkan13Features ff13_{};
     static VKAPI_ATTR VkBool32 VKAPI_CALL onMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                     VkDebugUtilsMessageTypeFlagsEXT types,
                                                     const VkDebugUtilsMessengerCallbackDataEXT *data, void *user);

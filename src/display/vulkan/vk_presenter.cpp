@@ -48,9 +48,10 @@ Result<void> Presenter::checkValidation() {
                                                " problem(s); the last: " + ctx_->lastValidationMessage());
 }
 
-Result<void> Presenter::open(bool validation, const std::string &deviceHint) {
+Result<void> Presenter::open(bool validation, const std::string &deviceHint, bool ffmpegFrames) {
     ContextOptions o;
     o.validation = validation;
+    o.ffmpegFrames = ffmpegFrames;
     o.instanceExtensions = out_->instanceExtensions();
     o.khrDisplay = out_->khrDisplay();
     o.deviceHint = deviceHint;
@@ -172,7 +173,7 @@ Result<void> Presenter::drawOnce(const AVFrame *upload, Presented &outcome) {
     if (upload) colour_ = colourFactsOf(upload, [&] {
                     UploadLayout l;
                     if (prime_) primeLayout(prime_->fourcc, l);
-                    else layoutFor(upload->format, l);
+                    else layoutFor(ffmpeg_ ? ffmpeg_->swFormat : upload->format, l);
                     return l;
                 }());
     VkResult r = vkResetCommandBuffer(cmd_, 0);
@@ -186,7 +187,10 @@ Result<void> Presenter::drawOnce(const AVFrame *upload, Presented &outcome) {
         vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries_, 0);
     }
     if (upload)
-        if (auto u = prime_ ? uploader_->recordPrime(cmd_, *prime_) : uploader_->record(cmd_, upload); !u) {
+        if (auto u = prime_    ? uploader_->recordPrime(cmd_, *prime_)
+                     : ffmpeg_ ? uploader_->recordFfmpeg(cmd_, *ffmpeg_)
+                               : uploader_->record(cmd_, upload);
+            !u) {
             vkEndCommandBuffer(cmd_);
             return u;
         }
@@ -279,6 +283,13 @@ Result<void> Presenter::showPrime(const AVFrame *f, const PrimeFrame &pf) {
     prime_ = &pf;
     auto r = draw(f);
     prime_ = nullptr;
+    return r;
+}
+
+Result<void> Presenter::showFfmpeg(const AVFrame *f, const VkPicture &pic) {
+    ffmpeg_ = &pic;
+    auto r = draw(f);
+    ffmpeg_ = nullptr;
     return r;
 }
 

@@ -37,7 +37,7 @@ public:
 
     // The instance (with the output's extensions), its surface, the device,
     // the renderer and the output's images.
-    Result<void> open(bool validation, const std::string &deviceHint);
+    Result<void> open(bool validation, const std::string &deviceHint, bool ffmpegFrames = false);
     // The stream to show: staging for the scale stage's target (the decoded
     // size, in uploadFormatFor(spec.pixFmt)), and SAR and orientation.
     Result<ScaleTarget> configure(const StreamSpec &spec);
@@ -51,6 +51,13 @@ public:
     // an error means this display cannot take the decoder's frames.
     Result<void> preparePrime(const PrimeFrame &pf);
     Result<void> showPrime(const AVFrame *f, const PrimeFrame &pf);
+    // f, a frame FFmpeg's Vulkan hwcontext put on this device (pic,
+    // vk_frames.h): its planes sampled in place, presented.
+    Result<void> showFfmpeg(const AVFrame *f, const VkPicture &pic);
+    // Before the frames whose images the uploader made views of go.
+    void dropFfmpegViews() {
+        if (uploader_) uploader_->destroyFfmpegViews();
+    }
     bool primeImport() const { return ctx_ && ctx_->primeImport; }
     bool primeInPlace() const { return ctx_ && ctx_->primeModifiers; }
     // Presents the picture it has again (resized, exposed).
@@ -107,6 +114,7 @@ private:
     StreamSpec spec_;
     ColourFacts colour_;
     const PrimeFrame *prime_ = nullptr;   // showPrime()'s frame, during its draw
+    const VkPicture *ffmpeg_ = nullptr;   // showFfmpeg()'s frame, during its draw
     bool rebuild_ = false, lost_ = false, closed_ = false;
     uint64_t presentId_ = 0;
     LatencyEstimator latency_;

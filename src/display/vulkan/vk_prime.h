@@ -51,6 +51,7 @@ public:
         UploadLayout layout;
         int w = 0, h = 0;
         bool images = false;     // planes imported as images (else objects as buffers)
+        bool ffmpeg = false;     // FFmpeg's Vulkan frame on this device (vk_frames.h): its images, not imported
         Plane plane[3];
         VkBuffer buffer[4] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
         VkDeviceMemory bufferMemory[4] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};

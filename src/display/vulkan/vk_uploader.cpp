@@ -194,6 +194,7 @@ void Uploader::freeImage(PlaneImage &im) {
 
 void Uploader::destroyImages() {
     dropPrime();
+    dropFfmpeg();
     for (auto &im : images_) freeImage(im);
     freeImage(placeholder_);
     placeholderReady_ = false;
@@ -428,6 +429,14 @@ Result<void> Uploader::recordPrime(VkCommandBuffer cmd, const PrimeFrame &f) {
                              static_cast<uint32_t>(s->buffers), b, 0, nullptr);
         return {};
     }
+    if (auto r = ensurePlaceholder(cmd); !r) return r;
+    if (active_ != s) imagesChanged_ = true;
+    active_ = s;
+    hasPicture_ = true;
+    return {};
+}
+
+Result<void> Uploader::ensurePlaceholder(VkCommandBuffer cmd) {
     if (!placeholder_.image)
         if (auto r = makeImage(placeholder_, VK_FORMAT_R8_UNORM, 1, 1); !r) return r;
     // The placeholder cleared the first time.
@@ -453,10 +462,107 @@ Result<void> Uploader::recordPrime(VkCommandBuffer cmd, const PrimeFrame &f) {
                              nullptr, 1, &m);
         placeholderReady_ = true;
     }
+    return {};
+}
+
+Result<void> Uploader::recordFfmpeg(VkCommandBuffer cmd, const VkPicture &pic) {
+    UploadLayout l;
+    if (!layoutFor(pic.swFormat, l) || l.planes != pic.planes)
+        return Error::make(ErrorKind::Display, std::string("vulkan: FFmpeg's Vulkan frames in ") + pixelFormatName(pic.swFormat) +
+                                                   " have planes qv does not sample");
+    for (int p = 0; p < l.planes; ++p)
+        if (vkFormatOf(l.plane[p].format) != pic.format[p])
+            return Error::make(ErrorKind::Display, std::string("vulkan: FFmpeg's Vulkan frames in ") +
+                                                       pixelFormatName(pic.swFormat) + " have plane " + std::to_string(p) +
+                                                       " in format " + std::to_string(pic.format[p]) + ", not the one qv samples");
+    if (pic.generation != ffmpegGeneration_) {
+        // A new pool: the old one's images go with the frames that hold them.
+        if (active_ && active_->ffmpeg) {
+            active_ = nullptr;
+            imagesChanged_ = true;
+        }
+        dropFfmpeg();
+        ffmpegGeneration_ = pic.generation;
+    }
+    PrimeSurfaces::Surface *s = nullptr;
+    for (auto &x : ffmpeg_)
+        if (x->key[0] == reinterpret_cast<uint64_t>(pic.image[0]) && x->w == pic.width && x->h == pic.height) s = x.get();
+    if (!s) {
+        if (ffmpeg_.size() >= static_cast<size_t>(PrimeSurfaces::kMaxSurfaces)) {
+            // The least recently shown goes (never the one on screen).
+            auto old = ffmpeg_.end();
+            for (auto it = ffmpeg_.begin(); it != ffmpeg_.end(); ++it)
+                if (it->get() != active_ && (old == ffmpeg_.end() || (*it)->used < (*old)->used)) old = it;
+            if (old != ffmpeg_.end()) {
+                for (auto &pl : (*old)->plane)
+                    if (pl.view) vkDestroyImageView(ctx_.device, pl.view, nullptr);
+                ffmpeg_.erase(old);
+            }
+        }
+        auto n = std::make_unique<PrimeSurfaces::Surface>();
+        n->key[0] = reinterpret_cast<uint64_t>(pic.image[0]);
+        n->layout = l;
+        n->w = pic.width;
+        n->h = pic.height;
+        n->images = true;
+        n->ffmpeg = true;
+        const StagingLayout st = stagingLayout(l, pic.width, pic.height, 1, 1);
+        for (int p = 0; p < l.planes; ++p) {
+            bool lin = false;
+            ctx_.canSample(pic.format[p], lin);
+            VkImageViewCreateInfo vi{};
+            vi.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO;
+            vi.image = pic.image[p];
+            vi.viewType = VK_IMAGE_VIEW_TYPE_2D;
+            vi.format = pic.format[p];
+            vi.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+            VkImageView view = VK_NULL_HANDLE;
+            const VkResult r = vkCreateImageView(ctx_.device, &vi, nullptr, &view);
+            if (r != VK_SUCCESS) {
+                for (auto &pl : n->plane)
+                    if (pl.view) vkDestroyImageView(ctx_.device, pl.view, nullptr);
+                return vkFail("vkCreateImageView (an FFmpeg frame's plane)", r);
+            }
+            n->plane[p].image = pic.image[p];
+            n->plane[p].view = view;
+            n->plane[p].w = st.width[p];
+            n->plane[p].h = st.height[p];
+            n->plane[p].linear = lin;
+        }
+        s = n.get();
+        ffmpeg_.push_back(std::move(n));
+    }
+    s->used = ++ffmpegClock_;
+    if (auto r = ensurePlaceholder(cmd); !r) return r;
+    // FFmpeg's copy is done (the bridge waited for its semaphores, and it
+    // was submitted to this queue before): its writes made visible to the
+    // fragment shader, each plane in the layout it samples.
+    VkImageMemoryBarrier b[3]{};
+    for (int p = 0; p < l.planes; ++p) {
+        VkImageMemoryBarrier &m = b[p];
+        m.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER;
+        m.srcAccessMask = VK_ACCESS_MEMORY_WRITE_BIT;
+        m.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+        m.oldLayout = pic.layout[p];
+        m.newLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
+        m.srcQueueFamilyIndex = m.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+        m.image = pic.image[p];
+        m.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    }
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0, nullptr, 0,
+                         nullptr, static_cast<uint32_t>(l.planes), b);
     if (active_ != s) imagesChanged_ = true;
     active_ = s;
     hasPicture_ = true;
     return {};
+}
+
+void Uploader::dropFfmpeg() {
+    if (active_ && active_->ffmpeg) active_ = nullptr;
+    for (auto &x : ffmpeg_)
+        for (auto &pl : x->plane)
+            if (pl.view && ctx_.device) vkDestroyImageView(ctx_.device, pl.view, nullptr);
+    ffmpeg_.clear();
 }
 
 uint32_t Uploader::foreignFamily() const { return ctx_.foreignQueue ? VK_QUEUE_FAMILY_FOREIGN_EXT : VK_QUEUE_FAMILY_EXTERNAL; }
@@ -466,7 +572,7 @@ uint32_t Uploader::foreignFamily() const { return ctx_.foreignQueue ? VK_QUEUE_F
 // foreign owner leaves, not UNDEFINED, which may discard the picture) and
 // given back in GENERAL after the draw.
 void Uploader::primeBarriers(VkCommandBuffer cmd, bool acquire) {
-    if (!active_) return;
+    if (!active_ || active_->ffmpeg) return;   // FFmpeg's frames are this queue's own
     VkImageMemoryBarrier b[3]{};
     uint32_t n = 0;
     for (int p = 0; p < active_->layout.planes && p < 3; ++p) {

@@ -24,6 +24,7 @@
 #include "vk_prime.h"
 
 #include "qv/display/display.h"
+#include "qv/media/vk_frames.h"
 
 #include <atomic>
 #include <memory>
@@ -60,6 +61,11 @@ public:
     // sampled in place (images over the dma-bufs, until the next record()),
     // or copied on the GPU into the plane images (buffers).
     Result<void> recordPrime(VkCommandBuffer cmd, const PrimeFrame &f);
+    // Display thread: a frame on this device from FFmpeg's Vulkan hwcontext
+    // (vk_frames.h: a CUDA frame copied over, or a Vulkan one) becomes the
+    // picture, its plane images sampled in place; moved from pic's layouts
+    // to SHADER_READ_ONLY_OPTIMAL here (the bridge is told after).
+    Result<void> recordFfmpeg(VkCommandBuffer cmd, const VkPicture &pic);
     // Display thread, before recordPrime(): what can refuse the frame (no
     // import, a layout this device cannot take, the import itself): an
     // error here means the frame cannot be shown by this display at all.
@@ -89,6 +95,16 @@ public:
         return c;
     }
 
+    // Display thread: the views of FFmpeg's images go (the frames holding
+    // them are about to; none on screen is sampled any more).
+    void destroyFfmpegViews() {
+        const bool onScreen = active_ && active_->ffmpeg;
+        dropFfmpeg();
+        if (onScreen) {
+            hasPicture_ = false;
+            imagesChanged_ = true;
+        }
+    }
     // Display thread, before the device goes (release()).
     void destroyImages();
 
@@ -130,6 +146,8 @@ private:
     uint32_t foreignFamily() const;
     void primeBarriers(VkCommandBuffer cmd, bool acquire);
     void dropPrime();   // the imported surfaces freed (none in use)
+    Result<void> ensurePlaceholder(VkCommandBuffer cmd);   // made and cleared once (no upload to give it a byte)
+    void dropFfmpeg();  // the views of FFmpeg's images (none in use)
 
     Context &ctx_;
     std::vector<std::unique_ptr<Generation>> gens_;   // the last is current
@@ -144,6 +162,10 @@ private:
     std::unique_ptr<PrimeSurfaces> prime_;
     PrimeSurfaces::Surface *active_ = nullptr;   // the PRIME surface sampled, or null: images_
     PrimeSurfaces::Surface *prepared_ = nullptr; // preparePrime()'s, for the next recordPrime()
+    // FFmpeg's Vulkan frames seen, by their first image (views made once
+    // for each image of the pool; all go when the pool is made again).
+    std::vector<std::unique_ptr<PrimeSurfaces::Surface>> ffmpeg_;
+    uint64_t ffmpegGeneration_ = 0, ffmpegClock_ = 0;
     bool hasPicture_ = false, imagesChanged_ = false;
     int64_t direct_ = 0, copied_ = 0;
     size_t stagingBytes_ = 0;

@@ -10,6 +10,8 @@
 #include "display/status_tty.h"
 #include "qv/core/log.h"
 #include "qv/media/prime.h"
+#include "qv/media/frame.h"
+#include "qv/media/vk_frames.h"
 #include "qv/sync/clock.h"
 #include "vk_presenter.h"
 
@@ -24,6 +26,7 @@ extern "C" {
 
 #include <cinttypes>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <unistd.h>
@@ -46,6 +49,12 @@ std::string resolveSurface(const DisplayOptions &o) {
 class VulkanDisplay final : public Display {
 public:
     explicit VulkanDisplay(const DisplayOptions &o) : opt_(o), surface_(resolveSurface(o)) {
+        const char *t = std::getenv("QV_TEST_VKFRAMES");
+        testFfmpeg_ = t && *t && std::strcmp(t, "0") != 0;
+        wantFfmpeg_ = o.hwFrames || testFfmpeg_;
+        std::string why;
+        ffmpegAvailable_ = wantFfmpeg_ && vkBridgeAvailable(why);
+        if (wantFfmpeg_ && !ffmpegAvailable_) bridgeWhy_ = why;
         const bool vt = surface_ == "display" && isVirtualConsole(2);
         statusTty_ = StatusTty(isatty(2) && !vt ? 2 : -1);
     }
@@ -74,7 +83,27 @@ public:
         const AVFrame *f = fr.frame.get();
         if (!presenter_ || !f || f->width <= 0 || f->height <= 0) return Shown::NotShown;
         if (!pending_.message.empty()) return std::exchange(pending_, Error{});
-        if (isPrimeFrame(f)) {
+        if (isHwSurfaceFrame(f) || (testFfmpeg_ && !isPrimeFrame(f))) {
+            // CUDA (or Vulkan) frames, copied onto this device by FFmpeg and
+            // sampled there; every frame this way with QV_TEST_VKFRAMES.
+            VkPicture pic;
+            std::string why;
+            if (!bridge_ && bridgeWhy_.empty()) openBridge();
+            if (!bridge_ || !bridge_->take(f, pic, why)) {
+                if (why.empty()) why = bridgeWhy_;
+                if (!isHwSurfaceFrame(f))
+                    return Error::make(ErrorKind::Display, "vulkan: QV_TEST_VKFRAMES: " + why);
+                return refused(why);
+            }
+            if (auto r = presenter_->showFfmpeg(f, pic); !r) return r.takeError();
+            bridge_->setLayout(VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, VK_ACCESS_SHADER_READ_BIT);
+            if (!ffmpegSaid_) {
+                ffmpegSaid_ = true;
+                log::info("vulkan: %s frames (%dx%d %s) %s through FFmpeg's Vulkan hwcontext on this device, sampled in place",
+                          pixelFormatName(f->format), f->width, f->height, pixelFormatName(pic.swFormat),
+                          f->format == AV_PIX_FMT_VULKAN ? "taken as they are" : "copied once on the GPU");
+            }
+        } else if (isPrimeFrame(f)) {
             // A hardware decoder's dma-bufs, sampled where they are.
             PrimeFrame pf;
             std::string why;
@@ -107,6 +136,10 @@ public:
         // A hardware decoder's dma-bufs imported as they are (known once
         // the device is open: configure()).
         c.primeFrames = presenter_ ? presenter_->primeImport() : probedDmabuf_;
+        // CUDA and Vulkan frames through FFmpeg's Vulkan hwcontext (asked
+        // for by --hwdec; known for sure at the first frame).
+        c.hwFrames = wantFfmpeg_ && bridgeWhy_.empty() &&
+                     (presenter_ ? presenter_->context() && presenter_->context()->ffmpegFrames : ffmpegAvailable_);
         return c;
     }
 
@@ -167,6 +200,12 @@ public:
                     log::info("vulkan: PRIME frames: %" PRId64 " surfaces imported, %" PRId64 " shown again without an import",
                               p->imported(), p->reused());
             }
+            if (bridge_) {
+                log::info("vulkan: FFmpeg's frames: %" PRId64 " copied onto this device, %" PRId64 " taken as they were",
+                          bridge_->transfers(), bridge_->direct());
+                presenter_->dropFfmpegViews();
+                bridge_.reset();
+            }
             presenter_->close();
         }
         statusTty_.end();
@@ -200,7 +239,31 @@ private:
         }
         presenter_ = std::make_unique<vk::Presenter>(std::move(out));
         const char *hint = std::getenv("QV_VK_DEVICE");
-        return presenter_->open(vk::validationFromEnv(), hint ? hint : "");
+        return presenter_->open(vk::validationFromEnv(), hint ? hint : "", wantFfmpeg_);
+    }
+
+    // FFmpeg's Vulkan hwcontext over this display's device (the first
+    // frame that needs it); why not, said once with the refusal.
+    void openBridge() {
+        vk::Context *c = presenter_->context();
+        if (!c || !c->ffmpegFrames) {
+            bridgeWhy_ = c && !c->ffmpegWhy.empty() ? c->ffmpegWhy : "the device was not made for FFmpeg's frames";
+            return;
+        }
+        VkDeviceShare d;
+        d.getInstanceProcAddr = vk::vkGetInstanceProcAddr;
+        d.instance = c->instance;
+        d.phys = c->phys;
+        d.device = c->device;
+        d.family = c->family;
+        d.queues = 1;
+        d.instanceExtensions = c->enabledInstanceExtensions;
+        d.deviceExtensions = c->enabledDeviceExtensions;
+        d.features = c->ffFeatures;
+        d.waitNs = c->isCpu() ? 60000000000ull : 5000000000ull;
+        std::string why;
+        bridge_ = VkFrameBridge::open(d, why);
+        if (!bridge_) bridgeWhy_ = why.empty() ? "FFmpeg's Vulkan hwcontext did not open" : why;
     }
 
     // A PRIME frame this device cannot take (said once): the pipeline has
@@ -240,6 +303,12 @@ private:
     Error pending_;   // from a redraw between frames: reported with the next one
     bool fullscreen_ = false, released_ = false, primeSaid_ = false, refusedSaid_ = false;
     bool probedDmabuf_ = false;   // the probe's device imports dma-bufs (before the device is open)
+    // FFmpeg's Vulkan hwcontext over this device (vk_frames.h): asked for by
+    // --hwdec (DisplayOptions::hwFrames) or QV_TEST_VKFRAMES (test only:
+    // every frame goes that way, software ones uploaded by FFmpeg).
+    bool testFfmpeg_ = false, wantFfmpeg_ = false, ffmpegAvailable_ = false, ffmpegSaid_ = false;
+    std::unique_ptr<VkFrameBridge> bridge_;
+    std::string bridgeWhy_;
     int64_t settleUntilNs_ = 0;
     int64_t titleSec_ = -1;
 };
