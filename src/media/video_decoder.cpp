@@ -272,6 +272,7 @@ bool VideoDecoder::keepFrame(AVFrame *raw, AVFrame *f) {
         av_frame_move_ref(f, raw);   // the vulkan display copies it onto its device
         return true;
     }
+    if (!opt_.hwdec.keepPrimeFrames) return false;   // kept only as CUDA/Vulkan frames (above)
     if (raw->hw_frames_ctx || raw->format == AV_PIX_FMT_DRM_PRIME) {
         if (keepAsPrime(raw, f, why)) return true;
         // This hwcontext cannot export its surfaces: every frame comes down.

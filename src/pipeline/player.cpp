@@ -169,6 +169,7 @@ public:
             const DisplayCaps caps = display_->caps();
             if ((caps.primeFrames || caps.hwFrames) && tee_->empty()) o.hwdec.keepSurfaces = static_cast<int>(2 * kLinkCapacity) + 6;
             o.hwdec.keepHwFrames = caps.hwFrames;
+            o.hwdec.keepPrimeFrames = caps.primeFrames;
             auto dec = VideoDecoder::open(*demux, o);
             if (!dec) {
                 display_.reset();

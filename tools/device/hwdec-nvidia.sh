@@ -3,7 +3,9 @@
 # tools/device/prepare-hwdec.sh built here: qv hwdec-probe with cuda and the
 # cuvid wrappers on each clip, the hash display with --hwdec=cuda against
 # software (and ffmpeg's framemd5 made here), and throughput of
-# --display=null --no-sync, software against cuda. Prints a summary; sized
+# --display=null --no-sync, software against cuda, and CUDA frames into the
+# vulkan display (headless, FFmpeg's Vulkan hwcontext over qv's device): the
+# paused frame read back against software's. Prints a summary; sized
 # for well under 10 minutes (one run of the `run` tool).
 # Usage: tools/device/hwdec-nvidia.sh OUT   (OUT: what prepare-hwdec.sh made)
 set -uo pipefail
@@ -13,6 +15,7 @@ clips=$out/clips
 res=${OUT:-$out/results}
 mkdir -p "$res"
 export XDG_CACHE_HOME=$res/cache
+export LD_LIBRARY_PATH=$out/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}   # the Vulkan loader prepare-hwdec.sh took along
 echo "== machine"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -2
 head -1 /proc/driver/nvidia/version 2>&1
@@ -56,6 +59,48 @@ for c in "$clips"/h264-1080p.mkv "$clips"/hevc-1080p.mkv; do
     echo "  $line"
     summary+=("$line")
   done
+done
+echo "== cuda into the vulkan display (headless; frame 5 paused, a step back, read back through IPC)"
+shot() {  # shot CLIP HWDEC NAME: frames 5 and 4 as PNGs (qv's IPC screenshot), qv's stderr kept
+  local sock=$res/ipc-$3 dir=$res/shots-$3
+  mkdir -p "$dir"
+  timeout 120 "$qv" play "$1" --display=vulkan --vk-surface=headless --pause --start-frame=5 --no-audio -v \
+    --hwdec="$2" --input-ipc="$sock" --screenshot-dir="$dir" 2> "$res/$3.err" &
+  local pid=$!
+  python3 - "$sock" "$dir" <<'PY'
+import json, os, socket, sys, time
+sock, d = sys.argv[1], sys.argv[2]
+for _ in range(1500):
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(sock); break
+    except OSError:
+        time.sleep(0.02)
+f = s.makefile("rw")
+def cmd(*a):
+    f.write(json.dumps({"command": list(a)}) + "\n"); f.flush(); return json.loads(f.readline())
+for _ in range(1500):
+    if cmd("get", "presented").get("data"): break
+    time.sleep(0.02)
+for n, step in (("5", None), ("4", "frame-back-step")):
+    if step: cmd(step)
+    r = cmd("screenshot")
+    if r.get("error") == "success": os.replace(r["data"], os.path.join(d, n + ".png"))
+cmd("quit")
+PY
+  wait $pid
+}
+for c in "$clips"/h264-bframes.mp4 "$clips"/hevc-10bit.mkv "$clips"/h264-1080p.mkv; do
+  [[ -f $c ]] || continue
+  name=$(basename "$c")
+  shot "$c" no "$name-sw"; shot "$c" cuda "$name-cuda"
+  path=$(grep -o "cuda frames .* through FFmpeg's Vulkan hwcontext[^,]*" "$res/$name-cuda.err" | head -1)
+  same=DIFFERENT
+  [[ -s $res/shots-$name-sw/5.png ]] && cmp -s "$res/shots-$name-sw/5.png" "$res/shots-$name-cuda/5.png" &&
+    cmp -s "$res/shots-$name-sw/4.png" "$res/shots-$name-cuda/4.png" && same=identical
+  line="$name: vulkan display, --hwdec=cuda frames 5 and 4 $same to software's (${path:-NOT through the bridge: $(grep -m1 -E 'cannot stay|warning' "$res/$name-cuda.err")})"
+  echo "  $line"
+  summary+=("$line")
+  [[ $same == identical && -n $path ]] || fail=1
 done
 echo "== summary"
 printf '  %s\n' "${summary[@]}"

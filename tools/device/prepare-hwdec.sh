@@ -3,7 +3,10 @@
 # hwdec checks (issue 12), because that machine has no FFmpeg, no compiler
 # toolchain we rely on, and no network:
 #   1. a small static FFmpeg with NVDEC/CUVID (../shared/device/build-ffmin.sh, ~10 min on 2 cores),
-#   2. qv linked against it (no SDL2, KMS or Vulkan: the machine has none of them),
+#      and FFmpeg's Vulkan hwcontext (--enable-vulkan: CUDA frames into the vulkan display),
+#   2. qv linked against it, with the vulkan display (headless there) but no SDL2 or KMS,
+#      and the Vulkan loader (Debian's libvulkan1, unpacked into OUT/lib: the machine has the
+#      NVIDIA ICD but no loader),
 #   3. the clips: generated with this machine's ffmpeg (H.264 8-bit with B-frames,
 #      H.264 10-bit, HEVC 8-bit and 10-bit, VP9, an odd size, a 1080p H.264 and HEVC
 #      for throughput), and their framemd5 from this machine's software decoder.
@@ -17,9 +20,22 @@ out=$(realpath -m "${1:-$root/build-device}")
 mkdir -p "$out/clips"
 ffmin=$out/ffmin
 shared=$root/../shared/device
-if [[ ! -f $ffmin/lib/pkgconfig/libavcodec.pc ]]; then
+if [[ ! -f $ffmin/lib/pkgconfig/libavcodec.pc || ! -f $ffmin/.vulkan ]]; then
   [[ -x $shared/build-ffmin.sh ]] || { echo "prepare-hwdec: $shared/build-ffmin.sh is missing" >&2; exit 1; }
-  nice "$shared/build-ffmin.sh" "$ffmin"
+  apt-get install -y -q libvulkan-dev glslang-tools > /dev/null
+  # The shared recipe with FFmpeg's Vulkan hwcontext added (its README says how).
+  sed 's/--enable-cuda /--enable-cuda --enable-vulkan /' "$shared/build-ffmin.sh" > "$out/build-ffmin-vk.sh"
+  grep -q -- '--enable-vulkan' "$out/build-ffmin-vk.sh" || { echo "prepare-hwdec: cannot add --enable-vulkan" >&2; exit 1; }
+  rm -rf "$ffmin"
+  nice bash "$out/build-ffmin-vk.sh" "$ffmin"
+  touch "$ffmin/.vulkan"
+fi
+# The Vulkan loader for the machine (it has the NVIDIA ICD, not the loader).
+if [[ ! -e $out/lib/libvulkan.so.1 ]]; then
+  mkdir -p "$out/deb" "$out/lib"
+  (cd "$out/deb" && apt-get download libvulkan1 > /dev/null)
+  dpkg-deb -x "$out"/deb/libvulkan1_*.deb "$out/deb/root"
+  cp -a "$out"/deb/root/usr/lib/x86_64-linux-gnu/libvulkan.so.1* "$out/lib/"
 fi
 # The static libraries need their private dependencies (pkg-config --static).
 cat > "$out/pkg-config-static" <<'PC'
@@ -29,13 +45,13 @@ PC
 chmod +x "$out/pkg-config-static"
 if [[ ! -f $out/qv-build/build.ninja ]]; then
   PKG_CONFIG="$out/pkg-config-static" PKG_CONFIG_PATH="$ffmin/lib/pkgconfig" \
-    meson setup "$out/qv-build" "$root" -Dbuildtype=release -Dsdl2=disabled -Dkms=disabled -Dvulkan=disabled \
+    meson setup "$out/qv-build" "$root" -Dbuildtype=release -Dsdl2=disabled -Dkms=disabled -Dvulkan=enabled \
       -Dtests=disabled > "$out/meson-setup.log"
 fi
 nice ninja -C "$out/qv-build" -j2 qv > "$out/ninja.log"
 cp "$out/qv-build/qv" "$out/qv"
 strip "$out/qv"
-ldd "$out/qv" | grep -E 'avcodec|avformat|SDL|drm|vulkan' && { echo "prepare-hwdec: qv links a library the device lacks" >&2; exit 1; } || true
+ldd "$out/qv" | grep -E 'avcodec|avformat|SDL|drm' && { echo "prepare-hwdec: qv links a library the device lacks" >&2; exit 1; } || true
 
 gen() { local name=$1; shift; [[ -s $out/clips/$name ]] || nice ffmpeg -nostdin -hide_banner -loglevel error -y "$@" "$out/clips/$name"; }
 src=(-f lavfi -i testsrc2=size=320x240:rate=25 -t 2)
@@ -55,5 +71,5 @@ for c in "$out"/clips/*; do
   case $c in *.md5) continue ;; esac
   [[ -s $c.md5 ]] || nice ffmpeg -nostdin -v error -i "$c" -map 0:v:0 -f framemd5 "$c.md5"
 done
-du -sh "$out/qv" "$out/clips"
+du -sh "$out/qv" "$out/clips" "$out/lib"
 echo "prepared $out: carry it to the device machine and run tools/device/hwdec-nvidia.sh $out"

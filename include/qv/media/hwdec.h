@@ -32,6 +32,9 @@ struct HwdecRequest {
     // CUDA and Vulkan frames kept as they are (not mapped to DRM PRIME):
     // the display takes them through FFmpeg's Vulkan hwcontext.
     bool keepHwFrames = false;
+    // Other hardware frames mapped to DRM PRIME and kept (the display takes
+    // dma-bufs); false: they come down.
+    bool keepPrimeFrames = true;
 };
 
 // "no", "auto", "cuda,vaapi", "h264_v4l2m2m". A syntax check only (names are

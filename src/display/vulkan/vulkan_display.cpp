@@ -101,7 +101,9 @@ public:
                 ffmpegSaid_ = true;
                 log::info("vulkan: %s frames (%dx%d %s) %s through FFmpeg's Vulkan hwcontext on this device, sampled in place",
                           pixelFormatName(f->format), f->width, f->height, pixelFormatName(pic.swFormat),
-                          f->format == AV_PIX_FMT_VULKAN ? "taken as they are" : "copied once on the GPU");
+                          f->format == AV_PIX_FMT_VULKAN ? "taken as they are"
+                          : isHwSurfaceFrame(f)          ? "copied once on the GPU"
+                                                         : "uploaded by FFmpeg (QV_TEST_VKFRAMES)");
             }
         } else if (isPrimeFrame(f)) {
             // A hardware decoder's dma-bufs, sampled where they are.
