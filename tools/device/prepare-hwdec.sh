@@ -12,7 +12,8 @@
 #      for throughput), and their framemd5 from this machine's software decoder.
 # What the `run` tool carries is limited to 64 MiB: `du` at the end says what this is.
 # Usage: tools/device/prepare-hwdec.sh [OUT]   (default OUT: build-device; needs root for apt)
-# Then, on the device machine (the `run` tool, carry OUT):
+# Then, on the device machine (the `run` tool, carry OUT/qv, OUT/clips and OUT/lib: about
+# 20 MiB; OUT as a whole, with the FFmpeg build, is over the 64 MiB the tool carries):
 #   tools/device/hwdec-nvidia.sh OUT
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -72,4 +73,5 @@ for c in "$out"/clips/*; do
   [[ -s $c.md5 ]] || nice ffmpeg -nostdin -v error -i "$c" -map 0:v:0 -f framemd5 "$c.md5"
 done
 du -sh "$out/qv" "$out/clips" "$out/lib"
-echo "prepared $out: carry it to the device machine and run tools/device/hwdec-nvidia.sh $out"
+rel=$(realpath -m --relative-to="$root" "$out")
+echo "prepared $out: carry $rel/qv, $rel/clips and $rel/lib to the device machine and run tools/device/hwdec-nvidia.sh $rel"
