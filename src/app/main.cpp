@@ -136,7 +136,7 @@ int runPlay(const app::ParsedArgs &a) {
     if (!app::hwdecFromArgs(a, o.hwdec)) return static_cast<int>(ExitCode::Usage);
     o.displayOpt.hwFrames = o.hwdec.mode == HwdecRequest::Mode::Auto;
     for (const auto &n : o.hwdec.names)
-        if (n == "cuda" || n == "nvdec" || n == "vulkan" || n.find("cuvid") != std::string::npos) o.displayOpt.hwFrames = true;
+        if (n == "cuda" || n == "nvdec" || n.find("cuvid") != std::string::npos) o.displayOpt.hwFrames = true;
     o.displayOpt.maxBandwidth = a.bytes("max-bandwidth", 0);
     o.seekExact = a.get("seek") == "exact";
     if (a.has("start-frame") && a.has("start")) return usage("--start and --start-frame cannot both be given");

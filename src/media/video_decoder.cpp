@@ -268,8 +268,11 @@ bool VideoDecoder::takeFrame(FrameRef &out) {
 bool VideoDecoder::keepFrame(AVFrame *raw, AVFrame *f) {
     Impl &m = *impl_;
     std::string why;
-    if (opt_.hwdec.keepHwFrames && isHwSurfaceFrame(raw)) {
-        av_frame_move_ref(f, raw);   // the vulkan display copies it onto its device
+    // A CUDA frame as it is: the vulkan display copies it onto its device
+    // (vk_frames.h). A Vulkan decoder's frames are of its own device, which
+    // the display cannot sample: mapped to DRM PRIME below, like VA-API's.
+    if (opt_.hwdec.keepHwFrames && raw->format == AV_PIX_FMT_CUDA && isHwSurfaceFrame(raw)) {
+        av_frame_move_ref(f, raw);
         return true;
     }
     if (!opt_.hwdec.keepPrimeFrames) return false;   // kept only as CUDA/Vulkan frames (above)

@@ -51,9 +51,9 @@ struct DisplayOptions {
     std::string kmsPlane;                           // --kms-plane: auto (empty), primary, overlay, rgb
     std::string fbDevice;                           // --fb-device
     std::string vkSurface;                          // --vk-surface: auto, window, display, headless
-    // --hwdec may give CUDA or Vulkan frames (it names cuda, nvdec, a cuvid
-    // wrapper or vulkan, or is auto): the vulkan display readies its device
-    // for FFmpeg's Vulkan hwcontext, to take them without a download.
+    // --hwdec may give CUDA frames (it names cuda, nvdec or a cuvid
+    // wrapper, or is auto): the vulkan display readies its device for
+    // FFmpeg's Vulkan hwcontext, to take them without a download.
     bool hwFrames = false;
     bool skipScreens = false;         // auto: not kms or fbdev (the fallback when they cannot run)
     // What the terminal answered (tui/term_detect.h), for auto and help.

@@ -29,8 +29,8 @@ struct HwdecRequest {
     // back): set where the display may take dma-bufs. 0: frames are always
     // downloaded, never kept (a few surfaces suffice).
     int keepSurfaces = 0;
-    // CUDA and Vulkan frames kept as they are (not mapped to DRM PRIME):
-    // the display takes them through FFmpeg's Vulkan hwcontext.
+    // CUDA frames kept as they are (not mapped to DRM PRIME): the display
+    // takes them through FFmpeg's Vulkan hwcontext.
     bool keepHwFrames = false;
     // Other hardware frames mapped to DRM PRIME and kept (the display takes
     // dma-bufs); false: they come down.
