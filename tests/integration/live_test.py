@@ -905,8 +905,16 @@ try:
               f"the clip's {base:.1f}, within {tol_ms} ms)")
 
     def sound_sender(src, vport, aport, extra=()):
-        return [FFMPEG, "-v", "error", *extra, "-i", src, "-map", "0:v", "-c", "copy", "-muxdelay", "0", "-f", "rtp",
-                f"rtp://127.0.0.1:{vport}?pkt_size=1200", "-map", "0:a", "-c", "copy", "-muxdelay", "0", "-f", "rtp",
+        # One wall-clock origin for both outputs' RTCP reports: ffmpeg's RTP
+        # muxer dates a report's RTP time from when its output's header was
+        # written, and the sound's is written a few ms after the picture's,
+        # more on a loaded machine (CI saw the sound lined up 6 ms early
+        # against the clip's own offset, every flash alike). With the same
+        # start_time_realtime, both streams' reports share the origin, so
+        # what qv lines up by them is the clip's own offset.
+        t0 = ["-start_time_realtime", str(int(time.time() * 1e6))]
+        return [FFMPEG, "-v", "error", *extra, "-i", src, "-map", "0:v", "-c", "copy", "-muxdelay", "0", *t0, "-f", "rtp",
+                f"rtp://127.0.0.1:{vport}?pkt_size=1200", "-map", "0:a", "-c", "copy", "-muxdelay", "0", *t0, "-f", "rtp",
                 f"rtp://127.0.0.1:{aport}"]
 
     def sound_session(label, codec_args):

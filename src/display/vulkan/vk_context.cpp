@@ -345,7 +345,7 @@ Result<void> Context::createDevice(VkSurfaceKHR surface, bool swapchain) {
     di.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
     di.pNext = presentWait ? &waitOn : nullptr;
     if (ffmpegFrames) {
-        if (ff12_.pNext) ff13_.pNext = const_cast<void *>(di.pNext);
+        if (ff12_.pNext == &ff13_) ff13_.pNext = const_cast<void *>(di.pNext);
         else ff12_.pNext = const_cast<void *>(di.pNext);
         di.pNext = &ff12_;
     }
@@ -361,7 +361,7 @@ Result<void> Context::createDevice(VkSurfaceKHR surface, bool swapchain) {
     if (ffmpegFrames) {
         // What FFmpeg is told the device has: the same chain, minus
         // present id and wait (not FFmpeg's business, and on the stack).
-        if (ff12_.pNext) ff13_.pNext = nullptr;
+        if (ff12_.pNext == &ff13_) ff13_.pNext = nullptr;
         else ff12_.pNext = nullptr;
         ffFeatures.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
         ffFeatures.pNext = &ff12_;
